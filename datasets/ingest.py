@@ -1,0 +1,511 @@
+"""Ingestion: read a file, recognise its dataset, validate it against the schema, load it.
+
+Accepted formats: CSV (UTF-8 with or without BOM, or GB18030; LF or CRLF), XLSX (first sheet)
+and Parquet. Headers may be the column names or their Chinese labels.
+
+Validation is *lazy*: every problem is collected (up to :data:`MAX_ISSUES` are listed) so the
+person fixing a rejected file sees them all at once. Each message names the file, the row (as a
+spreadsheet shows it: the header is row 1) and the column, in Chinese.
+
+Loading is atomic: all files of one call are validated first and loaded in one warehouse write
+(see :mod:`datasets.warehouse`); if any file fails, nothing is loaded. Re-loading a file that is
+already loaded (same dataset, same sha256) changes nothing. Rows whose key already exists are
+replaced by the newer file's rows (registries are re-submitted as they are updated).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from datasets.regions import region_codes
+from datasets.schema import SYNTHETIC_COLUMN, Column, DatasetSchema, load_schemas, normalise_header
+from datasets.warehouse import Warehouse
+
+MAX_ISSUES = 200
+ROW = "_row"
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+TRUE_WORDS = {"true", "t", "1", "yes", "y", "是", "涉密"}
+FALSE_WORDS = {"false", "f", "0", "no", "n", "否", "非涉密"}
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"]
+TIMESTAMP_FORMATS = [
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+]
+
+
+# --------------------------------------------------------------------------- errors and results
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a file. ``row`` is the spreadsheet row (header = 1); 0 = the whole file."""
+
+    file: str
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"文件「{self.file}」"
+        if self.row:
+            where += f" 第 {self.row} 行"
+        if self.column:
+            where += f" {self.column}"
+        return f"{where}：{self.message}"
+
+
+class IngestError(Exception):
+    """A file (or several) was rejected; the warehouse was not changed."""
+
+    def __init__(self, issues: Sequence[Issue], total: int | None = None):
+        self.issues = list(issues)
+        self.total = total if total is not None else len(self.issues)
+        files = sorted({i.file for i in self.issues})
+        lines = [f"{', '.join(files)} 未通过校验，共 {self.total} 处问题；数据仓库未作任何更改。"]
+        lines += [f"- {i}" for i in self.issues[:MAX_ISSUES]]
+        if self.total > len(self.issues[:MAX_ISSUES]):
+            lines.append(f"- ……另有 {self.total - MAX_ISSUES} 处问题未列出")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class LoadResult:
+    """What one file did to the warehouse."""
+
+    dataset: str
+    file_name: str
+    sha256: str
+    rows: int
+    inserted: int = 0
+    replaced: int = 0
+    skipped: bool = False
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.file_name} → {self.dataset}：与已加载文件相同（sha256 {self.sha256[:12]}…），未重复加载"
+        return (
+            f"{self.file_name} → {self.dataset}：{self.rows} 行"
+            f"（新增 {self.inserted}，替换 {self.replaced}）"
+        )
+
+
+@dataclass
+class ParsedFile:
+    """A file read as text columns, ready for validation."""
+
+    name: str
+    sha256: str
+    size: int
+    file_format: str
+    frame: pl.DataFrame  # all Utf8 columns, renamed to schema names, plus _row
+    raw_headers: dict[str, str] = field(default_factory=dict)  # schema name → header in file
+
+
+# --------------------------------------------------------------------------- reading
+def _decode(data: bytes, name: str) -> str:
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise IngestError([Issue(name, 0, None, "文件编码为 UTF-16/UTF-32，请另存为 UTF-8 或 GB18030 编码的 CSV")])
+    if b"\x00" in data[:65536]:
+        raise IngestError([Issue(name, 0, None, "文件含有二进制内容（NUL 字节），不是文本 CSV 文件")])
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            raise IngestError(
+                [
+                    Issue(
+                        name,
+                        line,
+                        None,
+                        "无法识别文件编码：既不是 UTF-8 也不是 GB18030（第一个无效字节在此行），"
+                        "请另存为 UTF-8 编码",
+                    )
+                ]
+            ) from None
+
+
+def _read_csv(data: bytes, name: str) -> pl.DataFrame:
+    text = _decode(data, name)
+    if not text.strip():
+        raise IngestError([Issue(name, 0, None, "文件为空")])
+    try:
+        return pl.read_csv(
+            io.StringIO(text), infer_schema=False
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
+        # Find the malformed line with the csv module, which knows its line numbers.
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader)
+        for record in reader:
+            if record and len(record) != len(header):
+                raise IngestError(
+                    [
+                        Issue(
+                            name,
+                            reader.line_num,
+                            None,
+                            f"字段数为 {len(record)}，与表头的 {len(header)} 列不一致",
+                        )
+                    ]
+                ) from None
+        raise IngestError([Issue(name, 0, None, "CSV 格式无法解析")]) from None
+
+
+def _read_xlsx(path: Path, name: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    except Exception as exc:  # calamine raises its own types for broken workbooks
+        raise IngestError([Issue(name, 0, None, f"无法读取 Excel 文件：{exc}")]) from None
+    return frame.select(pl.all().cast(pl.String))
+
+
+def _read_parquet(path: Path, name: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:
+        raise IngestError([Issue(name, 0, None, f"无法读取 Parquet 文件：{exc}")]) from None
+    return frame.select(
+        [
+            pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f") if frame.schema[c] == pl.Datetime else pl.col(c).cast(pl.String)
+            for c in frame.columns
+        ]
+    )
+
+
+def read_file(path: str | Path, display_name: str | None = None) -> tuple[pl.DataFrame, dict]:
+    """Read ``path`` into an all-text frame with a ``_row`` column (spreadsheet row numbers).
+
+    Returns the frame and file facts (``name, sha256, size, file_format``).
+    """
+    path = Path(path)
+    name = display_name or path.name
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise IngestError(
+            [Issue(name, 0, None, f"不支持的文件类型「{path.suffix}」，请使用 CSV、XLSX 或 Parquet")]
+        )
+    data = path.read_bytes()
+    facts = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "file_format": fmt}
+    if not data:
+        raise IngestError([Issue(name, 0, None, "文件为空")])
+    if fmt == "csv":
+        frame = _read_csv(data, name)
+    elif fmt == "xlsx":
+        frame = _read_xlsx(path, name)
+    else:
+        frame = _read_parquet(path, name)
+    if frame.width == 0:
+        raise IngestError([Issue(name, 0, None, "文件为空")])
+    if frame.height == 0:
+        raise IngestError([Issue(name, 0, None, "文件只有表头，没有数据行")])
+    first_row = 2  # header is row 1 (CSV, XLSX); Parquet records are numbered the same way
+    frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    return frame, facts
+
+
+# --------------------------------------------------------------------------- recognising
+def _mapped_headers(headers: Iterable[str], schema: DatasetSchema) -> tuple[dict[str, str], list[str]]:
+    aliases = schema.header_aliases()
+    mapped, unknown = {}, []
+    for h in headers:
+        target = aliases.get(normalise_header(h))
+        if target is None or target in mapped.values():
+            unknown.append(h)
+        else:
+            mapped[h] = target
+    return mapped, unknown
+
+
+def recognise(frame: pl.DataFrame, name: str) -> str:
+    """The dataset whose columns fit ``frame`` best; long-form statistics are told apart by the
+    indicator codes they carry. Raises :class:`IngestError` naming the closest datasets."""
+    headers = [c for c in frame.columns if c != ROW]
+    scored = []
+    for schema in load_schemas().values():
+        mapped, unknown = _mapped_headers(headers, schema)
+        missing = [c for c in schema.required_columns if c not in mapped.values()]
+        fit = len(mapped) / max(len(headers), 1) - 0.5 * len(missing) / len(schema.required_columns)
+        scored.append((fit, schema, mapped, unknown, missing))
+    scored.sort(key=lambda s: -s[0])
+    exact = [s for s in scored if not s[3] and not s[4]]
+    if len(exact) == 1:
+        return exact[0][1].name
+    if len(exact) > 1 and all(s[1].long_form for s in exact):
+        indicator_header = next(h for h, t in exact[0][2].items() if t == "indicator")
+        indicators = frame[indicator_header].drop_nulls().unique().to_list()
+        by_indicator = sorted(((s[1].indicator_score(indicators), s[1].name) for s in exact), reverse=True)
+        if by_indicator[0][0] > 0 and by_indicator[0][0] > by_indicator[1][0]:
+            return by_indicator[0][1]
+        raise IngestError(
+            [
+                Issue(
+                    name,
+                    0,
+                    None,
+                    "长表统计文件无法从指标代码判断属于哪个数据集（"
+                    + " / ".join(n for _, n in by_indicator)
+                    + "），请用 --dataset 指定",
+                )
+            ]
+        )
+    closest = []
+    for fit, schema, _mapped, unknown, missing in scored[:3]:
+        detail = []
+        if missing:
+            detail.append("缺少列 " + "、".join(missing))
+        if unknown:
+            detail.append("多余列 " + "、".join(unknown))
+        closest.append(f"{schema.name}（{schema.title}；{'；'.join(detail)}）")
+    raise IngestError(
+        [Issue(name, 1, None, "无法根据表头识别数据集。最接近的是：" + "；".join(closest) + "。可用 --dataset 指定")]
+    )
+
+
+# --------------------------------------------------------------------------- validating
+def _issue_rows(frame: pl.DataFrame, mask: pl.Expr, file: str, column: Column | None, message) -> tuple[list[Issue], int]:
+    """Issues for rows where ``mask`` holds; ``message`` maps the offending value to text."""
+    bad = frame.filter(mask)
+    if bad.height == 0:
+        return [], 0
+    shown = bad.head(MAX_ISSUES)
+    values = shown[column.name].to_list() if column is not None else [None] * shown.height
+    rows = shown[ROW].to_list()
+    where = column.describe() if column is not None else None
+    return [Issue(file, r, where, message(v)) for r, v in zip(rows, values, strict=True)], bad.height
+
+
+def _parse_column(text: pl.Expr, column: Column) -> pl.Expr:
+    if column.type in ("string", "enum"):
+        return text
+    if column.type == "region":
+        return text.str.replace(r"\.0+$", "")
+    if column.type == "integer":
+        as_float = text.cast(pl.Float64, strict=False)
+        return pl.when(as_float == as_float.round(0)).then(as_float).otherwise(None).cast(pl.Int64, strict=False)
+    if column.type == "number":
+        value = text.cast(pl.Float64, strict=False)
+        return pl.when(value.is_finite() | value.is_null()).then(value).otherwise(float("inf"))
+    if column.type == "boolean":
+        lowered = text.str.to_lowercase()
+        return pl.when(lowered.is_in(list(TRUE_WORDS))).then(True).when(lowered.is_in(list(FALSE_WORDS))).then(False).otherwise(None)
+    if column.type == "date":
+        return pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATE_FORMATS]).dt.date()
+    if column.type == "timestamp":
+        formats = TIMESTAMP_FORMATS + DATE_FORMATS[:2]
+        return pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in formats])
+    raise AssertionError(column.type)
+
+
+_TYPE_WORDS = {
+    "integer": "整数",
+    "number": "数值",
+    "boolean": "是/否（是、否、true、false、1、0）",
+    "date": "日期（如 2024-03-31）",
+    "timestamp": "时间（如 2024-03-31 14:05:00）",
+}
+
+
+def validate(parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None = None) -> pl.DataFrame:
+    """Check ``parsed`` against ``schema``; return the typed frame or raise :class:`IngestError`.
+
+    Checks: required columns and values, types, allowed values, bounds (negative counts, huge
+    values), region codes, dates not after ``today``, date order, duplicate keys.
+    """
+    today = today or dt.date.today()
+    file, frame = parsed.name, parsed.frame
+    issues: list[Issue] = []
+    total = 0
+
+    def add(found: tuple[list[Issue], int]) -> None:
+        nonlocal total
+        issues.extend(found[0])
+        total += found[1]
+
+    text = frame.with_columns(
+        [pl.col(c).str.strip_chars().replace("", None) for c in frame.columns if c != ROW]
+    )
+    if SYNTHETIC_COLUMN not in text.columns:
+        text = text.with_columns(pl.lit("false").alias(SYNTHETIC_COLUMN))
+    for c in schema.columns:
+        if c.name not in text.columns:
+            text = text.with_columns(pl.lit(None, dtype=pl.String).alias(c.name))
+
+    typed = text.select(
+        ROW,
+        *[_parse_column(pl.col(c.name), c).alias(c.name) for c in schema.columns],
+        _parse_column(pl.col(SYNTHETIC_COLUMN), _SYNTHETIC).fill_null(False).alias(SYNTHETIC_COLUMN),
+    )
+    codes = list(region_codes())
+    for c in schema.columns:
+        raw, val = pl.col(c.name), pl.col(f"__typed_{c.name}")
+        both = text.select(ROW, c.name).with_columns(typed[c.name].alias(f"__typed_{c.name}"))
+        if c.required:
+            add(_issue_rows(both, raw.is_null(), file, c, lambda v: "必填项为空"))
+        if c.type in _TYPE_WORDS:
+            word = _TYPE_WORDS[c.type]
+            add(_issue_rows(both, raw.is_not_null() & val.is_null(), file, c, lambda v, w=word: f"「{v}」不是有效的{w}"))
+        if c.type == "enum":
+            allowed = list(c.values)
+            add(_issue_rows(both, raw.is_not_null() & ~raw.is_in(allowed), file, c,
+                            lambda v, a=allowed: f"「{v}」不在允许值内（{'、'.join(a)}）"))
+        if c.type == "region":
+            add(_issue_rows(both, raw.is_not_null() & ~val.is_in(codes), file, c,
+                            lambda v: f"未知的行政区划代码「{v}」（应为江苏省内 6 位 GB/T 2260 代码）"))
+        if c.type in ("integer", "number"):
+            if c.type == "number":
+                add(_issue_rows(both, val.is_infinite() | val.is_nan(), file, c, lambda v: f"「{v}」不是有限数值"))
+            finite = val.is_not_null() & val.is_finite()
+            if c.min is not None:
+                low = "不能为负数" if c.min == 0 else f"不能小于 {c.min:g}"
+                add(_issue_rows(both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"))
+            if c.max is not None:
+                add(_issue_rows(both, finite & (val > c.max), file, c,
+                                lambda v, m=c.max: f"数值「{v}」过大（上限 {m:g}），请检查单位或录入错误"))
+        if c.not_future:
+            limit = today if c.type == "date" else dt.datetime.combine(today, dt.time.max)
+            add(_issue_rows(both, val > limit, file, c, lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期"))
+        if c.not_before:
+            other = schema.column(c.not_before)
+            pair = both.with_columns(typed[c.not_before].alias("__other"))
+            add(_issue_rows(pair, val < pl.col("__other"), file, c,
+                            lambda v, o=other: f"「{v}」早于{o.label}{o.describe()}"))
+    # Duplicate keys inside the file.
+    keyed = typed.select(ROW, *schema.key)
+    dup = keyed.with_columns(
+        pl.col(ROW).min().over(list(schema.key)).alias("__first")
+    ).filter(pl.col(ROW) != pl.col("__first"))
+    if dup.height:
+        key_text = "、".join(schema.key)
+        shown = dup.head(MAX_ISSUES)
+        for r in shown.iter_rows(named=True):
+            values = "，".join(f"{k}={r[k]}" for k in schema.key if r[k] is not None)
+            issues.append(Issue(file, r[ROW], None, f"主键（{key_text}）重复：{values} 已在第 {r['__first']} 行出现"))
+        total += dup.height
+    if issues:
+        issues.sort(key=lambda i: (i.row, i.column or ""))
+        raise IngestError(issues, total)
+    return typed
+
+
+_SYNTHETIC = Column(name=SYNTHETIC_COLUMN, label="是否模拟数据", type="boolean")
+
+
+def parse(path: str | Path, dataset: str | None = None, *, display_name: str | None = None) -> tuple[ParsedFile, DatasetSchema]:
+    """Read ``path``, decide its dataset (``dataset`` or recognised) and map its headers."""
+    frame, facts = read_file(path, display_name)
+    name = facts["name"]
+    schemas = load_schemas()
+    if dataset is None:
+        dataset = recognise(frame, name)
+    elif dataset not in schemas:
+        raise IngestError([Issue(name, 0, None, f"未知数据集「{dataset}」。可用：{', '.join(schemas)}")])
+    schema = schemas[dataset]
+    headers = [c for c in frame.columns if c != ROW]
+    counts: dict[str, int] = {}
+    for h in headers:
+        counts[normalise_header(h)] = counts.get(normalise_header(h), 0) + 1
+    issues = [Issue(name, 1, f"「{h}」", "表头重复") for h in headers if counts[normalise_header(h)] > 1]
+    mapped, unknown = _mapped_headers(headers, schema)
+    issues += [
+        Issue(name, 1, f"「{h}」", f"多余的列：数据集 {dataset}（{schema.title}）没有这一列") for h in unknown
+    ]
+    missing = [schema.column(c) for c in schema.required_columns if c not in mapped.values()]
+    issues += [Issue(name, 1, c.describe(), f"缺少必需的列（数据集 {dataset}）") for c in missing]
+    if issues:
+        raise IngestError(issues)
+    frame = frame.rename(mapped)
+    parsed = ParsedFile(
+        name=name,
+        sha256=facts["sha256"],
+        size=facts["size"],
+        file_format=facts["file_format"],
+        frame=frame,
+        raw_headers={v: k for k, v in mapped.items()},
+    )
+    return parsed, schema
+
+
+# --------------------------------------------------------------------------- loading
+def _load(con, schema: DatasetSchema, parsed: ParsedFile, typed: pl.DataFrame, load_id: int) -> LoadResult:
+    cols = schema.column_names + [SYNTHETIC_COLUMN]
+    incoming = typed.select(cols)
+    con.register("_incoming", incoming.to_arrow())
+    try:
+        match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM i."{k}"' for k in schema.key)
+        replaced = con.execute(
+            f'DELETE FROM "{schema.name}" t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {match})'
+        ).fetchall()[0][0]
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        con.execute(
+            f'INSERT INTO "{schema.name}" ({col_list}, _load_id) SELECT {col_list}, ? FROM _incoming',
+            [load_id],
+        )
+    finally:
+        con.unregister("_incoming")
+    synthetic = int(incoming[SYNTHETIC_COLUMN].sum())
+    con.execute(
+        "INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, schema.name, parsed.name, parsed.sha256, parsed.size, parsed.file_format,
+         incoming.height, incoming.height - replaced, replaced, synthetic, dt.datetime.now()],
+    )
+    return LoadResult(schema.name, parsed.name, parsed.sha256, incoming.height, incoming.height - replaced, replaced)
+
+
+def ingest(
+    paths: Sequence[str | Path],
+    dataset: str | None = None,
+    *,
+    warehouse: Warehouse | None = None,
+    today: dt.date | None = None,
+    display_names: Sequence[str] | None = None,
+) -> list[LoadResult]:
+    """Validate every file, then load them all in one atomic warehouse write.
+
+    ``display_names`` replaces the file names in messages and provenance (for uploads, whose
+    temporary path means nothing to the user). Raises :class:`IngestError` with every file's
+    issues if any file is rejected; then the warehouse is exactly as it was.
+    """
+    warehouse = warehouse or Warehouse()
+    names = list(display_names) if display_names else [None] * len(paths)
+    checked, all_issues, total = [], [], 0
+    for path, shown in zip(paths, names, strict=True):
+        try:
+            parsed, schema = parse(path, dataset, display_name=shown)
+            checked.append((parsed, schema, validate(parsed, schema, today=today)))
+        except IngestError as err:
+            all_issues.extend(err.issues)
+            total += err.total
+    if all_issues:
+        raise IngestError(all_issues, total)
+    results = []
+    with warehouse.writer() as staging:
+        con = staging.con
+        next_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM _loads").fetchall()[0][0]
+        for parsed, schema, typed in checked:
+            seen = con.execute(
+                "SELECT count(*) FROM _loads WHERE dataset = ? AND sha256 = ?", [schema.name, parsed.sha256]
+            ).fetchall()[0][0]
+            if seen:
+                results.append(LoadResult(schema.name, parsed.name, parsed.sha256, typed.height, skipped=True))
+                continue
+            results.append(_load(con, schema, parsed, typed, next_id))
+            next_id += 1
+        if all(r.skipped for r in results):
+            staging.discard()
+    return results

@@ -1,0 +1,151 @@
+"""Dataset schemas, declared in ``schemas.yaml`` and loaded into typed objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+SCHEMA_FILE = Path(__file__).with_name("schemas.yaml")
+TYPES = {"string", "integer", "number", "date", "timestamp", "boolean", "enum", "region"}
+DEFAULT_MAX = 1e12
+SYNTHETIC_COLUMN = "is_synthetic"
+
+# DuckDB column type for each schema type.
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "region": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+
+class SchemaError(ValueError):
+    """``schemas.yaml`` itself is malformed."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    not_future: bool = False
+    not_before: str | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
+
+    def describe(self) -> str:
+        """Column name with its Chinese label, as used in error messages: ``「closed_at」（办结时间）``."""
+        return f"「{self.name}」（{self.label}）"
+
+
+@dataclass(frozen=True)
+class DatasetSchema:
+    name: str
+    title: str
+    title_en: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    period_column: str
+    long_form: bool = False
+    indicator_patterns: tuple[re.Pattern, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def header_aliases(self) -> dict[str, str]:
+        """Accepted header spellings (normalised) → column name: the name, the Chinese label."""
+        aliases = {}
+        for c in self.columns:
+            aliases[normalise_header(c.name)] = c.name
+            aliases[normalise_header(c.label)] = c.name
+        aliases[normalise_header(SYNTHETIC_COLUMN)] = SYNTHETIC_COLUMN
+        aliases[normalise_header("是否模拟数据")] = SYNTHETIC_COLUMN
+        return aliases
+
+    def indicator_score(self, indicators: list[str]) -> float:
+        """Share of ``indicators`` whose code matches this dataset's indicator patterns."""
+        if not indicators or not self.indicator_patterns:
+            return 0.0
+        hits = sum(any(p.match(i) for p in self.indicator_patterns) for i in indicators)
+        return hits / len(indicators)
+
+
+def normalise_header(text: str) -> str:
+    return str(text).replace("\ufeff", "").strip().lower().replace(" ", "_")
+
+
+def _column(dataset: str, raw: dict) -> Column:
+    where = f"schemas.yaml: {dataset}.{raw.get('name', '?')}"
+    unknown = set(raw) - {f for f in Column.__dataclass_fields__}
+    if unknown:
+        raise SchemaError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if raw.get("type") not in TYPES:
+        raise SchemaError(f"{where}: type must be one of {sorted(TYPES)}, got {raw.get('type')!r}")
+    if raw["type"] == "enum" and not raw.get("values"):
+        raise SchemaError(f"{where}: an enum needs 'values'")
+    values = tuple(str(v) for v in raw.get("values", ()))
+    max_ = raw.get("max", DEFAULT_MAX if raw["type"] in ("integer", "number") else None)
+    bounds = {k: float(v) for k, v in (("min", raw.get("min")), ("max", max_)) if v is not None}
+    return Column(**{**raw, "values": values, "max": None, **bounds})
+
+
+@lru_cache(maxsize=1)
+def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
+    """Read and check ``schemas.yaml``; returns dataset name → :class:`DatasetSchema`."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    schemas = {}
+    for name, spec in raw.items():
+        columns = tuple(_column(name, c) for c in spec["columns"])
+        names = [c.name for c in columns]
+        if len(set(names)) != len(names):
+            raise SchemaError(f"schemas.yaml: {name}: duplicate column names")
+        for k in [*spec["key"], spec["period_column"]]:
+            if k not in names:
+                raise SchemaError(f"schemas.yaml: {name}: key/period column {k!r} is not a column")
+        for c in columns:
+            if c.not_before and c.not_before not in names:
+                raise SchemaError(f"schemas.yaml: {name}.{c.name}: not_before {c.not_before!r} unknown")
+        schemas[name] = DatasetSchema(
+            name=name,
+            title=spec["title"],
+            title_en=spec["title_en"],
+            description=" ".join(str(spec["description"]).split()),
+            key=tuple(spec["key"]),
+            columns=columns,
+            period_column=spec["period_column"],
+            long_form=bool(spec.get("long_form", False)),
+            indicator_patterns=tuple(re.compile(p) for p in spec.get("indicator_patterns", ())),
+        )
+    return schemas
+
+
+def schema(name: str) -> DatasetSchema:
+    """The schema of dataset ``name``; a clear error lists the known datasets."""
+    schemas = load_schemas()
+    if name not in schemas:
+        raise KeyError(f"未知数据集「{name}」。可用数据集：{', '.join(schemas)}")
+    return schemas[name]

@@ -1,0 +1,263 @@
+"""The one place that opens DuckDB.
+
+The warehouse is a *versioned* DuckDB file. ``DATABRAIN_DB`` (say ``data/databrain.duckdb``) is
+a symbolic link to the current version, ``data/databrain.duckdb.versions/v000007.duckdb``.
+
+Why: DuckDB lets one process hold a file for writing, and a writer shuts out readers in other
+processes. So nothing ever writes the current version. A write (an ingest, a demo rebuild) copies
+the current version to a staging file, works on the copy inside one transaction, checkpoints,
+and then swaps the link atomically (``rename(2)``). Consequences:
+
+* readers (the running app) never see a half-loaded state and are never locked out;
+* a failed validation or a crash midway leaves the current version byte-for-byte unchanged;
+* readers notice the new version on their next query and reopen (read-only).
+
+Writers serialise on an advisory lock file beside the link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from datasets.config import db_path
+from datasets.schema import SYNTHETIC_COLUMN, DatasetSchema, load_schemas
+
+KEEP_VERSIONS = 3
+_VERSION_RE = re.compile(r"^v(\d{6})\.duckdb$")
+
+SYSTEM_DDL = [
+    """CREATE TABLE IF NOT EXISTS _loads (
+        load_id BIGINT PRIMARY KEY,
+        dataset VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        file_bytes BIGINT NOT NULL,
+        file_format VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        inserted BIGINT NOT NULL,
+        replaced BIGINT NOT NULL,
+        synthetic_rows BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS regions (
+        region_code VARCHAR PRIMARY KEY,
+        name_zh VARCHAR NOT NULL,
+        name_pinyin VARCHAR NOT NULL,
+        level VARCHAR NOT NULL,
+        parent_code VARCHAR,
+        city_code VARCHAR NOT NULL
+    )""",
+]
+
+
+def dataset_ddl(schema: DatasetSchema) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in schema.columns]
+    cols += [f"{SYNTHETIC_COLUMN} BOOLEAN NOT NULL DEFAULT FALSE", "_load_id BIGINT NOT NULL"]
+    return f'CREATE TABLE IF NOT EXISTS "{schema.name}" ({", ".join(cols)})'
+
+
+def _statistics_view(schemas: dict[str, DatasetSchema]) -> str:
+    longs = [s for s in schemas.values() if s.long_form]
+    cols = ", ".join(f'"{c}"' for c in longs[0].column_names + [SYNTHETIC_COLUMN])
+    parts = [f"SELECT '{s.name}' AS dataset, {cols} FROM \"{s.name}\"" for s in longs]
+    return "CREATE OR REPLACE VIEW statistics AS " + " UNION ALL ".join(parts)
+
+
+@dataclass
+class Staging:
+    """A write in progress: ``con`` is an open transaction on a copy of the current version."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Throw the copy away on exit (nothing changed); the current version stays."""
+        self.discarded = True
+
+
+class Warehouse:
+    """Access to one warehouse (``DATABRAIN_DB`` by default).
+
+    Reads go through :meth:`query` (read-only, one connection per process, a cursor per call)
+    and return polars frames. Writes go through :meth:`writer`.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path).absolute() if path else db_path()
+        self.versions_dir = self.path.with_name(self.path.name + ".versions")
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con_target: str | None = None
+
+    # ------------------------------------------------------------------ versions
+    def exists(self) -> bool:
+        """True when a current version exists."""
+        return self.path.exists()
+
+    def current_file(self) -> Path | None:
+        """The file of the current version (the link's target), or None."""
+        return Path(os.path.realpath(self.path)) if self.path.exists() else None
+
+    def version(self) -> str:
+        """Name of the current version, e.g. ``v000007`` (empty when there is none)."""
+        current = self.current_file()
+        return current.stem if current else ""
+
+    def _versions(self) -> list[tuple[int, Path]]:
+        if not self.versions_dir.exists():
+            return []
+        found = []
+        for p in self.versions_dir.iterdir():
+            m = _VERSION_RE.match(p.name)
+            if m:
+                found.append((int(m.group(1)), p))
+        return sorted(found)
+
+    # ------------------------------------------------------------------ reading
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        target = os.path.realpath(self.path)
+        if not os.path.exists(target):
+            raise FileNotFoundError(
+                f"数据仓库不存在：{self.path}。请先运行 `databrain demo` 或 `databrain ingest`。"
+            )
+        with self._lock:
+            if self._con is None or self._con_target != target:
+                # The old connection is left to the garbage collector: another thread may still
+                # hold a cursor on it, and its file stays readable until then.
+                self._con = duckdb.connect(target, read_only=True)
+                self._con_target = target
+            return self._con
+
+    def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
+        """Run a read-only query with bound parameters and return a polars frame."""
+        cursor = self._connection().cursor()
+        try:
+            return cursor.sql(sql, params=params).pl()
+        finally:
+            cursor.close()
+
+    def table_names(self) -> set[str]:
+        """Names of the tables and views in the current version."""
+        rows = self.query("SELECT table_name FROM information_schema.tables")
+        return set(rows["table_name"].to_list())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+            self._con, self._con_target = None, None
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[Staging]:
+        """Open a write: a transaction on a staged copy, swapped in atomically on success.
+
+        Any exception (or :meth:`Staging.discard`) leaves the current version untouched.
+        """
+        with self._write_lock():
+            self.versions_dir.mkdir(parents=True, exist_ok=True)
+            for stale in self.versions_dir.glob("*.staging*"):
+                stale.unlink(missing_ok=True)  # left by a crashed writer; never current
+            self._adopt_plain_file()
+            current = self.current_file()
+            versions = self._versions()
+            number = (versions[-1][0] if versions else 0) + 1
+            final = self.versions_dir / f"v{number:06d}.duckdb"
+            staged = final.with_name(final.name + ".staging")
+            if current is not None:
+                shutil.copyfile(current, staged)
+            con = duckdb.connect(str(staged))
+            staging = Staging(con=con, path=staged)
+            try:
+                ensure_schema(con)
+                con.execute("BEGIN TRANSACTION")
+                yield staging
+                if staging.discarded:
+                    con.execute("ROLLBACK")
+                else:
+                    con.execute("COMMIT")
+                    con.execute("CHECKPOINT")
+                con.close()
+                if staging.discarded:
+                    staged.unlink(missing_ok=True)
+                    return
+                _fsync(staged)
+                os.replace(staged, final)
+                self._point_to(final)
+                self._collect_garbage()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                for leftover in (staged, Path(str(staged) + ".wal")):
+                    leftover.unlink(missing_ok=True)
+                raise
+
+    def _adopt_plain_file(self) -> None:
+        """A plain DuckDB file at the path (not a link) becomes version 1."""
+        if self.path.exists() and not self.path.is_symlink():
+            first = self.versions_dir / "v000001.duckdb"
+            shutil.copyfile(self.path, first)
+            self._point_to(first)
+
+    def _point_to(self, target: Path) -> None:
+        link_tmp = self.path.with_name(f".{self.path.name}.link-{os.getpid()}")
+        link_tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(target, self.path.parent), link_tmp)
+        os.replace(link_tmp, self.path)
+        _fsync_dir(self.path.parent)
+
+    def _collect_garbage(self) -> None:
+        for _, old in self._versions()[:-KEEP_VERSIONS]:
+            old.unlink(missing_ok=True)  # open readers keep their handle; the space frees later
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the system tables, one table per dataset and the ``statistics`` view if missing."""
+    from datasets.regions import region_table
+
+    for ddl in SYSTEM_DDL:
+        con.execute(ddl)
+    schemas = load_schemas()
+    for schema in schemas.values():
+        con.execute(dataset_ddl(schema))
+    con.execute(_statistics_view(schemas))
+    if con.execute("SELECT count(*) FROM regions").fetchall()[0][0] == 0:
+        con.register("_region_reference", region_table().to_arrow())
+        con.execute("INSERT INTO regions SELECT * FROM _region_reference")
+        con.unregister("_region_reference")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(path)

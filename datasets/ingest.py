@@ -474,11 +474,13 @@ def ingest(
     warehouse: Warehouse | None = None,
     today: dt.date | None = None,
     display_names: Sequence[str] | None = None,
+    fresh: bool = False,
 ) -> list[LoadResult]:
     """Validate every file, then load them all in one atomic warehouse write.
 
     ``display_names`` replaces the file names in messages and provenance (for uploads, whose
-    temporary path means nothing to the user). Raises :class:`IngestError` with every file's
+    temporary path means nothing to the user). ``fresh=True`` builds a new warehouse holding
+    only these files (used to rebuild the demo). Raises :class:`IngestError` with every file's
     issues if any file is rejected; then the warehouse is exactly as it was.
     """
     warehouse = warehouse or Warehouse()
@@ -494,7 +496,7 @@ def ingest(
     if all_issues:
         raise IngestError(all_issues, total)
     results = []
-    with warehouse.writer() as staging:
+    with warehouse.writer(fresh=fresh) as staging:
         con = staging.con
         next_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM _loads").fetchall()[0][0]
         for parsed, schema, typed in checked:
@@ -506,6 +508,6 @@ def ingest(
                 continue
             results.append(_load(con, schema, parsed, typed, next_id))
             next_id += 1
-        if all(r.skipped for r in results):
+        if not fresh and all(r.skipped for r in results):
             staging.discard()
     return results

@@ -172,9 +172,10 @@ class Warehouse:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[Staging]:
+    def writer(self, *, fresh: bool = False) -> Iterator[Staging]:
         """Open a write: a transaction on a staged copy, swapped in atomically on success.
 
+        ``fresh=True`` starts from an empty warehouse instead of a copy (``databrain demo``).
         Any exception (or :meth:`Staging.discard`) leaves the current version untouched.
         """
         with self._write_lock():
@@ -187,7 +188,7 @@ class Warehouse:
             number = (versions[-1][0] if versions else 0) + 1
             final = self.versions_dir / f"v{number:06d}.duckdb"
             staged = final.with_name(final.name + ".staging")
-            if current is not None:
+            if current is not None and not fresh:
                 shutil.copyfile(current, staged)
             con = duckdb.connect(str(staged))
             staging = Staging(con=con, path=staged)

@@ -1,0 +1,74 @@
+"""数据大脑 — the Dash application shell.
+
+Pages live in ``pages/`` (one module each, registered with ``dash.register_page``). Nothing is
+read from the warehouse at import time: pages read per visit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from pages import _ids
+from pages._components import synthetic_banner
+
+HERE = Path(__file__).resolve().parent
+
+
+def _navbar() -> dbc.Navbar:
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Span("数据大脑", className="brand-title"), html.Small(" 江苏数字政府", className="brand-sub")],
+                    href="/",
+                ),
+                dbc.Nav(links, navbar=True, className="ms-auto flex-wrap"),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-0",
+    )
+
+
+def create_app() -> dash.Dash:
+    """Create the Dash app (pages, shell, banner callback). All web assets are local."""
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title="数据大脑 · 江苏数字政府",
+        update_title=None,
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id=_ids.URL),
+            _navbar(),
+            html.Div(id=_ids.BANNER),
+            dbc.Container(dash.page_container, fluid=True, className="py-3"),
+        ]
+    )
+
+    @app.callback(Output(_ids.BANNER, "children"), Input(_ids.URL, "pathname"))
+    def show_banner(_pathname):
+        """Say 模拟数据 on every page while the warehouse holds demo rows."""
+        return synthetic_banner()
+
+    return app
+
+
+app = create_app()
+server = app.server

@@ -1,0 +1,1 @@
+"""Dash pages of 数据大脑, one module per page."""

@@ -297,7 +297,9 @@ def _parse_column(text: pl.Expr, column: Column) -> pl.Expr:
         return text.str.replace(r"\.0+$", "")
     if column.type == "integer":
         as_float = text.cast(pl.Float64, strict=False)
-        return pl.when(as_float == as_float.round(0)).then(as_float).otherwise(None).cast(pl.Int64, strict=False)
+        # Kept as float until the bounds are checked, so 1e20 is reported as too large, not as
+        # "not an integer"; cast to Int64 once the file has passed.
+        return pl.when(as_float == as_float.round(0)).then(as_float).otherwise(None)
     if column.type == "number":
         value = text.cast(pl.Float64, strict=False)
         return pl.when(value.is_finite() | value.is_null()).then(value).otherwise(float("inf"))
@@ -400,7 +402,7 @@ def validate(parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None
     if issues:
         issues.sort(key=lambda i: (i.row, i.column or ""))
         raise IngestError(issues, total)
-    return typed
+    return typed.with_columns([pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"])
 
 
 _SYNTHETIC = Column(name=SYNTHETIC_COLUMN, label="是否模拟数据", type="boolean")

@@ -27,7 +27,10 @@ def _navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Span("数据大脑", className="brand-title"), html.Small(" 江苏数字政府", className="brand-sub")],
+                    [
+                        html.Span("数据大脑", className="brand-title"),
+                        html.Small(" 江苏数字政府", className="brand-sub"),
+                    ],
                     href="/",
                 ),
                 dbc.Nav(links, navbar=True, className="ms-auto flex-wrap"),

@@ -34,7 +34,9 @@ def read_boundaries(level: str) -> gpd.GeoDataFrame:
     frames = []
     for code in regions["region_code"]:
         gdf = gpd.read_file(_land_file(code))
-        frames.append(gpd.GeoDataFrame({"region_code": [code]}, geometry=[gdf.union_all()], crs=4326))
+        frames.append(
+            gpd.GeoDataFrame({"region_code": [code]}, geometry=[gdf.union_all()], crs=4326)
+        )
     shapes = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
     merged = shapes.merge(
         regions[["region_code", "name_zh", "name_pinyin", "parent_code"]], on="region_code"

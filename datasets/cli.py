@@ -57,7 +57,9 @@ def build_demo(scale: int = 1, seed: int = 20210831, warehouse: Warehouse | None
 def serve(host: str, port: int, debug: bool) -> None:
     warehouse = Warehouse()
     if not warehouse.exists():
-        click.echo(f"首次运行：用内置模拟数据建库 {warehouse.path} / first run: building demo warehouse")
+        click.echo(
+            f"首次运行：用内置模拟数据建库 {warehouse.path} / first run: building demo warehouse"
+        )
         started = time.perf_counter()
         build_demo(warehouse=warehouse)
         click.echo(f"建库完成，用时 {time.perf_counter() - started:.1f} 秒 / done")
@@ -77,7 +79,9 @@ def serve(host: str, port: int, debug: bool) -> None:
         "is loaded; re-loading the same file is a no-op."
     ),
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--dataset", help="数据集名称 / dataset name (see `databrain status`)")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果 / print results as JSON")
 def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
@@ -88,13 +92,26 @@ def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
         results = run_ingest(list(paths), dataset)
     except IngestError as err:
         if as_json:
-            issues = [{"file": i.file, "row": i.row, "column": i.column, "message": i.message} for i in err.issues]
-            click.echo(json.dumps({"ok": False, "total": err.total, "issues": issues}, ensure_ascii=False, indent=2))
+            issues = [
+                {"file": i.file, "row": i.row, "column": i.column, "message": i.message}
+                for i in err.issues
+            ]
+            click.echo(
+                json.dumps(
+                    {"ok": False, "total": err.total, "issues": issues},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             click.echo(str(err), err=True)
         sys.exit(1)
     if as_json:
-        click.echo(json.dumps({"ok": True, "results": [r.__dict__ for r in results]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"ok": True, "results": [r.__dict__ for r in results]}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         for r in results:
             click.echo(r.summary())
@@ -109,14 +126,24 @@ def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
         "multiplies item-level volumes (at 100: over 10 million 12345 tickets)."
     ),
 )
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000), help="数据量倍数 / volume multiplier")
-@click.option("--seed", default=20210831, show_default=True, type=int, help="随机种子 / random seed")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="数据量倍数 / volume multiplier",
+)
+@click.option(
+    "--seed", default=20210831, show_default=True, type=int, help="随机种子 / random seed"
+)
 def demo(scale: int, seed: int) -> None:
     started = time.perf_counter()
     results = build_demo(scale=scale, seed=seed)
     for r in results:
         click.echo(r.summary())
-    click.echo(f"模拟数据已加载（scale={scale}，seed={seed}），用时 {time.perf_counter() - started:.1f} 秒 → {db_path()}")
+    click.echo(
+        f"模拟数据已加载（scale={scale}，seed={seed}），用时 {time.perf_counter() - started:.1f} 秒 → {db_path()}"
+    )
 
 
 @main.command(
@@ -132,14 +159,19 @@ def status(as_json: bool) -> None:
 
     warehouse = Warehouse()
     if not warehouse.exists():
-        click.echo(f"数据仓库不存在：{warehouse.path}（运行 `databrain demo` 建库）/ no warehouse yet", err=True)
+        click.echo(
+            f"数据仓库不存在：{warehouse.path}（运行 `databrain demo` 建库）/ no warehouse yet",
+            err=True,
+        )
         sys.exit(1)
     records = dataset_status(warehouse)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
     click.echo(f"数据仓库 {warehouse.path} 版本 {warehouse.version()}")
-    click.echo(f"{'数据集 dataset':<24}{'行数 rows':>12}  {'时期 period':<25}{'文件 files':>6}  最近加载 last load")
+    click.echo(
+        f"{'数据集 dataset':<24}{'行数 rows':>12}  {'时期 period':<25}{'文件 files':>6}  最近加载 last load"
+    )
     for r in records:
         period = f"{r['period_start'] or '-'} ~ {r['period_end'] or '-'}"
         synthetic = " 模拟" if r["synthetic_rows"] else ""
@@ -147,7 +179,9 @@ def status(as_json: bool) -> None:
             f"{r['dataset']:<24}{r['rows']:>12,}  {period:<25}{len(r['files']):>6}  {r['last_loaded_at'] or '-'}{synthetic}"
         )
         for f in r["files"]:
-            click.echo(f"    {f['file_name']}  sha256 {f['sha256'][:16]}…  {f['rows']:,} 行  {f['loaded_at']}")
+            click.echo(
+                f"    {f['file_name']}  sha256 {f['sha256'][:16]}…  {f['rows']:,} 行  {f['loaded_at']}"
+            )
 
 
 if __name__ == "__main__":

@@ -114,10 +114,17 @@ class ParsedFile:
 
 # --------------------------------------------------------------------------- reading
 def _decode(data: bytes, name: str) -> str:
-    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise IngestError([Issue(name, 0, None, "文件编码为 UTF-16/UTF-32，请另存为 UTF-8 或 GB18030 编码的 CSV")])
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (
+        b"\xff\xfe",
+        b"\xfe\xff",
+    ):
+        raise IngestError(
+            [Issue(name, 0, None, "文件编码为 UTF-16/UTF-32，请另存为 UTF-8 或 GB18030 编码的 CSV")]
+        )
     if b"\x00" in data[:65536]:
-        raise IngestError([Issue(name, 0, None, "文件含有二进制内容（NUL 字节），不是文本 CSV 文件")])
+        raise IngestError(
+            [Issue(name, 0, None, "文件含有二进制内容（NUL 字节），不是文本 CSV 文件")]
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -145,9 +152,7 @@ def _read_csv(data: bytes, name: str) -> pl.DataFrame:
     if not text.strip():
         raise IngestError([Issue(name, 0, None, "文件为空")])
     try:
-        return pl.read_csv(
-            io.StringIO(text), infer_schema=False
-        )
+        return pl.read_csv(io.StringIO(text), infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
         # Find the malformed line with the csv module, which knows its line numbers.
         reader = csv.reader(io.StringIO(text))
@@ -182,7 +187,9 @@ def _read_parquet(path: Path, name: str) -> pl.DataFrame:
         raise IngestError([Issue(name, 0, None, f"无法读取 Parquet 文件：{exc}")]) from None
     return frame.select(
         [
-            pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f") if frame.schema[c] == pl.Datetime else pl.col(c).cast(pl.String)
+            pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
+            if frame.schema[c] == pl.Datetime
+            else pl.col(c).cast(pl.String)
             for c in frame.columns
         ]
     )
@@ -198,10 +205,19 @@ def read_file(path: str | Path, display_name: str | None = None) -> tuple[pl.Dat
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise IngestError(
-            [Issue(name, 0, None, f"不支持的文件类型「{path.suffix}」，请使用 CSV、XLSX 或 Parquet")]
+            [
+                Issue(
+                    name, 0, None, f"不支持的文件类型「{path.suffix}」，请使用 CSV、XLSX 或 Parquet"
+                )
+            ]
         )
     data = path.read_bytes()
-    facts = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "file_format": fmt}
+    facts = {
+        "name": name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "file_format": fmt,
+    }
     if not data:
         raise IngestError([Issue(name, 0, None, "文件为空")])
     if fmt == "csv":
@@ -220,7 +236,9 @@ def read_file(path: str | Path, display_name: str | None = None) -> tuple[pl.Dat
 
 
 # --------------------------------------------------------------------------- recognising
-def _mapped_headers(headers: Iterable[str], schema: DatasetSchema) -> tuple[dict[str, str], list[str]]:
+def _mapped_headers(
+    headers: Iterable[str], schema: DatasetSchema
+) -> tuple[dict[str, str], list[str]]:
     aliases = schema.header_aliases()
     mapped, unknown = {}, []
     for h in headers:
@@ -249,7 +267,9 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
     if len(exact) > 1 and all(s[1].long_form for s in exact):
         indicator_header = next(h for h, t in exact[0][2].items() if t == "indicator")
         indicators = frame[indicator_header].drop_nulls().unique().to_list()
-        by_indicator = sorted(((s[1].indicator_score(indicators), s[1].name) for s in exact), reverse=True)
+        by_indicator = sorted(
+            ((s[1].indicator_score(indicators), s[1].name) for s in exact), reverse=True
+        )
         if by_indicator[0][0] > 0 and by_indicator[0][0] > by_indicator[1][0]:
             return by_indicator[0][1]
         raise IngestError(
@@ -265,7 +285,7 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
             ]
         )
     closest = []
-    for fit, schema, _mapped, unknown, missing in scored[:3]:
+    for _fit, schema, _mapped, unknown, missing in scored[:3]:
         detail = []
         if missing:
             detail.append("缺少列 " + "、".join(missing))
@@ -273,12 +293,23 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
             detail.append("多余列 " + "、".join(unknown))
         closest.append(f"{schema.name}（{schema.title}；{'；'.join(detail)}）")
     raise IngestError(
-        [Issue(name, 1, None, "无法根据表头识别数据集。最接近的是：" + "；".join(closest) + "。可用 --dataset 指定")]
+        [
+            Issue(
+                name,
+                1,
+                None,
+                "无法根据表头识别数据集。最接近的是："
+                + "；".join(closest)
+                + "。可用 --dataset 指定",
+            )
+        ]
     )
 
 
 # --------------------------------------------------------------------------- validating
-def _issue_rows(frame: pl.DataFrame, mask: pl.Expr, file: str, column: Column | None, message) -> tuple[list[Issue], int]:
+def _issue_rows(
+    frame: pl.DataFrame, mask: pl.Expr, file: str, column: Column | None, message
+) -> tuple[list[Issue], int]:
     """Issues for rows where ``mask`` holds; ``message`` maps the offending value to text."""
     bad = frame.filter(mask)
     if bad.height == 0:
@@ -287,7 +318,9 @@ def _issue_rows(frame: pl.DataFrame, mask: pl.Expr, file: str, column: Column | 
     values = shown[column.name].to_list() if column is not None else [None] * shown.height
     rows = shown[ROW].to_list()
     where = column.describe() if column is not None else None
-    return [Issue(file, r, where, message(v)) for r, v in zip(rows, values, strict=True)], bad.height
+    return [
+        Issue(file, r, where, message(v)) for r, v in zip(rows, values, strict=True)
+    ], bad.height
 
 
 def _parse_column(text: pl.Expr, column: Column) -> pl.Expr:
@@ -305,9 +338,17 @@ def _parse_column(text: pl.Expr, column: Column) -> pl.Expr:
         return pl.when(value.is_finite() | value.is_null()).then(value).otherwise(float("inf"))
     if column.type == "boolean":
         lowered = text.str.to_lowercase()
-        return pl.when(lowered.is_in(list(TRUE_WORDS))).then(True).when(lowered.is_in(list(FALSE_WORDS))).then(False).otherwise(None)
+        return (
+            pl.when(lowered.is_in(list(TRUE_WORDS)))
+            .then(True)
+            .when(lowered.is_in(list(FALSE_WORDS)))
+            .then(False)
+            .otherwise(None)
+        )
     if column.type == "date":
-        return pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATE_FORMATS]).dt.date()
+        return pl.coalesce(
+            [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATE_FORMATS]
+        ).dt.date()
     if column.type == "timestamp":
         formats = TIMESTAMP_FORMATS + DATE_FORMATS[:2]
         return pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in formats])
@@ -323,7 +364,9 @@ _TYPE_WORDS = {
 }
 
 
-def validate(parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None = None) -> pl.DataFrame:
+def validate(
+    parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None = None
+) -> pl.DataFrame:
     """Check ``parsed`` against ``schema``; return the typed frame or raise :class:`IngestError`.
 
     Checks: required columns and values, types, allowed values, bounds (negative counts, huge
@@ -351,7 +394,9 @@ def validate(parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None
     typed = text.select(
         ROW,
         *[_parse_column(pl.col(c.name), c).alias(c.name) for c in schema.columns],
-        _parse_column(pl.col(SYNTHETIC_COLUMN), _SYNTHETIC).fill_null(False).alias(SYNTHETIC_COLUMN),
+        _parse_column(pl.col(SYNTHETIC_COLUMN), _SYNTHETIC)
+        .fill_null(False)
+        .alias(SYNTHETIC_COLUMN),
     )
     codes = list(region_codes())
     for c in schema.columns:
@@ -361,54 +406,121 @@ def validate(parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None
             add(_issue_rows(both, raw.is_null(), file, c, lambda v: "必填项为空"))
         if c.type in _TYPE_WORDS:
             word = _TYPE_WORDS[c.type]
-            add(_issue_rows(both, raw.is_not_null() & val.is_null(), file, c, lambda v, w=word: f"「{v}」不是有效的{w}"))
+            add(
+                _issue_rows(
+                    both,
+                    raw.is_not_null() & val.is_null(),
+                    file,
+                    c,
+                    lambda v, w=word: f"「{v}」不是有效的{w}",
+                )
+            )
         if c.type == "enum":
             allowed = list(c.values)
-            add(_issue_rows(both, raw.is_not_null() & ~raw.is_in(allowed), file, c,
-                            lambda v, a=allowed: f"「{v}」不在允许值内（{'、'.join(a)}）"))
+            add(
+                _issue_rows(
+                    both,
+                    raw.is_not_null() & ~raw.is_in(allowed),
+                    file,
+                    c,
+                    lambda v, a=allowed: f"「{v}」不在允许值内（{'、'.join(a)}）",
+                )
+            )
         if c.type == "region":
-            add(_issue_rows(both, raw.is_not_null() & ~val.is_in(codes), file, c,
-                            lambda v: f"未知的行政区划代码「{v}」（应为江苏省内 6 位 GB/T 2260 代码）"))
+            add(
+                _issue_rows(
+                    both,
+                    raw.is_not_null() & ~val.is_in(codes),
+                    file,
+                    c,
+                    lambda v: f"未知的行政区划代码「{v}」（应为江苏省内 6 位 GB/T 2260 代码）",
+                )
+            )
         if c.type in ("integer", "number"):
             if c.type == "number":
-                add(_issue_rows(both, val.is_infinite() | val.is_nan(), file, c, lambda v: f"「{v}」不是有限数值"))
+                add(
+                    _issue_rows(
+                        both,
+                        val.is_infinite() | val.is_nan(),
+                        file,
+                        c,
+                        lambda v: f"「{v}」不是有限数值",
+                    )
+                )
             finite = val.is_not_null() & val.is_finite()
             if c.min is not None:
                 low = "不能为负数" if c.min == 0 else f"不能小于 {c.min:g}"
-                add(_issue_rows(both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"))
+                add(
+                    _issue_rows(
+                        both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"
+                    )
+                )
             if c.max is not None:
-                add(_issue_rows(both, finite & (val > c.max), file, c,
-                                lambda v, m=c.max: f"数值「{v}」过大（上限 {m:g}），请检查单位或录入错误"))
+                add(
+                    _issue_rows(
+                        both,
+                        finite & (val > c.max),
+                        file,
+                        c,
+                        lambda v, m=c.max: f"数值「{v}」过大（上限 {m:g}），请检查单位或录入错误",
+                    )
+                )
         if c.not_future:
             limit = today if c.type == "date" else dt.datetime.combine(today, dt.time.max)
-            add(_issue_rows(both, val > limit, file, c, lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期"))
+            add(
+                _issue_rows(
+                    both,
+                    val > limit,
+                    file,
+                    c,
+                    lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期",
+                )
+            )
         if c.not_before:
             other = schema.column(c.not_before)
             pair = both.with_columns(typed[c.not_before].alias("__other"))
-            add(_issue_rows(pair, val < pl.col("__other"), file, c,
-                            lambda v, o=other: f"「{v}」早于{o.label}{o.describe()}"))
+            add(
+                _issue_rows(
+                    pair,
+                    val < pl.col("__other"),
+                    file,
+                    c,
+                    lambda v, o=other: f"「{v}」早于{o.label}{o.describe()}",
+                )
+            )
     # Duplicate keys inside the file.
     keyed = typed.select(ROW, *schema.key)
-    dup = keyed.with_columns(
-        pl.col(ROW).min().over(list(schema.key)).alias("__first")
-    ).filter(pl.col(ROW) != pl.col("__first"))
+    dup = keyed.with_columns(pl.col(ROW).min().over(list(schema.key)).alias("__first")).filter(
+        pl.col(ROW) != pl.col("__first")
+    )
     if dup.height:
         key_text = "、".join(schema.key)
         shown = dup.head(MAX_ISSUES)
         for r in shown.iter_rows(named=True):
             values = "，".join(f"{k}={r[k]}" for k in schema.key if r[k] is not None)
-            issues.append(Issue(file, r[ROW], None, f"主键（{key_text}）重复：{values} 已在第 {r['__first']} 行出现"))
+            issues.append(
+                Issue(
+                    file,
+                    r[ROW],
+                    None,
+                    f"主键（{key_text}）重复：{values} 已在第 {r['__first']} 行出现",
+                )
+            )
         total += dup.height
     if issues:
         issues.sort(key=lambda i: (i.row, i.column or ""))
         raise IngestError(issues, total)
-    return typed.with_columns([pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"])
+    return typed.with_columns(
+        [pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"]
+    )
 
 
 _SYNTHETIC = Column(name=SYNTHETIC_COLUMN, label="是否模拟数据", type="boolean")
 
 
-def parse(path: str | Path, dataset: str | None = None, *, display_name: str | None = None) -> tuple[ParsedFile, DatasetSchema]:
+def parse(
+    path: str | Path, dataset: str | None = None, *, display_name: str | None = None
+) -> tuple[ParsedFile, DatasetSchema]:
     """Read ``path``, decide its dataset (``dataset`` or recognised) and map its headers."""
     frame, facts = read_file(path, display_name)
     name = facts["name"]
@@ -416,16 +528,21 @@ def parse(path: str | Path, dataset: str | None = None, *, display_name: str | N
     if dataset is None:
         dataset = recognise(frame, name)
     elif dataset not in schemas:
-        raise IngestError([Issue(name, 0, None, f"未知数据集「{dataset}」。可用：{', '.join(schemas)}")])
+        raise IngestError(
+            [Issue(name, 0, None, f"未知数据集「{dataset}」。可用：{', '.join(schemas)}")]
+        )
     schema = schemas[dataset]
     headers = [c for c in frame.columns if c != ROW]
     counts: dict[str, int] = {}
     for h in headers:
         counts[normalise_header(h)] = counts.get(normalise_header(h), 0) + 1
-    issues = [Issue(name, 1, f"「{h}」", "表头重复") for h in headers if counts[normalise_header(h)] > 1]
+    issues = [
+        Issue(name, 1, f"「{h}」", "表头重复") for h in headers if counts[normalise_header(h)] > 1
+    ]
     mapped, unknown = _mapped_headers(headers, schema)
     issues += [
-        Issue(name, 1, f"「{h}」", f"多余的列：数据集 {dataset}（{schema.title}）没有这一列") for h in unknown
+        Issue(name, 1, f"「{h}」", f"多余的列：数据集 {dataset}（{schema.title}）没有这一列")
+        for h in unknown
     ]
     missing = [schema.column(c) for c in schema.required_columns if c not in mapped.values()]
     issues += [Issue(name, 1, c.describe(), f"缺少必需的列（数据集 {dataset}）") for c in missing]
@@ -444,7 +561,9 @@ def parse(path: str | Path, dataset: str | None = None, *, display_name: str | N
 
 
 # --------------------------------------------------------------------------- loading
-def _load(con, schema: DatasetSchema, parsed: ParsedFile, typed: pl.DataFrame, load_id: int) -> LoadResult:
+def _load(
+    con, schema: DatasetSchema, parsed: ParsedFile, typed: pl.DataFrame, load_id: int
+) -> LoadResult:
     cols = schema.column_names + [SYNTHETIC_COLUMN]
     incoming = typed.select(cols)
     con.register("_incoming", incoming.to_arrow())
@@ -463,10 +582,28 @@ def _load(con, schema: DatasetSchema, parsed: ParsedFile, typed: pl.DataFrame, l
     synthetic = int(incoming[SYNTHETIC_COLUMN].sum())
     con.execute(
         "INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, schema.name, parsed.name, parsed.sha256, parsed.size, parsed.file_format,
-         incoming.height, incoming.height - replaced, replaced, synthetic, dt.datetime.now()],
+        [
+            load_id,
+            schema.name,
+            parsed.name,
+            parsed.sha256,
+            parsed.size,
+            parsed.file_format,
+            incoming.height,
+            incoming.height - replaced,
+            replaced,
+            synthetic,
+            dt.datetime.now(),
+        ],
     )
-    return LoadResult(schema.name, parsed.name, parsed.sha256, incoming.height, incoming.height - replaced, replaced)
+    return LoadResult(
+        schema.name,
+        parsed.name,
+        parsed.sha256,
+        incoming.height,
+        incoming.height - replaced,
+        replaced,
+    )
 
 
 def ingest(
@@ -503,10 +640,13 @@ def ingest(
         next_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM _loads").fetchall()[0][0]
         for parsed, schema, typed in checked:
             seen = con.execute(
-                "SELECT count(*) FROM _loads WHERE dataset = ? AND sha256 = ?", [schema.name, parsed.sha256]
+                "SELECT count(*) FROM _loads WHERE dataset = ? AND sha256 = ?",
+                [schema.name, parsed.sha256],
             ).fetchall()[0][0]
             if seen:
-                results.append(LoadResult(schema.name, parsed.name, parsed.sha256, typed.height, skipped=True))
+                results.append(
+                    LoadResult(schema.name, parsed.name, parsed.sha256, typed.height, skipped=True)
+                )
                 continue
             results.append(_load(con, schema, parsed, typed, next_id))
             next_id += 1

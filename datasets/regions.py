@@ -53,7 +53,9 @@ def region_table() -> pl.DataFrame:
         code = Path(path).stem
         name = district or city or province
         lvl = LEVELS[level]
-        parent = None if lvl == "province" else (PROVINCE_CODE if lvl == "city" else code[:4] + "00")
+        parent = (
+            None if lvl == "province" else (PROVINCE_CODE if lvl == "city" else code[:4] + "00")
+        )
         city_code = {"province": PROVINCE_CODE, "city": code}.get(lvl, code[:4] + "00")
         records.append((code, name, _pinyin(name), lvl, parent, city_code))
     frame = pl.DataFrame(

@@ -128,7 +128,9 @@ def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
                 raise SchemaError(f"schemas.yaml: {name}: key/period column {k!r} is not a column")
         for c in columns:
             if c.not_before and c.not_before not in names:
-                raise SchemaError(f"schemas.yaml: {name}.{c.name}: not_before {c.not_before!r} unknown")
+                raise SchemaError(
+                    f"schemas.yaml: {name}.{c.name}: not_before {c.not_before!r} unknown"
+                )
         schemas[name] = DatasetSchema(
             name=name,
             title=spec["title"],

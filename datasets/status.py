@@ -30,7 +30,9 @@ def dataset_status(warehouse: Warehouse | None = None) -> list[dict]:
         f'FROM "{s.name}"'
         for s in schemas.values()
     ]
-    counts = {r["dataset"]: r for r in warehouse.query(" UNION ALL ".join(parts)).iter_rows(named=True)}
+    counts = {
+        r["dataset"]: r for r in warehouse.query(" UNION ALL ".join(parts)).iter_rows(named=True)
+    }
     loads = warehouse.query(
         "SELECT dataset, file_name, sha256, rows, inserted, replaced, loaded_at FROM _loads ORDER BY load_id"
     )

@@ -46,7 +46,9 @@ def status_table(warehouse: Warehouse) -> dbc.Table:
                 [
                     html.Td(html.Code(d["dataset"])),
                     html.Td(d["title"]),
-                    html.Td(fmt_int(d["rows"]), className="text-end", **{"data-dataset": d["dataset"]}),
+                    html.Td(
+                        fmt_int(d["rows"]), className="text-end", **{"data-dataset": d["dataset"]}
+                    ),
                     html.Td(fmt_int(d["synthetic_rows"]), className="text-end"),
                     html.Td(period),
                     html.Td(len(d["files"]), className="text-end"),
@@ -109,14 +111,25 @@ def schema_reference() -> dbc.Accordion:
             for c in s.columns
         ]
         table = dbc.Table(
-            [html.Thead(html.Tr([html.Th(h) for h in ["列名", "中文表头", "类型", "必填", "允许值 / 单位"]])), html.Tbody(rows)],
+            [
+                html.Thead(
+                    html.Tr(
+                        [html.Th(h) for h in ["列名", "中文表头", "类型", "必填", "允许值 / 单位"]]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
             size="sm",
             className="mb-1",
         )
         key = "、".join(s.key)
         items.append(
             dbc.AccordionItem(
-                [html.P(s.description, className="small text-muted"), html.P(f"主键：{key}", className="small"), table],
+                [
+                    html.P(s.description, className="small text-muted"),
+                    html.P(f"主键：{key}", className="small"),
+                    table,
+                ],
                 title=f"{s.title}（{s.name}）",
             )
         )
@@ -139,7 +152,9 @@ def layout(**_query):
                         "未通过校验时不加载任何数据，并列出问题所在的行和列。",
                         className="small text-muted",
                     ),
-                    dbc.Select(id=_ids.DATA_UPLOAD_DATASET, options=options, value="auto", className="mb-2"),
+                    dbc.Select(
+                        id=_ids.DATA_UPLOAD_DATASET, options=options, value="auto", className="mb-2"
+                    ),
                     dcc.Upload(
                         id=_ids.DATA_UPLOAD,
                         children=html.Div(["拖放文件到此处，或 ", html.A("选择文件")]),
@@ -166,12 +181,36 @@ def layout(**_query):
                 [
                     dbc.Col(
                         [
-                            dbc.Card([dbc.CardHeader("已加载数据集"), dbc.CardBody(html.Div(status, id="data-status-wrap"))], className="mb-3"),
-                            dbc.Card([dbc.CardHeader("加载记录（数据来源）"), dbc.CardBody(html.Div(loads, id="data-loads-wrap", className="loads-scroll"))], className="mb-3"),
+                            dbc.Card(
+                                [
+                                    dbc.CardHeader("已加载数据集"),
+                                    dbc.CardBody(html.Div(status, id="data-status-wrap")),
+                                ],
+                                className="mb-3",
+                            ),
+                            dbc.Card(
+                                [
+                                    dbc.CardHeader("加载记录（数据来源）"),
+                                    dbc.CardBody(
+                                        html.Div(
+                                            loads, id="data-loads-wrap", className="loads-scroll"
+                                        )
+                                    ),
+                                ],
+                                className="mb-3",
+                            ),
                         ],
                         xl=8,
                     ),
-                    dbc.Col([upload, dbc.Card([dbc.CardHeader("数据集模式"), dbc.CardBody(schema_reference())])], xl=4),
+                    dbc.Col(
+                        [
+                            upload,
+                            dbc.Card(
+                                [dbc.CardHeader("数据集模式"), dbc.CardBody(schema_reference())]
+                            ),
+                        ],
+                        xl=4,
+                    ),
                 ]
             ),
         ]
@@ -198,22 +237,37 @@ def upload_file(contents, filename, dataset):
         path = Path(tmp) / f"upload{Path(filename).suffix.lower()}"
         path.write_bytes(data)
         try:
-            results = ingest([path], None if dataset in (None, "", "auto") else dataset, warehouse=warehouse, display_names=[filename])
+            results = ingest(
+                [path],
+                None if dataset in (None, "", "auto") else dataset,
+                warehouse=warehouse,
+                display_names=[filename],
+            )
         except IngestError as err:
             issues = err.issues[:50]
             more = err.total - len(issues)
             message = dbc.Alert(
                 [
-                    html.H5(f"文件「{filename}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。", className="alert-heading"),
-                    html.Ul([html.Li(str(i)) for i in issues], className="mb-0 small upload-issues"),
-                    html.P(f"……另有 {more} 处问题未列出", className="small mb-0") if more > 0 else None,
+                    html.H5(
+                        f"文件「{filename}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。",
+                        className="alert-heading",
+                    ),
+                    html.Ul(
+                        [html.Li(str(i)) for i in issues], className="mb-0 small upload-issues"
+                    ),
+                    html.P(f"……另有 {more} 处问题未列出", className="small mb-0")
+                    if more > 0
+                    else None,
                 ],
                 color="danger",
                 id="upload-error",
             )
             return message, dash.no_update, dash.no_update
     message = dbc.Alert(
-        [html.Strong("加载成功："), html.Ul([html.Li(r.summary()) for r in results], className="mb-0 small")],
+        [
+            html.Strong("加载成功："),
+            html.Ul([html.Li(r.summary()) for r in results], className="mb-0 small"),
+        ],
         color="success",
         id="upload-success",
     )

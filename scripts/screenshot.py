@@ -36,7 +36,9 @@ def main() -> None:
                 page.wait_for_selector("#_pages_content *", timeout=30000)
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(1500)
-                name = (path.strip("/").replace("/", "_").replace("?", "_") or "home") + f"-{label}.png"
+                name = (
+                    path.strip("/").replace("/", "_").replace("?", "_") or "home"
+                ) + f"-{label}.png"
                 page.screenshot(path=str(out / name), full_page=True)
                 print(out / name)
             if errors:

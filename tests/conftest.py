@@ -89,5 +89,7 @@ def demo_warehouse(tmp_path_factory, demo_files) -> Warehouse:
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():
-        pytest.skip(f"real public statistics not available: {REALDATA} is absent (../shared is not beside the checkout)")
+        pytest.skip(
+            f"real public statistics not available: {REALDATA} is absent (../shared is not beside the checkout)"
+        )
     return REALDATA

@@ -46,7 +46,11 @@ def test_docs003_every_page_documented(page_paths):
 
 def test_docs004_ci_runs_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))]
+    commands = [
+        line.strip()
+        for line in ci.splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))
+    ]
     assert commands == ["make test"]
     blocks = re.findall(r"```bash\n(.+?)\n```", README)
     assert blocks[:2] == ["make run", "make test"]

@@ -42,11 +42,17 @@ def test_cli001_ingest_then_status_json(warehouse, items_csv):
 
 def test_cli002_rejected_file_exits_nonzero_with_chinese_message(loaded, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("item_id,item_name,list_type,region_code,department,listed_date\nA,名,一件事,000000,部门,2021-01-01\n", encoding="utf-8")
+    bad.write_text(
+        "item_id,item_name,list_type,region_code,department,listed_date\nA,名,一件事,000000,部门,2021-01-01\n",
+        encoding="utf-8",
+    )
     before = snapshot(loaded)
     result = run("ingest", str(bad), db=loaded.path)
     assert result.returncode == 1
-    assert "文件「bad.csv」 第 2 行 「region_code」（行政区划代码）：未知的行政区划代码「000000」" in result.stderr
+    assert (
+        "文件「bad.csv」 第 2 行 「region_code」（行政区划代码）：未知的行政区划代码「000000」"
+        in result.stderr
+    )
     assert snapshot(loaded) == before
     as_json = json.loads(run("ingest", "--json", str(bad), db=loaded.path).stdout)
     assert as_json["ok"] is False and as_json["issues"][0]["row"] == 2

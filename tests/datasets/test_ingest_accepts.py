@@ -22,7 +22,9 @@ def _as_xlsx(text: str) -> bytes:
 
 
 def _as_parquet(text: str) -> bytes:
-    frame = pl.read_csv(io.StringIO(text), try_parse_dates=True, schema_overrides={"region_code": pl.String})
+    frame = pl.read_csv(
+        io.StringIO(text), try_parse_dates=True, schema_overrides={"region_code": pl.String}
+    )
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     return buffer.getvalue()
@@ -33,7 +35,9 @@ VARIANTS = {
     "utf8-bom.csv": b"\xef\xbb\xbf" + SERVICE_ITEMS_CSV.encode("utf-8"),
     "crlf.csv": SERVICE_ITEMS_CSV.replace("\n", "\r\n").encode("utf-8"),
     "gb18030.csv": SERVICE_ITEMS_CSV.encode("gb18030"),
-    "chinese-header.csv": SERVICE_ITEMS_CSV.replace(SERVICE_ITEMS_CSV.splitlines()[0], CHINESE_HEADER).encode(),
+    "chinese-header.csv": SERVICE_ITEMS_CSV.replace(
+        SERVICE_ITEMS_CSV.splitlines()[0], CHINESE_HEADER
+    ).encode(),
     "slash-dates.csv": SERVICE_ITEMS_CSV.replace("2021-03-01", "2021/3/1").encode(),
     "items.xlsx": _as_xlsx(SERVICE_ITEMS_CSV),
     "items.parquet": _as_parquet(SERVICE_ITEMS_CSV),
@@ -45,13 +49,23 @@ def test_ingest010_supported_forms_load_identical_rows(warehouse, tmp_path, name
     path = tmp_path / name
     path.write_bytes(VARIANTS[name])
     [result] = ingest([path], warehouse=warehouse, today=TODAY)
-    assert (result.dataset, result.rows, result.inserted, result.replaced) == ("service_items", 4, 4, 0)
+    assert (result.dataset, result.rows, result.inserted, result.replaced) == (
+        "service_items",
+        4,
+        4,
+        0,
+    )
     rows = warehouse.query(
         "SELECT item_id, list_type, region_code, listed_date, achieved_date FROM service_items ORDER BY item_id"
     )
     assert rows["item_id"].to_list() == ["NJ-001", "NJ-002", "SQ-001", "SZ-001"]
     assert rows["listed_date"][0] == dt.date(2021, 3, 1)
-    assert rows["achieved_date"].to_list() == [dt.date(2022, 6, 30), None, None, dt.date(2023, 3, 31)]
+    assert rows["achieved_date"].to_list() == [
+        dt.date(2022, 6, 30),
+        None,
+        None,
+        dt.date(2023, 3, 31),
+    ]
     assert rows["region_code"].to_list() == ["320100", "320100", "321300", "320500"]
 
 
@@ -100,4 +114,6 @@ def test_ingest014_dataset_recognised_from_columns(warehouse, tmp_path):
 
 def test_ingest015_uploaded_file_keeps_its_own_name(warehouse, items_csv):
     ingest([items_csv], warehouse=warehouse, display_names=["南京市清单.csv"], today=TODAY)
-    assert warehouse.query("SELECT file_name FROM _loads")["file_name"].to_list() == ["南京市清单.csv"]
+    assert warehouse.query("SELECT file_name FROM _loads")["file_name"].to_list() == [
+        "南京市清单.csv"
+    ]

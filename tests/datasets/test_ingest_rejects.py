@@ -43,63 +43,181 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
 
 # (case id, file name, file bytes, dataset or None, fragments the message must contain)
 CASES = [
-    ("latin1-encoding", "bad.csv",
-     items(GOOD[0], replace_field(GOOD[1], 1, "caf\xe9")).replace("caf\xe9".encode(), b"caf\xe9"),
-     None, ["无法识别文件编码", "第 3 行"]),
+    (
+        "latin1-encoding",
+        "bad.csv",
+        items(GOOD[0], replace_field(GOOD[1], 1, "caf\xe9")).replace(
+            "caf\xe9".encode(), b"caf\xe9"
+        ),
+        None,
+        ["无法识别文件编码", "第 3 行"],
+    ),
     ("utf16", "utf16.csv", SERVICE_ITEMS_CSV.encode("utf-16"), None, ["UTF-16"]),
-    ("missing-column", "missing.csv",
-     items(*[",".join(r.split(",")[:6] + r.split(",")[7:]) for r in GOOD],
-           header="item_id,item_name,list_type,region_code,department,domain,achieved_date"),
-     None, ["service_items", "缺少列 listed_date"]),
-    ("missing-column-named-dataset", "missing.csv",
-     items(*[",".join(r.split(",")[:6] + r.split(",")[7:]) for r in GOOD],
-           header="item_id,item_name,list_type,region_code,department,domain,achieved_date"),
-     "service_items", ["第 1 行", "「listed_date」（列入清单日期）", "缺少必需的列"]),
-    ("extra-column", "extra.csv", items(*[r + ",备注" for r in GOOD], header=HEADER + ",remark"),
-     "service_items", ["第 1 行", "「remark」", "多余的列"]),
-    ("wrong-type-date", "types.csv", items(GOOD[0], replace_field(GOOD[1], 6, "2021-13-45")),
-     None, ["第 3 行", "「listed_date」", "「2021-13-45」不是有效的日期"]),
-    ("unknown-region", "region.csv", items(replace_field(GOOD[0], 3, "999999"), GOOD[1]),
-     None, ["第 2 行", "「region_code」（行政区划代码）", "未知的行政区划代码「999999」"]),
-    ("duplicate-key", "dup.csv", items(GOOD[0], GOOD[1], GOOD[0]),
-     None, ["第 4 行", "主键（item_id）重复", "item_id=NJ-001", "已在第 2 行出现"]),
-    ("future-date", "future.csv", items(GOOD[0], replace_field(GOOD[1], 6, "2030-01-01")),
-     None, ["第 3 行", "「listed_date」", "晚于今天（2026-11-22）"]),
-    ("date-order", "order.csv", items(replace_field(GOOD[0], 7, "2020-01-01")),
-     None, ["第 2 行", "「achieved_date」", "早于列入清单日期"]),
-    ("bad-enum", "enum.csv", items(GOOD[0], replace_field(GOOD[1], 2, "两件事")),
-     None, ["第 3 行", "「list_type」", "「两件事」不在允许值内"]),
-    ("required-empty", "empty-field.csv", items(GOOD[0], replace_field(GOOD[1], 1, "")),
-     None, ["第 3 行", "「item_name」（事项名称）", "必填项为空"]),
-    ("negative-count", "evals.csv",
-     f"{EVAL_HEADER}\n320100,2024,1,窗口,-5,0,0,0\n".encode(),
-     None, ["第 2 行", "「evaluations」（评价数）", "不能为负数"]),
-    ("huge-value", "evals-huge.csv",
-     f"{EVAL_HEADER}\n320100,2024,1,窗口,100,99,1,1\n320100,2024,2,窗口,1e20,99,1,1\n".encode(),
-     None, ["第 3 行", "「evaluations」", "过大"]),
+    (
+        "missing-column",
+        "missing.csv",
+        items(
+            *[",".join(r.split(",")[:6] + r.split(",")[7:]) for r in GOOD],
+            header="item_id,item_name,list_type,region_code,department,domain,achieved_date",
+        ),
+        None,
+        ["service_items", "缺少列 listed_date"],
+    ),
+    (
+        "missing-column-named-dataset",
+        "missing.csv",
+        items(
+            *[",".join(r.split(",")[:6] + r.split(",")[7:]) for r in GOOD],
+            header="item_id,item_name,list_type,region_code,department,domain,achieved_date",
+        ),
+        "service_items",
+        ["第 1 行", "「listed_date」（列入清单日期）", "缺少必需的列"],
+    ),
+    (
+        "extra-column",
+        "extra.csv",
+        items(*[r + ",备注" for r in GOOD], header=HEADER + ",remark"),
+        "service_items",
+        ["第 1 行", "「remark」", "多余的列"],
+    ),
+    (
+        "wrong-type-date",
+        "types.csv",
+        items(GOOD[0], replace_field(GOOD[1], 6, "2021-13-45")),
+        None,
+        ["第 3 行", "「listed_date」", "「2021-13-45」不是有效的日期"],
+    ),
+    (
+        "unknown-region",
+        "region.csv",
+        items(replace_field(GOOD[0], 3, "999999"), GOOD[1]),
+        None,
+        ["第 2 行", "「region_code」（行政区划代码）", "未知的行政区划代码「999999」"],
+    ),
+    (
+        "duplicate-key",
+        "dup.csv",
+        items(GOOD[0], GOOD[1], GOOD[0]),
+        None,
+        ["第 4 行", "主键（item_id）重复", "item_id=NJ-001", "已在第 2 行出现"],
+    ),
+    (
+        "future-date",
+        "future.csv",
+        items(GOOD[0], replace_field(GOOD[1], 6, "2030-01-01")),
+        None,
+        ["第 3 行", "「listed_date」", "晚于今天（2026-11-22）"],
+    ),
+    (
+        "date-order",
+        "order.csv",
+        items(replace_field(GOOD[0], 7, "2020-01-01")),
+        None,
+        ["第 2 行", "「achieved_date」", "早于列入清单日期"],
+    ),
+    (
+        "bad-enum",
+        "enum.csv",
+        items(GOOD[0], replace_field(GOOD[1], 2, "两件事")),
+        None,
+        ["第 3 行", "「list_type」", "「两件事」不在允许值内"],
+    ),
+    (
+        "required-empty",
+        "empty-field.csv",
+        items(GOOD[0], replace_field(GOOD[1], 1, "")),
+        None,
+        ["第 3 行", "「item_name」（事项名称）", "必填项为空"],
+    ),
+    (
+        "negative-count",
+        "evals.csv",
+        f"{EVAL_HEADER}\n320100,2024,1,窗口,-5,0,0,0\n".encode(),
+        None,
+        ["第 2 行", "「evaluations」（评价数）", "不能为负数"],
+    ),
+    (
+        "huge-value",
+        "evals-huge.csv",
+        f"{EVAL_HEADER}\n320100,2024,1,窗口,100,99,1,1\n320100,2024,2,窗口,1e20,99,1,1\n".encode(),
+        None,
+        ["第 3 行", "「evaluations」", "过大"],
+    ),
     ("empty-file", "empty.csv", b"", None, ["文件为空"]),
     ("whitespace-file", "blank.csv", b"\n\n  \n", None, ["文件为空"]),
     ("header-only", "header.csv", items(), None, ["只有表头"]),
-    ("bom-with-error", "bom.csv", b"\xef\xbb\xbf" + items(replace_field(GOOD[0], 3, "12345")),
-     None, ["第 2 行", "「region_code」", "未知的行政区划代码「12345」"]),
-    ("crlf-with-error", "crlf.csv", items(GOOD[0], GOOD[1], replace_field(GOOD[2], 6, "yesterday"), newline="\r\n"),
-     None, ["第 4 行", "「listed_date」", "「yesterday」不是有效的日期"]),
-    ("ragged-row", "ragged.csv", items(GOOD[0], GOOD[1] + ",多出来的字段"), None, ["第 3 行", "字段数为 9"]),
+    (
+        "bom-with-error",
+        "bom.csv",
+        b"\xef\xbb\xbf" + items(replace_field(GOOD[0], 3, "12345")),
+        None,
+        ["第 2 行", "「region_code」", "未知的行政区划代码「12345」"],
+    ),
+    (
+        "crlf-with-error",
+        "crlf.csv",
+        items(GOOD[0], GOOD[1], replace_field(GOOD[2], 6, "yesterday"), newline="\r\n"),
+        None,
+        ["第 4 行", "「listed_date」", "「yesterday」不是有效的日期"],
+    ),
+    (
+        "ragged-row",
+        "ragged.csv",
+        items(GOOD[0], GOOD[1] + ",多出来的字段"),
+        None,
+        ["第 3 行", "字段数为 9"],
+    ),
     ("unsupported-type", "items.json", b'{"item_id": 1}', None, ["不支持的文件类型"]),
-    ("unrecognisable", "random.csv", b"a,b,c\n1,2,3\n", None, ["无法根据表头识别数据集", "最接近的是"]),
-    ("xlsx-bad-region", "bad.xlsx", xlsx_bytes(items(GOOD[0], replace_field(GOOD[1], 3, "330100")).decode()),
-     None, ["第 3 行", "「region_code」", "330100"]),
-    ("parquet-negative", "bad.parquet",
-     parquet_bytes(pl.DataFrame({"region_code": ["320200"], "year": [2024], "month": [3], "channel": ["移动端"],
-                                 "evaluations": [10], "positive": [-1], "negative": [0], "negative_rectified": [0]})),
-     None, ["第 2 行", "「positive」", "不能为负数"]),
-    ("gb18030-with-error", "gbk.csv", items(replace_field(GOOD[0], 2, "三件事")).decode().encode("gb18030"),
-     None, ["第 2 行", "「三件事」不在允许值内"]),
+    (
+        "unrecognisable",
+        "random.csv",
+        b"a,b,c\n1,2,3\n",
+        None,
+        ["无法根据表头识别数据集", "最接近的是"],
+    ),
+    (
+        "xlsx-bad-region",
+        "bad.xlsx",
+        xlsx_bytes(items(GOOD[0], replace_field(GOOD[1], 3, "330100")).decode()),
+        None,
+        ["第 3 行", "「region_code」", "330100"],
+    ),
+    (
+        "parquet-negative",
+        "bad.parquet",
+        parquet_bytes(
+            pl.DataFrame(
+                {
+                    "region_code": ["320200"],
+                    "year": [2024],
+                    "month": [3],
+                    "channel": ["移动端"],
+                    "evaluations": [10],
+                    "positive": [-1],
+                    "negative": [0],
+                    "negative_rectified": [0],
+                }
+            )
+        ),
+        None,
+        ["第 2 行", "「positive」", "不能为负数"],
+    ),
+    (
+        "gb18030-with-error",
+        "gbk.csv",
+        items(replace_field(GOOD[0], 2, "三件事")).decode().encode("gb18030"),
+        None,
+        ["第 2 行", "「三件事」不在允许值内"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "data", "dataset", "fragments"), CASES, ids=[c[0] for c in CASES])
-def test_ingest001_bad_file_rejected_and_warehouse_unchanged(loaded, tmp_path, case, name, data, dataset, fragments):
+@pytest.mark.parametrize(
+    ("case", "name", "data", "dataset", "fragments"), CASES, ids=[c[0] for c in CASES]
+)
+def test_ingest001_bad_file_rejected_and_warehouse_unchanged(
+    loaded, tmp_path, case, name, data, dataset, fragments
+):
     path = tmp_path / name
     path.write_bytes(data)
     before = snapshot(loaded)
@@ -114,7 +232,11 @@ def test_ingest001_bad_file_rejected_and_warehouse_unchanged(loaded, tmp_path, c
 
 
 def test_ingest002_every_problem_listed_not_just_the_first(loaded, tmp_path):
-    rows = [replace_field(GOOD[0], 3, "999999"), replace_field(GOOD[1], 6, "bad"), replace_field(GOOD[2], 2, "x")]
+    rows = [
+        replace_field(GOOD[0], 3, "999999"),
+        replace_field(GOOD[1], 6, "bad"),
+        replace_field(GOOD[2], 2, "x"),
+    ]
     path = tmp_path / "many.csv"
     path.write_bytes(items(*rows))
     with pytest.raises(IngestError) as caught:

@@ -9,8 +9,21 @@ import pytest
 
 from datasets import boundaries, regions
 
-CITY_NAMES = ["南京市", "无锡市", "徐州市", "常州市", "苏州市", "南通市", "连云港市",
-              "淮安市", "盐城市", "扬州市", "镇江市", "泰州市", "宿迁市"]
+CITY_NAMES = [
+    "南京市",
+    "无锡市",
+    "徐州市",
+    "常州市",
+    "苏州市",
+    "南通市",
+    "连云港市",
+    "淮安市",
+    "盐城市",
+    "扬州市",
+    "镇江市",
+    "泰州市",
+    "宿迁市",
+]
 
 
 def test_regions001_province_13_cities_95_counties():
@@ -29,7 +42,11 @@ def test_regions002_codes_parents_and_pinyin():
     assert (counties["parent_code"] == counties["region_code"].str.slice(0, 4) + "00").all()
     assert set(counties["parent_code"]) == set(regions.cities()["region_code"])
     row = table.filter(table["region_code"] == "320102").row(0, named=True)
-    assert (row["name_zh"], row["name_pinyin"], row["parent_code"]) == ("玄武区", "Xuanwu", "320100")
+    assert (row["name_zh"], row["name_pinyin"], row["parent_code"]) == (
+        "玄武区",
+        "Xuanwu",
+        "320100",
+    )
     assert regions.region_name("321300") == "宿迁市"
 
 

@@ -21,16 +21,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_warehouse001_each_write_is_a_new_version_behind_the_link(loaded, tmp_path):
     first = loaded.version()
     path = tmp_path / "more.csv"
-    path.write_text(SERVICE_ITEMS_CSV.replace("NJ-", "WX-").replace("320100", "320200"), encoding="utf-8")
+    path.write_text(
+        SERVICE_ITEMS_CSV.replace("NJ-", "WX-").replace("320100", "320200"), encoding="utf-8"
+    )
     ingest([path], warehouse=loaded)
     assert loaded.path.is_symlink()
     assert loaded.version() > first
     assert loaded.query("SELECT count(*) AS n FROM service_items")["n"][0] == 6
 
 
-def test_warehouse002_crash_midway_in_process_leaves_warehouse_unchanged(loaded, tmp_path, monkeypatch):
+def test_warehouse002_crash_midway_in_process_leaves_warehouse_unchanged(
+    loaded, tmp_path, monkeypatch
+):
     path = tmp_path / "new.csv"
-    path.write_text(SERVICE_ITEMS_CSV.replace("NJ-", "CZ-").replace("320100", "320400"), encoding="utf-8")
+    path.write_text(
+        SERVICE_ITEMS_CSV.replace("NJ-", "CZ-").replace("320100", "320400"), encoding="utf-8"
+    )
     before = snapshot(loaded)
     real_load = ingest_module._load
 
@@ -47,7 +53,9 @@ def test_warehouse002_crash_midway_in_process_leaves_warehouse_unchanged(loaded,
 
 def test_warehouse003_killed_process_leaves_warehouse_unchanged(loaded, tmp_path):
     path = tmp_path / "new.csv"
-    path.write_text(SERVICE_ITEMS_CSV.replace("NJ-", "YZ-").replace("320100", "321000"), encoding="utf-8")
+    path.write_text(
+        SERVICE_ITEMS_CSV.replace("NJ-", "YZ-").replace("320100", "321000"), encoding="utf-8"
+    )
     before = snapshot(loaded)
     script = textwrap.dedent(
         f"""
@@ -63,7 +71,9 @@ def test_warehouse003_killed_process_leaves_warehouse_unchanged(loaded, tmp_path
     )
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
-    assert list(loaded.versions_dir.glob("*.staging*")), "the dead writer should have left its staging file"
+    assert list(loaded.versions_dir.glob("*.staging*")), (
+        "the dead writer should have left its staging file"
+    )
     after = snapshot(loaded)
     after["version_files"] = [f for f in after["version_files"] if ".staging" not in f]
     assert after == before
@@ -78,21 +88,30 @@ def test_warehouse004_ingest_while_another_process_reads(loaded, tmp_path):
     """The app holds the warehouse open read-only in another process; ingest still works and
     the reader sees the new version on its next query."""
     reader = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys
             from datasets.warehouse import Warehouse
             wh = Warehouse({str(loaded.path)!r})
             for line in sys.stdin:
                 print(wh.query("SELECT count(*) AS n FROM service_items")["n"][0], flush=True)
-            """)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            """),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         reader.stdin.write("?\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == "4"
         path = tmp_path / "more.csv"
-        path.write_text(SERVICE_ITEMS_CSV.replace("NJ-", "NT-").replace("320100", "320600"), encoding="utf-8")
+        path.write_text(
+            SERVICE_ITEMS_CSV.replace("NJ-", "NT-").replace("320100", "320600"), encoding="utf-8"
+        )
         ingest([path], warehouse=loaded)
         reader.stdin.write("?\n")
         reader.stdin.flush()
@@ -107,7 +126,13 @@ def test_warehouse005_readers_never_see_half_a_load(loaded, tmp_path):
     files = []
     for prefix, code in (("HA-", "320800"), ("YC-", "320900")):
         p = tmp_path / f"{prefix}.csv"
-        p.write_text(SERVICE_ITEMS_CSV.replace("NJ-", prefix).replace("SZ-", prefix + "S").replace("SQ-", prefix + "Q").replace("320100", code), encoding="utf-8")
+        p.write_text(
+            SERVICE_ITEMS_CSV.replace("NJ-", prefix)
+            .replace("SZ-", prefix + "S")
+            .replace("SQ-", prefix + "Q")
+            .replace("320100", code),
+            encoding="utf-8",
+        )
         files.append(p)
     seen, stop = set(), threading.Event()
     reader = Warehouse(loaded.path)

@@ -1,0 +1,114 @@
+"""A real app server on a demo warehouse, and a real headless Chromium driving it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from datasets.ingest import ingest
+from datasets.warehouse import Warehouse
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
+    """A demo warehouse of the browser tests' own (uploads change it)."""
+    wh = Warehouse(tmp_path_factory.mktemp("browser-wh") / "app.duckdb")
+    ingest(sorted(demo_files.values()), warehouse=wh, fresh=True)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def server(app_warehouse):
+    """`databrain serve` in its own process, as a user starts it."""
+    port = _free_port()
+    env = {**os.environ, "DATABRAIN_DB": str(app_warehouse.path)}
+    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("databrain")), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(
+                    f"server did not start; see {ARTIFACTS / 'server.log'}"
+                ) from None
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `scripts/setup.sh --test` as root (installs chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A browser tab that records console errors and failed requests."""
+
+    def __init__(self, browser, base_url, width=1920, height=1080):
+        self.base_url = base_url
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+
+    def open(self, path: str):
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_selector("#_pages_content h1", timeout=30_000)
+        return self.page
+
+    def screenshot(self, name: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def tab(browser, server):
+    t = Page(browser, server)
+    yield t
+    t.page.close()

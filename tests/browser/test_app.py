@@ -1,0 +1,101 @@
+"""The app in real headless Chromium: pages render Chinese content, the 模拟数据 banner shows,
+uploads are validated, and the browser console stays clean."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from datasets.warehouse import Warehouse
+from tests.conftest import SERVICE_ITEMS_CSV
+
+pytestmark = pytest.mark.browser
+
+
+def test_browser001_overview_in_chinese_with_banner_and_map(tab):
+    page = tab.open("/")
+    assert page.inner_text("h1") == "江苏省数字政府 · 数据大脑"
+    banner = page.locator("#synthetic-banner-alert")
+    banner.wait_for()
+    assert "模拟数据" in banner.inner_text()
+    # The 13-city map draws one path per city (no tiles, no network).
+    page.wait_for_function(
+        "document.querySelectorAll('#home-coverage-map .maplibregl-canvas, #home-coverage-map canvas').length > 0"
+    )
+    assert "已加载数据集" in page.inner_text("#home-cards")
+    assert "11 / 11" in page.inner_text("#home-cards")
+    page.wait_for_load_state("networkidle")
+    tab.screenshot("home-desktop")
+    assert tab.errors == []
+
+
+def test_browser002_data_page_lists_datasets(tab, app_warehouse):
+    page = tab.open("/data")
+    assert "数据管理" in page.inner_text("h1")
+    assert "模拟数据" in page.inner_text("#synthetic-banner")
+    tickets = app_warehouse.query("SELECT count(*) AS n FROM hotline_tickets")["n"][0]
+    cell = page.locator('#data-status-table td[data-dataset="hotline_tickets"]')
+    assert cell.inner_text() == f"{tickets:,}"
+    assert page.locator("#data-loads-table tbody tr").count() == 11
+    tab.screenshot("data-desktop")
+    assert tab.errors == []
+
+
+def test_browser003_bad_upload_shows_error_and_changes_nothing(tab, app_warehouse, tmp_path):
+    version = app_warehouse.version()
+    bad = tmp_path / "坏文件.csv"
+    lines = SERVICE_ITEMS_CSV.splitlines()
+    bad.write_text(
+        "\n".join([lines[0], lines[1].replace("320100", "999999")]) + "\n", encoding="utf-8"
+    )
+    page = tab.open("/data")
+    page.set_input_files("#data-upload input[type=file]", str(bad))
+    error = page.locator("#upload-error")
+    error.wait_for(timeout=30_000)
+    text = error.inner_text()
+    assert "文件「坏文件.csv」未通过校验" in text
+    assert "第 2 行 「region_code」（行政区划代码）：未知的行政区划代码「999999」" in text
+    assert Warehouse(app_warehouse.path).version() == version
+    tab.screenshot("data-upload-error")
+    assert tab.errors == []
+
+
+def test_browser004_good_upload_appears(tab, app_warehouse, tmp_path):
+    good = tmp_path / "新清单.csv"
+    good.write_text(
+        SERVICE_ITEMS_CSV.replace("NJ-", "BROWSER-")
+        .replace("SZ-", "BROWSER-S")
+        .replace("SQ-", "BROWSER-Q"),
+        encoding="utf-8",
+    )
+    before = app_warehouse.query("SELECT count(*) AS n FROM service_items")["n"][0]
+    page = tab.open("/data")
+    page.set_input_files("#data-upload input[type=file]", str(good))
+    page.locator("#upload-success").wait_for(timeout=60_000)
+    assert "新清单.csv → service_items：4 行（新增 4，替换 0）" in page.inner_text(
+        "#upload-success"
+    )
+    assert page.locator("#data-loads-table tbody tr").first.inner_text().count("新清单.csv") == 1
+    cell = page.locator('#data-status-table td[data-dataset="service_items"]')
+    assert cell.inner_text() == f"{before + 4:,}"
+    assert (
+        Warehouse(app_warehouse.path).query("SELECT count(*) AS n FROM service_items")["n"][0]
+        == before + 4
+    )
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize(("width", "height", "label"), [(390, 844, "phone")])
+def test_browser005_phone_width_has_no_horizontal_overflow(browser, server, width, height, label):
+    from tests.browser.conftest import Page
+
+    tab = Page(browser, server, width, height)
+    for path in ("/", "/data"):
+        page = tab.open(path)
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path}: page is {overflow}px wider than the phone"
+        tab.screenshot(f"{re.sub(r'[^a-z]', '', path) or 'home'}-{label}")
+    assert tab.errors == []
+    tab.page.close()

@@ -497,7 +497,7 @@ def validate(
         key_text = "、".join(schema.key)
         shown = dup.head(MAX_ISSUES)
         for r in shown.iter_rows(named=True):
-            values = "，".join(f"{k}={r[k]}" for k in schema.key if r[k] is not None)
+            values = "，".join(f"{k}={_show(r[k])}" for k in schema.key if r[k] is not None)
             issues.append(
                 Issue(
                     file,
@@ -513,6 +513,13 @@ def validate(
     return typed.with_columns(
         [pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"]
     )
+
+
+def _show(value) -> str:
+    """A key value as a person wrote it (integers parsed as floats shown without ``.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 _SYNTHETIC = Column(name=SYNTHETIC_COLUMN, label="是否模拟数据", type="boolean")

@@ -15,13 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from datasets.demo.generator import generate  # noqa: E402
-from datasets.ingest import ingest  # noqa: E402
-from datasets.status import dataset_status  # noqa: E402
-from datasets.warehouse import Warehouse  # noqa: E402
+from datasets.demo.generator import generate
+from datasets.ingest import ingest
+from datasets.status import dataset_status
+from datasets.warehouse import Warehouse
 
 MONTHLY_BY_CITY = """
     SELECT r.city_code, date_trunc('month', t.created_at) AS month, count(*) AS tickets,

@@ -258,7 +258,12 @@ def test_ingest003_one_bad_file_in_a_batch_loads_nothing(loaded, tmp_path):
 
 def test_ingest004_duplicate_composite_key_named_as_written(loaded, tmp_path):
     path = tmp_path / "evals-dup.csv"
-    path.write_bytes(f"{EVAL_HEADER}\n320100,2024,1,窗口,10,9,1,1\n320100,2024,1,窗口,12,12,0,0\n".encode())
+    path.write_bytes(
+        f"{EVAL_HEADER}\n320100,2024,1,窗口,10,9,1,1\n320100,2024,1,窗口,12,12,0,0\n".encode()
+    )
     with pytest.raises(IngestError) as caught:
         ingest([path], warehouse=loaded, today=TODAY)
-    assert "第 3 行：主键（region_code、year、month、channel）重复：region_code=320100，year=2024，month=1，channel=窗口 已在第 2 行出现" in str(caught.value)
+    assert (
+        "第 3 行：主键（region_code、year、month、channel）重复：region_code=320100，year=2024，month=1，channel=窗口 已在第 2 行出现"
+        in str(caught.value)
+    )

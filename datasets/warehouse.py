@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -233,6 +234,17 @@ class Warehouse:
     def _collect_garbage(self) -> None:
         for _, old in self._versions()[:-KEEP_VERSIONS]:
             old.unlink(missing_ok=True)  # open readers keep their handle; the space frees later
+
+
+@functools.lru_cache(maxsize=8)
+def _shared(path: str) -> Warehouse:
+    return Warehouse(path)
+
+
+def shared_warehouse() -> Warehouse:
+    """The process-wide :class:`Warehouse` for ``DATABRAIN_DB``: one read-only connection per
+    process, re-opened only when a new version is swapped in."""
+    return _shared(str(db_path()))
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

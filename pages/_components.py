@@ -6,12 +6,12 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from datasets.summary import is_synthetic
-from datasets.warehouse import Warehouse
+from datasets.warehouse import shared_warehouse
 
 
 def synthetic_banner():
     """The 模拟数据 banner, shown whenever the warehouse holds demo rows."""
-    warehouse = Warehouse()
+    warehouse = shared_warehouse()
     if not warehouse.exists() or not is_synthetic(warehouse):
         return None
     return dbc.Alert(

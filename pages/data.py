@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, dcc, html
 from datasets.ingest import IngestError, ingest
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
-from datasets.warehouse import Warehouse
+from datasets.warehouse import shared_warehouse
 from pages import _ids
 from pages._components import fmt_int
 
@@ -35,7 +35,7 @@ TYPE_WORDS = {
 }
 
 
-def status_table(warehouse: Warehouse) -> dbc.Table:
+def status_table(warehouse) -> dbc.Table:
     """Datasets with rows, synthetic rows, period coverage, files and last load."""
     header = ["数据集", "名称", "行数", "其中模拟数据", "时期覆盖", "文件数", "最近加载"]
     body = []
@@ -66,7 +66,7 @@ def status_table(warehouse: Warehouse) -> dbc.Table:
     )
 
 
-def loads_table(warehouse: Warehouse) -> dbc.Table:
+def loads_table(warehouse) -> dbc.Table:
     """Provenance: every loaded file with its checksum, rows and load time (newest first)."""
     loads = [(d["dataset"], f) for d in cached_status(warehouse) for f in d["files"]]
     loads.sort(key=lambda x: x[1]["loaded_at"], reverse=True)
@@ -137,7 +137,7 @@ def schema_reference() -> dbc.Accordion:
 
 
 def layout(**_query):
-    warehouse = Warehouse()
+    warehouse = shared_warehouse()
     exists = warehouse.exists()
     options = [{"label": "自动识别（按表头）", "value": "auto"}] + [
         {"label": f"{s.title}（{s.name}）", "value": s.name} for s in load_schemas().values()
@@ -232,7 +232,7 @@ def upload_file(contents, filename, dataset):
         raise dash.exceptions.PreventUpdate
     _header, _, payload = contents.partition(",")
     data = base64.b64decode(payload)
-    warehouse = Warehouse()
+    warehouse = shared_warehouse()
     with tempfile.TemporaryDirectory(prefix="databrain-upload-") as tmp:
         path = Path(tmp) / f"upload{Path(filename).suffix.lower()}"
         path.write_bytes(data)

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from datasets import boundaries
 from datasets.summary import cached_status, records_by_city
-from datasets.warehouse import Warehouse
+from datasets.warehouse import shared_warehouse
 from pages import _ids
 from pages._components import fmt_rows, stat_card
 
@@ -46,7 +46,7 @@ def _coverage_map(frame) -> dcc.Graph:
 
 
 def layout(**_query):
-    warehouse = Warehouse()
+    warehouse = shared_warehouse()
     if not warehouse.exists():
         return dbc.Alert(
             "数据仓库尚未建立：请运行 `databrain demo` 或在“数据管理”页上传数据。", color="info"

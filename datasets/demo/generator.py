@@ -1,0 +1,1460 @@
+"""Synthetic demo data (模拟数据) for the 数据大脑 cockpit.
+
+Everything written here is SYNTHETIC: invented rows, marked ``is_synthetic = true``, produced so
+the cockpit has something to show before real data is loaded. The series are anchored to the
+facts of 苏政办发〔2021〕61号《江苏省“十四五”数字政府建设规划》: the 2020 baselines of 一(一)
+(发展基础) start the province-level series and the 2025 targets of 二(三) (主要目标) are what the
+city paths converge toward (see :data:`ANCHORS`). Economic series are anchored to published
+province GDP totals; everything else is made up but plausible.
+
+:func:`generate` writes one Parquet file per dataset of ``schemas.yaml``. It is seeded
+(``numpy.random.default_rng``), vectorised and deterministic: the same ``seed`` and ``scale``
+give byte-identical files. ``scale`` multiplies item-level volumes (registries, sharing
+requests, hotline tickets); aggregated statistics keep their size.
+
+City differences come from :data:`CITY_PROFILES` (size, economy, digital-government pace).
+Planted anomalies, for the cockpit's alerts and for tests to find:
+
+* 连云港 320700 — information-system cloud migration stalls: no 上云 date after 2023-06-30, so
+  its 非涉密系统整合上云率 falls far behind the 95% target (``CityProfile.cloud_stall``).
+* 徐州 320300 — 12345 hotline surge of 供水供电供气 tickets, 2026-07-01..2026-08-31, ≈4× normal
+  volume, with a lower on-time rate (``CityProfile.hotline_surges``).
+* 盐城 320900 — a smaller surge of 生态环境 tickets in 2024-06 (≈2.5×, 秸秆焚烧 season).
+* 宿迁 321300 and 连云港 320700 lag on 一件事 completion (≈65–72% at the end of 2025) while
+  苏州, 南京 and 无锡 pass 80% already in 2024.
+"""
+
+from __future__ import annotations
+
+import calendar
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
+
+from datasets.regions import PROVINCE_CODE, cities, counties
+from datasets.schema import SYNTHETIC_COLUMN, load_schemas
+
+START = date(2020, 1, 1)
+EPOCH = date(1970, 1, 1)
+DAY_SECONDS = 86_400
+
+# 苏政办发〔2021〕61号 一(一) 发展基础 (2020 年底基线) / 二(三) 主要目标 (2025 年目标).
+ANCHORS: dict[str, dict] = {
+    # 二(三): 2025 targets (rates as shares, counts as numbers).
+    "targets_2025": {
+        "yijianshi_rate": 0.80,  # 一件事通办完成率 80%
+        "yileishi_rate": 0.80,  # 一类事统办完成率 80%
+        "yitishi_rate": 0.80,  # 一体事联办完成率 80%
+        "mobile_enforcement_rate": 0.95,  # 掌上执法覆盖率 95%
+        "sufuban_onboarding_rate": 0.90,  # 政务应用入驻苏服办率 90%
+        "private_network_integration_rate": 0.90,  # 非涉密专网整合率 90%
+        "system_cloud_rate": 0.95,  # 非涉密系统整合上云率 95%
+        "data_sharing_rate": 0.99,  # 公共数据按需共享率 99%
+        "typical_scenarios": 100,  # 典型场景 100 个
+        "regional_samples": 10,  # 区域合作样板 10 个
+    },
+    # 一(一): 2020 baselines, province level (indicator -> (value, unit)).
+    "baselines_2020": {
+        "extranet_access_points": (32_000, "个"),  # 电子政务外网接入点 3.2 万
+        "portal_real_name_users": (8_000, "万人"),  # 江苏政务服务网实名用户 8000 万
+        "mobile_services": (3_100, "个"),  # 移动服务应用 3100
+        "catalog_entries_provincial": (1_391, "类"),  # 省级部门注册目录 1391 类
+        "resources_provincial": (1_803, "类"),  # 省级部门挂接资源 1803 类
+        "catalog_entries_city": (28_537, "类"),  # 设区市目录 28537 类
+        "resources_city": (15_433, "类"),  # 设区市资源 15433 类
+        "social_security_cards": (8_800, "万张"),  # 社保卡 8800 万张
+        "e_social_security_cards": (3_400, "万张"),  # 电子社保卡 3400 万张
+        "hospitals_connected": (160, "家"),  # 三级医院接入 160 家
+        "elderly_virtual_homes": (111, "家"),  # 虚拟养老院 111 家
+    },
+    # Province GDP, 亿元 (statistical communiqués; 2025 rounded).
+    "gdp_province": {
+        2020: 102_719,
+        2021: 116_364,
+        2022: 122_876,
+        2023: 128_222,
+        2024: 137_008,
+        2025: 142_000,
+    },
+    "gdp_city_2025": {"320500": 27_700, "320100": 19_400, "320300": 9_957},
+}
+
+# Plausible 2025 levels of the baseline series (synthetic; the 2020 value is the anchor).
+BASELINE_2025 = {
+    "extranet_access_points": 46_000,
+    "portal_real_name_users": 11_600,
+    "mobile_services": 5_200,
+    "catalog_entries_provincial": 2_150,
+    "resources_provincial": 3_450,
+    "catalog_entries_city": 41_000,
+    "resources_city": 33_000,
+    "social_security_cards": 9_320,
+    "e_social_security_cards": 7_300,
+    "hospitals_connected": 205,
+    "elderly_virtual_homes": 152,
+}
+
+
+@dataclass(frozen=True)
+class HotlineSurge:
+    """Extra 12345 tickets of one category in one city for whole months ``start..stop``."""
+
+    category: str
+    start: date
+    stop: date
+    factor: float
+
+
+@dataclass(frozen=True)
+class CityProfile:
+    """How one city behaves in the synthetic data.
+
+    size        resident population, millions (volumes of tickets, evaluations, registries)
+    gdp_2025    GDP 2025, 亿元 (the city path follows the province's shape)
+    openness    foreign-trade weight relative to GDP
+    pm25_2020   annual mean PM2.5 in 2020, μg/m3
+    items_2024  share of 一件事 items achieved by 2024-12-31
+    items_2025  share achieved by 2025-12-31 (一类事/一体事 are close to it)
+    digital     offset on the plan's 2025 targets for cloud, networks, apps, mobile enforcement
+    cloud_stall no 上云 date after this day (planted anomaly)
+    hotline_surges  planted 12345 surges
+    """
+
+    size: float
+    gdp_2025: float
+    openness: float
+    pm25_2020: float
+    items_2024: float
+    items_2025: float
+    digital: float
+    cloud_stall: date | None = None
+    hotline_surges: tuple[HotlineSurge, ...] = ()
+
+
+CITY_PROFILES: dict[str, CityProfile] = {
+    "320100": CityProfile(9.5, 19_400, 0.85, 34.0, 0.84, 0.90, 0.02),  # 南京
+    "320200": CityProfile(7.5, 16_530, 1.25, 35.0, 0.83, 0.89, 0.02),  # 无锡
+    "320300": CityProfile(  # 徐州
+        9.0,
+        9_957,
+        0.45,
+        47.0,
+        0.66,
+        0.83,
+        0.00,
+        hotline_surges=(HotlineSurge("供水供电供气", date(2026, 7, 1), date(2026, 8, 31), 4.0),),
+    ),
+    "320400": CityProfile(5.4, 11_515, 0.95, 42.0, 0.72, 0.87, 0.01),  # 常州
+    "320500": CityProfile(12.9, 27_700, 2.10, 35.0, 0.86, 0.92, 0.03),  # 苏州
+    "320600": CityProfile(7.7, 13_230, 0.70, 36.0, 0.70, 0.86, 0.01),  # 南通
+    "320700": CityProfile(  # 连云港: lags on items, cloud migration stalls mid-2023
+        4.6, 5_045, 0.55, 39.0, 0.50, 0.70, -0.05, cloud_stall=date(2023, 6, 30)
+    ),
+    "320800": CityProfile(4.5, 5_700, 0.30, 44.0, 0.62, 0.79, -0.01),  # 淮安
+    "320900": CityProfile(  # 盐城
+        6.7,
+        8_285,
+        0.30,
+        35.0,
+        0.64,
+        0.80,
+        -0.01,
+        hotline_surges=(HotlineSurge("生态环境", date(2024, 6, 1), date(2024, 6, 30), 2.5),),
+    ),
+    "321000": CityProfile(4.6, 8_210, 0.40, 40.0, 0.68, 0.84, 0.00),  # 扬州
+    "321100": CityProfile(3.2, 5_910, 0.45, 41.0, 0.67, 0.83, 0.00),  # 镇江
+    "321200": CityProfile(4.5, 7_420, 0.45, 41.0, 0.64, 0.81, -0.01),  # 泰州
+    "321300": CityProfile(5.0, 5_230, 0.30, 45.0, 0.45, 0.67, -0.04),  # 宿迁: lags
+}
+# Province-level departments (region 320000) in the registries.
+PROVINCE_PROFILE = CityProfile(8.0, 142_000, 1.0, 38.0, 0.72, 0.88, 0.01)
+
+DEPARTMENTS = [  # (city-level suffix, province-level department)
+    ("行政审批局", "省政务办"),
+    ("公安局", "省公安厅"),
+    ("人社局", "省人力资源社会保障厅"),
+    ("卫健委", "省卫生健康委"),
+    ("市场监管局", "省市场监管局"),
+    ("住建局", "省住房城乡建设厅"),
+    ("民政局", "省民政厅"),
+    ("医保局", "省医保局"),
+    ("自然资源和规划局", "省自然资源厅"),
+    ("生态环境局", "省生态环境厅"),
+    ("交通运输局", "省交通运输厅"),
+    ("教育局", "省教育厅"),
+    ("应急管理局", "省应急管理厅"),
+    ("城管局", "省城市管理局"),
+    ("数据局", "省数据局"),
+    ("发展改革委", "省发展改革委"),
+    ("财政局", "省财政厅"),
+    ("农业农村局", "省农业农村厅"),
+    ("税务局", "省税务局"),
+    ("机关事务管理局", "省机关事务管理局"),
+]
+
+# list type -> (id prefix, items per city, province items, offset on the city's share,
+#               department indices, [(base name, domain)])
+SERVICE_LISTS = {
+    "一件事": (
+        "YJS",
+        70,
+        60,
+        0.0,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 18],
+        [
+            (n, "企业服务")
+            for n in (
+                "企业开办一件事",
+                "企业注销一件事",
+                "开饭店一件事",
+                "开便利店一件事",
+                "开药店一件事",
+                "开办民宿一件事",
+                "开办运输企业一件事",
+                "工程建设项目审批一件事",
+                "企业迁移一件事",
+                "员工录用一件事",
+                "企业信息变更一件事",
+                "开办培训机构一件事",
+                "二手房转移登记一件事",
+                "水电气网联合报装一件事",
+                "企业上市合法合规信息核查一件事",
+            )
+        ]
+        + [
+            (n, "民生服务")
+            for n in (
+                "出生一件事",
+                "新生儿落户一件事",
+                "入学一件事",
+                "退休一件事",
+                "身后一件事",
+                "婚育一件事",
+                "就医一件事",
+                "残疾人服务一件事",
+                "军人退役一件事",
+                "失业一件事",
+                "灵活就业一件事",
+                "公积金提取一件事",
+                "申请公租房一件事",
+                "社保卡居民服务一件事",
+                "异地就医备案一件事",
+                "困难群众救助一件事",
+                "大学生就业一件事",
+                "献血服务一件事",
+            )
+        ],
+    ),
+    "一类事": (
+        "YLS",
+        30,
+        20,
+        -0.02,
+        [13, 12, 9, 1, 5, 4, 17],
+        [
+            (n, "基层治理")
+            for n in (
+                "违法建设治理一类事",
+                "群租房整治一类事",
+                "占道经营治理一类事",
+                "噪声扰民处置一类事",
+                "河道污染治理一类事",
+                "秸秆焚烧防控一类事",
+                "物业纠纷调处一类事",
+                "欠薪处置一类事",
+                "矛盾纠纷化解一类事",
+                "垃圾分类监管一类事",
+            )
+        ]
+        + [
+            (n, "公共安全")
+            for n in (
+                "安全生产隐患处置一类事",
+                "电动自行车安全隐患整治一类事",
+                "燃气安全隐患处置一类事",
+                "防汛防台处置一类事",
+                "食品安全风险处置一类事",
+                "危化品运输监管一类事",
+                "消防通道堵塞处置一类事",
+                "自建房安全隐患处置一类事",
+            )
+        ],
+    ),
+    "一体事": (
+        "YTS",
+        25,
+        95,
+        0.0,
+        [0, 14, 15, 16, 19, 2],
+        [
+            (n, "机关运行")
+            for n in (
+                "公务员录用一体事",
+                "政府投资项目审批一体事",
+                "公文办理一体事",
+                "会议服务一体事",
+                "财政预算编审一体事",
+                "干部调动一体事",
+                "督查督办一体事",
+                "机关资产管理一体事",
+                "政府采购一体事",
+                "人大建议政协提案办理一体事",
+                "事业单位招聘一体事",
+                "公务用车管理一体事",
+                "因公出国审批一体事",
+                "机关公务卡报销一体事",
+                "政务信息报送一体事",
+            )
+        ],
+    ),
+}
+
+SYSTEM_KINDS = [
+    "业务审批系统",
+    "综合管理平台",
+    "数据共享交换平台",
+    "监管信息系统",
+    "办公自动化系统",
+    "视频会议系统",
+    "档案管理系统",
+    "应急指挥系统",
+    "执法办案系统",
+    "信用信息系统",
+    "统计分析系统",
+    "门户网站",
+    "财务管理系统",
+    "人事管理系统",
+    "地理信息平台",
+    "业务中台",
+]
+NETWORK_KINDS = [
+    "业务专网",
+    "视频监控专网",
+    "应急指挥专网",
+    "金保专网",
+    "医保专网",
+    "税务专网",
+    "不动产登记专网",
+    "农业农村专网",
+    "市场监管专网",
+    "气象专网",
+    "水利专网",
+    "统计专网",
+]
+APP_KINDS = {  # app_type -> (share, base names)
+    "服务": (
+        0.50,
+        [
+            "公积金服务",
+            "社保查询",
+            "医保服务",
+            "不动产登记",
+            "公交出行",
+            "预约挂号",
+            "婚姻登记预约",
+            "户政办理",
+            "出入境预约",
+            "企业开办",
+            "税务服务",
+            "入学报名",
+            "养老服务",
+            "就业服务",
+            "水电气缴费",
+            "智慧停车",
+            "文旅预约",
+            "残疾人服务",
+            "退役军人服务",
+            "信用查询",
+        ],
+    ),
+    "治理": (
+        0.20,
+        [
+            "网格化社会治理",
+            "城市管理",
+            "生态环境监测",
+            "安全生产监管",
+            "防汛防台指挥",
+            "市场巡查",
+            "智慧社区",
+            "垃圾分类监管",
+            "河长制",
+            "矛盾纠纷调处",
+        ],
+    ),
+    "执法": (
+        0.15,
+        [
+            "综合行政执法",
+            "交通执法",
+            "市场监管执法",
+            "城管执法",
+            "生态环境执法",
+            "应急执法",
+            "农业执法",
+            "文旅执法",
+        ],
+    ),
+    "协同": (
+        0.15,
+        [
+            "协同办公",
+            "公文交换",
+            "视频会商",
+            "督查督办",
+            "政务通讯录",
+            "会议管理",
+            "机关事务",
+            "人事管理",
+        ],
+    ),
+}
+SECTORS = {  # sector -> county-level body name (city level replaces 大队 with 支队)
+    "市场监管": "市场监督管理局",
+    "城管": "综合行政执法局",
+    "生态环境": "生态环境综合行政执法大队",
+    "交通运输": "交通运输综合行政执法大队",
+    "应急管理": "应急管理综合行政执法大队",
+    "农业农村": "农业综合行政执法大队",
+    "文化旅游": "文化市场综合行政执法大队",
+    "卫生健康": "卫生监督所",
+}
+RESOURCES = [
+    "企业登记信息",
+    "不动产登记信息",
+    "社保参保信息",
+    "户籍人口信息",
+    "婚姻登记信息",
+    "医保结算信息",
+    "学籍信息",
+    "公积金缴存信息",
+    "纳税信用信息",
+    "车辆登记信息",
+    "驾驶证信息",
+    "出生医学证明",
+    "死亡医学证明",
+    "残疾人证信息",
+    "低保救助信息",
+    "住房保障信息",
+    "水电气缴费信息",
+    "公共信用信息",
+    "经营异常名录",
+    "行政许可信息",
+    "行政处罚信息",
+    "电子证照（营业执照）",
+    "电子证照（居民身份证）",
+    "环境监测数据",
+    "危险化学品企业信息",
+]
+SCENARIO_NAMES = {  # domain -> base names of 典型场景
+    "智慧城市": ["城市运行一网统管", "智慧交通信号协同", "城市生命线安全监测", "智慧停车一张网"],
+    "公共服务": ["不动产登记一网通办", "医疗健康一码通", "智慧教育入学一件事", "公积金跨域通办"],
+    "民生实事": ["养老服务一张网", "助残服务直达", "困难群众主动救助", "惠民补贴免申即享"],
+    "数字乡村": ["乡村治理数字化", "智慧农业监管", "农村集体三资监管", "数字乡村便民服务"],
+    "经济转型": ["惠企政策直达", "企业全生命周期服务", "产业链协同监测", "数字金融服务平台"],
+    "社会治理": [
+        "网格化社会治理",
+        "基层矛盾纠纷一站式化解",
+        "安全生产风险监测预警",
+        "河湖长制协同",
+    ],
+    "政务运行": ["机关内部最多跑一次", "公文一网协同", "政务督查一体化", "财政资金直达监管"],
+}
+REGIONAL_SAMPLES = [  # (name, region, domain) of 区域合作样板
+    ("长三角一网通办江苏样板", PROVINCE_CODE, "公共服务"),
+    ("宁镇扬政务服务同城化", "320100", "公共服务"),
+    ("苏锡常都市圈跨市通办", "320500", "公共服务"),
+    ("沪苏通跨江协同治理", "320600", "社会治理"),
+    ("淮海经济区政务服务协作", "320300", "经济转型"),
+    ("长三角生态绿色一体化示范区数据共享", "320500", "智慧城市"),
+    ("宁马滁跨省医保结算协同", "320100", "民生实事"),
+    ("苏皖边界河湖联防联治", "320800", "社会治理"),
+    ("连徐宿跨区域不动产通办", "320700", "公共服务"),
+    ("通泰扬跨江产业协同", "321200", "经济转型"),
+    ("沿海三市海洋数据协同", "320900", "数字乡村"),
+]
+
+HOTLINE_CATEGORIES = {  # category -> base share
+    "城乡建设": 0.14,
+    "交通出行": 0.08,
+    "市场监管": 0.10,
+    "劳动保障": 0.09,
+    "教育": 0.06,
+    "卫生健康": 0.07,
+    "生态环境": 0.06,
+    "公共安全": 0.05,
+    "民政服务": 0.04,
+    "住房保障": 0.07,
+    "供水供电供气": 0.08,
+    "农业农村": 0.03,
+    "政务服务": 0.05,
+    "其他": 0.08,
+}
+HOTLINE_CHANNELS = ["电话", "网站", "微信", "苏服办", "其他"]
+# Relative ticket volume by hour of day (working hours dominate).
+# fmt: off
+HOUR_WEIGHTS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 3.0, 4.5, 4.8, 4.2,
+                         2.5, 3.0, 4.3, 4.4, 4.0, 3.2, 2.0, 1.6, 1.4, 1.1, 0.7, 0.4])
+# fmt: on
+HOTLINE_TICKETS_PER_MONTH = 1_250  # province total in 2020 at scale 1; grows ~9% a year
+EVAL_CHANNELS = {  # channel -> (share 2020, share 2026)
+    "政务服务网": (0.24, 0.18),
+    "移动端": (0.20, 0.42),
+    "自助终端": (0.08, 0.07),
+    "窗口": (0.38, 0.23),
+    "12345热线": (0.10, 0.10),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+def _day(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def _logit(p):
+    return np.log(p / (1.0 - p))
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    """An independent stream per dataset, so changing one dataset leaves the others unchanged."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def _date_series(name: str, days: np.ndarray, end_day: int | None = None) -> pl.Series:
+    """Days since 1970 (float; inf/nan = none) as a polars Date column; days after ``end_day``
+    become null."""
+    days = np.floor(np.asarray(days, dtype=float))
+    bad = ~np.isfinite(days)
+    if end_day is not None:
+        bad |= days > end_day
+    values = np.where(bad, np.nan, days)
+    return pl.Series(name, values, nan_to_null=True).cast(pl.Int32).cast(pl.Date)
+
+
+def _uniform_days(rng, n: int, first: date, last: date, a: float = 1.0, b: float = 1.0):
+    """n days in ``first..last`` drawn from a Beta(a, b) shape (a > b leans late)."""
+    return _day(first) + np.floor(rng.beta(a, b, n) * (_day(last) - _day(first) + 1))
+
+
+def _stratified_uniform(rng, group: np.ndarray) -> np.ndarray:
+    """Uniform draws spread evenly within each group (one per 1/n slice), so that small groups
+    still follow their intended shares closely."""
+    n = group.shape[0]
+    order = np.lexsort((rng.random(n), group))
+    sorted_group = group[order]
+    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    sizes = np.searchsorted(sorted_group, sorted_group, side="right") - starts
+    u = np.empty(n)
+    u[order] = (np.arange(n) - starts + rng.random(n)) / sizes
+    return u
+
+
+def _adoption(rng, share_a, share_b, day_a: date, day_b: date, group, cap: float = 0.995):
+    """Day (float, inf = never) on which each entity adopts, on a logistic path through
+    ``share_a`` at ``day_a`` and ``share_b`` at ``day_b`` (per-entity arrays) saturating at ``cap``.
+    Draws are stratified within ``group`` (e.g. the region index).
+    """
+    share_a = np.clip(np.asarray(share_a, dtype=float), 0.01, cap - 0.02)
+    share_b = np.clip(np.asarray(share_b, dtype=float), share_a + 0.01, cap - 0.002)
+    la, lb = _logit(share_a / cap), _logit(share_b / cap)
+    width = (_day(day_b) - _day(day_a)) / (lb - la)
+    mid = _day(day_a) - width * la
+    u = _stratified_uniform(rng, np.asarray(group))
+    hit = u < cap
+    days = np.full(u.shape[0], np.inf)
+    days[hit] = mid[hit] + width[hit] * _logit(u[hit] / cap)
+    return days
+
+
+def _not_before(rng, days, floor, gap: tuple[int, int]):
+    """Entities that would adopt before ``floor`` adopt a few days after it instead."""
+    early = days < floor
+    return np.where(early, floor + rng.integers(gap[0], gap[1] + 1, days.shape[0]), days)
+
+
+def _numbered(name: str, *by: str) -> pl.Expr:
+    """``name`` made unique within ``by`` by appending （2）, （3）… to repeats (row order)."""
+    k = pl.int_range(pl.len()).over(name, *by)
+    return pl.when(k == 0).then(pl.col(name)).otherwise(pl.format("{}（{}）", pl.col(name), k + 1))
+
+
+def _seq_id(prefix: str, width: int, *parts: str) -> pl.Expr:
+    """``prefix-part-…-000123`` numbered in row order within ``parts``."""
+    seq = (pl.int_range(pl.len()).over(*parts) + 1) if parts else pl.int_range(1, pl.len() + 1)
+    pieces = [pl.col(p) for p in parts] + [seq.cast(pl.String).str.zfill(width)]
+    return pl.concat_str([pl.lit(prefix), *pieces], separator="-")
+
+
+@dataclass(frozen=True)
+class _Regions:
+    """Province + 13 cities (index 0 = province) with their profiles."""
+
+    codes: list[str]
+    names: list[str]
+    short: list[str]
+    profiles: list[CityProfile]
+
+    @property
+    def size(self) -> np.ndarray:
+        return np.array([p.size for p in self.profiles])
+
+    def attr(self, name: str, idx: np.ndarray) -> np.ndarray:
+        return np.array([getattr(p, name) for p in self.profiles])[idx]
+
+    def departments(self, region_idx: np.ndarray, dept_idx: np.ndarray) -> pl.Series:
+        """Department names: 省xx厅 for the province, 苏州市xx局 for a city."""
+        city = pl.Series(self.names).gather(region_idx) + pl.Series(
+            [d[0] for d in DEPARTMENTS]
+        ).gather(dept_idx)
+        prov = pl.Series([d[1] for d in DEPARTMENTS]).gather(dept_idx)
+        return pl.select(
+            pl.when(pl.Series(region_idx == 0)).then(prov).otherwise(city).alias("department")
+        ).to_series()
+
+
+def _regions() -> _Regions:
+    cty = cities()
+    codes = cty["region_code"].to_list()
+    if set(codes) != set(CITY_PROFILES):
+        raise RuntimeError("CITY_PROFILES does not match the region table")
+    names = cty["name_zh"].to_list()
+    return _Regions(
+        codes=[PROVINCE_CODE, *codes],
+        names=["江苏省", *names],
+        short=["省级", *[n.removesuffix("市") for n in names]],
+        profiles=[PROVINCE_PROFILE, *(CITY_PROFILES[c] for c in codes)],
+    )
+
+
+def _spread(rng, total: int, weights: np.ndarray) -> np.ndarray:
+    """Region index of ``total`` entities spread over regions in proportion to ``weights``."""
+    counts = rng.multinomial(total, weights / weights.sum())
+    return np.repeat(np.arange(weights.shape[0]), counts)
+
+
+def _months(end: date, *, partial: bool = False) -> list[tuple[int, int]]:
+    """Months 2020-01..``end``: complete months only, or (``partial``) also ``end``'s own month."""
+    out, y, m = [], START.year, START.month
+    while (date(y, m, 1) if partial else date(y, m, calendar.monthrange(y, m)[1])) <= end:
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _conform(frame: pl.DataFrame, dataset: str) -> pl.DataFrame:
+    """The schema's columns in order, with their types, plus ``is_synthetic = true``."""
+    schema = load_schemas()[dataset]
+    types = {
+        "integer": pl.Int64,
+        "number": pl.Float64,
+        "date": pl.Date,
+        "boolean": pl.Boolean,
+        "timestamp": pl.Datetime("us"),
+    }
+    return frame.select(
+        *[pl.col(c.name).cast(types.get(c.type, pl.String)) for c in schema.columns],
+        pl.lit(True).alias(SYNTHETIC_COLUMN),
+    )
+
+
+def _write(frame: pl.DataFrame, dataset: str, out_dir: Path) -> Path:
+    schema = load_schemas()[dataset]
+    frame = _conform(frame, dataset).sort(list(schema.key), nulls_last=False, maintain_order=True)
+    path = out_dir / f"{dataset}.parquet"
+    frame.write_parquet(path, compression="zstd", statistics=True)
+    return path
+
+
+# --------------------------------------------------------------------------- registries
+def service_items(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """三张清单: 一件事/一类事/一体事 items per city and province department, listed
+    2021-03..2024-12, achieved on a per-city logistic path (see ``items_2024/items_2025``)."""
+    frames = []
+    mean_size = regions.size[1:].mean()
+    for list_type, (prefix, per_city, per_prov, offset, depts, bases) in SERVICE_LISTS.items():
+        per_region = per_city * (0.75 + 0.25 * regions.size / mean_size)
+        per_region[0] = per_prov
+        region = np.repeat(np.arange(len(regions.codes)), np.round(per_region * scale).astype(int))
+        n = region.shape[0]
+        base = rng.integers(0, len(bases), n)
+        listed = _uniform_days(rng, n, date(2021, 3, 1), date(2024, 12, 31), 1.1, 1.5)
+        jitter = rng.normal(0, 0.015, len(regions.codes))
+        s24 = regions.attr("items_2024", region) + offset + jitter[region]
+        s25 = regions.attr("items_2025", region) + offset + jitter[region]
+        achieved = _adoption(rng, s24, s25, date(2024, 12, 31), date(2025, 12, 31), region, 0.985)
+        achieved = _not_before(rng, achieved, listed + 20, (0, 120))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "region_code": pl.Series(regions.codes).gather(region),
+                    "item_name": pl.Series(regions.short).gather(region)
+                    + pl.Series([b[0] for b in bases]).gather(base),
+                    "list_type": list_type,
+                    "department": regions.departments(
+                        region, np.array(depts)[rng.integers(0, len(depts), n)]
+                    ),
+                    "domain": pl.Series([b[1] for b in bases]).gather(base),
+                    "listed_date": _date_series("listed_date", listed),
+                    "achieved_date": _date_series("achieved_date", achieved, _day(end)),
+                    "_prefix": prefix,
+                }
+            )
+        )
+    frame = pl.concat(frames).filter(pl.col("listed_date") <= end)
+    frame = frame.sort(["_prefix", "region_code", "listed_date"], maintain_order=True)
+    return frame.with_columns(
+        _numbered("item_name", "region_code"),
+        pl.concat_str(
+            pl.col("_prefix"),
+            pl.col("region_code"),
+            (pl.int_range(pl.len()).over("_prefix", "region_code") + 1)
+            .cast(pl.String)
+            .str.zfill(5),
+            separator="-",
+        ).alias("item_id"),
+    )
+
+
+def _registry_regions(rng, regions: _Regions, total: int, province_weight: float) -> np.ndarray:
+    weights = regions.size**0.8
+    weights[0] = province_weight * weights[1:].mean()
+    return _spread(rng, total, weights)
+
+
+def info_systems(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """政务信息系统: ~5% classified; non-classified systems migrate to the 政务云 from ~60% at the
+    end of 2020 toward ~95% in 2025. 连云港 stalls after 2023-06-30 (planted anomaly)."""
+    region = _registry_regions(rng, regions, 2_000 * scale, 2.5)
+    n = region.shape[0]
+    classified = rng.random(n) < 0.05
+    built = _uniform_days(rng, n, date(2008, 1, 1), date(2024, 12, 31), 1.3, 1.0)
+    digital = regions.attr("digital", region)
+    s20 = 0.60 + 1.2 * digital
+    s25 = ANCHORS["targets_2025"]["system_cloud_rate"] + digital
+    cloud = _adoption(rng, s20, s25, date(2020, 12, 31), date(2025, 12, 31), region)
+    cloud = _not_before(rng, cloud, np.maximum(built, _day(date(2015, 1, 1))), (15, 200))
+    retired = np.where(rng.random(n) < 0.03, built + rng.integers(700, 4_000, n), np.inf)
+    cloud = np.where(classified | (cloud > retired), np.inf, cloud)
+    for i, profile in enumerate(regions.profiles):
+        if profile.cloud_stall is not None:
+            cloud = np.where((region == i) & (cloud > _day(profile.cloud_stall)), np.inf, cloud)
+    dept = rng.integers(0, len(DEPARTMENTS), n)
+    kind = rng.integers(0, len(SYSTEM_KINDS), n)
+    frame = pl.DataFrame(
+        {
+            "region_code": pl.Series(regions.codes).gather(region),
+            "department": regions.departments(region, dept),
+            "system_name": regions.departments(region, dept) + pl.Series(SYSTEM_KINDS).gather(kind),
+            "classified": classified,
+            "built_date": _date_series("built_date", built),
+            "cloud_date": _date_series("cloud_date", cloud, _day(end)),
+            "retired_date": _date_series("retired_date", retired, _day(end)),
+        }
+    ).filter(pl.col("built_date") <= end)
+    frame = frame.sort(["region_code", "built_date"], maintain_order=True)
+    return frame.with_columns(
+        _numbered("system_name", "region_code"), _seq_id("XT", 6, "region_code").alias("system_id")
+    )
+
+
+def private_networks(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """部门业务专网: non-classified networks merge into the 电子政务外网 from ~40% (2020) to ~90%
+    (2025)."""
+    region = _registry_regions(rng, regions, 400 * scale, 2.0)
+    n = region.shape[0]
+    classified = rng.random(n) < 0.12
+    built = _uniform_days(rng, n, date(2005, 1, 1), date(2022, 12, 31), 1.0, 1.2)
+    digital = regions.attr("digital", region)
+    s20 = 0.40 + digital
+    s25 = ANCHORS["targets_2025"]["private_network_integration_rate"] + digital
+    integrated = _adoption(rng, s20, s25, date(2020, 12, 31), date(2025, 12, 31), region)
+    integrated = _not_before(rng, integrated, np.maximum(built, _day(date(2017, 1, 1))), (30, 365))
+    integrated = np.where(classified, np.inf, integrated)
+    dept = rng.integers(0, len(DEPARTMENTS), n)
+    kind = rng.integers(0, len(NETWORK_KINDS), n)
+    frame = pl.DataFrame(
+        {
+            "region_code": pl.Series(regions.codes).gather(region),
+            "department": regions.departments(region, dept),
+            "network_name": regions.departments(region, dept)
+            + pl.Series(NETWORK_KINDS).gather(kind),
+            "classified": classified,
+            "built_date": _date_series("built_date", built),
+            "integrated_date": _date_series("integrated_date", integrated, _day(end)),
+        }
+    ).filter(pl.col("built_date") <= end)
+    frame = frame.sort(["region_code", "built_date"], maintain_order=True)
+    return frame.with_columns(
+        _numbered("network_name", "region_code"),
+        _seq_id("ZW", 5, "region_code").alias("network_id"),
+    )
+
+
+def gov_apps(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """政务应用 (≈3,100 at scale 1, the 移动服务应用 anchor): launched 2015..2025; 苏服办
+    onboarding opens 2021-06 and reaches ~90% by 2025 (lagging cities lower)."""
+    region = _registry_regions(rng, regions, 3_100 * scale, 1.5)
+    n = region.shape[0]
+    types = list(APP_KINDS)
+    shares = np.array([APP_KINDS[t][0] for t in types])
+    app_type = rng.choice(len(types), n, p=shares / shares.sum())
+    launched = _uniform_days(rng, n, date(2015, 1, 1), date(2025, 12, 31), 1.4, 1.0)
+    digital = regions.attr("digital", region)
+    s21 = 0.15 + digital
+    s25 = ANCHORS["targets_2025"]["sufuban_onboarding_rate"] + 1.5 * digital
+    onboarded = _adoption(rng, s21, s25, date(2021, 12, 31), date(2025, 12, 31), region)
+    onboarded = _not_before(rng, onboarded, np.maximum(launched, _day(date(2021, 6, 1))), (7, 120))
+    names = np.concatenate([np.array(APP_KINDS[t][1], dtype=object) for t in types])
+    offsets = np.cumsum([0] + [len(APP_KINDS[t][1]) for t in types])
+    counts = np.diff(offsets)
+    base = offsets[app_type] + np.floor(rng.random(n) * counts[app_type]).astype(int)
+    frame = pl.DataFrame(
+        {
+            "region_code": pl.Series(regions.codes).gather(region),
+            "app_name": pl.Series(regions.short).gather(region)
+            + pl.Series(names.tolist()).gather(base),
+            "department": regions.departments(region, rng.integers(0, len(DEPARTMENTS), n)),
+            "app_type": pl.Series(types).gather(app_type),
+            "launched_date": _date_series("launched_date", launched),
+            "onboarded_date": _date_series("onboarded_date", onboarded, _day(end)),
+        }
+    ).filter(pl.col("launched_date") <= end)
+    frame = frame.sort(["region_code", "launched_date"], maintain_order=True)
+    return frame.with_columns(
+        _numbered("app_name", "region_code"), _seq_id("YY", 6, "region_code").alias("app_id")
+    )
+
+
+def enforcement_bodies(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """行政执法主体: one per sector in every county and city, plus extra 中队 at county level;
+    掌上执法 from ~45% (end 2020) to ~95% (2025)."""
+    cty = counties()
+    region_table = pl.concat([cities(), cty]).select("region_code", "name_zh", "city_code")
+    base = region_table.join(pl.DataFrame({"sector": list(SECTORS)}), how="cross")
+    n_extra = max(1_100 * scale - base.height, 0)
+    county_w = np.array([CITY_PROFILES[c].size for c in cty["city_code"]])
+    pick = _spread(rng, n_extra, county_w)
+    extra = cty.select("region_code", "name_zh", "city_code")[pick].with_columns(
+        sector=pl.Series(list(SECTORS)).gather(rng.integers(0, len(SECTORS), n_extra))
+    )
+    frame = pl.concat([base.with_columns(extra=False), extra.with_columns(extra=True)])
+    n = frame.height
+    is_city = (frame["region_code"] == frame["city_code"]).to_numpy()
+    established = np.where(
+        frame["extra"].to_numpy(),
+        _uniform_days(rng, n, date(2015, 1, 1), date(2024, 12, 31)),
+        np.where(
+            rng.random(n) < 0.4,
+            _uniform_days(rng, n, date(2019, 3, 1), date(2020, 6, 30)),
+            _uniform_days(rng, n, date(2000, 1, 1), date(2019, 2, 28)),
+        ),
+    )
+    city_idx = np.array([regions.codes.index(c) for c in frame["city_code"]])
+    digital = regions.attr("digital", city_idx)
+    s20 = 0.45 + 0.8 * digital
+    s25 = ANCHORS["targets_2025"]["mobile_enforcement_rate"] + 0.5 * digital
+    mobile = _adoption(rng, s20, s25, date(2020, 12, 31), date(2025, 12, 31), city_idx)
+    mobile = _not_before(rng, mobile, np.maximum(established, _day(date(2018, 6, 1))), (10, 120))
+    unit = frame["sector"].replace_strict(SECTORS)
+    unit = pl.select(
+        pl.when(pl.Series(is_city)).then(unit.str.replace("大队", "支队")).otherwise(unit)
+    ).to_series()
+    frame = frame.with_columns(
+        body_name=pl.when(pl.col("extra"))
+        .then(pl.col("name_zh") + unit + "中队")
+        .otherwise(pl.col("name_zh") + unit),
+        established_date=_date_series("established_date", established),
+        mobile_enabled_date=_date_series("mobile_enabled_date", mobile, _day(end)),
+    ).filter(pl.col("established_date") <= end)
+    frame = frame.sort(["region_code", "extra", "established_date"], maintain_order=True)
+    return frame.with_columns(
+        _numbered("body_name", "region_code"), _seq_id("ZF", 5, "region_code").alias("body_id")
+    )
+
+
+def data_sharing_requests(rng, regions: _Regions, scale: int, end: date) -> pl.DataFrame:
+    """公共数据共享申请 2020-01..end, growing; 已满足 share of resolved requests rises from ~92%
+    (2020) to ~99% (2025); 办理中 (no resolved date) only for the most recent ones."""
+    n = 20_000 * scale
+    first, last = _day(START), _day(end)
+    days = np.arange(first, last + 1)
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday -> Monday = 0
+    weights = np.where(weekday < 5, 1.0, 0.15) * np.exp(0.22 * (days - first) / 365.25)
+    cum = np.concatenate([[0.0], np.cumsum(weights)])
+    requested = first + np.searchsorted(cum, rng.random(n) * cum[-1], side="right") - 1
+    region = _registry_regions(rng, regions, n, 2.0)
+    region = rng.permutation(region)
+    req_dept = rng.integers(0, len(DEPARTMENTS), n)
+    prov_dept = (req_dept + rng.integers(1, len(DEPARTMENTS), n)) % len(DEPARTMENTS)
+    lag = np.ceil(rng.lognormal(1.6, 0.8, n))
+    resolved = requested + lag
+    open_ = resolved > last
+    years = (requested - first) / 365.25
+    city_offset = rng.normal(0, 0.004, len(regions.codes))[region]
+    p_ok = 0.915 + 0.075 * np.clip(years / 5.9, 0, 1) ** 0.8 + city_offset
+    fulfilled = rng.random(n) < np.clip(p_ok, 0.85, 0.997)
+    status = np.where(open_, 2, np.where(fulfilled, 0, 1))
+    frame = pl.DataFrame(
+        {
+            "region_code": pl.Series(regions.codes).gather(region),
+            "requesting_department": regions.departments(region, req_dept),
+            "providing_department": regions.departments(region, prov_dept),
+            "resource_name": pl.Series(RESOURCES).gather(rng.integers(0, len(RESOURCES), n)),
+            "requested_date": _date_series("requested_date", requested),
+            "status": pl.Series(["已满足", "已驳回", "办理中"]).gather(status),
+            "resolved_date": _date_series("resolved_date", np.where(open_, np.inf, resolved)),
+        }
+    )
+    frame = frame.sort("requested_date", maintain_order=True)
+    year = pl.col("requested_date").dt.year().cast(pl.String)
+    seq = (pl.int_range(pl.len()).over(year) + 1).cast(pl.String).str.zfill(7)
+    return frame.with_columns(pl.concat_str(pl.lit("GX"), year, seq).alias("request_id"))
+
+
+def scenarios(rng, regions: _Regions, end: date) -> pl.DataFrame:
+    """典型场景 (100 by the end of 2025, a few more in 2026) and 区域合作样板 (10 by 2025, one more
+    in 2026), recognised in half-yearly batches. Not scaled."""
+    batches = [  # (date, typical scenarios, regional samples)
+        (date(2021, 6, 28), 8, 0),
+        (date(2021, 12, 20), 10, 0),
+        (date(2022, 6, 27), 12, 2),
+        (date(2022, 12, 26), 12, 0),
+        (date(2023, 6, 26), 13, 2),
+        (date(2023, 12, 25), 13, 2),
+        (date(2024, 6, 24), 12, 0),
+        (date(2024, 12, 23), 10, 2),
+        (date(2025, 6, 30), 6, 1),
+        (date(2025, 12, 22), 4, 1),
+        (date(2026, 6, 29), 5, 0),
+        (date(2026, 9, 28), 3, 1),
+    ]
+    when = np.repeat([_day(b[0]) for b in batches], [b[1] for b in batches])
+    n = when.shape[0]
+    domains = list(SCENARIO_NAMES)
+    weights = regions.size.copy()
+    weights[0] = 0.8 * weights[1:].mean()
+    region = rng.permutation(_spread(rng, n, weights))
+    domain = rng.integers(0, len(domains), n)
+    which = rng.integers(0, 4, n)
+    names = [SCENARIO_NAMES[domains[d]][k] for d, k in zip(domain, which, strict=True)]
+    typical = pl.DataFrame(
+        {
+            "scenario_name": pl.Series(regions.short).gather(region) + pl.Series(names),
+            "kind": "典型场景",
+            "region_code": pl.Series(regions.codes).gather(region),
+            "domain": pl.Series(domains).gather(domain),
+            "recognised_date": _date_series("recognised_date", when),
+            "_prefix": "DX",
+        }
+    )
+    sample_days = np.repeat([_day(b[0]) for b in batches], [b[2] for b in batches])
+    samples = pl.DataFrame(
+        {
+            "scenario_name": [s[0] for s in REGIONAL_SAMPLES],
+            "kind": "区域合作样板",
+            "region_code": [s[1] for s in REGIONAL_SAMPLES],
+            "domain": [s[2] for s in REGIONAL_SAMPLES],
+            "recognised_date": _date_series("recognised_date", sample_days),
+            "_prefix": "HZ",
+        }
+    )
+    frame = pl.concat([typical, samples]).filter(pl.col("recognised_date") <= end)
+    return frame.with_columns(
+        _numbered("scenario_name", "kind"),
+        pl.concat_str(
+            pl.col("_prefix"),
+            (pl.int_range(pl.len()).over("_prefix") + 1).cast(pl.String).str.zfill(3),
+        ).alias("scenario_id"),
+    )
+
+
+# --------------------------------------------------------------------------- volumes
+def service_evaluations(rng, regions: _Regions, end: date) -> pl.DataFrame:
+    """好差评: 13 cities × 5 channels × complete months; volumes follow city size and grow;
+    好评率 ≈ 99.5–99.9%, 差评 almost all rectified."""
+    months = _months(end)
+    year = np.array([m[0] for m in months])
+    month = np.array([m[1] for m in months])
+    t = (year - 2020) + (month - 1) / 12
+    channels = list(EVAL_CHANNELS)
+    n_c, n_ch, n_m = len(regions.codes) - 1, len(channels), len(months)
+    share = np.array(
+        [[a + (b - a) * np.clip(ti / 6.5, 0, 1) for ti in t] for a, b in EVAL_CHANNELS.values()]
+    )  # channel × month
+    season = np.where(month == 2, 0.7, 1.0) * np.where(month == 1, 0.9, 1.0)
+    volume = (
+        regions.size[1:, None, None]
+        * 52_000
+        * share[None, :, :]
+        * (np.exp(0.12 * t) * season)[None, None, :]
+        * rng.lognormal(0, 0.06, (n_c, n_ch, n_m))
+    )
+    evaluations = rng.poisson(volume)
+    quality = rng.normal(0, 0.0005, n_c)[:, None, None]
+    p_neg = np.clip(0.0032 - 0.00032 * t[None, None, :] + quality, 0.0005, 0.006)
+    negative = rng.binomial(evaluations, np.broadcast_to(p_neg, evaluations.shape))
+    neutral = rng.binomial(evaluations - negative, 0.0006)
+    rectified = rng.binomial(negative, rng.uniform(0.95, 1.0, evaluations.shape))
+    c_idx, ch_idx, m_idx = (a.ravel() for a in np.indices(evaluations.shape))
+    return pl.DataFrame(
+        {
+            "region_code": pl.Series(regions.codes[1:]).gather(c_idx),
+            "year": year[m_idx],
+            "month": month[m_idx],
+            "channel": pl.Series(channels).gather(ch_idx),
+            "evaluations": evaluations.ravel(),
+            "positive": (evaluations - negative - neutral).ravel(),
+            "negative": negative.ravel(),
+            "negative_rectified": rectified.ravel(),
+        }
+    )
+
+
+def _hotline_setup(rng, end: date):
+    """County weights and the expected tickets per (month, county, category) at scale 1."""
+    cty = counties()
+    city_of = cty["city_code"].to_list()
+    county_w = np.empty(cty.height)
+    for code in CITY_PROFILES:
+        idx = np.array([i for i, c in enumerate(city_of) if c == code])
+        county_w[idx] = CITY_PROFILES[code].size * rng.dirichlet(np.full(idx.shape[0], 4.0))
+    county_w /= county_w.sum()
+    cats = list(HOTLINE_CATEGORIES)
+    cat_share = np.array(list(HOTLINE_CATEGORIES.values()))
+    months = _months(end, partial=True)
+    mon = np.array([mm for _, mm in months])
+    t = np.array([(yy - 2020) + (mm - 1) / 12 for yy, mm in months])
+    season = np.ones((len(months), len(cats)))
+    season[:, cats.index("供水供电供气")] = 1 + 0.35 * np.cos(2 * np.pi * (mon - 7.5) / 6)
+    season[:, cats.index("教育")] = 1 + 0.25 * np.cos(2 * np.pi * (mon - 9) / 6)
+    season[:, cats.index("生态环境")] = 1 + 0.2 * np.cos(2 * np.pi * (mon - 7) / 12)
+    season[:, cats.index("交通出行")] = 1 + 0.15 * np.cos(2 * np.pi * (mon - 2) / 12)
+    covid = [(2020, 2, 2.2), (2020, 3, 1.6), (2022, 4, 1.5), (2022, 12, 2.0), (2023, 1, 1.6)]
+    for yy, mm, f in covid:
+        if (yy, mm) in months:
+            season[months.index((yy, mm)), cats.index("卫生健康")] *= f
+    per_month = HOTLINE_TICKETS_PER_MONTH * np.exp(0.085 * t) * np.where(mon == 2, 0.85, 1.0)
+    lam = (
+        per_month[:, None, None]
+        * county_w[None, :, None]
+        * (cat_share[None, None, :] * season[:, None, :])
+    )
+    surge = np.zeros(lam.shape, dtype=bool)
+    for code, profile in CITY_PROFILES.items():
+        in_city = np.array([c == code for c in city_of])
+        for s in profile.hotline_surges:
+            for i, (yy, mm) in enumerate(months):
+                if s.start <= date(yy, mm, 1) <= s.stop:
+                    lam[i, in_city, cats.index(s.category)] *= s.factor
+                    surge[i, in_city, cats.index(s.category)] = True
+    # The last month may be partial.
+    last_y, last_m = months[-1]
+    lam[-1] *= end.day / calendar.monthrange(last_y, last_m)[1]
+    return cty, cats, months, lam, surge
+
+
+def _hotline_chunks(rng, scale: int, end: date):
+    """Yield one frame of 12345 tickets per year (keeps memory bounded at large scales)."""
+    cty, cats, months, lam, surge = _hotline_setup(rng, end)
+    city_of = np.array([list(CITY_PROFILES).index(c) for c in cty["city_code"]])
+    ontime_city = rng.normal(0, 0.008, len(CITY_PROFILES))
+    first, last = _day(START), _day(end)
+    days = np.arange(first, last + 1)
+    weights = np.where((days + 3) % 7 < 5, 1.0, 0.55)
+    cum = np.concatenate([[0.0], np.cumsum(weights)])
+    end_second = (last + 1) * DAY_SECONDS - 1
+    channel_p = {  # year -> 电话, 网站, 微信, 苏服办, 其他
+        2020: [0.70, 0.09, 0.13, 0.03, 0.05],
+        2021: [0.66, 0.08, 0.14, 0.07, 0.05],
+        2022: [0.62, 0.08, 0.15, 0.10, 0.05],
+        2023: [0.59, 0.07, 0.15, 0.14, 0.05],
+        2024: [0.56, 0.07, 0.15, 0.17, 0.05],
+        2025: [0.54, 0.06, 0.15, 0.20, 0.05],
+    }
+    cell_shape = lam.shape[1:]
+    for year in sorted({y for y, _ in months}):
+        idx = [i for i, (y, _) in enumerate(months) if y == year]
+        counts = rng.poisson(lam[idx] * scale)
+        cell = np.repeat(np.arange(counts.size), counts.ravel())
+        n = cell.shape[0]
+        mi, rest = np.divmod(cell, cell_shape[0] * cell_shape[1])
+        county, cat = np.divmod(rest, cell_shape[1])
+        in_surge = surge[idx].ravel()[cell]
+        # Day (weekday-weighted) within the month, then a working-hour weighted time of day.
+        m_first = np.array([_day(date(year, months[i][1], 1)) for i in idx])
+        m_last = [date(year, months[i][1], calendar.monthrange(year, months[i][1])[1]) for i in idx]
+        m_stop = np.minimum([_day(d) for d in m_last], last) + 1
+        lo, hi = cum[m_first[mi] - first], cum[m_stop[mi] - first]
+        day = first + np.searchsorted(cum, lo + rng.random(n) * (hi - lo), side="right") - 1
+        hour = rng.choice(24, n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+        created = day * DAY_SECONDS + hour * 3_600 + rng.integers(0, 3_600, n)
+        order = np.argsort(created, kind="stable")
+        created, county, cat, in_surge = created[order], county[order], cat[order], in_surge[order]
+        limit_h = np.array([72, 120, 240])[rng.choice(3, n, p=[0.35, 0.45, 0.20])]
+        due = created + limit_h * 3_600
+        p_ontime = 0.93 + 0.035 * min(year - 2020, 5) / 5 + ontime_city[city_of[county]]
+        p_ontime = np.where(in_surge, p_ontime - 0.15, p_ontime)
+        ontime = rng.random(n) < np.clip(p_ontime, 0.6, 0.99)
+        duration = np.where(
+            ontime,
+            np.maximum(limit_h * 3_600 * rng.beta(1.6, 2.6, n), 600),
+            limit_h * 3_600 + rng.exponential(36 * 3_600, n) + 60,
+        ).astype(np.int64)
+        closed = created + duration
+        is_open = closed > end_second
+        late = ~ontime
+        rated = ~is_open & (rng.random(n) < 0.70)
+        u = rng.random(n)
+        p_bad = np.where(late, 0.20, 0.07 - 0.006 * min(year - 2020, 5))
+        sat = np.where(~rated, 3, np.where(u < p_bad, 2, np.where(u < p_bad + 0.15, 1, 0)))
+        cp = np.cumsum(channel_p[min(year, 2025)])
+        channel = (rng.random(n)[:, None] > cp[None, :-1]).sum(axis=1)
+        us = 1_000_000
+        serial = pl.int_range(1, n + 1, eager=True)
+        frame = pl.DataFrame(
+            {
+                "ticket_id": pl.select(
+                    pl.concat_str(pl.lit(f"RX{year}"), serial.cast(pl.String).str.zfill(9))
+                ).to_series(),
+                "region_code": cty["region_code"].gather(county),
+                "category": pl.Series(cats).gather(cat),
+                "channel": pl.Series(HOTLINE_CHANNELS).gather(channel),
+                "created_at": pl.Series(created * us).cast(pl.Datetime("us")),
+                "due_at": pl.Series(due * us).cast(pl.Datetime("us")),
+                "closed_at": pl.Series(np.where(is_open, np.nan, closed * 1e6), nan_to_null=True)
+                .cast(pl.Int64)
+                .cast(pl.Datetime("us")),
+                "satisfaction": pl.Series(["满意", "基本满意", "不满意", None]).gather(sat),
+            }
+        )
+        yield _conform(frame, "hotline_tickets")
+
+
+def hotline_tickets(rng, scale: int, end: date, out_dir: Path) -> Path:
+    """12345 工单 at county level (≥100k at scale 1): category shares with seasonality, growth
+    ~9%/year, working-hour timestamps, 3/5/10 working-day limits, on-time ~93–97%; planted
+    surges from :data:`CITY_PROFILES`. Written year by year into one Parquet file."""
+    path = out_dir / "hotline_tickets.parquet"
+    writer = None
+    try:
+        for frame in _hotline_chunks(rng, scale, end):
+            table = frame.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table, row_group_size=1_000_000)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+# --------------------------------------------------------------------------- statistics
+# Province annual totals (亿元; 2019 is only the base of 2020's growth rates).
+RETAIL = {
+    2019: 35_291,
+    2020: 37_086,
+    2021: 42_703,
+    2022: 42_752,
+    2023: 45_547,
+    2024: 46_519,
+    2025: 48_200,
+    2026: 50_100,
+}
+BUDGET = {
+    2019: 8_802,
+    2020: 9_059,
+    2021: 10_015,
+    2022: 9_259,
+    2023: 9_930,
+    2024: 9_989,
+    2025: 10_150,
+    2026: 10_420,
+}
+TRADE = {
+    2019: 43_379,
+    2020: 44_500,
+    2021: 52_130,
+    2022: 54_455,
+    2023: 52_493,
+    2024: 56_182,
+    2025: 57_900,
+    2026: 59_400,
+}
+GDP = {2019: 98_657, **ANCHORS["gdp_province"], 2026: 148_400}
+GDP_REAL_GROWTH = {  # year -> ytd real growth at Q1, H1, Q1-3, year (%)
+    2020: (-5.0, 0.9, 2.5, 3.7),
+    2021: (19.2, 13.2, 10.2, 8.6),
+    2022: (4.0, 1.6, 2.3, 2.8),
+    2023: (6.6, 6.6, 5.8, 5.8),
+    2024: (5.6, 5.8, 5.7, 5.8),
+    2025: (5.5, 5.7, 5.5, 5.4),
+    2026: (5.2, 5.3, 5.2, 5.1),
+}
+KNOTS = {  # indicator -> year -> [(month, value)] interpolated over the year
+    "industrial_va_ytd_growth": {
+        2020: [(2, -13.9), (3, -8.1), (4, -3.2), (6, 1.3), (9, 4.2), (12, 6.1)],
+        2021: [(2, 45.0), (3, 28.7), (6, 18.3), (9, 14.6), (12, 12.8)],
+        2022: [(2, 9.2), (4, 5.0), (6, 3.9), (9, 4.8), (12, 5.1)],
+        2023: [(2, 5.4), (6, 7.5), (12, 7.6)],
+        2024: [(2, 7.0), (6, 8.4), (12, 8.4)],
+        2025: [(2, 7.2), (6, 7.8), (12, 7.5)],
+        2026: [(2, 6.8), (6, 7.1), (12, 7.0)],
+    },
+    "fixed_asset_investment_ytd_growth": {
+        2020: [(2, -25.1), (3, -15.0), (5, -7.2), (6, -3.1), (9, -0.8), (12, 0.3)],
+        2021: [(2, 36.2), (3, 26.1), (6, 12.0), (9, 7.3), (12, 5.8)],
+        2022: [(2, 8.9), (6, 4.1), (12, 3.8)],
+        2023: [(2, 5.9), (6, 5.5), (12, 5.2)],
+        2024: [(2, 5.0), (6, 2.2), (12, 1.2)],
+        2025: [(2, 1.8), (6, 0.6), (12, -0.9)],
+        2026: [(2, 1.5), (6, 1.8), (12, 2.1)],
+    },
+    "cpi_yoy": {
+        2020: [(1, 105.0), (2, 104.9), (4, 103.0), (7, 102.6), (10, 100.5), (12, 99.9)],
+        2021: [(1, 99.6), (2, 99.9), (5, 101.4), (9, 100.9), (11, 102.3), (12, 101.5)],
+        2022: [(1, 101.2), (4, 102.2), (9, 102.5), (12, 101.9)],
+        2023: [(1, 102.2), (4, 100.4), (7, 99.6), (10, 99.8), (12, 99.7)],
+        2024: [(1, 99.6), (2, 101.0), (6, 100.2), (12, 100.1)],
+        2025: [(1, 100.4), (2, 99.5), (6, 99.9), (10, 100.2), (12, 100.6)],
+        2026: [(1, 100.5), (6, 100.8), (12, 101.0)],
+    },
+    "unemployment_rate_urban_surveyed": {
+        2020: [(1, 4.3), (2, 5.1), (3, 4.9), (6, 4.6), (12, 4.3)],
+        2021: [(1, 4.4), (3, 4.6), (6, 4.3), (12, 4.2)],
+        2022: [(1, 4.3), (4, 4.9), (6, 4.6), (12, 4.6)],
+        2023: [(1, 4.7), (3, 4.6), (6, 4.4), (12, 4.3)],
+        2024: [(1, 4.4), (3, 4.5), (12, 4.3)],
+        2025: [(1, 4.4), (3, 4.5), (12, 4.3)],
+        2026: [(1, 4.4), (3, 4.4), (12, 4.3)],
+    },
+}
+MONTH_SHARE = {  # indicator total -> month shares before COVID adjustments
+    "retail": [0.088, 0.074, 0.079, 0.078, 0.083, 0.085, 0.080, 0.080, 0.083, 0.089, 0.088, 0.093],
+    "budget": [0.125, 0.060, 0.085, 0.100, 0.085, 0.085, 0.090, 0.065, 0.080, 0.095, 0.070, 0.060],
+    "trade": [0.085, 0.065, 0.080, 0.082, 0.083, 0.084, 0.086, 0.086, 0.085, 0.082, 0.086, 0.096],
+}
+COVID_MONTHS = {  # (year, month) -> factor on the month's share
+    "retail": {(2020, 2): 0.72, (2020, 3): 0.82, (2020, 4): 0.90, (2020, 5): 0.95, (2022, 4): 0.88},
+    "budget": {
+        (2020, 2): 0.70,
+        (2020, 3): 0.80,
+        (2020, 4): 0.85,
+        (2022, 4): 0.65,
+        (2022, 5): 0.75,
+        (2022, 6): 0.80,
+    },
+    "trade": {(2020, 2): 0.60, (2020, 3): 0.85, (2022, 4): 0.85},
+}
+YEARS = list(range(2019, 2027))
+
+
+def _knot_curve(knots: dict[int, list[tuple[int, float]]]) -> np.ndarray:
+    """year × month matrix (2019..2026) interpolated from knots (2019 row = 2020's)."""
+    out = np.zeros((len(YEARS), 12))
+    for i, y in enumerate(YEARS):
+        pts = knots.get(y, knots[min(knots)])
+        out[i] = np.interp(np.arange(1, 13), [p[0] for p in pts], [p[1] for p in pts])
+    return out
+
+
+def _monthly_totals(rng, kind: str, annual: dict[int, float]) -> np.ndarray:
+    """year × month province values whose year sums are the annual totals."""
+    out = np.zeros((len(YEARS), 12))
+    for i, y in enumerate(YEARS):
+        covid = [COVID_MONTHS[kind].get((y, m), 1.0) for m in range(1, 13)]
+        share = np.array(MONTH_SHARE[kind]) * covid * rng.normal(1, 0.015, 12)
+        out[i] = annual[y] * share / share.sum()
+    return out
+
+
+class _Long:
+    """Collects long-form statistics rows (region × year × month × indicator)."""
+
+    def __init__(self, names: dict[str, str], source: str):
+        self.parts: list[pl.DataFrame] = []
+        self.names, self.source = names, source
+
+    def add(self, code: str, indicator: str, unit: str, year, month, value, digits: int = 2):
+        year = np.atleast_1d(year)
+        month = np.broadcast_to(np.atleast_1d(np.asarray(month, dtype=float)), year.shape)
+        self.parts.append(
+            pl.DataFrame(
+                {
+                    "region_code": code,
+                    "region_name": self.names[code],
+                    "year": year.astype(np.int64),
+                    "month": pl.Series(month, nan_to_null=True).cast(pl.Int64),
+                    "day": pl.Series([None] * year.shape[0], dtype=pl.Int64),
+                    "indicator": indicator,
+                    "value": np.round(
+                        np.broadcast_to(np.asarray(value, float), year.shape), digits
+                    ),
+                    "unit": unit,
+                    "source": self.source,
+                }
+            )
+        )
+
+    def frame(self) -> pl.DataFrame:
+        return pl.concat(self.parts)
+
+
+def economic_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataFrame:
+    """经济运行 long form for the province and 13 cities, 2020..end: GDP (annual and quarterly
+    ytd) with real growth, industry, investment, retail, budget revenue, CPI, trade and the
+    province's surveyed unemployment. 2020 shows the COVID dip and recovery."""
+    out = _Long(dict(zip(regions.codes, regions.names, strict=True)), source)
+    months = _months(end)
+    avail = np.zeros((len(YEARS), 12), dtype=bool)
+    for y, m in months:
+        avail[YEARS.index(y), m - 1] = True
+    yy, mm = np.meshgrid(YEARS, np.arange(1, 13), indexing="ij")
+    n_city = len(regions.codes) - 1
+    gdp25 = np.array([p.gdp_2025 for p in regions.profiles[1:]])
+    drift = rng.normal(0, 0.012, n_city)
+    prov_gdp = np.array([GDP[y] for y in YEARS])
+    city_gdp = (
+        gdp25[:, None]
+        * (prov_gdp / GDP[2025])[None, :]
+        * np.exp(drift[:, None] * (np.array(YEARS) - 2025)[None, :])
+    )
+    gdp = np.vstack([prov_gdp, city_gdp])  # region × year
+    q_share = {2020: (0.212, 0.468, 0.728, 1.0)}
+    weight = gdp[:, YEARS.index(2025)] / gdp[1:, YEARS.index(2025)].sum()
+    weight[0] = 1.0
+    openness = np.array([1.0] + [p.openness for p in regions.profiles[1:]])
+    trade_w = weight * openness
+    trade_w[1:] /= trade_w[1:].sum()
+    monthly = {
+        k: _monthly_totals(rng, k, a)
+        for k, a in (("retail", RETAIL), ("budget", BUDGET), ("trade", TRADE))
+    }
+    curves = {k: _knot_curve(v) for k, v in KNOTS.items()}
+    for r, code in enumerate(regions.codes):
+        is_prov = r == 0
+        noise = 0.0 if is_prov else 1.0
+        # GDP: annual and quarterly ytd, with real growth.
+        for i, y in enumerate(YEARS[1:], start=1):
+            if avail[i, 11]:
+                out.add(code, "gdp", "亿元", y, np.nan, gdp[r, i], 1)
+            shares = q_share.get(y, (0.232, 0.483, 0.735, 1.0))
+            offset = noise * rng.normal(0, 0.7)
+            for q, share in enumerate(shares):
+                if avail[i, 3 * q + 2]:
+                    jitter = 1 + noise * rng.normal(0, 0.004) if q < 3 else 1.0
+                    out.add(code, "gdp_ytd", "亿元", y, 3 * q + 3, gdp[r, i] * share * jitter, 1)
+                    growth = GDP_REAL_GROWTH[y][q] + offset + noise * rng.normal(0, 0.25)
+                    out.add(code, "gdp_ytd_real_growth", "%", y, 3 * q + 3, growth, 1)
+        # Growth curves (province + city noise), months 2..12 for industry and investment.
+        for ind in ("industrial_va_ytd_growth", "fixed_asset_investment_ytd_growth"):
+            values = curves[ind] + noise * (
+                rng.normal(0, 1.5, (len(YEARS), 1)) + rng.normal(0, 0.4, (len(YEARS), 12))
+            )
+            mask = avail & (mm >= 2)
+            out.add(code, ind, "%", yy[mask], mm[mask], values[mask], 1)
+        cpi = curves["cpi_yoy"] + noise * rng.normal(0, 0.25, (len(YEARS), 12))
+        out.add(code, "cpi_yoy", "上年同月=100", yy[avail], mm[avail], cpi[avail], 1)
+        if is_prov:
+            unemp = curves["unemployment_rate_urban_surveyed"]
+            out.add(
+                code, "unemployment_rate_urban_surveyed", "%", yy[avail], mm[avail], unemp[avail], 1
+            )
+        # Monthly totals: city share × province, with mild drift; ytd growth from the data.
+        for kind, w in (
+            ("retail", weight[r]),
+            ("budget", weight[r] ** 0.95),
+            ("trade", trade_w[r]),
+        ):
+            drift_k = 1 + noise * rng.normal(0, 0.01) * (yy - 2023)
+            values = monthly[kind] * w * drift_k * (1 + noise * rng.normal(0, 0.02, yy.shape))
+            ytd = np.cumsum(values, axis=1)
+            growth = np.full(ytd.shape, np.nan)
+            growth[1:] = (ytd[1:] / ytd[:-1] - 1) * 100
+            if kind == "retail":
+                out.add(code, "retail_sales_month", "亿元", yy[avail], mm[avail], values[avail], 1)
+                out.add(
+                    code, "retail_sales_ytd_growth", "%", yy[avail], mm[avail], growth[avail], 1
+                )
+            elif kind == "budget":
+                out.add(code, "budget_revenue_ytd", "亿元", yy[avail], mm[avail], ytd[avail], 1)
+                out.add(
+                    code, "budget_revenue_ytd_growth", "%", yy[avail], mm[avail], growth[avail], 1
+                )
+            else:
+                out.add(code, "trade_total_ytd", "亿元", yy[avail], mm[avail], ytd[avail], 1)
+    return out.frame()
+
+
+def governance_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataFrame:
+    """社会治理与数字政府 long form: monthly per-city PM2.5, AQI good-day ratio, safety incidents
+    and deaths, grid events; annual province series starting at the plan's 2020 baselines."""
+    out = _Long(dict(zip(regions.codes, regions.names, strict=True)), source)
+    months = _months(end)
+    year = np.array([m[0] for m in months])
+    month = np.array([m[1] for m in months])
+    t = (year - 2020) + (month - 1) / 12
+    decline = np.interp(t, np.arange(7) + 0.5, [1.0, 0.92, 0.88, 0.86, 0.80, 0.76, 0.74])
+    season = 1 + 0.42 * np.cos(2 * np.pi * (month - 1) / 12)
+    for r, code in enumerate(regions.codes[1:], start=1):
+        p = regions.profiles[r]
+        pm = p.pm25_2020 * decline * season * rng.lognormal(0, 0.08, t.shape)
+        out.add(code, "pm25_monthly_mean", "μg/m3", year, month, pm, 1)
+        good = np.clip(100 - 1.25 * (pm - 12) + rng.normal(0, 3, t.shape), 25, 100)
+        out.add(code, "aqi_good_days_ratio", "%", year, month, good, 1)
+        incidents = rng.poisson(p.size * 3.2 * 0.9**t * np.where(month == 2, 0.7, 1.0))
+        out.add(code, "safety_incidents", "起", year, month, incidents, 0)
+        out.add(code, "safety_deaths", "人", year, month, rng.poisson(incidents * 0.45), 0)
+        reported = rng.poisson(p.size * 28_000 * 1.06**t * rng.lognormal(0, 0.05, t.shape))
+        resolved = np.floor(reported * rng.uniform(0.965, 0.995, t.shape))
+        out.add(code, "grid_events_reported", "件", year, month, reported, 0)
+        out.add(code, "grid_events_resolved", "件", year, month, resolved, 0)
+    years = [y for y in range(2020, end.year + 1) if date(y, 12, 31) <= end]
+    for indicator, (base, unit) in ANCHORS["baselines_2020"].items():
+        target = BASELINE_2025[indicator]
+        x = np.clip((np.array(years) - 2020) / 5, 0, None)
+        values = base + (target - base) * x**0.85
+        values = np.where(x > 1, target * 1.03 ** ((x - 1) * 5), values)
+        digits = 1 if unit in ("万人", "万张") else 0
+        out.add(PROVINCE_CODE, indicator, unit, np.array(years), np.nan, values, digits)
+    return out.frame()
+
+
+# --------------------------------------------------------------------------- entry point
+def generate(
+    out_dir: Path, *, scale: int = 1, seed: int = 20210831, end: date = date(2026, 10, 31)
+) -> dict[str, Path]:
+    """Write one Parquet file per dataset into out_dir (named <dataset>.parquet); return dataset -> path.
+
+    All rows are synthetic (``is_synthetic = true``). ``scale`` multiplies item-level volumes
+    (≥ 100,000 hotline tickets per unit of scale); ``end`` is the last date of the data.
+    """
+    if scale < 1:
+        raise ValueError("scale must be a positive integer")
+    if end < date(2021, 12, 31):
+        raise ValueError("end must be 2021-12-31 or later (every dataset then has rows)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    regions = _regions()
+    source = f"模拟数据（demo generator, seed {seed}）"
+    registries = {
+        "service_items": lambda g: service_items(g, regions, scale, end),
+        "info_systems": lambda g: info_systems(g, regions, scale, end),
+        "private_networks": lambda g: private_networks(g, regions, scale, end),
+        "gov_apps": lambda g: gov_apps(g, regions, scale, end),
+        "enforcement_bodies": lambda g: enforcement_bodies(g, regions, scale, end),
+        "data_sharing_requests": lambda g: data_sharing_requests(g, regions, scale, end),
+        "scenarios": lambda g: scenarios(g, regions, end),
+        "service_evaluations": lambda g: service_evaluations(g, regions, end),
+        "economic_stats": lambda g: economic_stats(g, regions, end, source),
+        "governance_stats": lambda g: governance_stats(g, regions, end, source),
+    }
+    paths = {
+        name: _write(build(_rng(seed, name)), name, out_dir) for name, build in registries.items()
+    }
+    paths["hotline_tickets"] = hotline_tickets(_rng(seed, "hotline_tickets"), scale, end, out_dir)
+    return dict(sorted(paths.items()))

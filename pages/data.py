@@ -37,22 +37,23 @@ TYPE_WORDS = {
 
 def status_table(warehouse) -> dbc.Table:
     """Datasets with rows, synthetic rows, period coverage, files and last load."""
-    header = ["数据集", "名称", "行数", "其中模拟数据", "时期覆盖", "文件数", "最近加载"]
+    header = ["数据集", "行数", "其中模拟数据", "时期覆盖", "文件数", "最近加载"]
     body = []
     for d in cached_status(warehouse):
         period = f"{d['period_start'] or '—'} ~ {d['period_end'] or '—'}"
         body.append(
             html.Tr(
                 [
-                    html.Td(html.Code(d["dataset"])),
-                    html.Td(d["title"]),
+                    html.Td([html.Div(d["title"]), html.Code(d["dataset"], className="small")]),
                     html.Td(
                         fmt_int(d["rows"]), className="text-end", **{"data-dataset": d["dataset"]}
                     ),
                     html.Td(fmt_int(d["synthetic_rows"]), className="text-end"),
-                    html.Td(period),
+                    html.Td(period, className="text-nowrap"),
                     html.Td(len(d["files"]), className="text-end"),
-                    html.Td((d["last_loaded_at"] or "—").replace("T", " ")),
+                    html.Td(
+                        (d["last_loaded_at"] or "—").replace("T", " "), className="text-nowrap"
+                    ),
                 ]
             )
         )
@@ -74,7 +75,7 @@ def loads_table(warehouse) -> dbc.Table:
     body = [
         html.Tr(
             [
-                html.Td(f["loaded_at"].replace("T", " ")),
+                html.Td(f["loaded_at"].replace("T", " "), className="text-nowrap"),
                 html.Td(f["file_name"]),
                 html.Td(html.Code(ds)),
                 html.Td(html.Code(f["sha256"][:16] + "…", title=f["sha256"])),

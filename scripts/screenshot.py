@@ -1,6 +1,7 @@
 """Take Chromium screenshots of app pages: python scripts/screenshot.py BASE_URL OUT_DIR [PATH ...].
 
-Sizes: desktop 1920×1080 and phone 390×844. Prints browser console errors, if any.
+Sizes: desktop 1920×1080 and phone 390×844. Whole pages by default; ``--viewport`` keeps only
+the first screen. Prints browser console errors, if any.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ CHROMIUM_ARGS = [
 
 
 def main() -> None:
-    base, out = sys.argv[1].rstrip("/"), Path(sys.argv[2])
-    paths = sys.argv[3:] or ["/", "/data"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    full_page = "--viewport" not in sys.argv
+    base, out = args[0].rstrip("/"), Path(args[1])
+    paths = args[2:] or ["/", "/data"]
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -39,7 +42,7 @@ def main() -> None:
                 name = (
                     path.strip("/").replace("/", "_").replace("?", "_") or "home"
                 ) + f"-{label}.png"
-                page.screenshot(path=str(out / name), full_page=True)
+                page.screenshot(path=str(out / name), full_page=full_page)
                 print(out / name)
             if errors:
                 print("console errors:", *errors, sep="\n  ")

@@ -37,11 +37,12 @@ def build_demo(scale: int = 1, seed: int = 20210831, warehouse: Warehouse | None
     """Generate the demo files and load them into a fresh warehouse version."""
     from datasets.demo.generator import generate
     from datasets.ingest import ingest
+    from indicators.engine import materialise
 
     warehouse = warehouse or Warehouse()
     out = demo_dir(warehouse.path) / f"scale-{scale}-seed-{seed}"
     files = generate(out, scale=scale, seed=seed)
-    return ingest(sorted(files.values()), warehouse=warehouse, fresh=True)
+    return ingest(sorted(files.values()), warehouse=warehouse, fresh=True, after_load=materialise)
 
 
 @main.command(
@@ -87,9 +88,10 @@ def serve(host: str, port: int, debug: bool) -> None:
 def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
     from datasets.ingest import IngestError
     from datasets.ingest import ingest as run_ingest
+    from indicators.engine import materialise
 
     try:
-        results = run_ingest(list(paths), dataset)
+        results = run_ingest(list(paths), dataset, after_load=materialise)
     except IngestError as err:
         if as_json:
             issues = [
@@ -183,6 +185,42 @@ def status(as_json: bool) -> None:
                 f"    {f['file_name']}  sha256 {f['sha256'][:16]}…  {f['rows']:,} 行  {f['loaded_at']}"
             )
 
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "按指标目录重算全部指标、目标进度、城市排名与综合指数（每次加载数据后自动执行），"
+        "写入仓库的新版本。\n\n"
+        "Recompute every indicator, target progress, league table and composite index from the "
+        "catalog (done automatically after every ingest) into a new warehouse version."
+    ),
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print as JSON")
+def compute(as_json: bool) -> None:
+    from indicators.engine import materialise
+
+    warehouse = Warehouse()
+    if not warehouse.exists():
+        click.echo(f"数据仓库不存在：{warehouse.path} / no warehouse yet", err=True)
+        sys.exit(1)
+    with warehouse.writer() as staging:
+        report = materialise(staging.con)
+    if as_json:
+        click.echo(json.dumps({**report.__dict__, "data_end": str(report.data_end)}, indent=2))
+    else:
+        click.echo(
+            f"已重算 {report.indicators} 个指标，{report.rows:,} 行，数据截至 {report.data_end}，"
+            f"用时 {report.seconds:.1f} 秒 / recomputed {report.indicators} indicators"
+        )
+
+
+def _register_extra_commands() -> None:
+    from indicators.cli import assess
+
+    main.add_command(assess)
+
+
+_register_extra_commands()
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -621,8 +621,13 @@ def ingest(
     today: dt.date | None = None,
     display_names: Sequence[str] | None = None,
     fresh: bool = False,
+    after_load: Callable[[object], object] | None = None,
 ) -> list[LoadResult]:
     """Validate every file, then load them all in one atomic warehouse write.
+
+    ``after_load(con)`` runs inside the same write after the rows are in (the CLI and the app
+    pass :func:`indicators.engine.materialise`), so derived tables never lag the data they come
+    from: a failure there rolls the whole load back.
 
     ``display_names`` replaces the file names in messages and provenance (for uploads, whose
     temporary path means nothing to the user). ``fresh=True`` builds a new warehouse holding
@@ -659,4 +664,6 @@ def ingest(
             next_id += 1
         if not fresh and all(r.skipped for r in results):
             staging.discard()
+        elif after_load is not None:
+            after_load(con)
     return results

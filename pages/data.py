@@ -17,6 +17,7 @@ from datasets.ingest import IngestError, ingest
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
+from indicators.engine import materialise
 from pages import _ids
 from pages._components import fmt_int
 
@@ -243,6 +244,7 @@ def upload_file(contents, filename, dataset):
                 None if dataset in (None, "", "auto") else dataset,
                 warehouse=warehouse,
                 display_names=[filename],
+                after_load=materialise,
             )
         except IngestError as err:
             issues = err.issues[:50]

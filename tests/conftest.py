@@ -86,6 +86,24 @@ def demo_warehouse(tmp_path_factory, demo_files) -> Warehouse:
     return wh
 
 
+@pytest.fixture(scope="session")
+def demo_computed(tmp_path_factory, demo_files) -> Warehouse:
+    """The demo warehouse with every indicator and derived table computed (as on 2026-11-22)."""
+    import datetime as dt
+
+    from datasets.ingest import ingest
+    from indicators.engine import materialise
+
+    wh = Warehouse(tmp_path_factory.mktemp("demo-computed") / "demo.duckdb")
+    ingest(
+        sorted(demo_files.values()),
+        warehouse=wh,
+        fresh=True,
+        after_load=lambda con: materialise(con, today=dt.date(2026, 11, 22)),
+    )
+    return wh
+
+
 @pytest.fixture
 def realdata() -> Path:
     if not REALDATA.is_dir():

@@ -135,7 +135,7 @@ def measure(scale: int, workdir: Path) -> dict:
         con = staging.con
         result["floor"] = timed(lambda: floor_scan(con), repeat=3)
         result["engine"] = timed(lambda: materialise(con))
-        result["value_rows"] = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+        result["value_rows"] = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
         end = {}
         result["engine_subset"] = timed(lambda: end.setdefault("d", compute_values(con, subset)))
         result["pandas_subset"] = timed(lambda: pandas_naive(con, end["d"]))

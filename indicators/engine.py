@@ -303,7 +303,7 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
     latest = con.execute(
         "SELECT max(k) FROM (SELECT max(k) AS k FROM _stock_raw UNION ALL "
         "SELECT max(k) FROM _flow_raw UNION ALL SELECT max(k) FROM _statistic_raw) m"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     end = min(_last_day(latest), today) if latest else today
     end_lit, grid_lit = f"DATE '{end.isoformat()}'", f"DATE '{GRID_START.isoformat()}'"
     for shape in by_shape:
@@ -444,7 +444,7 @@ def materialise(
     end = compute_values(con, catalog, today=today)
     derived.write_catalog_tables(con, catalog)
     derived.write_tracking_tables(con, catalog, end=end)
-    rows = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
     seconds = time.perf_counter() - started
     con.execute(
         """

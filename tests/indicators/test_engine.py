@@ -167,3 +167,61 @@ def test_engine007_later_data_never_changes_an_as_of_result(tmp_path):
         assert after.equals(frame), kind
     # …while the present does change
     assert value(wh, "hotline_tickets", "320000", "2023", D(2023, 6, 30)) == 5
+
+
+@pytest.mark.parametrize(
+    ("indicator", "region", "as_of", "expected"),
+    [
+        # 入驻率 南京: launched by 2021-12: A1, A2, A3; onboarded A1 → 1/3
+        ("sufuban_onboarding_rate", "320100", D(2021, 12, 31), 100 * 1 / 3),
+        # 2022-12: A1..A4 launched; A1, A2, A4 onboarded → 3/4
+        ("sufuban_onboarding_rate", "320100", D(2022, 12, 31), 100 * 3 / 4),
+        # 专网整合率: classified N3 never counts; N1 integrated 2021-09 → 1/2
+        ("private_network_integration_rate", "320100", D(2021, 12, 31), 50.0),
+        ("private_network_integration_rate", "320100", D(2020, 12, 31), 0.0),
+        # 掌上执法 (county bodies roll up to 南京): 2022-12 E1 enabled of E1, E2, E3 → 1/3
+        ("mobile_enforcement_coverage", "320100", D(2022, 12, 31), 100 * 1 / 3),
+        # 2023-12: E2 enabled too → 2/3; 秦淮区 alone: E2 of E2, E3 → 1/2
+        ("mobile_enforcement_coverage", "320100", D(2023, 12, 31), 100 * 2 / 3),
+        ("mobile_enforcement_coverage", "320104", D(2023, 12, 31), 50.0),
+        # scenarios are counted cumulatively; a city without any has 0
+        ("typical_scenarios", "320000", D(2021, 12, 31), 1.0),
+        ("typical_scenarios", "320000", D(2022, 12, 31), 2.0),
+        ("typical_scenarios", "321300", D(2022, 12, 31), 0.0),
+        ("regional_samples", "320500", D(2022, 12, 31), 1.0),
+    ],
+)
+def test_engine008_registry_indicators_by_hand(small_warehouse, indicator, region, as_of, expected):
+    got = value(small_warehouse, indicator, region, str(as_of.year), as_of)
+    assert got == pytest.approx(expected)
+
+
+def test_engine009_sharing_rate_counts_requests_when_resolved(small_warehouse):
+    wh = small_warehouse
+    # 2023 as of 2023-12-31: resolved R1 (met), R2 (rejected); R3 pending, R4 not yet resolved
+    assert value(wh, "data_sharing_rate", "320500", "2023", D(2023, 12, 31)) == 50.0
+    assert value(wh, "data_sharing_rejection_rate", "320500", "2023", D(2023, 12, 31)) == 50.0
+    # as of 2024-01-31 R4 (requested in 2023) is resolved and met: 2 of 3
+    assert value(wh, "data_sharing_rate", "320500", "2023", D(2024, 1, 31)) == (
+        pytest.approx(100 * 2 / 3)
+    )
+    assert value(wh, "data_sharing_requests", "320500", "2023", D(2024, 1, 31)) == 4
+
+
+def test_engine010_evaluation_table_rates_and_sums(small_warehouse):
+    wh = small_warehouse
+    # lag 10 days: January's rows are known at the end of February
+    assert value(wh, "service_positive_rate", "320100", "2023", D(2023, 1, 31)) is None
+    # 南京 Jan + Feb as of March: (95 + 45 + 196) / (100 + 50 + 200)
+    assert value(wh, "service_positive_rate", "320100", "2023", D(2023, 3, 31)) == (
+        pytest.approx(100 * 336 / 350)
+    )
+    # province January: (95 + 45 + 294) / (100 + 50 + 300)
+    assert value(wh, "service_positive_rate", "320000", "2023-01", D(2023, 3, 31), "month") == (
+        pytest.approx(100 * 434 / 450)
+    )
+    # rectified negatives 南京: (5 + 3 + 4) / (5 + 5 + 4)
+    assert value(wh, "negative_rectification_rate", "320100", "2023", D(2023, 3, 31)) == (
+        pytest.approx(100 * 12 / 14)
+    )
+    assert value(wh, "service_evaluations_count", "320000", "2023", D(2023, 3, 31)) == 650

@@ -287,6 +287,8 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
             WHERE region_code <> '320000' AND city_code <> '320000'
         """
     )
+    # Facts are summed per (indicator, region, period month, known month) straight away: millions
+    # of tickets become thousands of rows before anything joins or windows over them.
     by_shape: dict[str, list[str]] = {"stock": [], "flow": [], "statistic": []}
     for ind in catalog.indicators.values():
         by_shape[ind.shape].append(_facts_sql(ind))
@@ -296,8 +298,10 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _{shape}_raw AS
-            SELECT indicator, region_code, p, k, CAST(num AS DOUBLE) AS num, CAST(den AS DOUBLE) AS den
+            SELECT indicator, region_code, p, k,
+                   sum(CAST(num AS DOUBLE)) AS num, sum(CAST(den AS DOUBLE)) AS den
             FROM ({body}) f
+            GROUP BY 1, 2, 3, 4
             """
         )
     latest = con.execute(

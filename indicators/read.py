@@ -1,0 +1,175 @@
+"""Read the materialised indicator tables — the only queries pages make.
+
+Every function takes the warehouse and returns a small polars frame; none scans a raw registry
+(those are read only by the engine). ``as_of`` values are month ends (vintages); pass any date
+and the latest vintage on or before it is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from datasets.regions import PROVINCE_CODE, region_table
+from indicators.engine import values_as_of
+
+DEFAULT_TARGET_SET = "jiangsu-14fyp-digital-gov"
+
+
+def ready(warehouse) -> bool:
+    """Whether the derived tables exist (a warehouse loaded before #3 has none)."""
+    return {"target_progress", "indicator_values", "catalog_indicators"} <= warehouse.table_names()
+
+
+def vintages(warehouse) -> list[dt.date]:
+    """All as-of dates with target progress, oldest first."""
+    rows = warehouse.query("SELECT DISTINCT as_of FROM target_progress ORDER BY as_of")
+    return rows["as_of"].to_list()
+
+
+def resolve_as_of(warehouse, wanted: dt.date | str | None) -> dt.date | None:
+    """The latest vintage on or before ``wanted`` (default: the newest)."""
+    all_ = vintages(warehouse)
+    if not all_:
+        return None
+    if wanted in (None, ""):
+        return all_[-1]
+    if isinstance(wanted, str):
+        try:
+            wanted = _parse_date(wanted)
+        except ValueError:
+            return all_[-1]
+    earlier = [v for v in all_ if v <= wanted]
+    return earlier[-1] if earlier else all_[0]
+
+
+def _parse_date(text: str) -> dt.date:
+    """``2023-06`` (that month's end) or ``2023-06-30``."""
+    parts = text.split("-")
+    if len(parts) == 2:
+        year, month = int(parts[0]), int(parts[1])
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    return dt.date.fromisoformat(text)
+
+
+def regions() -> pl.DataFrame:
+    """Province and cities with Chinese names, in code order."""
+    return (
+        region_table().filter(pl.col("level") != "county").select("region_code", "name_zh", "level")
+    )
+
+
+def catalog(warehouse) -> pl.DataFrame:
+    return warehouse.query("SELECT * FROM catalog_indicators")
+
+
+def target_sets(warehouse) -> pl.DataFrame:
+    return warehouse.query(
+        "SELECT DISTINCT target_set, target_set_name FROM catalog_targets ORDER BY target_set"
+    )
+
+
+def progress(
+    warehouse,
+    target_set: str,
+    as_of: dt.date,
+    *,
+    method: str | None = None,
+    regions: list[str] | None = None,
+) -> pl.DataFrame:
+    """Target progress rows joined with the catalog (names, unit, domain, binding, units).
+
+    ``method=None`` returns each target's default method (the target set's, or the target's own).
+    """
+    filters = ["p.target_set = ?", "p.as_of = ?"]
+    params: list = [target_set, as_of]
+    if method:
+        filters.append("(p.method = ? OR p.target_value IS NULL)")
+        params.append(method)
+    else:
+        filters.append("p.is_default_method")
+    if regions:
+        filters.append(f"p.region_code IN ({', '.join('?' * len(regions))})")
+        params += regions
+    return warehouse.query(
+        f"""
+        SELECT p.*, c.name_zh, c.name_en, c.domain, c.unit, c.polarity, c.decimals, c.kind,
+               t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
+               t.city_targets_basis
+        FROM target_progress p
+        JOIN catalog_indicators c USING (indicator)
+        JOIN catalog_targets t ON t.target_set = p.target_set AND t.indicator = p.indicator
+        WHERE {" AND ".join(filters)}
+        ORDER BY p.indicator, p.region_code
+        """,
+        params,
+    )
+
+
+def progress_history(
+    warehouse, target_set: str, indicator: str, region: str, *, method: str | None = None
+) -> pl.DataFrame:
+    """One target's status and values at every vintage (for paths and sparklines)."""
+    method_filter = "method = ?" if method else "is_default_method"
+    params = [target_set, indicator, region] + ([method] if method else [])
+    return warehouse.query(
+        f"""
+        SELECT as_of, status, current_year, current_value, progress, ratio
+        FROM target_progress
+        WHERE target_set = ? AND indicator = ? AND region_code = ? AND {method_filter}
+        ORDER BY as_of
+        """,
+        params,
+    )
+
+
+def series(
+    warehouse,
+    indicator: str,
+    regions: list[str],
+    as_of: dt.date,
+    *,
+    period_type: str = "year",
+) -> pl.DataFrame:
+    """An indicator's values by period for some regions, as known at ``as_of``."""
+    return values_as_of(
+        warehouse, as_of, period_type=period_type, indicators=[indicator], regions=regions
+    )
+
+
+def league(warehouse, as_of: dt.date, indicator: str) -> pl.DataFrame:
+    """13-city league table of one indicator at ``as_of`` (rank 1 is best)."""
+    return warehouse.query(
+        "SELECT * FROM league_table WHERE as_of = ? AND indicator = ? ORDER BY rank",
+        [as_of, indicator],
+    )
+
+
+def composite(warehouse, as_of: dt.date, domain: str | None = None) -> pl.DataFrame:
+    """Composite index per domain (``综合`` = overall) and city at ``as_of``."""
+    if domain:
+        return warehouse.query(
+            "SELECT * FROM composite_index WHERE as_of = ? AND domain = ? ORDER BY rank",
+            [as_of, domain],
+        )
+    return warehouse.query("SELECT * FROM composite_index WHERE as_of = ?", [as_of])
+
+
+def city_ranks(warehouse, as_of: dt.date, region: str) -> pl.DataFrame:
+    """A city's rank among the 13 for every indicator at ``as_of``, with the catalog names."""
+    return warehouse.query(
+        """
+        SELECT l.indicator, l.period, l.value, l.score, l.rank, c.name_zh, c.domain, c.unit,
+               c.polarity, c.decimals
+        FROM league_table l JOIN catalog_indicators c USING (indicator)
+        WHERE l.as_of = ? AND l.region_code = ?
+        ORDER BY c.domain, l.rank
+        """,
+        [as_of, region],
+    )
+
+
+def province_code() -> str:
+    return PROVINCE_CODE

@@ -20,8 +20,15 @@ HERE = Path(__file__).resolve().parent
 
 def _navbar() -> dbc.Navbar:
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page.get("nav_href", page["relative_path"]),
+                active="partial" if page.get("nav_href") else "exact",
+            )
+        )
         for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+        if page.get("order") is not None
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -40,6 +47,7 @@ def _navbar() -> dbc.Navbar:
         color="primary",
         dark=True,
         className="mb-0",
+        id=_ids.NAVBAR,
     )
 
 
@@ -59,16 +67,24 @@ def create_app() -> dash.Dash:
     app.layout = html.Div(
         [
             dcc.Location(id=_ids.URL),
-            _navbar(),
+            html.Div(_navbar(), id=_ids.NAVBAR_WRAP),
             html.Div(id=_ids.BANNER),
-            dbc.Container(dash.page_container, fluid=True, className="py-3"),
-        ]
+            dbc.Container(dash.page_container, fluid=True, className="py-3", id=_ids.MAIN),
+        ],
+        id=_ids.SHELL,
     )
 
-    @app.callback(Output(_ids.BANNER, "children"), Input(_ids.URL, "pathname"))
-    def show_banner(_pathname):
-        """Say 模拟数据 on every page while the warehouse holds demo rows."""
-        return synthetic_banner()
+    @app.callback(
+        Output(_ids.BANNER, "children"),
+        Output(_ids.SHELL, "className"),
+        Input(_ids.URL, "pathname"),
+        Input(_ids.URL, "search"),
+    )
+    def shell_for_url(_pathname, search):
+        """Say 模拟数据 on every page while the warehouse holds demo rows; a big screen
+        (``?screen=big``) hides the navigation and turns the canvas dark."""
+        big = "screen=big" in (search or "")
+        return synthetic_banner(), "shell-big" if big else "shell"
 
     return app
 

@@ -55,3 +55,124 @@ def fmt_rows(n: int) -> str:
     if n >= 100_000:
         return f"{n / 10_000:.1f} 万"
     return f"{n:,}"
+
+
+# --- cockpit widgets (shared by every page of the cockpit) -------------------------------------
+
+# Status colours: Okabe–Ito / Tol palette (distinguishable with colour-vision deficiency) and
+# always shown with a symbol and words, never colour alone.
+STATUS_STYLE: dict[str, tuple[str, str, str]] = {
+    # status: (label, colour, symbol)
+    "achieved": ("已达成", "#009E73", "✔"),
+    "on_track": ("进度正常", "#0072B2", "●"),
+    "acceleration_needed": ("需加速", "#E69F00", "▲"),
+    "limited_progress": ("进展有限", "#D55E00", "■"),
+    "deterioration": ("退步", "#882255", "▼"),
+    "not_assessable": ("无法评估", "#8C8C8C", "○"),
+    "not_achieved": ("未达成", "#D55E00", "✘"),
+}
+STATUS_ORDER = [
+    "deterioration",
+    "limited_progress",
+    "acceleration_needed",
+    "on_track",
+    "achieved",
+    "not_assessable",
+]
+METHOD_LABELS = {
+    "ratio": "增速比值法（Eurostat/Open SDG）",
+    "projection": "趋势外推法（UNSD）",
+    "linear": "线性进度法（百分点）",
+}
+BINDING_LABELS = {"binding": "约束性", "expected": "预期性"}
+
+
+def status_badge(status: str | None, *, big: bool = False, **kwargs) -> html.Span:
+    """A status in colour, symbol and words (e.g. ▲ 需加速)."""
+    label, colour, symbol = STATUS_STYLE.get(
+        status or "not_assessable", STATUS_STYLE["not_assessable"]
+    )
+    return html.Span(
+        [html.Span(symbol, className="status-symbol", **{"aria-hidden": "true"}), label],
+        className="status-badge" + (" status-badge-lg" if big else ""),
+        style={"backgroundColor": colour},
+        title=label,
+        **{"data-status": status or "not_assessable"},
+        **kwargs,
+    )
+
+
+def fmt_value(value: float | None, unit: str = "", decimals: int = 1) -> str:
+    """A figure with its unit for people: 89.9%, 1,234 件, 12.3 万张, — when missing."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if unit == "%":
+        return text + "%"
+    return f"{text} {unit}".rstrip()
+
+
+def month_label(d) -> str:
+    """2023-06-30 → 2023年6月 (a running month's date is shown in full)."""
+    import calendar
+
+    last = calendar.monthrange(d.year, d.month)[1]
+    if d.day != last:
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.year}年{d.month}月"
+
+
+def as_of_key(d) -> str:
+    """The URL form of an as-of date: 2023-06 for a month end, the ISO date otherwise."""
+    import calendar
+
+    return f"{d:%Y-%m}" if d.day == calendar.monthrange(d.year, d.month)[1] else d.isoformat()
+
+
+def as_of_options(vintages) -> list[dict]:
+    """Dropdown options for the as-of selector, newest first."""
+    return [{"label": month_label(v), "value": as_of_key(v)} for v in reversed(vintages)]
+
+
+def to_search(params: dict) -> str:
+    """URL query string from page state, leaving out empty values (lists joined by commas)."""
+    from urllib.parse import urlencode
+
+    kept = {}
+    for key, value in params.items():
+        if value in (None, "", [], ()):
+            continue
+        kept[key] = ",".join(map(str, value)) if isinstance(value, list | tuple) else value
+    return "?" + urlencode(kept, safe=",") if kept else ""
+
+
+def split_param(value: str | None) -> list[str]:
+    """``a,b`` → [a, b]; empty → []."""
+    return [v for v in (value or "").split(",") if v]
+
+
+def page_header(title: str, subtitle: str = "", right=None) -> dbc.Row:
+    """Page title (h1), a muted subtitle, and controls on the right."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                [
+                    html.H1(title, className="page-title"),
+                    html.P(subtitle, className="text-muted mb-2"),
+                ],
+                md=True,
+            ),
+            dbc.Col(right, md="auto", className="d-flex align-items-end gap-2 flex-wrap")
+            if right is not None
+            else None,
+        ],
+        className="mb-2 align-items-end",
+    )
+
+
+def not_ready() -> dbc.Alert:
+    """Shown when the warehouse has no computed indicators yet."""
+    return dbc.Alert(
+        "指标尚未计算：请运行 `databrain demo`、`databrain compute`，或在“数据管理”页上传数据。",
+        color="info",
+    )

@@ -2,6 +2,11 @@
 
 URL = "url"
 BANNER = "synthetic-banner"
+NAVBAR = "navbar"
+NAVBAR_WRAP = "navbar-wrap"
+SHELL = "app-shell"
+MAIN = "main-container"
+PAGES_LOCATION = "_pages_location"  # Dash's own router Location: pages write state to its search
 
 HOME_MAP = "home-coverage-map"
 HOME_CARDS = "home-cards"

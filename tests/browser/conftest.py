@@ -14,6 +14,7 @@ import pytest
 
 from datasets.ingest import ingest
 from datasets.warehouse import Warehouse
+from indicators.engine import materialise
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -35,9 +36,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
-    """A demo warehouse of the browser tests' own (uploads change it)."""
+    """A demo warehouse of the browser tests' own (uploads change it), indicators computed."""
     wh = Warehouse(tmp_path_factory.mktemp("browser-wh") / "app.duckdb")
-    ingest(sorted(demo_files.values()), warehouse=wh, fresh=True)
+    ingest(sorted(demo_files.values()), warehouse=wh, fresh=True, after_load=materialise)
     return wh
 
 

@@ -173,3 +173,32 @@ def city_ranks(warehouse, as_of: dt.date, region: str) -> pl.DataFrame:
 
 def province_code() -> str:
     return PROVINCE_CODE
+
+
+def history(
+    warehouse, target_set: str, region: str, *, until: dt.date | None = None
+) -> pl.DataFrame:
+    """Every target's default-method value and status at every vintage (sparklines)."""
+    params: list = [target_set, region]
+    cond = ""
+    if until is not None:
+        cond = "AND as_of <= ?"
+        params.append(until)
+    return warehouse.query(
+        f"""
+        SELECT indicator, as_of, status, current_value, progress, target_value
+        FROM target_progress
+        WHERE target_set = ? AND region_code = ? AND is_default_method {cond}
+        ORDER BY indicator, as_of
+        """,
+        params,
+    )
+
+
+def latest_values(
+    warehouse, as_of: dt.date, indicators: list[str], region: str, period_type: str
+) -> pl.DataFrame:
+    """Each indicator's periods for one region as known at ``as_of`` (newest last)."""
+    return values_as_of(
+        warehouse, as_of, period_type=period_type, indicators=indicators, regions=[region]
+    ).sort("indicator", "period")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
@@ -176,3 +176,21 @@ def not_ready() -> dbc.Alert:
         "指标尚未计算：请运行 `databrain demo`、`databrain compute`，或在“数据管理”页上传数据。",
         color="info",
     )
+
+
+# Chinese texts for dcc.Dropdown's built-in labels (search box, select all, …).
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全不选",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "没有匹配的选项",
+}
+
+
+def dropdown(**kwargs) -> dcc.Dropdown:
+    """dcc.Dropdown with Chinese built-in labels (use instead of dcc.Dropdown on every page)."""
+    kwargs.setdefault("labels", DROPDOWN_LABELS)
+    return dcc.Dropdown(**kwargs)

@@ -1,142 +1,729 @@
-"""概览 `/`: what the brain holds — datasets, coverage and a 13-city map of records."""
+"""领导驾驶舱 `/`: the whole plan on one screen — targets, map, lagging cities, the economy.
+
+URL state: ``as_of`` (YYYY-MM), ``set`` (target set), ``city`` (region filter, from the map),
+``layer`` (map colour: ``综合``/a domain composite, or an indicator code), ``screen=big`` (a
+16:9 dark command-centre canvas), ``rotate`` (seconds between map layers on the big screen; 0
+keeps still), ``refresh`` (seconds between data refreshes on the big screen, default 300).
+Everything is read from the materialised indicator tables.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import parse_qs, quote
+
 import dash
 import dash_bootstrap_components as dbc
-import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
-from dash import dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from datasets import boundaries
-from datasets.summary import cached_status, records_by_city
+from datasets.regions import PROVINCE_CODE, cities, region_name
+from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
+from indicators import read
+from indicators.catalog import DOMAINS, default_catalog
 from pages import _ids
-from pages._components import fmt_rows, stat_card
+from pages._components import (
+    STATUS_ORDER,
+    STATUS_STYLE,
+    as_of_key,
+    as_of_options,
+    dropdown,
+    fmt_value,
+    month_label,
+    not_ready,
+    page_header,
+    status_badge,
+    to_search,
+)
 
-dash.register_page(__name__, path="/", name="概览", title="数据大脑 · 概览", order=0)
+dash.register_page(__name__, path="/", name="领导驾驶舱", title="数据大脑 · 领导驾驶舱", order=0)
+
+COCKPIT_CARDS = "cockpit-cards"
+COCKPIT_MAP = "cockpit-map"
+COCKPIT_LAGGING = "cockpit-lagging"
+COCKPIT_ECONOMY = "cockpit-economy"
+COCKPIT_AS_OF = "cockpit-as-of"
+COCKPIT_LAYER = "cockpit-layer"
+COCKPIT_CITY_CLEAR = "cockpit-city-clear"
+COCKPIT_SUMMARY = "cockpit-summary"
+COCKPIT_BIG = "cockpit-big"
+COCKPIT_BIG_BODY = "cockpit-big-body"
+COCKPIT_BIG_MAP = "cockpit-big-map"
+COCKPIT_TICK = "cockpit-tick"
+COCKPIT_STATE = "cockpit-state"
 
 JIANGSU_CENTER = {"lat": 32.95, "lon": 119.45}
+ECONOMY = [  # (indicator, period type, short label)
+    ("gdp_growth", "quarter", "GDP 增速"),
+    ("fixed_asset_investment_growth", "month", "固定资产投资增速"),
+    ("retail_sales_growth", "month", "社零总额增速"),
+    ("budget_revenue_growth", "month", "一般公共预算收入增速"),
+]
+COMPOSITE = "综合"
+# A MapLibre style with only a background layer: dark, and nothing to download.
+DARK_MAP_STYLE = {
+    "version": 8,
+    "sources": {},
+    "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": "#0b1526"}}
+    ],
+}
 
 
-def _coverage_map(frame) -> dcc.Graph:
-    totals = (
-        frame.group_by(["region_code", "name_zh"]).agg(pl.col("records").sum()).sort("region_code")
-    )
-    fig = px.choropleth_map(
-        totals.to_pandas(),
-        geojson=boundaries.geojson("city"),
-        locations="region_code",
-        color="records",
-        hover_name="name_zh",
-        hover_data={"region_code": False, "records": ":,"},
-        labels={"records": "记录数"},
-        color_continuous_scale="Blues",
-        map_style="white-bg",
-        center=JIANGSU_CENTER,
-        zoom=5.6,
-        opacity=0.9,
-    )
-    fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=460, coloraxis_colorbar={"title": "记录数"}
-    )
-    return dcc.Graph(
-        id=_ids.HOME_MAP, figure=fig, config={"displaylogo": False, "scrollZoom": False}
-    )
+# --- pure helpers ------------------------------------------------------------------------------
 
 
-def layout(**_query):
-    warehouse = shared_warehouse()
-    if not warehouse.exists():
-        return dbc.Alert(
-            "数据仓库尚未建立：请运行 `databrain demo` 或在“数据管理”页上传数据。", color="info"
-        )
-    status = cached_status(warehouse)
-    loaded = [d for d in status if d["rows"]]
-    total_rows = sum(d["rows"] for d in status)
-    last = max((d["last_loaded_at"] for d in loaded), default=None)
-    ends = [d["period_end"] for d in loaded if d["period_end"]]
-    cards = dbc.Row(
-        [
-            dbc.Col(
-                stat_card("已加载数据集", f"{len(loaded)} / {len(status)}", "按数据集模式校验入库"),
-                md=3,
-                xs=6,
-            ),
-            dbc.Col(
-                stat_card("数据总行数", fmt_rows(total_rows), "事项级台账与统计长表"), md=3, xs=6
-            ),
-            dbc.Col(
-                stat_card(
-                    "数据最新时期", max(ends)[:7] if ends else "—", "各数据集时期覆盖的最晚月份"
-                ),
-                md=3,
-                xs=6,
-            ),
-            dbc.Col(
-                stat_card(
-                    "最近加载", (last or "—").replace("T", " "), f"仓库版本 {warehouse.version()}"
-                ),
-                md=3,
-                xs=6,
-            ),
-        ],
-        className="g-3 mb-3",
-        id=_ids.HOME_CARDS,
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(d["title"]),
-                html.Td(fmt_rows(d["rows"]), className="text-end"),
-                html.Td(f"{(d['period_start'] or '—')[:7]} ~ {(d['period_end'] or '—')[:7]}"),
-            ]
-        )
-        for d in status
+def sparkline_svg(
+    values: list[float | None],
+    *,
+    target: float | None = None,
+    colour: str = "#0072B2",
+    width: int = 120,
+    height: int = 32,
+) -> str:
+    """A tiny line chart as an SVG data URI; the target, if given, is a dashed line."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None and v == v]
+    if len(points) < 2:
+        return ""
+    ys = [v for _, v in points] + ([target] if target is not None else [])
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or 1.0
+    n = max(len(values) - 1, 1)
+
+    def xy(i: float, v: float) -> tuple[float, float]:
+        return 2 + (width - 4) * i / n, height - 2 - (height - 4) * (v - lo) / span
+
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
     ]
-    table = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [html.Th("数据集"), html.Th("行数", className="text-end"), html.Th("时期覆盖")]
-                )
-            ),
-            html.Tbody(rows),
-        ],
-        size="sm",
-        hover=True,
-        responsive=True,
-        className="mb-0",
+    if target is not None:
+        _, ty = xy(0, target)
+        parts.append(
+            f'<line x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" stroke="#8C8C8C" '
+            'stroke-width="1" stroke-dasharray="3,2"/>'
+        )
+    parts.append(
+        f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/></svg>'
     )
+    return "data:image/svg+xml;utf8," + quote("".join(parts))
+
+
+def period_label(period: str) -> str:
+    """'2026-09' (year to date) → '2026年1–9月'; '2026Q3' → '2026年前三季度'; '2025' → '2025年'."""
+    if "Q" in period:
+        year, q = period.split("Q")
+        return f"{year}年" + {"1": "一季度", "2": "上半年", "3": "前三季度", "4": "全年"}[q]
+    if "-" in period:
+        year, month = period.split("-")
+        return f"{year}年1–{int(month)}月" if int(month) > 1 else f"{year}年1月"
+    return f"{period}年"
+
+
+def lagging_targets(frame: pl.DataFrame, *, final: bool, limit: int = 5) -> list[dict]:
+    """Targets ordered by how many cities lag on them, with the worst cities.
+
+    A city lags when its status is deterioration / limited progress / needs acceleration, or,
+    after the deadline, when the final assessment is 未达成.
+    """
+    lag_status = {"deterioration", "limited_progress", "acceleration_needed"}
+    out = []
+    numeric = frame.filter(pl.col("target_value").is_not_null())
+    for code, rows in numeric.group_by("indicator", maintain_order=True):
+        city_rows = rows.filter(pl.col("region_code") != PROVINCE_CODE)
+        if final:
+            behind = city_rows.filter(pl.col("final_status") == "not_achieved")
+        else:
+            behind = city_rows.filter(pl.col("status").is_in(list(lag_status)))
+        if behind.is_empty():
+            continue
+        province = rows.filter(pl.col("region_code") == PROVINCE_CODE)
+        out.append(
+            {
+                "indicator": code[0],
+                "rows": behind.sort("progress", nulls_last=True),
+                "province": province.row(0, named=True) if province.height else None,
+                "count": behind.height,
+            }
+        )
+    out.sort(key=lambda d: (-d["count"], d["indicator"]))
+    return out[:limit]
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _state(query: dict) -> dict | None:
+    """Resolve the URL query into the view state (None when nothing is computed yet)."""
+    wh = shared_warehouse()
+    if not wh.exists() or not read.ready(wh):
+        return None
+    catalog = default_catalog()
+    target_set = query.get("set") or read.DEFAULT_TARGET_SET
+    if target_set not in catalog.target_sets:
+        target_set = read.DEFAULT_TARGET_SET
+    as_of = read.resolve_as_of(wh, query.get("as_of"))
+    city = query.get("city") or PROVINCE_CODE
+    if city not in set(cities()["region_code"]) | {PROVINCE_CODE}:
+        city = PROVINCE_CODE
+    layer = query.get("layer") or COMPOSITE
+    if layer not in (COMPOSITE, *DOMAINS) and layer not in catalog.indicators:
+        layer = COMPOSITE
+    ts = catalog.target_sets[target_set]
+    deadline = dt.date(ts.target_year, 12, 31)
+    return {
+        "set": target_set,
+        "as_of": as_of,
+        "city": city,
+        "layer": layer,
+        "final": as_of >= deadline,
+        "ts": ts,
+        "big": query.get("screen") == "big",
+        "rotate": int(query.get("rotate") or 0) if str(query.get("rotate") or "0").isdigit() else 0,
+        "refresh": int(query.get("refresh") or 300)
+        if str(query.get("refresh") or "300").isdigit()
+        else 300,
+    }
+
+
+def _evaluation_label(state: dict) -> str:
+    ts, as_of = state["ts"], state["as_of"]
+    if state["final"]:
+        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}）"
+    if ts.midterm_year and as_of.year == ts.midterm_year:
+        return f"中期评估（{month_label(as_of)}）"
+    return f"实施监测（{month_label(as_of)}）"
+
+
+def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.Col:
+    unit, decimals = row["unit"], row["decimals"]
+    colour = STATUS_STYLE.get(row["status"], STATUS_STYLE["not_assessable"])[1]
+    values = history["current_value"].to_list() if history.height else []
+    spark = sparkline_svg(values, target=row["target_value"], colour=colour)
+    progress = row["progress"]
+    share = None if progress is None else max(0.0, min(1.0, progress))
+    target_text = (
+        f"目标 {fmt_value(row['target_value'], unit, 0 if unit != '%' else 0)}"
+        f"（{int(row['target_year'])} 年）"
+        if row["target_value"] is not None
+        else (row.get("statement") or "定性目标")
+    )
+    final_badge = None
+    if final and row.get("final_status"):
+        final_badge = html.Span(
+            ["总结：", status_badge(row["final_status"])], className="small ms-1 kpi-final"
+        )
+    body = [
+        html.Div(row["name_zh"], className="kpi-name"),
+        html.Div(
+            [
+                html.Span(fmt_value(row["current_value"], unit, decimals), className="kpi-value"),
+                html.Img(src=spark, className="kpi-spark", alt="") if spark else None,
+            ],
+            className="d-flex justify-content-between align-items-end",
+        ),
+        html.Div(target_text, className="kpi-target"),
+        dbc.Progress(
+            value=0 if share is None else round(100 * share),
+            className="progress-thin my-1",
+            style={"--bs-progress-bar-bg": colour},
+        )
+        if row["target_value"] is not None
+        else None,
+        html.Div(
+            [
+                status_badge(row["status"]),
+                html.Span(
+                    "" if progress is None else f"完成 {100 * progress:.0f}%",
+                    className="small text-muted ms-1 kpi-progress",
+                ),
+                final_badge,
+            ],
+            className="d-flex flex-wrap align-items-center gap-1",
+        ),
+    ]
+    href = f"/targets?target={row['indicator']}&city={row['region_code']}&as_of={as_of_key(row['as_of'])}"
+    return dbc.Col(
+        html.Div(
+            dcc.Link(
+                dbc.Card(dbc.CardBody(body, className="p-2"), className="kpi-card h-100"),
+                href=href,
+                className="text-reset text-decoration-none",
+                title=row["explain"],
+            ),
+            className="h-100 kpi-item",
+            **{"data-indicator": row["indicator"], "data-status": row["status"]},
+        ),
+        xs=6,
+        md=4,
+        xl=2 if not big else 6,
+        className="kpi-col",
+    )
+
+
+def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
+    wh = shared_warehouse()
+    region_rows = frame.filter(
+        (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
+    )
+    history = read.history(wh, state["set"], state["city"], until=state["as_of"])
+    order = {t.indicator: i for i, t in enumerate(state["ts"].targets)}
+    cards = [
+        _kpi_card(row, history.filter(pl.col("indicator") == row["indicator"]), state["final"], big)
+        for row in sorted(region_rows.iter_rows(named=True), key=lambda r: order[r["indicator"]])
+    ]
+    return dbc.Row(cards, className="g-2", id=COCKPIT_CARDS)
+
+
+def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
+    rows = frame.filter(pl.col("region_code") == state["city"])
+    counts = rows.group_by("status").len()
+    lookup = dict(counts.iter_rows())
+    badges = [
+        html.Span([status_badge(s), html.Span(f" {lookup[s]}", className="me-2 fw-bold")])
+        for s in reversed(STATUS_ORDER)
+        if s in lookup
+    ]
+    extra = []
+    if state["final"]:
+        final = rows.filter(pl.col("final_status").is_not_null())
+        done = final.filter(pl.col("final_status") == "achieved").height
+        extra = [
+            html.Span(
+                f"总结评估：{done} / {final.height} 项量化目标达成",
+                className="fw-bold me-3 cockpit-final-count",
+            )
+        ]
+    return html.Div(
+        [*extra, *badges],
+        className="d-flex flex-wrap align-items-center gap-1 mb-2",
+        id=COCKPIT_SUMMARY,
+    )
+
+
+def _map_figure(state: dict, *, big: bool = False) -> go.Figure:
+    wh = shared_warehouse()
+    layer, as_of = state["layer"], state["as_of"]
+    names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
+    catalog = default_catalog()
+    if layer == COMPOSITE or layer in DOMAINS:
+        frame = read.composite(wh, as_of, layer)
+        value_col, title, unit, decimals, reverse = "score", f"{layer}指数", "分", 1, False
+    else:
+        frame = read.league(wh, as_of, layer)
+        ind = catalog[layer]
+        value_col, title, unit, decimals = "value", ind.name_zh, ind.unit, ind.decimals
+        reverse = ind.polarity == "lower"
+    frame = frame.with_columns(
+        name=pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
+    )
+    hover = [
+        f"{n}<br>{title}：{fmt_value(v, unit, decimals)}<br>13 市第 {r} 名"
+        for n, v, r in frame.select("name", value_col, "rank").iter_rows()
+    ]
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=boundaries.geojson("city"),
+            locations=frame["region_code"].to_list(),
+            z=frame[value_col].to_list(),
+            text=hover,
+            hoverinfo="text",
+            colorscale="Blues_r" if reverse else "Blues",
+            marker_opacity=0.9,
+            marker_line_width=0.8,
+            marker_line_color="#ffffff" if big else "#5b6b7f",
+            colorbar={
+                "title": {"text": unit, "font": {"color": "#e6edf7" if big else "#1b2a41"}},
+                "thickness": 12,
+                "len": 0.7,
+                "tickfont": {"color": "#e6edf7" if big else "#1b2a41"},
+            },
+        )
+    )
+    if state["city"] != PROVINCE_CODE:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=boundaries.geojson("city"),
+                locations=[state["city"]],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker_line_width=4,
+                marker_line_color="#E69F00",
+                hoverinfo="skip",
+            )
+        )
+    style = "white-bg" if not big else DARK_MAP_STYLE
+    fig.update_layout(
+        map={"style": style, "center": JIANGSU_CENTER, "zoom": 5.5 if not big else 6.0},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        clickmode="event",
+    )
+    return fig
+
+
+def _layer_options() -> list[dict]:
+    catalog = default_catalog()
+    options = [{"label": f"{COMPOSITE}指数（13 市）", "value": COMPOSITE}]
+    options += [{"label": f"{d}指数", "value": d} for d in DOMAINS]
+    options += [
+        {"label": f"指标：{i.name_zh}", "value": i.code}
+        for i in catalog.indicators.values()
+        if i.kind == "target"
+    ]
+    return options
+
+
+def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
+    items = lagging_targets(frame, final=state["final"], limit=4 if big else 5)
+    if not items:
+        return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
+    blocks = []
+    for item in items:
+        first = item["rows"].row(0, named=True)
+        unit, decimals = first["unit"], first["decimals"]
+        province = item["province"]
+        cities_text = [
+            html.Span(
+                [
+                    dcc.Link(region_name(r["region_code"]), href=f"/city/{r['region_code']}"),
+                    f" {fmt_value(r['current_value'], unit, decimals)}",
+                ],
+                className="me-2 text-nowrap",
+            )
+            for r in item["rows"].head(3 if big else 4).iter_rows(named=True)
+        ]
+        more = item["count"] - min(3 if big else 4, item["count"])
+        blocks.append(
+            html.Li(
+                [
+                    html.Div(
+                        [
+                            dcc.Link(
+                                first["name_zh"],
+                                href=f"/targets?target={item['indicator']}",
+                                className="fw-bold me-2",
+                            ),
+                            status_badge(province["status"]) if province else None,
+                            html.Span(
+                                f" 全省目标 {fmt_value(province['target_value'], unit, 0)}"
+                                if province
+                                else "",
+                                className="small text-muted ms-1",
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.Span(
+                                f"{item['count']} 市{'未达成' if state['final'] else '滞后'}：",
+                                className="small",
+                            ),
+                            *cities_text,
+                            html.Span(f"等 {more} 市" if more > 0 else "", className="small"),
+                        ],
+                        className="small",
+                    ),
+                    html.Div(
+                        f"责任单位：{first['responsible_units']}",
+                        className="small text-muted text-truncate",
+                        title=first["responsible_units"],
+                    ),
+                ],
+                className="mb-2 lagging-item",
+                **{"data-indicator": item["indicator"]},
+            )
+        )
+    return html.Ol(blocks, className="ps-4 mb-0", id=COCKPIT_LAGGING)
+
+
+def _economy(state: dict, *, big: bool = False) -> dbc.Row:
+    wh = shared_warehouse()
+    catalog = default_catalog()
+    cols = []
+    for code, period_type, label in ECONOMY:
+        frame = read.latest_values(wh, state["as_of"], [code], state["city"], period_type)
+        ind = catalog[code]
+        if frame.is_empty():
+            value, note, spark = None, "暂无数据", ""
+        else:
+            last = frame.row(-1, named=True)
+            value = last["value"]
+            note = period_label(last["period"])
+            spark = sparkline_svg(frame["value"].tail(12).to_list(), colour="#0072B2")
+        cols.append(
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(label, className="kpi-name"),
+                            html.Div(
+                                [
+                                    html.Span(fmt_value(value, ind.unit, 1), className="kpi-value"),
+                                    html.Img(src=spark, className="kpi-spark", alt="")
+                                    if spark
+                                    else None,
+                                ],
+                                className="d-flex justify-content-between align-items-end",
+                            ),
+                            html.Div(note, className="kpi-target"),
+                        ],
+                        className="p-2",
+                    ),
+                    className="kpi-card h-100",
+                    id={"type": "economy-card", "indicator": code},
+                ),
+                xs=6,
+                md=6 if big else 3,
+            )
+        )
+    return dbc.Row(cols, className="g-2", id=COCKPIT_ECONOMY)
+
+
+# --- layouts -----------------------------------------------------------------------------------
+
+
+def _desktop(state: dict) -> html.Div:
+    wh = shared_warehouse()
+    frame = read.progress(wh, state["set"], state["as_of"])
+    region = "全省" if state["city"] == PROVINCE_CODE else region_name(state["city"])
+    vintages = read.vintages(wh)
+    controls = [
+        dropdown(
+            id=COCKPIT_AS_OF,
+            options=as_of_options(vintages),
+            value=as_of_key(state["as_of"]),
+            clearable=False,
+            style={"minWidth": "10rem"},
+        ),
+        dropdown(
+            id=COCKPIT_LAYER,
+            options=_layer_options(),
+            value=state["layer"],
+            clearable=False,
+            style={"minWidth": "14rem"},
+        ),
+        dbc.Button(
+            "全省",
+            id=COCKPIT_CITY_CLEAR,
+            color="secondary",
+            outline=True,
+            size="sm",
+            disabled=state["city"] == PROVINCE_CODE,
+        ),
+        dbc.Button(
+            "大屏",
+            href=to_search({"screen": "big", "as_of": as_of_key(state["as_of"]), "rotate": 20}),
+            color="dark",
+            size="sm",
+            external_link=True,
+        ),
+    ]
     return html.Div(
         [
-            html.H1("江苏省数字政府 · 数据大脑", className="page-title"),
-            html.P(
-                "依据《江苏省“十四五”数字政府建设规划》（苏政办发〔2021〕61号），汇聚部门与 13 个设区市的事项级台账和经济、治理统计，"
-                "支撑监测、评估与决策。",
-                className="text-muted",
+            page_header(
+                f"领导驾驶舱 · {region}",
+                f"{state['ts'].name_zh}（{state['ts'].document}）· {_evaluation_label(state)}",
+                controls,
             ),
-            cards,
+            _summary(state, frame),
+            _cards(state, frame),
             dbc.Row(
                 [
                     dbc.Col(
                         dbc.Card(
                             [
-                                dbc.CardHeader(
-                                    "13 个设区市数据覆盖（记录数，县区数据汇总到所属市）"
+                                dbc.CardHeader("13 个设区市 · 点击城市筛选全页"),
+                                dbc.CardBody(
+                                    dcc.Graph(
+                                        id=COCKPIT_MAP,
+                                        figure=_map_figure(state),
+                                        config={"displaylogo": False, "scrollZoom": False},
+                                        style={"height": "460px"},
+                                    ),
+                                    className="p-1",
                                 ),
-                                dbc.CardBody(_coverage_map(records_by_city(warehouse))),
-                            ]
+                            ],
+                            className="h-100",
                         ),
                         lg=7,
                         className="mb-3",
                     ),
                     dbc.Col(
-                        dbc.Card([dbc.CardHeader("数据集一览"), dbc.CardBody(table)]),
+                        dbc.Card(
+                            [
+                                dbc.CardHeader(
+                                    "总结评估未达成的目标与城市"
+                                    if state["final"]
+                                    else "滞后目标与落后城市"
+                                ),
+                                dbc.CardBody(_lagging(state, frame)),
+                            ],
+                            className="h-100",
+                        ),
                         lg=5,
                         className="mb-3",
                     ),
-                ]
+                ],
+                className="g-3 mt-1",
+            ),
+            html.H2(f"经济运行 · {region}", className="section-title"),
+            _economy(state),
+            html.P(
+                "数据来源：数据仓库中的事项级台账与统计长表，按指标库（indicators/catalog）定义计算；"
+                "状态判定方法见目标追踪页。",
+                className="small text-muted mt-3",
             ),
         ]
     )
+
+
+def _big_body(state: dict, tick: int = 0) -> html.Div:
+    """The big-screen canvas body; ``tick`` advances the map layer when rotating."""
+    layers = [COMPOSITE, *DOMAINS]
+    if state["rotate"]:
+        state = {**state, "layer": layers[tick % len(layers)]}
+    wh = shared_warehouse()
+    frame = read.progress(wh, state["set"], state["as_of"])
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2("规划目标", className="big-section"),
+                    _summary(state, frame),
+                    _cards(state, frame, big=True),
+                ],
+                className="big-left",
+            ),
+            html.Div(
+                [
+                    html.H2(
+                        f"13 市 · {state['layer']}" + ("指数" if state["layer"] in layers else ""),
+                        className="big-section",
+                    ),
+                    dcc.Graph(
+                        id=COCKPIT_BIG_MAP,
+                        figure=_map_figure(state, big=True),
+                        config={"displaylogo": False, "scrollZoom": False, "responsive": True},
+                        className="big-map",
+                    ),
+                ],
+                className="big-center",
+            ),
+            html.Div(
+                [
+                    html.H2(
+                        "未达成目标与城市" if state["final"] else "滞后目标与城市",
+                        className="big-section",
+                    ),
+                    _lagging(state, frame, big=True),
+                    html.H2("经济运行", className="big-section mt-3"),
+                    _economy(state, big=True),
+                ],
+                className="big-right",
+            ),
+        ],
+        className="big-body",
+    )
+
+
+def _big(state: dict) -> html.Div:
+    synthetic = is_synthetic(shared_warehouse())
+    return html.Div(
+        [
+            dcc.Store(
+                id=COCKPIT_STATE,
+                data={
+                    "set": state["set"],
+                    "as_of": state["as_of"].isoformat(),
+                    "city": state["city"],
+                    "layer": state["layer"],
+                    "rotate": state["rotate"],
+                },
+            ),
+            dcc.Interval(
+                id=COCKPIT_TICK,
+                interval=1000 * (state["rotate"] or state["refresh"]),
+                n_intervals=0,
+            ),
+            html.Div(
+                [
+                    html.H1("江苏数字政府 · 数据大脑", className="big-title"),
+                    html.Div(
+                        [
+                            html.Span(_evaluation_label(state), className="me-3"),
+                            html.Span("模拟数据", className="big-synthetic") if synthetic else None,
+                        ],
+                        className="big-meta",
+                    ),
+                ],
+                className="big-header",
+            ),
+            html.Div(_big_body(state), id=COCKPIT_BIG_BODY),
+        ],
+        className="big-canvas",
+        id=COCKPIT_BIG,
+    )
+
+
+def layout(**query):
+    state = _state(query)
+    if state is None:
+        return html.Div([page_header("领导驾驶舱"), not_ready()])
+    return _big(state) if state["big"] else _desktop(state)
+
+
+# --- callbacks ---------------------------------------------------------------------------------
+
+
+@callback(
+    Output(_ids.PAGES_LOCATION, "search", allow_duplicate=True),
+    Input(COCKPIT_AS_OF, "value"),
+    Input(COCKPIT_LAYER, "value"),
+    Input(COCKPIT_MAP, "clickData"),
+    Input(COCKPIT_CITY_CLEAR, "n_clicks"),
+    State(_ids.PAGES_LOCATION, "search"),
+    prevent_initial_call=True,
+)
+def cockpit_state_to_url(as_of, layer, click, _clear, search):
+    """Put the cockpit's controls and the clicked city into the URL."""
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    trigger = ctx.triggered_id
+    if trigger == COCKPIT_AS_OF:
+        query["as_of"] = as_of
+    elif trigger == COCKPIT_LAYER:
+        query["layer"] = None if layer == COMPOSITE else layer
+    elif trigger == COCKPIT_MAP and click and click.get("points"):
+        code = click["points"][0].get("location")
+        query["city"] = None if code == query.get("city") else code
+    elif trigger == COCKPIT_CITY_CLEAR:
+        query["city"] = None
+    new = to_search(query)
+    return dash.no_update if new == (search or "") else new
+
+
+@callback(
+    Output(COCKPIT_BIG_BODY, "children"),
+    Input(COCKPIT_TICK, "n_intervals"),
+    State(COCKPIT_STATE, "data"),
+    prevent_initial_call=True,
+)
+def big_screen_tick(n, data):
+    """Refresh the big screen's data and, when rotating, move to the next map layer."""
+    query = {k: v for k, v in data.items() if k != "rotate"} | {
+        "as_of": data["as_of"][:7],
+        "rotate": str(data["rotate"]),
+        "screen": "big",
+    }
+    state = _state(query)
+    if state is None:
+        raise dash.exceptions.PreventUpdate
+    return _big_body(state, n or 0)
+
+
+__all__ = ["lagging_targets", "layout", "period_label", "sparkline_svg"]

@@ -13,23 +13,6 @@ from tests.conftest import SERVICE_ITEMS_CSV
 pytestmark = pytest.mark.browser
 
 
-def test_browser001_overview_in_chinese_with_banner_and_map(tab):
-    page = tab.open("/")
-    assert page.inner_text("h1") == "江苏省数字政府 · 数据大脑"
-    banner = page.locator("#synthetic-banner-alert")
-    banner.wait_for()
-    assert "模拟数据" in banner.inner_text()
-    # The 13-city map draws one path per city (no tiles, no network).
-    page.wait_for_function(
-        "document.querySelectorAll('#home-coverage-map .maplibregl-canvas, #home-coverage-map canvas').length > 0"
-    )
-    assert "已加载数据集" in page.inner_text("#home-cards")
-    assert "11 / 11" in page.inner_text("#home-cards")
-    page.wait_for_load_state("networkidle")
-    tab.screenshot("home-desktop")
-    assert tab.errors == []
-
-
 def test_browser002_data_page_lists_datasets(tab, app_warehouse):
     page = tab.open("/data")
     assert "数据管理" in page.inner_text("h1")

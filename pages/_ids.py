@@ -8,8 +8,6 @@ SHELL = "app-shell"
 MAIN = "main-container"
 PAGES_LOCATION = "_pages_location"  # Dash's own router Location: pages write state to its search
 
-HOME_MAP = "home-coverage-map"
-HOME_CARDS = "home-cards"
 
 DATA_STATUS = "data-status-table"
 DATA_LOADS = "data-loads-table"

@@ -379,7 +379,57 @@ def _layer_options() -> list[dict]:
     return options
 
 
+def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
+    """For one city: its own targets that lag (or were not achieved), worst first."""
+    rows = frame.filter(
+        (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
+    )
+    if state["final"]:
+        rows = rows.filter(pl.col("final_status") == "not_achieved")
+    else:
+        rows = rows.filter(
+            pl.col("status").is_in(["deterioration", "limited_progress", "acceleration_needed"])
+        )
+    if rows.is_empty():
+        return html.Div(
+            f"{region_name(state['city'])}没有{'未达成' if state['final'] else '滞后'}的目标。",
+            className="text-muted",
+            id=COCKPIT_LAGGING,
+        )
+    items = [
+        html.Li(
+            [
+                html.Div(
+                    [
+                        dcc.Link(
+                            r["name_zh"],
+                            href=f"/targets?target={r['indicator']}&city={state['city']}",
+                            className="fw-bold me-2",
+                        ),
+                        status_badge(r["final_status"] if state["final"] else r["status"]),
+                    ]
+                ),
+                html.Div(
+                    f"当前 {fmt_value(r['current_value'], r['unit'], r['decimals'])}，"
+                    f"目标 {fmt_value(r['target_value'], r['unit'], 0)}",
+                    className="small",
+                ),
+                html.Div(
+                    f"责任单位：{r['responsible_units']}",
+                    className="small text-muted text-truncate",
+                ),
+            ],
+            className="mb-2 lagging-item",
+            **{"data-indicator": r["indicator"]},
+        )
+        for r in rows.sort("progress", nulls_last=True).iter_rows(named=True)
+    ]
+    return html.Ol(items, className="ps-4 mb-0", id=COCKPIT_LAGGING)
+
+
 def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
+    if state["city"] != PROVINCE_CODE:
+        return _city_lagging(state, frame)
     items = lagging_targets(frame, final=state["final"], limit=4 if big else 5)
     if not items:
         return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
@@ -558,9 +608,12 @@ def _desktop(state: dict) -> html.Div:
                         dbc.Card(
                             [
                                 dbc.CardHeader(
-                                    "总结评估未达成的目标与城市"
-                                    if state["final"]
-                                    else "滞后目标与落后城市"
+                                    ("总结评估未达成的目标" if state["final"] else "滞后的目标")
+                                    + (
+                                        "与城市"
+                                        if state["city"] == PROVINCE_CODE
+                                        else f" · {region}"
+                                    )
                                 ),
                                 dbc.CardBody(_lagging(state, frame)),
                             ],

@@ -77,6 +77,9 @@ def test_cockpit002_clicking_a_city_on_the_map_filters_the_page(tab, app_warehou
     expected = progress_at(app_warehouse, newest(app_warehouse), "320700")
     for code, value, _status, unit, decimals in expected.iter_rows():
         assert card_value(page, code) == fmt_value(value, unit, decimals), code
+    # the lagging list now lists 连云港's own targets: its cloud migration stalled (planted)
+    lagging = page.locator('#cockpit-lagging [data-indicator="system_cloud_rate"]')
+    assert "未达成" in lagging.inner_text()
     page.click("#cockpit-city-clear")
     page.wait_for_function("document.querySelector('h1').innerText.includes('全省')")
     assert "city=" not in page.url

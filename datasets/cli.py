@@ -216,8 +216,10 @@ def compute(as_json: bool) -> None:
 
 def _register_extra_commands() -> None:
     from indicators.cli import assess
+    from models.cli import forecast
 
     main.add_command(assess)
+    main.add_command(forecast)
 
 
 _register_extra_commands()

@@ -114,7 +114,13 @@ class _Fitted:
 
 
 def _gaussian_paths(mean: np.ndarray, sd: np.ndarray, n: int, rng) -> np.ndarray:
-    return mean[None, :] + sd[None, :] * rng.standard_normal((n, len(mean)))
+    """Paths around ``mean`` whose step-h spread is ``sd[h]``, built from independent
+    increments (variance sd[h]² − sd[h−1]²), so a path wanders like a real series instead of
+    jumping independently from step to step (which would distort first-passage dates)."""
+    var = np.maximum.accumulate(np.asarray(sd, dtype=float) ** 2)
+    steps = np.sqrt(np.diff(var, prepend=0.0))
+    noise = np.cumsum(steps[None, :] * rng.standard_normal((n, len(mean))), axis=1)
+    return mean[None, :] + noise
 
 
 def _fit_naive(z: np.ndarray, m: int) -> _Fitted:

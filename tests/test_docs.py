@@ -36,7 +36,7 @@ def test_docs002_every_dataset_and_setting_documented():
 def page_paths():
     import app  # noqa: F401 — registers the pages
 
-    return [p["path"] for p in dash.page_registry.values()]
+    return [p.get("path_template") or p["path"] for p in dash.page_registry.values()]
 
 
 def test_docs003_every_page_documented(page_paths):

@@ -1,0 +1,225 @@
+"""Batch forecasts of every target series, stored in the warehouse (``databrain forecast``).
+
+For each numeric target of each target set, each region (province + 13 cities) and each
+forecast vintage, the indicator's monthly series *as known at that vintage* (so a forecast as of
+2023-06 never sees later data) is handed to :class:`models.forecast.Forecaster` with the
+indicator's bounds (rates stay in [0, 100]) and nature (running counts never decrease). Fits
+run in parallel processes.
+
+Tables written (replaced on every run):
+
+``forecasts``        indicator, region_code, as_of, step, period ('2024-06'), mean, lo80, hi80,
+                     lo95, hi95
+``forecast_models``  indicator, region_code, as_of, target_set, model, model_label, params
+                     (JSON), mase, naive_mase, beats_naive, note, n_obs, target_value,
+                     target_period, probability (of meeting the target by the deadline),
+                     expected_period (median month the paths first meet it; NULL if they
+                     mostly don't)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import polars as pl
+
+from datasets.regions import PROVINCE_CODE, cities
+from indicators.catalog import Catalog, default_catalog
+from models.forecast import MODEL_LABELS, Forecaster
+
+MIN_HORIZON = 12
+
+
+@dataclass(frozen=True)
+class Job:
+    """One series to forecast."""
+
+    indicator: str
+    region_code: str
+    as_of: dt.date
+    target_set: str
+    periods: tuple[str, ...]  # 'YYYY-MM', oldest first
+    values: tuple[float, ...]
+    bounds: tuple[float | None, float | None] | None
+    cumulative: bool
+    period: int
+    polarity: str
+    target_value: float | None
+    deadline: str  # 'YYYY-MM'
+
+
+def _month_index(period: str) -> int:
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def _period_of(index: int) -> str:
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def run_job(job: Job) -> tuple[list[dict], dict]:
+    """Fit one series; return (forecast rows, model row). Pure: safe in a worker process."""
+    last = _month_index(job.periods[-1])
+    steps = max(MIN_HORIZON, _month_index(job.deadline) - last)
+    forecaster = Forecaster(
+        period=job.period,
+        bounds=job.bounds,
+        cumulative=job.cumulative,
+        models=("ets", "damped", "theta", "arima"),
+        seed=20210831,
+    )
+    fc = forecaster.fit(list(job.values))
+    frame = fc.forecast(steps, n=1000)
+    rows = [
+        {
+            "indicator": job.indicator,
+            "region_code": job.region_code,
+            "as_of": job.as_of,
+            "step": int(step),
+            "period": _period_of(last + int(step)),
+            "mean": float(mean),
+            "lo80": float(lo80),
+            "hi80": float(hi80),
+            "lo95": float(lo95),
+            "hi95": float(hi95),
+        }
+        for step, mean, lo95, lo80, hi80, hi95 in frame.select(
+            "step", "mean", "lo95", "lo80", "hi80", "hi95"
+        ).iter_rows()
+    ]
+    probability = expected = None
+    deadline_step = _month_index(job.deadline) - last
+    if job.target_value is not None and deadline_step >= 1:
+        probability = fc.probability(job.target_value, deadline_step, polarity=job.polarity, n=2000)
+        first = fc.expected_step(job.target_value, steps, polarity=job.polarity, n=2000)
+        expected = None if first is None else _period_of(last + first)
+    model = {
+        "indicator": job.indicator,
+        "region_code": job.region_code,
+        "as_of": job.as_of,
+        "target_set": job.target_set,
+        "model": fc.model,
+        "model_label": MODEL_LABELS.get(fc.model, fc.model),
+        "params": json.dumps(fc.params, ensure_ascii=False, default=str),
+        "mase": fc.mase,
+        "naive_mase": fc.backtest.get("naive"),
+        "beats_naive": fc.beats_naive,
+        "note": fc.note,
+        "n_obs": fc.n_obs,
+        "target_value": job.target_value,
+        "target_period": job.deadline,
+        "probability": probability,
+        "expected_period": expected,
+    }
+    return rows, model
+
+
+def jobs_for(con, catalog: Catalog, vintages: list[dt.date]) -> list[Job]:
+    """One job per (target set, numeric target, province/city, vintage) with ≥ 2 values."""
+    regions = [PROVINCE_CODE, *cities()["region_code"].to_list()]
+    out: list[Job] = []
+    for ts in catalog.target_sets.values():
+        for target in ts.targets:
+            if target.target is None:
+                continue
+            ind = catalog[target.indicator]
+            rows = con.sql(
+                """
+                SELECT region_code, period, known_from, value FROM indicator_values
+                WHERE indicator = ? AND period_type = 'month' AND value IS NOT NULL
+                """,
+                params=[ind.code],
+            ).pl()
+            for as_of in vintages:
+                known = (
+                    rows.filter(pl.col("known_from") <= as_of)
+                    .sort("known_from")
+                    .group_by("region_code", "period", maintain_order=True)
+                    .last()
+                    .sort("period")
+                )
+                for region in regions:
+                    series = known.filter(pl.col("region_code") == region)
+                    if series.height < 2:
+                        continue
+                    out.append(
+                        Job(
+                            indicator=ind.code,
+                            region_code=region,
+                            as_of=as_of,
+                            target_set=ts.id,
+                            periods=tuple(series["period"].to_list()),
+                            values=tuple(series["value"].to_list()),
+                            bounds=ind.bounds,
+                            cumulative=ind.compute_type == "stock_count",
+                            period=12 if ind.shape == "flow" else 1,
+                            polarity=ind.polarity,
+                            target_value=target.value_for(region),
+                            deadline=f"{target.target_year}-12",
+                        )
+                    )
+    return out
+
+
+def default_vintages(con, catalog: Catalog) -> list[dt.date]:
+    """The newest vintage, and each target set's mid-term year end (the evaluation replay)."""
+    newest = con.sql("SELECT max(as_of) FROM target_progress").fetchall()[0][0]
+    out = {newest}
+    for ts in catalog.target_sets.values():
+        if ts.midterm_year:
+            out.add(dt.date(ts.midterm_year, 12, 31))
+    return sorted(d for d in out if d is not None and d <= newest)
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    series: int
+    seconds: float
+    workers: int
+
+
+def forecast_all(
+    con,
+    catalog: Catalog | None = None,
+    *,
+    vintages: list[dt.date] | None = None,
+    workers: int | None = None,
+) -> BatchReport:
+    """Forecast every target series for the vintages and (re)write the forecast tables."""
+    from indicators.derived import write_table
+
+    catalog = catalog or default_catalog()
+    vintages = vintages or default_vintages(con, catalog)
+    jobs = jobs_for(con, catalog, vintages)
+    workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
+    started = time.perf_counter()
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(run_job, jobs, chunksize=4))
+    else:
+        results = [run_job(j) for j in jobs]
+    seconds = time.perf_counter() - started
+    forecast_rows = [row for rows, _ in results for row in rows]
+    model_rows = [model for _, model in results]
+    write_table(con, "forecasts", pl.DataFrame(forecast_rows, infer_schema_length=None))
+    write_table(
+        con,
+        "forecast_models",
+        pl.DataFrame(
+            model_rows,
+            schema_overrides={
+                "mase": pl.Float64,
+                "naive_mase": pl.Float64,
+                "probability": pl.Float64,
+                "target_value": pl.Float64,
+                "expected_period": pl.String,
+            },
+            infer_schema_length=None,
+        ),
+    )
+    return BatchReport(series=len(jobs), seconds=seconds, workers=workers)

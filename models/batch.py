@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -199,7 +200,10 @@ def forecast_all(
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     started = time.perf_counter()
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # "spawn", not fork: the parent holds DuckDB and polars thread pools, and a forked
+        # child inheriting their locks can hang forever
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(run_job, jobs, chunksize=4))
     else:
         results = [run_job(j) for j in jobs]

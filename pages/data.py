@@ -1,6 +1,8 @@
-"""数据管理 `/data`: what is loaded, where it came from, and uploading a file.
+"""数据管理 `/data`: what is loaded, where it came from, how good it is, and uploading a file.
 
-Uploads go through the same validated, atomic ingestion as ``databrain ingest``.
+Uploads go through the same validated, atomic ingestion as ``databrain ingest`` and recompute
+the indicators. Data quality (completeness, timeliness, soft-rule violations, a score) comes
+from :mod:`datasets.quality`, measured once per warehouse version.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from datasets.ingest import IngestError, ingest
+from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
@@ -22,6 +25,17 @@ from pages import _ids
 from pages._components import fmt_int
 
 dash.register_page(__name__, path="/data", name="数据管理", title="数据大脑 · 数据管理", order=90)
+
+DATA_QUALITY = "data-quality-table"
+DATA_QUALITY_WRAP = "data-quality-wrap"
+DATA_QUALITY_SCORE = "data-quality-score"
+DATA_COMPUTE = "data-compute-card"
+DATA_COMPUTE_WRAP = "data-compute-wrap"
+TIMELY_STYLE = {  # label: (colour, symbol) — colour-blind-safe, never colour alone
+    "及时": ("#009E73", "✔"),
+    "滞后": ("#D55E00", "▲"),
+    "—": ("#8C8C8C", "○"),
+}
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 TYPE_WORDS = {
@@ -93,6 +107,184 @@ def loads_table(warehouse) -> dbc.Table:
         hover=True,
         responsive=True,
         id=_ids.DATA_LOADS,
+    )
+
+
+def _pct(share: float | None, decimals: int = 1) -> str:
+    return "—" if share is None else f"{100 * share:.{decimals}f}%"
+
+
+def _timely_badge(label: str) -> html.Span:
+    colour, symbol = TIMELY_STYLE[label]
+    return html.Span(
+        [html.Span(symbol, className="status-symbol", **{"aria-hidden": "true"}), label],
+        className="status-badge",
+        style={"backgroundColor": colour},
+        **{"data-timeliness": label},
+    )
+
+
+def _rules_cell(q: dict) -> list:
+    if not q["rules"]:
+        return [html.Span("未设规则", className="text-muted")]
+    items = [
+        html.Li(
+            [
+                html.Span("▲ " if r["count"] else "✔ ", **{"aria-hidden": "true"}),
+                r["description"],
+                html.Strong(f"：{fmt_int(r['count'])}", className="ms-1"),
+            ],
+            className="text-danger" if r["count"] else "text-muted",
+            **{"data-rule": r["code"]},
+        )
+        for r in q["rules"]
+    ]
+    return [
+        html.Div(
+            f"{fmt_int(q['invalid_rows'])} 行违反规则",
+            className="fw-bold" + (" text-danger" if q["invalid_rows"] else ""),
+        ),
+        html.Ul(items, className="small mb-0 ps-3 quality-rules"),
+    ]
+
+
+def quality_table(warehouse) -> html.Div:
+    """One row per dataset: completeness (and the weakest column), data end and timeliness,
+    soft-rule violations and the quality score, with the warehouse's overall score above."""
+    quality = cached_quality(warehouse)
+    overall = overall_score(quality)
+    header = ["数据集", "完整性", "数据截至", "及时性", "一致性规则", "质量得分"]
+    body = []
+    for q in quality:
+        if not q["rows"]:
+            body.append(
+                html.Tr(
+                    [
+                        html.Td([html.Div(q["title"]), html.Code(q["dataset"], className="small")]),
+                        html.Td("尚未加载", colSpan=5, className="text-muted"),
+                    ],
+                    **{"data-dataset": q["dataset"]},
+                )
+            )
+            continue
+        weakest = (
+            f"最弱：{q['weakest_label']} {_pct(q['weakest_share'])}"
+            if q["weakest_column"]
+            else "各列齐全"
+        )
+        exempt = "；".join(f"{k}（{v}）" for k, v in q["meaningful_empty"].items())
+        body.append(
+            html.Tr(
+                [
+                    html.Td([html.Div(q["title"]), html.Code(q["dataset"], className="small")]),
+                    html.Td(
+                        [
+                            html.Div(_pct(q["completeness"]), className="fw-bold"),
+                            html.Div(weakest, className="small text-muted"),
+                        ],
+                        title=f"不计入完整性：{exempt}" if exempt else None,
+                        className="text-nowrap",
+                    ),
+                    html.Td(
+                        [
+                            html.Div(q["data_end"].isoformat() if q["data_end"] else "—"),
+                            html.Div(
+                                f"入库时已滞后 {q['days_behind_load']} 天"
+                                if q["days_behind_load"] is not None
+                                else "",
+                                className="small text-muted",
+                            ),
+                        ],
+                        className="text-nowrap",
+                    ),
+                    html.Td(
+                        [
+                            _timely_badge(q["timeliness"]),
+                            html.Div(
+                                f"距今 {q['days_behind_today']} 天（阈值 {q['threshold_days']} 天）",
+                                className="small",
+                            ),
+                            html.Div(q["cadence"], className="small text-muted"),
+                        ]
+                    ),
+                    html.Td(_rules_cell(q)),
+                    html.Td(
+                        f"{q['score']:.1f}",
+                        className="text-end fw-bold quality-score",
+                    ),
+                ],
+                **{"data-dataset": q["dataset"]},
+            )
+        )
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id=DATA_QUALITY,
+        className="align-middle mb-1",
+    )
+    summary = html.Div(
+        [
+            html.Span("数据质量总分 ", className="text-muted"),
+            html.Span(
+                "—" if overall is None else f"{overall:.1f}",
+                className="fs-4 fw-bold",
+                id=DATA_QUALITY_SCORE,
+            ),
+            html.Span(" / 100", className="text-muted me-3"),
+            html.Span(
+                "各数据集得分的平均；得分 = 40% 完整性 + 30% 有效性（1 − 违规行占比）"
+                " + 30% 及时性（阈值内为满分，超过后线性递减，至 3 倍阈值为 0）。",
+                className="small text-muted",
+            ),
+        ],
+        className="mb-2",
+    )
+    note = html.P(
+        "完整性只计应有值的单元格：空值本身有含义的列（如“实现日期”为空表示尚未实现）不计入，"
+        "“满意度”只在已办结工单中计入；鼠标悬停在完整性上可见不计入的列。"
+        "数据截至：各日期列的最新日期，统计表与好差评表取最新时期的期末。"
+        "未通过模式校验的文件整体拒收、不会入库，此处的规则检查的是通过校验但前后不一致的行。",
+        className="small text-muted mb-0",
+    )
+    return html.Div([summary, table, note])
+
+
+def compute_card_body(warehouse) -> html.Div:
+    """When indicators were last computed, up to which date, from which catalog, how long."""
+    record = compute_record(warehouse)
+    if record is None:
+        return html.Div("指标尚未计算。", className="text-muted", id=DATA_COMPUTE)
+    rows = [
+        ("计算时间", record["computed_at"].isoformat(sep=" ", timespec="seconds")),
+        ("数据截至", record["data_end"].isoformat()),
+        ("指标值行数", fmt_int(record["value_rows"])),
+        ("计算用时", f"{record['seconds']:.1f} 秒"),
+        (
+            "指标目录指纹",
+            html.Code(record["catalog_sha256"][:16] + "…", title=record["catalog_sha256"]),
+        ),
+    ]
+    return html.Div(
+        [
+            html.Dl(
+                [
+                    item
+                    for label, value in rows
+                    for item in (
+                        html.Dt(label, className="col-5 fw-normal text-muted"),
+                        html.Dd(value, className="col-7 mb-1"),
+                    )
+                ],
+                className="row mb-1 small",
+            ),
+            html.P(
+                "每次加载数据后自动重算全部指标；指纹随指标目录（indicators/catalog）变化。",
+                className="small text-muted mb-0",
+            ),
+        ],
+        id=DATA_COMPUTE,
     )
 
 
@@ -206,6 +398,16 @@ def layout(**_query):
                     ),
                     dbc.Col(
                         [
+                            dbc.Card(
+                                [
+                                    dbc.CardHeader("指标计算"),
+                                    dbc.CardBody(
+                                        compute_card_body(warehouse) if exists else None,
+                                        id=DATA_COMPUTE_WRAP,
+                                    ),
+                                ],
+                                className="mb-3",
+                            ),
                             upload,
                             dbc.Card(
                                 [dbc.CardHeader("数据集模式"), dbc.CardBody(schema_reference())]
@@ -215,6 +417,15 @@ def layout(**_query):
                     ),
                 ]
             ),
+            dbc.Card(
+                [
+                    dbc.CardHeader("数据质量"),
+                    dbc.CardBody(
+                        quality_table(warehouse) if exists else None, id=DATA_QUALITY_WRAP
+                    ),
+                ],
+                className="mb-3 mt-1",
+            ),
         ]
     )
 
@@ -223,13 +434,15 @@ def layout(**_query):
     Output(_ids.DATA_UPLOAD_RESULT, "children"),
     Output("data-status-wrap", "children"),
     Output("data-loads-wrap", "children"),
+    Output(DATA_QUALITY_WRAP, "children"),
+    Output(DATA_COMPUTE_WRAP, "children"),
     Input(_ids.DATA_UPLOAD, "contents"),
     State(_ids.DATA_UPLOAD, "filename"),
     State(_ids.DATA_UPLOAD_DATASET, "value"),
     prevent_initial_call=True,
 )
 def upload_file(contents, filename, dataset):
-    """Validate and load an uploaded file; show its result and the refreshed status."""
+    """Validate and load an uploaded file; show its result and the refreshed tables."""
     if not contents or not filename:
         raise dash.exceptions.PreventUpdate
     _header, _, payload = contents.partition(",")
@@ -265,7 +478,7 @@ def upload_file(contents, filename, dataset):
                 color="danger",
                 id="upload-error",
             )
-            return message, dash.no_update, dash.no_update
+            return message, dash.no_update, dash.no_update, dash.no_update, dash.no_update
     message = dbc.Alert(
         [
             html.Strong("加载成功："),
@@ -274,4 +487,10 @@ def upload_file(contents, filename, dataset):
         color="success",
         id="upload-success",
     )
-    return message, status_table(warehouse), loads_table(warehouse)
+    return (
+        message,
+        status_table(warehouse),
+        loads_table(warehouse),
+        quality_table(warehouse),
+        compute_card_body(warehouse),
+    )

@@ -10,12 +10,25 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from pages import _ids
 from pages._components import synthetic_banner
 
 HERE = Path(__file__).resolve().parent
+
+
+def _nav_pages() -> list[dict]:
+    return sorted(
+        (p for p in dash.page_registry.values() if p.get("order") is not None),
+        key=lambda p: p["order"],
+    )
+
+
+def _nav_prefix(page: dict) -> str:
+    """The path prefix a nav link is active for: /city for /city/<code>, the path otherwise."""
+    template = page.get("path_template")
+    return template.split("/<")[0] if template else page["relative_path"]
 
 
 def _navbar() -> dbc.Navbar:
@@ -24,11 +37,10 @@ def _navbar() -> dbc.Navbar:
             dbc.NavLink(
                 page["name"],
                 href=page.get("nav_href", page["relative_path"]),
-                active="partial" if page.get("nav_href") else "exact",
+                id={"type": "nav-link", "prefix": _nav_prefix(page)},
             )
         )
-        for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
-        if page.get("order") is not None
+        for page in _nav_pages()
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -85,6 +97,18 @@ def create_app() -> dash.Dash:
         (``?screen=big``) hides the navigation and turns the canvas dark."""
         big = "screen=big" in (search or "")
         return synthetic_banner(), "shell-big" if big else "shell"
+
+    @app.callback(
+        Output({"type": "nav-link", "prefix": ALL}, "active"),
+        Input(_ids.URL, "pathname"),
+        State({"type": "nav-link", "prefix": ALL}, "id"),
+    )
+    def highlight_nav(pathname, ids):
+        """Highlight the nav link of the current page (a city page lights up 城市)."""
+        path = pathname or "/"
+        return [
+            path == i["prefix"] if i["prefix"] == "/" else path.startswith(i["prefix"]) for i in ids
+        ]
 
     return app
 

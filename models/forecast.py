@@ -202,7 +202,10 @@ def _fit_arima(z: np.ndarray, m: int) -> _Fitted:
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     seasonal = (0, 1, 1, m) if m > 1 and len(z) >= 3 * m else (0, 0, 0, 0)
-    model = SARIMAX(z, order=(1, 1, 0), seasonal_order=seasonal, trend="t")
+    # with d = 1, SARIMAX's constant "c" is the drift (its "t" would be a quadratic trend)
+    model = SARIMAX(
+        z, order=(1, 1, 0), seasonal_order=seasonal, trend="c" if seasonal[1] == 0 else None
+    )
     res = model.fit(disp=False)
 
     def simulate(h, n, rng):

@@ -144,7 +144,7 @@ def _rules_cell(q: dict) -> list:
             f"{fmt_int(q['invalid_rows'])} 行违反规则",
             className="fw-bold" + (" text-danger" if q["invalid_rows"] else ""),
         ),
-        html.Ul(items, className="small mb-0 ps-3 quality-rules"),
+        html.Ul(items, className="small mb-0 ps-0 list-unstyled quality-rules"),
     ]
 
 
@@ -205,9 +205,10 @@ def quality_table(warehouse) -> html.Div:
                                 className="small",
                             ),
                             html.Div(q["cadence"], className="small text-muted"),
-                        ]
+                        ],
+                        style={"minWidth": "11rem"},
                     ),
-                    html.Td(_rules_cell(q)),
+                    html.Td(_rules_cell(q), style={"minWidth": "18rem"}),
                     html.Td(
                         f"{q['score']:.1f}",
                         className="text-end fw-bold quality-score",

@@ -992,12 +992,15 @@ def layout(code=None, **query):
 def city_state_to_url(city, as_of, target_set, layer, pathname, search):
     """Put the chosen city (path) and the page's controls (query) into the URL."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if len(ctx.triggered_prop_ids) != 1:
+        return dash.no_update  # the page's first render fires every input at once
     trigger = ctx.triggered_id
     path = pathname or "/city"
     if trigger == CITY_SELECT and city:
         path = f"/city/{city}"
     elif trigger == CITY_AS_OF:
-        query["as_of"] = as_of
+        newest = as_of_key(read.vintages(shared_warehouse())[-1])
+        query["as_of"] = None if as_of == newest and "as_of" not in query else as_of
     elif trigger == CITY_SET:
         query["set"] = None if target_set == read.DEFAULT_TARGET_SET else target_set
     elif trigger == CITY_LAYER:

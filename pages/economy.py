@@ -1038,6 +1038,8 @@ def layout(**query):
 def economy_state_to_url(indicator, period, chosen, as_of, start, end, search):
     """Put the economy page's controls into the URL."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if len(ctx.triggered_prop_ids) != 1:
+        return dash.no_update  # the page's first render fires every input at once
     trigger = ctx.triggered_id
     if trigger == ECONOMY_INDICATOR:
         query["indicator"] = None if indicator == DEFAULT_INDICATOR else indicator
@@ -1052,7 +1054,8 @@ def economy_state_to_url(indicator, period, chosen, as_of, start, end, search):
         keep = [c for c in all_codes if c in (chosen or [])]
         query["cities"] = None if len(keep) in (0, len(all_codes)) else keep
     elif trigger == ECONOMY_AS_OF:
-        query["as_of"] = as_of
+        newest = as_of_key(read.vintages(shared_warehouse())[-1])
+        query["as_of"] = None if as_of == newest and "as_of" not in query else as_of
     elif trigger == ECONOMY_FROM:
         query["from"] = start
     elif trigger == ECONOMY_TO:

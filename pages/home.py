@@ -746,9 +746,14 @@ def layout(**query):
 def cockpit_state_to_url(as_of, layer, click, _clear, search):
     """Put the cockpit's controls and the clicked city into the URL."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if len(ctx.triggered_prop_ids) != 1:
+        return dash.no_update  # the page's first render fires every input at once
     trigger = ctx.triggered_id
     if trigger == COCKPIT_AS_OF:
-        query["as_of"] = as_of
+        newest = read.vintages(shared_warehouse())[-1]
+        # the dropdown reports its initial value after rendering: the newest vintage is the
+        # default and stays out of the URL (no second render, links keep meaning "latest")
+        query["as_of"] = None if as_of == as_of_key(newest) else as_of
     elif trigger == COCKPIT_LAYER:
         query["layer"] = None if layer == COMPOSITE else layer
     elif trigger == COCKPIT_MAP and click and click.get("points"):

@@ -1295,6 +1295,8 @@ def layout(**query):
 def indicators_state_to_url(q, domain, as_of, regions, period, from_, to, search):
     """Put the list filters, as-of, chart regions, period type and range into the URL."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if len(ctx.triggered_prop_ids) != 1:
+        return dash.no_update  # the page's first render fires every input at once
     trigger = ctx.triggered_id
     if trigger == INDICATORS_SEARCH:
         query["q"] = (q or "").strip()

@@ -1,0 +1,1611 @@
+"""目标追踪 `/targets`: every target of a plan — baseline, latest, target, progress, status and
+how it was judged — for the province or one city, a city × target status grid, and one target in
+detail (its actual path against the path required to reach the target, and the 13 cities).
+
+URL state: ``set`` (target set), ``as_of`` (YYYY-MM), ``method`` (ratio|projection|linear;
+default: each target's own method), ``domain``, ``status`` (comma list), ``city`` (region code,
+default the province 320000), ``target`` (indicator code: opens the detail view). Before the
+plan's deadline the page tracks progress (规划实施监测, 中期评估 in the mid-term year); from the
+deadline on it shows the final assessment (总结评估). Everything is read from the materialised
+tables (target_progress, indicator_values, catalog_*).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import math
+from urllib.parse import parse_qs
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from datasets.regions import PROVINCE_CODE
+from datasets.warehouse import shared_warehouse
+from indicators import read
+from indicators.catalog import DOMAINS, default_catalog
+from indicators.read_targets import method_comparison
+from indicators.tracking import decimal_year
+from pages import _ids
+from pages._components import (
+    BINDING_LABELS,
+    METHOD_LABELS,
+    STATUS_ORDER,
+    STATUS_STYLE,
+    as_of_key,
+    as_of_options,
+    dropdown,
+    fmt_value,
+    month_label,
+    not_ready,
+    page_header,
+    split_param,
+    status_badge,
+    to_search,
+)
+
+dash.register_page(__name__, path="/targets", name="目标追踪", title="数据大脑 · 目标追踪", order=1)
+
+TARGETS_SET = "targets-set"
+TARGETS_AS_OF = "targets-as-of"
+TARGETS_METHOD = "targets-method"
+TARGETS_CITY = "targets-city"
+TARGETS_DOMAIN = "targets-domain"
+TARGETS_STATUS = "targets-status"
+TARGETS_SUMMARY = "targets-summary"
+TARGETS_PHASE = "targets-phase"
+TARGETS_TABLE = "targets-table"
+TARGETS_COUNT = "targets-count"
+TARGETS_HEATMAP = "targets-heatmap"
+TARGETS_HEATMAP_GRAPH = "targets-heatmap-graph"
+TARGET_DETAIL = "target-detail"
+TARGET_DETAIL_CHART = "target-detail-chart"
+TARGET_DETAIL_NUMBERS = "target-detail-numbers"
+TARGET_DETAIL_METHODS = "target-detail-methods"
+TARGET_DETAIL_FINAL = "target-detail-final"
+TARGET_DETAIL_CITIES = "target-detail-cities"
+TARGET_DETAIL_CITY_CHART = "target-detail-city-chart"
+TARGET_DETAIL_CLOSE = "target-detail-close"
+
+HEATMAP_LABEL_WIDTH = 4  # characters per line of a heatmap column label
+METHOD_SHORT = {k: v.split("（")[0] for k, v in METHOD_LABELS.items()}
+FINAL_WORDS = {"achieved": "达成", "not_achieved": "未达成"}
+REQUIRED_PATH_NAME = "达标所需路径"
+ACTUAL_PATH_NAME = "实际值"
+NUMBER_LABELS = {
+    "cagr_actual": "实际年均增速",
+    "cagr_required": "达标所需年均增速",
+    "ratio": "比值（实际 ÷ 所需）",
+    "projected_value": "按实际增速外推到目标年",
+    "required_change": "达标所需变化（基期 → 目标）",
+    "projected_change": "预计变化（基期 → 外推值）",
+    "pace_actual": "实际年均进度",
+    "pace_required": "达标所需年均进度",
+    "expected_now": "按直线路径当前应达",
+    "gap_pp": "领先（+）/ 落后（−）直线路径",
+    "coefficient": "自然界限系数 C",
+}
+
+
+# --- pure helpers ------------------------------------------------------------------------------
+
+
+def decimal_year_to_date(t: float) -> dt.date:
+    """The date of a decimal year (inverse of :func:`indicators.tracking.decimal_year`).
+
+    2025.0 → 2025-12-31 (the end of year 2025); 2025.832877 → 2026-10-31; 2020.5 (a month-end
+    time ``Y − 1 + m/12``) → 2021-06-30.
+    """
+    if abs(t - round(t)) < 1e-6:
+        return dt.date(round(t), 12, 31)
+    year = math.floor(t) + 1
+    days = 366 if calendar.isleap(year) else 365
+    day = min(max(round((t - (year - 1)) * days), 1), days)
+    guess = dt.date(year, 1, 1) + dt.timedelta(days=day - 1)
+    if abs(decimal_year(guess) - t) < 1e-5:
+        return guess
+    month = min(max(round((t - (year - 1)) * 12), 1), 12)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def time_label(t: float | None) -> str:
+    """A decimal year for people: 2020.0 → '2020 年'; 2025.832877 → '2026年10月'."""
+    if t is None or t != t:
+        return "—"
+    if abs(t - round(t)) < 1e-6:
+        return f"{round(t)} 年"
+    return month_label(decimal_year_to_date(t))
+
+
+def required_path(
+    method: str,
+    baseline_value: float | None,
+    baseline_year: float | None,
+    target: float | None,
+    target_year: float | None,
+) -> list[tuple[float, float]] | None:
+    """The path from the baseline that reaches the target exactly at the target year.
+
+    ``linear``: the straight line y₀ + (y_T − y₀)(t − t₀)/(T − t₀). ``ratio`` and
+    ``projection``: the compound path y₀·(1 + CAGR_r)^(t − t₀) with
+    CAGR_r = (y_T/y₀)^(1/(T − t₀)) − 1 (a target of 0 counts as 0.001, as in the ratio method).
+    Points at t₀, every whole year in between and T, as ``(decimal year, value)``. None when
+    there is no path: no numerical target, target year not after the baseline, or — for the
+    compound path — a zero baseline or a baseline and target of opposite signs.
+    """
+    if None in (baseline_value, baseline_year, target, target_year):
+        return None
+    y0, t0, y_t, big_t = float(baseline_value), float(baseline_year), float(target), target_year
+    if big_t <= t0:
+        return None
+    times = [t0] + [float(y) for y in range(math.floor(t0) + 1, math.ceil(big_t))] + [big_t]
+    if method == "linear":
+        slope = (y_t - y0) / (big_t - t0)
+        return [(t, y0 + slope * (t - t0)) for t in times]
+    goal = 0.001 if y_t == 0 else y_t
+    if y0 == 0 or (y0 < 0) != (goal < 0):
+        return None
+    rate = (goal / y0) ** (1 / (big_t - t0)) - 1
+    return [(t, y0 * (1 + rate) ** (t - t0)) for t in times]
+
+
+def _pct(share: float) -> str:
+    x = 100 * share
+    digits = 1 if abs(x) >= 1 or x == 0 else (2 if abs(x) >= 0.1 else 3)
+    return f"{x:.{digits}f}%"
+
+
+def format_number(key: str, value: float | None, unit: str, decimals: int = 1) -> str:
+    """A tracking method's key number (``numbers`` JSON) in words with its unit.
+
+    Growth rates in per cent a year, paces in units (百分点 for rates) a year, changes signed.
+    """
+    if value is None or value != value:
+        return "—（无定义）"
+    points = "个百分点" if unit == "%" else unit
+    if key.startswith("cagr"):
+        return _pct(value) + "/年"
+    if key == "ratio":
+        return f"{value:.2f}"
+    if key == "coefficient":
+        return f"{value:.3f}"
+    if key.startswith("pace"):
+        return f"{value:.2f} {points}/年"
+    if key in ("gap_pp", "required_change", "projected_change"):
+        return f"{value:+.{max(decimals, 1)}f} {points}"
+    return fmt_value(value, unit, decimals)
+
+
+def sort_rows(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
+    """Lagging first: by status (STATUS_ORDER, worst first) — after the deadline by the final
+    assessment first (未达成 before 达成 before none) — then least progress, then plan order."""
+    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    final_rank = {"not_achieved": 0, "achieved": 1}
+
+    def key(r):
+        progress = r.get("progress")
+        return (
+            final_rank.get(r.get("final_status"), 2) if final else 0,
+            status_rank.get(r["status"], len(status_rank)),
+            progress if progress is not None else math.inf,
+            order.get(r["indicator"], 99),
+        )
+
+    return sorted(rows, key=key)
+
+
+def wrap_label(text: str, width: int = 6) -> str:
+    """Break a Chinese label into lines of ``width`` characters (plotly ``<br>``)."""
+    return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+def heatmap_figure(
+    frame: pl.DataFrame,
+    *,
+    indicators: list[str],
+    regions: list[tuple[str, str]],
+    final: bool,
+    selected_region: str | None = None,
+    selected_indicator: str | None = None,
+) -> go.Figure:
+    """City × target grid coloured by status (categorical), symbol and words in every cell.
+
+    ``frame``: progress rows (indicator, region_code, status, current_value, target_value,
+    progress, final_status, name_zh, unit, decimals); ``regions``: (code, name) top to bottom.
+    Before the deadline a cell shows the tracking status; from the deadline on it shows the
+    final assessment (达成/未达成), which is what then matters — the tracking status stays in
+    the hover, with the value and the target. ``customdata`` is ``[region_code, indicator]``.
+    """
+    keys = [*STATUS_ORDER, "not_achieved"]
+    n = len(keys)
+    scale = []
+    for i, s in enumerate(keys):
+        colour = STATUS_STYLE[s][1]
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    lookup = {(r["region_code"], r["indicator"]): r for r in frame.iter_rows(named=True)}
+    names = {
+        r["indicator"]: r["name_zh"]
+        for r in frame.select("indicator", "name_zh").unique().iter_rows(named=True)
+    }
+    z, text, hover, custom = [], [], [], []
+    for code, region in regions:
+        zr, tr, hr, cr = [], [], [], []
+        for ind in indicators:
+            r = lookup.get((code, ind))
+            cr.append([code, ind])
+            if r is None:
+                zr.append(None)
+                tr.append("")
+                hr.append(f"{region} · {names.get(ind, ind)}<br>无数据")
+                continue
+            status = r["status"] if r["status"] in keys else "not_assessable"
+            label, _colour, symbol = STATUS_STYLE[status]
+            if final and r["final_status"]:
+                shown = r["final_status"]
+                tr.append(f"{STATUS_STYLE[shown][2]}<br>{FINAL_WORDS[shown]}")
+            else:
+                shown = status
+                tr.append(f"{symbol}<br>{label}")
+            zr.append(keys.index(shown) + 0.5)
+            unit, decimals = r["unit"], r["decimals"]
+            progress = r["progress"]
+            lines = [
+                f"<b>{region} · {r['name_zh']}</b>",
+                f"当前 {fmt_value(r['current_value'], unit, decimals)}，"
+                f"目标 {fmt_value(r['target_value'], unit, decimals)}",
+                "进度 —" if progress is None else f"进度 {100 * progress:.0f}%",
+                f"跟踪状态：{symbol} {label}",
+            ]
+            if final and r["final_status"]:
+                lines.append(f"总结评估：{FINAL_WORDS[r['final_status']]}")
+            hr.append("<br>".join(lines))
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+        custom.append(cr)
+    y = [name for _, name in regions]
+    x = [wrap_label(names.get(i, i), HEATMAP_LABEL_WIDTH) for i in indicators]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x,
+            y=y,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            customdata=custom,
+            colorscale=scale,
+            zmin=0,
+            zmax=n,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    shapes = []
+    codes = [c for c, _ in regions]
+    if selected_region in codes:
+        i = codes.index(selected_region)
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y",
+                "x0": -0.5,
+                "x1": len(indicators) - 0.5,
+                "y0": i - 0.5,
+                "y1": i + 0.5,
+                "line": {"color": "#1b2a41", "width": 2.5},
+            }
+        )
+    if selected_indicator in indicators:
+        j = indicators.index(selected_indicator)
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y",
+                "x0": j - 0.5,
+                "x1": j + 0.5,
+                "y0": -0.5,
+                "y1": len(regions) - 0.5,
+                "line": {"color": "#1b2a41", "width": 2.5, "dash": "dot"},
+            }
+        )
+    fig.update_layout(
+        shapes=shapes,
+        margin={"l": 60, "r": 10, "t": 75, "b": 10},
+        height=95 + 34 * len(regions),
+        xaxis={"side": "top", "tickangle": 0, "tickfont": {"size": 11}, "fixedrange": True},
+        yaxis={"autorange": "reversed", "fixedrange": True},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def detail_figure(
+    series: pl.DataFrame,
+    row: dict,
+    *,
+    region_name: str,
+    final: bool,
+) -> go.Figure:
+    """One target's actual path (yearly values as known at the as-of date, the running year's
+    latest value hollow), the path required to reach the target and the target itself.
+
+    ``series``: rows of :func:`indicators.read.series` (period, period_end, known_from, value,
+    complete); ``row``: the target's progress row (baseline, target, method, unit, decimals).
+    """
+    unit, decimals = row["unit"], row["decimals"]
+    fig = go.Figure()
+    suffix = "%" if unit == "%" else f" {unit}"
+    hover = f"%{{x|%Y年%m月%d日}}<br>%{{y:,.{decimals}f}}{suffix}<extra>%{{fullData.name}}</extra>"
+    done = series.filter(pl.col("complete") & pl.col("value").is_not_null())
+    running = series.filter(~pl.col("complete") & pl.col("value").is_not_null())
+    fig.add_trace(
+        go.Scatter(
+            x=done["period_end"].to_list(),
+            y=done["value"].to_list(),
+            mode="lines+markers",
+            name=ACTUAL_PATH_NAME,
+            line={"color": "#1b2a41", "width": 2.5},
+            marker={"size": 8},
+            hovertemplate=hover,
+        )
+    )
+    if running.height:
+        last_done = done.tail(1)
+        xs = last_done["period_end"].to_list() + running["known_from"].to_list()
+        ys = last_done["value"].to_list() + running["value"].to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=f"{running['period'][-1]} 年至今",
+                line={"color": "#1b2a41", "width": 2, "dash": "dot"},
+                marker={"size": [0] * (len(xs) - 1) + [10], "symbol": "circle-open"},
+                hovertemplate=hover,
+            )
+        )
+    path = required_path(
+        row["method"],
+        row["baseline_value"],
+        row["baseline_year"],
+        row["target_value"],
+        row["target_year"],
+    )
+    if path is None and row["target_value"] is not None:
+        # a compound path is undefined from 0: the straight line shows the way instead
+        path = required_path(
+            "linear",
+            row["baseline_value"],
+            row["baseline_year"],
+            row["target_value"],
+            row["target_year"],
+        )
+        path_name = REQUIRED_PATH_NAME + "（直线：基期为 0，复合路径无定义）"
+    else:
+        path_name = REQUIRED_PATH_NAME + (
+            "（直线）" if row["method"] == "linear" else "（复合增速）"
+        )
+    if path:
+        fig.add_trace(
+            go.Scatter(
+                x=[decimal_year_to_date(t) for t, _ in path],
+                y=[y for _, y in path],
+                mode="lines",
+                name=path_name,
+                line={"color": "#E69F00", "width": 2.5, "dash": "dash"},
+                hovertemplate=hover,
+            )
+        )
+    if row["baseline_value"] is not None and row["baseline_year"] is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[decimal_year_to_date(row["baseline_year"])],
+                y=[row["baseline_value"]],
+                mode="markers",
+                name=f"基期（{time_label(row['baseline_year'])}）",
+                marker={"size": 11, "symbol": "square", "color": "#8C8C8C"},
+                showlegend=False,
+                hovertemplate=hover,
+            )
+        )
+    if row["target_value"] is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[decimal_year_to_date(row["target_year"])],
+                y=[row["target_value"]],
+                mode="markers+text",
+                name=f"目标（{int(row['target_year'])} 年末）",
+                marker={"size": 16, "symbol": "star", "color": "#D55E00"},
+                showlegend=False,
+                text=[f"目标 {fmt_value(row['target_value'], unit, decimals)}"],
+                textposition="top center",
+                hovertemplate=hover,
+            )
+        )
+    if row["target_year"] is not None:
+        deadline = decimal_year_to_date(row["target_year"]).isoformat()
+        fig.add_shape(
+            type="line",
+            x0=deadline,
+            x1=deadline,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#8C8C8C", "width": 1, "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=deadline,
+            y=0,
+            yref="paper",
+            text="规划期末",
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 11, "color": "#5b6b7f"},
+        )
+    xs = [d for trace in fig.data for d in trace.x if isinstance(d, dt.date)]
+    years = range(min(xs).year, max(xs).year + 1) if xs else range(0)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=360,
+        legend={"orientation": "h", "y": -0.15, "x": 0, "yanchor": "top"},
+        yaxis={"title": {"text": f"{row['name_zh']}（{unit}）"}, "rangemode": "normal"},
+        xaxis={
+            # values sit at year ends: tick the year ends, so 2020's value is over "2020年末"
+            "tickvals": [dt.date(y, 12, 31) for y in years],
+            "ticktext": [str(y) for y in years],
+            "title": {"text": "各年年末", "font": {"size": 11}},
+        },
+        hovermode="closest",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eef1f5")
+    fig.update_yaxes(showgrid=True, gridcolor="#eef1f5", zeroline=False)
+    return fig
+
+
+def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
+    """The 13 cities' current values (bars coloured by status) against their own targets."""
+    rows = sorted(rows, key=lambda r: (r["current_value"] is None, -(r["current_value"] or 0)))
+    rows = list(reversed(rows))  # plotly draws the first bar at the bottom
+    unit, decimals = (rows[0]["unit"], rows[0]["decimals"]) if rows else ("", 1)
+    y = [names.get(r["region_code"], r["region_code"]) for r in rows]
+    colours = [STATUS_STYLE.get(r["status"], STATUS_STYLE["not_assessable"])[1] for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["current_value"] for r in rows],
+            y=y,
+            orientation="h",
+            marker={"color": colours},
+            text=[
+                f"{fmt_value(r['current_value'], unit, decimals)} "
+                f"{STATUS_STYLE.get(r['status'], STATUS_STYLE['not_assessable'])[2]}"
+                for r in rows
+            ],
+            textposition="inside",
+            insidetextanchor="end",
+            textfont={"size": 12},
+            constraintext="none",
+            name="当前值（颜色 = 状态）",
+            showlegend=False,
+            hovertemplate="%{y}<br>当前 %{text}<extra></extra>",
+        )
+    )
+    targets = [r["target_value"] for r in rows]
+    if any(t is not None for t in targets):
+        fig.add_trace(
+            go.Scatter(
+                x=targets,
+                y=y,
+                mode="markers",
+                name="该市目标",
+                marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1b2a41"}},
+                hovertemplate="%{y}<br>目标 %{x}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=70 + 30 * max(len(rows), 1),
+        showlegend=False,
+        xaxis={
+            "title": {
+                "text": f"当前值（{unit}）"
+                + ("；竖线 = 该市目标" if any(t is not None for t in targets) else "")
+            },
+            "fixedrange": True,
+        },
+        yaxis={"fixedrange": True},
+        bargap=0.25,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+    )
+    return fig
+
+
+def value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
+    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1."""
+    if target is None or gap is None:
+        return None
+    return target + (-gap if polarity == "lower" else gap)
+
+
+def heatmap_cell(
+    point: dict, regions: dict[str, str], targets: dict[str, str]
+) -> tuple[str, str] | None:
+    """(region code, indicator) of a clicked heatmap cell, from its axis labels.
+
+    dcc.Graph's clickData leaves out a heatmap's 2-D ``customdata``, so the cell is found from
+    its row label (a region name in ``regions``: code → name) and its column label (a target
+    name wrapped by :func:`wrap_label`, ``targets``: indicator → name).
+    """
+    region = next((c for c, n in regions.items() if n == point.get("y")), None)
+    column = str(point.get("x", ""))
+    indicator = next(
+        (i for i, n in targets.items() if column in (n, wrap_label(n, HEATMAP_LABEL_WIDTH))), None
+    )
+    if region is None or indicator is None:
+        return None
+    return region, indicator
+
+
+# --- state -------------------------------------------------------------------------------------
+
+
+def _region_names() -> dict[str, str]:
+    names = dict(read.regions().select("region_code", "name_zh").iter_rows())
+    names[PROVINCE_CODE] = "全省"
+    return names
+
+
+def _target_names(target_set: str) -> dict[str, str]:
+    catalog = default_catalog()
+    ts = catalog.target_sets.get(target_set) or catalog.target_sets[read.DEFAULT_TARGET_SET]
+    return {t.indicator: catalog[t.indicator].name_zh for t in ts.targets}
+
+
+def _state(query: dict) -> dict | None:
+    """Resolve the URL query into the view state (None when nothing is computed yet)."""
+    wh = shared_warehouse()
+    if not wh.exists() or not read.ready(wh):
+        return None
+    catalog = default_catalog()
+    target_set = query.get("set") or read.DEFAULT_TARGET_SET
+    if target_set not in catalog.target_sets:
+        target_set = read.DEFAULT_TARGET_SET
+    ts = catalog.target_sets[target_set]
+    as_of = read.resolve_as_of(wh, query.get("as_of"))
+    names = _region_names()
+    city = query.get("city") if query.get("city") in names else PROVINCE_CODE
+    method = query.get("method") if query.get("method") in METHOD_LABELS else None
+    domain = query.get("domain") if query.get("domain") in DOMAINS else None
+    allowed = set(STATUS_ORDER) | {"not_achieved"}
+    statuses = [s for s in split_param(query.get("status")) if s in allowed]
+    target = query.get("target") if ts.target(query.get("target") or "") else None
+    deadline = dt.date(ts.target_year, 12, 31)
+    return {
+        "set": target_set,
+        "ts": ts,
+        "as_of": as_of,
+        "as_of_given": bool(query.get("as_of")),
+        "city": city,
+        "names": names,
+        "method": method,
+        "domain": domain,
+        "statuses": statuses,
+        "target": target,
+        "deadline": deadline,
+        "final": as_of >= deadline,
+        "order": {t.indicator: i for i, t in enumerate(ts.targets)},
+    }
+
+
+def _query(state: dict, **changes) -> dict:
+    """The URL query of the current view, with ``changes`` applied (None removes a key)."""
+    query = {
+        "set": None if state["set"] == read.DEFAULT_TARGET_SET else state["set"],
+        "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
+        "method": state["method"],
+        "domain": state["domain"],
+        "status": state["statuses"],
+        "city": None if state["city"] == PROVINCE_CODE else state["city"],
+        "target": state["target"],
+    }
+    query.update(changes)
+    return query
+
+
+def _href(state: dict, **changes) -> str:
+    return "/targets" + to_search(_query(state, **changes))
+
+
+def _phase(state: dict) -> str:
+    ts, as_of = state["ts"], state["as_of"]
+    if state["final"]:
+        return f"总结评估 · 截至 {ts.target_year} 年末（数据截至 {month_label(as_of)}）"
+    if ts.midterm_year and as_of.year == ts.midterm_year:
+        return f"中期评估 · {ts.midterm_year} 年（数据截至 {month_label(as_of)}）"
+    return f"规划实施监测（数据截至 {month_label(as_of)}）"
+
+
+# --- header and summary ------------------------------------------------------------------------
+
+
+def _labelled(label: str, control, id_: str) -> html.Div:
+    return html.Div([html.Label(label, className="small text-muted mb-0", htmlFor=id_), control])
+
+
+def _controls(state: dict) -> list:
+    wh = shared_warehouse()
+    sets = read.target_sets(wh)
+    return [
+        _labelled(
+            "目标集",
+            dropdown(
+                id=TARGETS_SET,
+                options=[
+                    {"label": n, "value": s}
+                    for s, n in sets.select("target_set", "target_set_name").iter_rows()
+                ],
+                value=state["set"],
+                clearable=False,
+                style={"minWidth": "16rem"},
+            ),
+            TARGETS_SET,
+        ),
+        _labelled(
+            "数据截至",
+            dropdown(
+                id=TARGETS_AS_OF,
+                options=as_of_options(read.vintages(wh)),
+                value=as_of_key(state["as_of"]),
+                clearable=False,
+                style={"minWidth": "9rem"},
+            ),
+            TARGETS_AS_OF,
+        ),
+        _labelled(
+            "评估方法",
+            dropdown(
+                id=TARGETS_METHOD,
+                options=[{"label": label, "value": m} for m, label in METHOD_LABELS.items()],
+                value=state["method"],
+                placeholder="各目标默认方法",
+                style={"minWidth": "15rem"},
+            ),
+            TARGETS_METHOD,
+        ),
+        _labelled(
+            "地区",
+            dropdown(
+                id=TARGETS_CITY,
+                options=[
+                    {"label": "江苏省（全省）" if c == PROVINCE_CODE else n, "value": c}
+                    for c, n in state["names"].items()
+                ],
+                value=state["city"],
+                clearable=False,
+                style={"minWidth": "13rem"},
+            ),
+            TARGETS_CITY,
+        ),
+    ]
+
+
+def _summary(state: dict, rows: pl.DataFrame) -> html.Div:
+    counts = dict(rows.group_by("status").len().iter_rows())
+    badges = [
+        html.Span(
+            dcc.Link(
+                [status_badge(s), html.Span(f" {counts[s]}", className="ms-1 me-2 fw-bold")],
+                href=_href(state, status=[s], target=None),
+                className="text-reset text-decoration-none",
+                title=f"只看{STATUS_STYLE[s][0]}的目标",
+            ),
+            **{"data-status": s, "data-count": str(counts[s])},
+        )
+        for s in STATUS_ORDER
+        if s in counts
+    ]
+    region = state["names"][state["city"]]
+    parts = [html.H2(_phase(state), className="section-title mb-1", id=TARGETS_PHASE)]
+    if state["final"]:
+        quantified = rows.filter(pl.col("final_status").is_not_null())
+        done = quantified.filter(pl.col("final_status") == "achieved").height
+        missed = quantified.height - done
+        parts.append(
+            html.Div(
+                [
+                    html.Span(f"{region} {quantified.height} 项量化目标：", className="me-1"),
+                    html.Span(
+                        [status_badge("achieved"), html.Span(f" 达成 {done}", className="ms-1")],
+                        className="me-3 fw-bold",
+                        **{"data-final": "achieved", "data-count": str(done)},
+                    ),
+                    html.Span(
+                        dcc.Link(
+                            [
+                                status_badge("not_achieved"),
+                                html.Span(f" 未达成 {missed}", className="ms-1"),
+                            ],
+                            href=_href(state, status=["not_achieved"], target=None),
+                            className="text-reset text-decoration-none",
+                            title="只看总结评估未达成的目标",
+                        ),
+                        className="fw-bold",
+                        **{"data-final": "not_achieved", "data-count": str(missed)},
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-1 mb-1 targets-final-count",
+            )
+        )
+    parts.append(
+        html.Div(
+            [
+                html.Span(
+                    ("当前跟踪状态" if state["final"] else f"{region}目标状态")
+                    + f"（{rows.height} 项）：",
+                    className="small text-muted me-1",
+                ),
+                *badges,
+            ],
+            className="d-flex flex-wrap align-items-center gap-1",
+        )
+    )
+    return html.Div(parts, className="mb-3", id=TARGETS_SUMMARY)
+
+
+# --- targets table -----------------------------------------------------------------------------
+
+
+def _progress_cell(row: dict):
+    progress = row["progress"]
+    if row["target_value"] is None:
+        return html.Span("定性目标", className="small text-muted")
+    if progress is None:
+        return html.Span("—", className="small text-muted")
+    colour = STATUS_STYLE.get(row["status"], STATUS_STYLE["not_assessable"])[1]
+    share = max(0.0, min(1.0, progress))
+    return html.Div(
+        [
+            dbc.Progress(
+                value=round(100 * share),
+                className="progress-thin flex-grow-1",
+                style={"--bs-progress-bar-bg": colour, "minWidth": "4rem"},
+            ),
+            html.Span(f"{100 * progress:.0f}%", className="small fw-semibold targets-progress"),
+        ],
+        className="d-flex align-items-center gap-2",
+        title=f"自基期起已完成目标的 {100 * progress:.1f}%",
+    )
+
+
+def _explain_details(row: dict, final: bool) -> html.Details:
+    body = [html.Div(row["explain"] or "—", className="mb-1")]
+    if final and row["final_explain"]:
+        body.append(html.Div(["总结评估：", row["final_explain"]], className="mb-1"))
+    return html.Details(
+        [
+            html.Summary("计算过程", className="small text-primary"),
+            html.Div(
+                body, className="small text-muted targets-explain", style={"maxWidth": "28rem"}
+            ),
+        ],
+        className="mt-1",
+    )
+
+
+MD_UP = "d-none d-md-table-cell"  # columns a phone leaves out (the name cell sums them up)
+
+
+def _phone_summary(r: dict, final: bool) -> html.Div:
+    """What a phone shows of a target under its name: status, latest / target, progress."""
+    unit, decimals = r["unit"], r["decimals"]
+    quantified = r["target_value"] is not None
+    target = (
+        f"目标 {fmt_value(r['target_value'], unit, decimals)}（{int(r['target_year'])} 年）"
+        if quantified
+        else (r["statement"] or "定性目标")
+    )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    status_badge(r["status"]),
+                    html.Span(["总结：", status_badge(r["final_status"])], className="small")
+                    if final and r["final_status"]
+                    else None,
+                ],
+                className="d-flex flex-wrap align-items-center gap-1 my-1",
+            ),
+            html.Div(
+                [
+                    html.Span(
+                        f"最新 {fmt_value(r['current_value'], unit, decimals)}",
+                        className="fw-bold me-1",
+                    ),
+                    html.Span(f"（{time_label(r['current_year'])}）· {target}"),
+                ],
+                className="small",
+            ),
+            _progress_cell(r) if quantified else None,
+        ],
+        className="d-md-none",
+    )
+
+
+def _target_row(state: dict, r: dict) -> html.Tr:
+    unit, decimals = r["unit"], r["decimals"]
+    final = state["final"]
+    quantified = r["target_value"] is not None
+    domain_binding = f"{r['domain']} · {BINDING_LABELS.get(r['binding'], r['binding'] or '')}"
+    cells = [
+        html.Td(
+            [
+                dcc.Link(
+                    r["name_zh"],
+                    href=_href(state, target=r["indicator"]),
+                    className="fw-semibold targets-name",
+                ),
+                html.Div(domain_binding, className="small text-muted d-lg-none"),
+                _phone_summary(r, final),
+                _explain_details(r, final),
+            ],
+            style={"minWidth": "11rem"},
+        ),
+        html.Td(r["domain"], className="d-none d-lg-table-cell small text-nowrap"),
+        html.Td(
+            BINDING_LABELS.get(r["binding"], r["binding"] or ""),
+            className="d-none d-lg-table-cell small text-nowrap",
+        ),
+        html.Td(
+            [
+                html.Div(fmt_value(r["baseline_value"], unit, decimals)),
+                html.Div(time_label(r["baseline_year"]), className="small text-muted"),
+            ],
+            className=f"{MD_UP} text-nowrap",
+        ),
+        html.Td(
+            [
+                html.Div(
+                    fmt_value(r["current_value"], unit, decimals),
+                    className="fw-bold targets-latest",
+                ),
+                html.Div(time_label(r["current_year"]), className="small text-muted"),
+            ],
+            className=f"{MD_UP} text-nowrap",
+        ),
+        html.Td(
+            [
+                html.Div(fmt_value(r["target_value"], unit, decimals)),
+                html.Div(f"{int(r['target_year'])} 年", className="small text-muted"),
+            ]
+            if quantified
+            else html.Div(
+                r["statement"] or "定性目标", className="small", style={"minWidth": "8rem"}
+            ),
+            className=f"{MD_UP} text-nowrap" if quantified else MD_UP,
+        ),
+        html.Td(_progress_cell(r), className=MD_UP, style={"minWidth": "8rem"}),
+        html.Td(
+            status_badge(r["status"]),
+            className=f"{MD_UP} targets-status",
+            title=r["explain"] or "",
+        ),
+    ]
+    if final:
+        at_deadline = value_at_deadline(r["target_value"], r["final_gap"], r["polarity"])
+        cells.append(
+            html.Td(
+                [
+                    status_badge(r["final_status"]),
+                    html.Div(
+                        f"期末 {fmt_value(at_deadline, unit, decimals)}",
+                        className="small text-muted",
+                    ),
+                ]
+                if r["final_status"]
+                else html.Span("不作量化评估", className="small text-muted"),
+                className=f"{MD_UP} targets-final",
+                title=r["final_explain"] or "",
+                **{"data-final": r["final_status"] or ""},
+            )
+        )
+    cells += [
+        html.Td(
+            METHOD_SHORT.get(r["method"], r["method"]),
+            className=f"{MD_UP} small text-nowrap",
+            title=METHOD_LABELS.get(r["method"], r["method"]),
+        ),
+        html.Td(
+            r["responsible_units"],
+            className=f"{MD_UP} small text-muted",
+            style={"minWidth": "10rem", "maxWidth": "18rem"},
+        ),
+    ]
+    return html.Tr(
+        cells,
+        className="table-active" if r["indicator"] == state["target"] else None,
+        **{
+            "data-indicator": r["indicator"],
+            "data-status": r["status"],
+            "data-final": r["final_status"] or "",
+            "data-quantified": "true" if quantified else "false",
+        },
+    )
+
+
+def _filters(state: dict) -> html.Div:
+    status_options = [
+        {"label": f"{STATUS_STYLE[s][2]} {STATUS_STYLE[s][0]}", "value": s} for s in STATUS_ORDER
+    ]
+    if state["final"]:
+        status_options.append({"label": "✘ 总结评估未达成", "value": "not_achieved"})
+    return html.Div(
+        [
+            _labelled(
+                "领域",
+                dropdown(
+                    id=TARGETS_DOMAIN,
+                    options=[{"label": d, "value": d} for d in DOMAINS],
+                    value=state["domain"],
+                    placeholder="全部领域",
+                    style={"minWidth": "10rem"},
+                ),
+                TARGETS_DOMAIN,
+            ),
+            _labelled(
+                "状态",
+                dropdown(
+                    id=TARGETS_STATUS,
+                    options=status_options,
+                    value=state["statuses"],
+                    multi=True,
+                    placeholder="全部状态",
+                    style={"minWidth": "16rem"},
+                ),
+                TARGETS_STATUS,
+            ),
+            dcc.Link(
+                "清除筛选",
+                href=_href(state, domain=None, status=None),
+                className="small align-self-end mb-2",
+            )
+            if state["domain"] or state["statuses"]
+            else None,
+        ],
+        className="d-flex flex-wrap gap-2 mb-2",
+    )
+
+
+def _table(state: dict, rows: pl.DataFrame) -> html.Div:
+    wanted = set(state["statuses"])
+    shown = [
+        r
+        for r in rows.iter_rows(named=True)
+        if (state["domain"] is None or r["domain"] == state["domain"])
+        and (
+            not wanted
+            or r["status"] in wanted
+            or ("not_achieved" in wanted and r["final_status"] == "not_achieved")
+        )
+    ]
+    shown = sort_rows(shown, final=state["final"], order=state["order"])
+    header = ["目标（点击查看详情）", "领域", "类型", "基期", "最新", "目标值", "进度", "状态"]
+    if state["final"]:
+        header.append(f"总结评估（{state['ts'].target_year} 年末）")
+    header += ["方法", "责任单位"]
+    lg_only = {"领域", "类型"}
+    thead = html.Thead(
+        html.Tr(
+            [
+                html.Th(
+                    h,
+                    className="d-none d-lg-table-cell"
+                    if h in lg_only
+                    else ("text-nowrap" if i == 0 else f"{MD_UP} text-nowrap"),
+                )
+                for i, h in enumerate(header)
+            ]
+        )
+    )
+    body = [_target_row(state, r) for r in shown]
+    if not body:
+        body = [
+            html.Tr(
+                html.Td("没有符合筛选条件的目标。", colSpan=len(header), className="text-muted")
+            )
+        ]
+    region = state["names"][state["city"]]
+    return html.Div(
+        [
+            html.Div(
+                f"{region} · 显示 {len(shown)} / {rows.height} 项目标（滞后的排在前面）",
+                className="small text-muted mb-1",
+                id=TARGETS_COUNT,
+            ),
+            dbc.Table(
+                [thead, html.Tbody(body)],
+                size="sm",
+                hover=True,
+                responsive=True,
+                className="align-middle mb-1",
+                id=TARGETS_TABLE,
+            ),
+            html.Div(
+                "进度 = 自基期起已走完的份额（进度条截于 0–100%）；状态按所示方法判定，"
+                "展开“计算过程”可见判定所用的数字。"
+                + (
+                    f"总结评估以 {state['ts'].target_year} 年末的数值与目标比较。"
+                    if state["final"]
+                    else ""
+                ),
+                className="small text-muted",
+            ),
+        ]
+    )
+
+
+# --- heatmap -----------------------------------------------------------------------------------
+
+
+def _heatmap(state: dict, frame: pl.DataFrame) -> html.Div:
+    numeric = [
+        t.indicator
+        for t in state["ts"].targets
+        if t.target is not None
+        and (state["domain"] is None or default_catalog()[t.indicator].domain == state["domain"])
+    ]
+    regions = list(state["names"].items())
+    fig = heatmap_figure(
+        frame.filter(pl.col("indicator").is_in(numeric)),
+        indicators=numeric,
+        regions=regions,
+        final=state["final"],
+        selected_region=state["city"],
+        selected_indicator=state["target"],
+    )
+    cells = frame.filter(pl.col("indicator").is_in(numeric))
+    if state["final"]:
+        open_rows = cells.filter(pl.col("final_status").is_null())
+        shown = ["achieved", "not_achieved"] + [
+            s for s in STATUS_ORDER if s in set(open_rows["status"].to_list())
+        ]
+        what = (
+            f"规划期已过：颜色与文字 = 总结评估（{state['ts'].target_year} 年末是否达到目标），"
+            "悬停可见当前跟踪状态"
+        )
+    else:
+        present = set(cells["status"].to_list())
+        shown = [s for s in STATUS_ORDER if s in present]
+        what = "颜色、符号与文字 = 目标状态"
+    legend = [html.Span(status_badge(s), className="me-1") for s in shown]
+    return html.Div(
+        [
+            html.Div(
+                f"{len(regions)} 个地区 × {len(numeric)} 项量化目标 · {what} · "
+                f"数据截至 {month_label(state['as_of'])} · 点击单元格查看该地区该目标",
+                className="small text-muted mb-1",
+            ),
+            html.Div(
+                dcc.Graph(
+                    id=TARGETS_HEATMAP_GRAPH,
+                    figure=fig,
+                    config={"displaylogo": False, "displayModeBar": False},
+                    style={"minWidth": "640px"},
+                ),
+                style={"overflowX": "auto"},
+            ),
+            html.Div(legend, className="d-flex flex-wrap gap-1 mt-1"),
+        ],
+        id=TARGETS_HEATMAP,
+        **{"data-rows": str(len(regions)), "data-columns": str(len(numeric))},
+    )
+
+
+# --- detail ------------------------------------------------------------------------------------
+
+
+def _numbers_table(row: dict) -> dbc.Table:
+    numbers = json.loads(row["numbers"] or "{}")
+    body = [
+        html.Tr(
+            [
+                html.Td(NUMBER_LABELS.get(k, k), className="small"),
+                html.Td(
+                    format_number(k, v, row["unit"], row["decimals"]),
+                    className="small text-end text-nowrap fw-semibold",
+                ),
+            ],
+            **{"data-key": k},
+        )
+        for k, v in numbers.items()
+    ]
+    if not body:
+        body = [html.Tr(html.Td("本次评估没有可计算的关键数。", className="small text-muted"))]
+    return dbc.Table([html.Tbody(body)], size="sm", className="mb-2", id=TARGET_DETAIL_NUMBERS)
+
+
+def _methods_table(state: dict, row: dict) -> html.Div:
+    frame = method_comparison(
+        shared_warehouse(), state["set"], state["as_of"], row["indicator"], state["city"]
+    )
+    if frame.height <= 1:
+        return html.Div(id=TARGET_DETAIL_METHODS)
+    body = [
+        html.Tr(
+            [
+                html.Td(
+                    METHOD_SHORT.get(m["method"], m["method"])
+                    + ("（默认）" if m["is_default_method"] else ""),
+                    className="small text-nowrap",
+                    title=METHOD_LABELS.get(m["method"], m["method"]),
+                ),
+                html.Td(status_badge(m["status"]), title=m["explain"] or ""),
+                html.Td(
+                    "—" if m["ratio"] is None else f"比值 {m['ratio']:.2f}",
+                    className="small text-nowrap",
+                ),
+                html.Td(
+                    dcc.Link(
+                        "改用此法",
+                        href=_href(state, method=m["method"]),
+                        className="small text-nowrap",
+                    )
+                    if m["method"] != row["method"]
+                    else html.Span("当前", className="small text-muted")
+                ),
+            ],
+            **{"data-method": m["method"]},
+        )
+        for m in frame.iter_rows(named=True)
+    ]
+    return html.Div(
+        [
+            html.Div("三种方法对比", className="small fw-semibold mb-1"),
+            dbc.Table([html.Tbody(body)], size="sm", className="mb-2"),
+        ],
+        id=TARGET_DETAIL_METHODS,
+    )
+
+
+def _final_block(state: dict, row: dict) -> html.Div | None:
+    if not state["final"] or row["target_value"] is None:
+        return None
+    unit, decimals = row["unit"], row["decimals"]
+    if not row["final_status"]:
+        return dbc.Alert(
+            "规划期末之前没有观测值，无法作总结评估。", color="light", id=TARGET_DETAIL_FINAL
+        )
+    at_deadline = value_at_deadline(row["target_value"], row["final_gap"], row["polarity"])
+    gap = row["final_gap"]
+    gap_text = (
+        "恰好达到目标"
+        if gap == 0
+        else ("优于目标 " if gap > 0 else "距目标差 ") + fmt_value(abs(gap), unit, decimals)
+    )
+    reached = (
+        f"{time_label(row['first_reached'])}首次达到目标"
+        if row["first_reached"] is not None
+        else "规划期内从未达到目标"
+    )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(
+                        f"总结评估（{int(row['target_year'])} 年末）：", className="fw-semibold"
+                    ),
+                    status_badge(row["final_status"], big=True),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-1",
+            ),
+            html.Ul(
+                [
+                    html.Li(
+                        f"期末值 {fmt_value(at_deadline, unit, decimals)}，"
+                        f"目标 {fmt_value(row['target_value'], unit, decimals)}"
+                    ),
+                    html.Li(gap_text),
+                    html.Li(reached),
+                ],
+                className="small mb-1 ps-3",
+            ),
+            html.Div(row["final_explain"] or "", className="small text-muted"),
+        ],
+        className="border rounded p-2 mb-2",
+        style={"--bs-border-color": STATUS_STYLE[row["final_status"]][1], "borderWidth": "2px"},
+        id=TARGET_DETAIL_FINAL,
+        **{"data-final": row["final_status"]},
+    )
+
+
+def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
+    rows = [
+        r
+        for r in frame.filter(
+            (pl.col("indicator") == row["indicator"]) & (pl.col("region_code") != PROVINCE_CODE)
+        ).iter_rows(named=True)
+    ]
+    rows = sort_rows(rows, final=state["final"], order={})
+    names = state["names"]
+    unit, decimals = row["unit"], row["decimals"]
+    quantified = row["target_value"] is not None
+    header = ["城市", "当前值", "目标", "进度", "状态"]
+    if state["final"] and quantified:
+        header.append("总结评估")
+    header.append("")
+    sm_up = "d-none d-sm-table-cell"  # a phone keeps city, values and statuses
+    body = []
+    for r in rows:
+        cells = [
+            html.Td(
+                dcc.Link(names[r["region_code"]], href=f"/city/{r['region_code']}"),
+                className="text-nowrap",
+            ),
+            html.Td(
+                fmt_value(r["current_value"], unit, decimals), className="text-nowrap fw-semibold"
+            ),
+            html.Td(
+                fmt_value(r["target_value"], unit, decimals) if quantified else "—",
+                className="text-nowrap",
+            ),
+            html.Td(_progress_cell(r), className=sm_up, style={"minWidth": "7rem"}),
+            html.Td(status_badge(r["status"]), title=r["explain"] or ""),
+        ]
+        if state["final"] and quantified:
+            cells.append(
+                html.Td(
+                    status_badge(r["final_status"]) if r["final_status"] else "—",
+                    title=r["final_explain"] or "",
+                )
+            )
+        cells.append(
+            html.Td(
+                dcc.Link(
+                    "在本页查看",
+                    href=_href(state, city=r["region_code"]),
+                    className="small text-nowrap",
+                )
+                if r["region_code"] != state["city"]
+                else html.Span("当前", className="small text-muted"),
+                className=sm_up,
+            )
+        )
+        body.append(
+            html.Tr(
+                cells,
+                className="table-active" if r["region_code"] == state["city"] else None,
+                **{
+                    "data-region": r["region_code"],
+                    "data-status": r["status"],
+                    "data-final": r["final_status"] or "",
+                },
+            )
+        )
+    basis = row.get("city_targets_basis")
+    return html.Div(
+        [
+            html.H3(
+                f"13 个设区市 · {row['name_zh']}（{unit}），数据截至 {month_label(state['as_of'])}",
+                className="h6 fw-semibold",
+            ),
+            dbc.Alert(["各市目标为分解示例：", basis], color="light", className="small py-1 mb-2")
+            if basis
+            else None,
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dcc.Graph(
+                            id=TARGET_DETAIL_CITY_CHART,
+                            figure=city_figure(rows, names=names),
+                            config={"displaylogo": False, "displayModeBar": False},
+                        ),
+                        lg=5,
+                    ),
+                    dbc.Col(
+                        dbc.Table(
+                            [
+                                html.Thead(
+                                    html.Tr(
+                                        [
+                                            html.Th(
+                                                h,
+                                                className=f"{sm_up} text-nowrap"
+                                                if h in ("进度", "")
+                                                else "text-nowrap",
+                                            )
+                                            for h in header
+                                        ]
+                                    )
+                                ),
+                                html.Tbody(body),
+                            ],
+                            size="sm",
+                            responsive=True,
+                            hover=True,
+                            className="align-middle small mb-0",
+                        ),
+                        lg=7,
+                    ),
+                ],
+                className="g-2",
+            ),
+        ],
+        id=TARGET_DETAIL_CITIES,
+    )
+
+
+def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
+    names = state["names"]
+    region = names[state["city"]]
+    matches = frame.filter(
+        (pl.col("indicator") == state["target"]) & (pl.col("region_code") == state["city"])
+    )
+    close = dcc.Link(
+        "× 关闭详情",
+        href=_href(state, target=None),
+        className="btn btn-sm btn-outline-secondary text-nowrap",
+        id=TARGET_DETAIL_CLOSE,
+    )
+    if matches.is_empty():
+        name = default_catalog()[state["target"]].name_zh
+        return dbc.Card(
+            [
+                dbc.CardHeader(
+                    html.Div(
+                        [html.Span(f"{name} · {region}"), close],
+                        className="d-flex justify-content-between align-items-center",
+                    )
+                ),
+                dbc.CardBody(
+                    dbc.Alert(
+                        f"截至 {month_label(state['as_of'])}，{region}尚无该目标的评估数据。",
+                        color="light",
+                        className="mb-0",
+                    )
+                ),
+            ],
+            className="mb-3",
+            id=TARGET_DETAIL,
+        )
+    row = matches.row(0, named=True)
+    unit = row["unit"]
+    quantified = row["target_value"] is not None
+    series = read.series(shared_warehouse(), row["indicator"], [state["city"]], state["as_of"])
+    fig = detail_figure(series, row, region_name=region, final=state["final"])
+    target_text = (
+        f"目标 {fmt_value(row['target_value'], unit, row['decimals'])}（{int(row['target_year'])} 年末）"
+        if quantified
+        else f"定性目标：{row['statement'] or '—'}"
+    )
+    header = html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(f"{row['name_zh']} · {region}", className="h5 mb-0 me-2 d-inline"),
+                    status_badge(row["status"], big=True),
+                    html.Span(["总结：", status_badge(row["final_status"])], className="ms-2 small")
+                    if state["final"] and row["final_status"]
+                    else None,
+                ],
+                className="d-flex flex-wrap align-items-center gap-1",
+            ),
+            close,
+        ],
+        className="d-flex justify-content-between align-items-start gap-2",
+    )
+    notes = []
+    if not quantified:
+        notes.append(
+            dbc.Alert(
+                [
+                    html.Strong("定性目标："),
+                    row["statement"] or "—",
+                    "。规划没有给出数值目标，状态按实际增速与固定阈值判定（Open SDG 无目标方法），"
+                    "图中不画达标路径。",
+                ],
+                color="info",
+                className="small py-2 mb-2",
+            )
+        )
+    if row["status"] == "not_assessable":
+        notes.append(
+            dbc.Alert(
+                [html.Strong("无法评估："), row["explain"] or "—"],
+                color="secondary",
+                className="small py-2 mb-2",
+                id="target-detail-not-assessable",
+            )
+        )
+    info = html.Ul(
+        [
+            html.Li([html.Span("规划条款：", className="text-muted"), row["target_clause"] or "—"]),
+            html.Li(
+                [
+                    html.Span("类型：", className="text-muted"),
+                    BINDING_LABELS.get(row["binding"], row["binding"] or "—"),
+                    html.Span(" · 领域：", className="text-muted"),
+                    row["domain"],
+                ]
+            ),
+            html.Li(
+                [
+                    html.Span("评估方法：", className="text-muted"),
+                    METHOD_LABELS.get(row["method"], row["method"]),
+                    "（本页所选）" if state["method"] else "（默认）",
+                ]
+            ),
+            html.Li([html.Span("责任单位：", className="text-muted"), row["responsible_units"]]),
+        ],
+        className="small ps-3 mb-2",
+    )
+    caption = (
+        f"{row['name_zh']} · {region} · 年度值（{unit}；年末值，当年至今为最新值），"
+        f"数据截至 {month_label(state['as_of'])}。基期 {time_label(row['baseline_year'])} "
+        f"{fmt_value(row['baseline_value'], unit, row['decimals'])}，{target_text}。"
+    )
+    card = dbc.Card(
+        [
+            dbc.CardHeader(header),
+            dbc.CardBody(
+                [
+                    *notes,
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    html.Div(caption, className="small text-muted mb-1"),
+                                    dcc.Graph(
+                                        id=TARGET_DETAIL_CHART,
+                                        figure=fig,
+                                        config={"displaylogo": False},
+                                    ),
+                                ],
+                                lg=7,
+                            ),
+                            dbc.Col(
+                                [
+                                    info,
+                                    _final_block(state, row),
+                                    html.Div("计算过程", className="small fw-semibold mb-1"),
+                                    html.Div(
+                                        row["explain"] or "—",
+                                        className="small bg-light border rounded p-2 mb-2",
+                                        id="target-detail-explain",
+                                    ),
+                                    _numbers_table(row),
+                                    _methods_table(state, row),
+                                ],
+                                lg=5,
+                            ),
+                        ],
+                        className="g-3 mb-2",
+                    ),
+                    _cities_block(state, frame, row),
+                ]
+            ),
+        ],
+        className="border-primary",
+    )
+    return html.Div(
+        card,
+        className="mb-3",
+        id=TARGET_DETAIL,
+        **{"data-indicator": row["indicator"], "data-region": state["city"]},
+    )
+
+
+# --- layout ------------------------------------------------------------------------------------
+
+
+def _card(header, body, **kwargs) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], **kwargs)
+
+
+def layout(**query):
+    state = _state(query)
+    if state is None:
+        return html.Div([page_header("目标追踪"), not_ready()])
+    wh = shared_warehouse()
+    frame = read.progress(wh, state["set"], state["as_of"], method=state["method"])
+    rows = frame.filter(pl.col("region_code") == state["city"])
+    region = state["names"][state["city"]]
+    ts = state["ts"]
+    return html.Div(
+        [
+            page_header(
+                "目标追踪",
+                f"{ts.name_zh}（{ts.document}）· 基期 {ts.baseline_year} 年，目标 "
+                f"{ts.target_year} 年 · {region}",
+                _controls(state),
+            ),
+            _summary(state, rows),
+            _detail(state, frame) if state["target"] else None,
+            _card(
+                f"{region}的规划目标",
+                [_filters(state), _table(state, rows)],
+                className="mb-3",
+            ),
+            _card("13 市 × 目标 · 状态一览", _heatmap(state, frame), className="mb-3"),
+            html.P(
+                "数据来源：数据仓库中的目标进度表（target_progress）与指标值（indicator_values），"
+                "均为所选“数据截至”日期当时已知的数据；评估方法见 docs/tracking-methods.md。",
+                className="small text-muted",
+            ),
+        ]
+    )
+
+
+# --- callback ----------------------------------------------------------------------------------
+
+
+@callback(
+    Output(_ids.PAGES_LOCATION, "search", allow_duplicate=True),
+    Input(TARGETS_SET, "value"),
+    Input(TARGETS_AS_OF, "value"),
+    Input(TARGETS_METHOD, "value"),
+    Input(TARGETS_CITY, "value"),
+    Input(TARGETS_DOMAIN, "value"),
+    Input(TARGETS_STATUS, "value"),
+    Input(TARGETS_HEATMAP_GRAPH, "clickData"),
+    State(_ids.PAGES_LOCATION, "search"),
+    prevent_initial_call=True,
+)
+def targets_state_to_url(target_set, as_of, method, city, domain, status, click, search):
+    """Put the page's controls, filters and a clicked heatmap cell into the URL."""
+    if len(ctx.triggered_prop_ids) != 1:
+        # the page's controls all "change" when the layout renders: that is no user's choice
+        return dash.no_update
+    query: dict = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    trigger = ctx.triggered_id
+    if trigger == TARGETS_SET:
+        query["set"] = None if target_set == read.DEFAULT_TARGET_SET else target_set
+        query["target"] = None
+    elif trigger == TARGETS_AS_OF:
+        query["as_of"] = as_of
+    elif trigger == TARGETS_METHOD:
+        query["method"] = method
+    elif trigger == TARGETS_CITY:
+        query["city"] = None if city == PROVINCE_CODE else city
+    elif trigger == TARGETS_DOMAIN:
+        query["domain"] = domain
+    elif trigger == TARGETS_STATUS:
+        query["status"] = list(status or [])
+    elif trigger == TARGETS_HEATMAP_GRAPH and click and click.get("points"):
+        set_id = query.get("set") or read.DEFAULT_TARGET_SET
+        cell = heatmap_cell(click["points"][0], _region_names(), _target_names(set_id))
+        if cell is None:
+            return dash.no_update
+        code, indicator = cell
+        query["city"] = None if code == PROVINCE_CODE else code
+        query["target"] = indicator
+    new = to_search(query)
+    return dash.no_update if new == (search or "") else new
+
+
+__all__ = [
+    "city_figure",
+    "decimal_year_to_date",
+    "detail_figure",
+    "format_number",
+    "heatmap_cell",
+    "heatmap_figure",
+    "layout",
+    "required_path",
+    "sort_rows",
+    "time_label",
+    "value_at_deadline",
+    "wrap_label",
+]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from pages import _ids
 from pages._components import synthetic_banner
@@ -52,12 +52,19 @@ def _navbar() -> dbc.Navbar:
                     ],
                     href="/",
                 ),
-                dbc.Nav(links, navbar=True, className="ms-auto flex-wrap"),
+                dbc.NavbarToggler(id=_ids.NAV_TOGGLE),
+                dbc.Collapse(
+                    dbc.Nav(links, navbar=True, className="ms-auto"),
+                    id=_ids.NAV_COLLAPSE,
+                    navbar=True,
+                    is_open=False,
+                ),
             ],
             fluid=True,
         ),
         color="primary",
         dark=True,
+        expand="lg",
         className="mb-0",
         id=_ids.NAVBAR,
     )
@@ -97,6 +104,17 @@ def create_app() -> dash.Dash:
         (``?screen=big``) hides the navigation and turns the canvas dark."""
         big = "screen=big" in (search or "")
         return synthetic_banner(), "shell-big" if big else "shell"
+
+    @app.callback(
+        Output(_ids.NAV_COLLAPSE, "is_open"),
+        Input(_ids.NAV_TOGGLE, "n_clicks"),
+        Input(_ids.URL, "pathname"),
+        State(_ids.NAV_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_nav(_clicks, _pathname, is_open):
+        """Open or close the phone menu; following a link closes it."""
+        return not is_open if ctx.triggered_id == _ids.NAV_TOGGLE else False
 
     @app.callback(
         Output({"type": "nav-link", "prefix": ALL}, "active"),

@@ -74,7 +74,7 @@ def test_browser005_phone_width_has_no_horizontal_overflow(browser, server, widt
     from tests.browser.conftest import Page
 
     tab = Page(browser, server, width, height)
-    for path in ("/", "/data"):
+    for path in ("/", "/targets", "/city/320700", "/economy", "/indicators", "/data"):
         page = tab.open(path)
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -82,3 +82,23 @@ def test_browser005_phone_width_has_no_horizontal_overflow(browser, server, widt
         tab.screenshot(f"{re.sub(r'[^a-z]', '', path) or 'home'}-{label}")
     assert tab.errors == []
     tab.page.close()
+
+
+def test_browser006_navigation_highlights_the_page_and_folds_on_phones(browser, server):
+    from tests.browser.conftest import Page
+
+    desk = Page(browser, server)
+    page = desk.open("/city/320700")
+    active = page.locator("#navbar a.nav-link.active")
+    active.first.wait_for()
+    assert active.all_inner_texts() == ["城市"]
+    desk.page.close()
+    phone = Page(browser, server, 390, 844)
+    page = phone.open("/")
+    assert not page.get_by_role("link", name="目标追踪").is_visible()
+    page.click("#navbar-toggle")
+    page.get_by_role("link", name="目标追踪").click()
+    page.wait_for_url("**/targets")
+    page.wait_for_function("document.querySelector('h1').innerText.includes('目标追踪')")
+    assert phone.errors == [] and desk.errors == []
+    phone.page.close()

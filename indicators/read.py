@@ -202,3 +202,30 @@ def latest_values(
     return values_as_of(
         warehouse, as_of, period_type=period_type, indicators=indicators, regions=[region]
     ).sort("indicator", "period")
+
+
+def forecast(
+    warehouse, indicator: str, region: str, as_of: dt.date
+) -> tuple[dict | None, pl.DataFrame]:
+    """The newest stored forecast made on or before ``as_of`` for one series: (model row with
+    model, mase, naive_mase, beats_naive, note, probability, expected_period, as_of; monthly
+    rows period, mean, lo80, hi80, lo95, hi95). (None, empty) when none exists."""
+    if not {"forecasts", "forecast_models"} <= warehouse.table_names():
+        return None, pl.DataFrame()
+    models = warehouse.query(
+        """
+        SELECT * FROM forecast_models
+        WHERE indicator = ? AND region_code = ? AND as_of <= ?
+        ORDER BY as_of DESC LIMIT 1
+        """,
+        [indicator, region, as_of],
+    )
+    if models.is_empty():
+        return None, pl.DataFrame()
+    model = models.row(0, named=True)
+    rows = warehouse.query(
+        "SELECT period, mean, lo80, hi80, lo95, hi95 FROM forecasts "
+        "WHERE indicator = ? AND region_code = ? AND as_of = ? ORDER BY step",
+        [indicator, region, model["as_of"]],
+    )
+    return model, rows

@@ -120,13 +120,20 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
     return rows, model
 
 
-def jobs_for(con, catalog: Catalog, vintages: list[dt.date]) -> list[Job]:
+def jobs_for(
+    con,
+    catalog: Catalog,
+    vintages: list[dt.date],
+    *,
+    indicators: list[str] | None = None,
+    regions: list[str] | None = None,
+) -> list[Job]:
     """One job per (target set, numeric target, province/city, vintage) with ≥ 2 values."""
-    regions = [PROVINCE_CODE, *cities()["region_code"].to_list()]
+    regions = regions or [PROVINCE_CODE, *cities()["region_code"].to_list()]
     out: list[Job] = []
     for ts in catalog.target_sets.values():
         for target in ts.targets:
-            if target.target is None:
+            if target.target is None or (indicators and target.indicator not in indicators):
                 continue
             ind = catalog[target.indicator]
             rows = con.sql(
@@ -190,13 +197,16 @@ def forecast_all(
     *,
     vintages: list[dt.date] | None = None,
     workers: int | None = None,
+    indicators: list[str] | None = None,
+    regions: list[str] | None = None,
 ) -> BatchReport:
-    """Forecast every target series for the vintages and (re)write the forecast tables."""
+    """Forecast every target series for the vintages and (re)write the forecast tables
+    (``indicators``/``regions`` restrict the batch, e.g. for tests)."""
     from indicators.derived import write_table
 
     catalog = catalog or default_catalog()
     vintages = vintages or default_vintages(con, catalog)
-    jobs = jobs_for(con, catalog, vintages)
+    jobs = jobs_for(con, catalog, vintages, indicators=indicators, regions=regions)
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     started = time.perf_counter()
     if workers > 1:

@@ -476,6 +476,65 @@ def detail_figure(
     return fig
 
 
+def add_forecast(fig: go.Figure, rows: pl.DataFrame, *, unit: str, decimals: int) -> go.Figure:
+    """Overlay a stored forecast: the median path and its 80 % and 95 % bands (month ends)."""
+    if rows.is_empty():
+        return fig
+    xs = [
+        (dt.date(int(p[:4]) + (p[5:7] == "12"), int(p[5:7]) % 12 + 1, 1) - dt.timedelta(days=1))
+        for p in rows["period"].to_list()
+    ]
+    suffix = "%" if unit == "%" else f" {unit}"
+    for lo, hi, colour, name in (
+        ("lo95", "hi95", "rgba(0,114,178,0.12)", "预测 95% 区间"),
+        ("lo80", "hi80", "rgba(0,114,178,0.25)", "预测 80% 区间"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=xs + xs[::-1],
+                y=rows[hi].to_list() + rows[lo].to_list()[::-1],
+                fill="toself",
+                fillcolor=colour,
+                line={"width": 0},
+                name=name,
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=rows["mean"].to_list(),
+            mode="lines",
+            name="预测（中位路径）",
+            line={"color": "#0072B2", "width": 2},
+            hovertemplate=f"%{{x|%Y年%m月}}<br>预测 %{{y:,.{decimals}f}}{suffix}<extra></extra>",
+        )
+    )
+    return fig
+
+
+def forecast_summary(model: dict) -> str:
+    """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
+    parts = [
+        f"预测模型：{model['model_label']}（{model['as_of']:%Y年%m月} 时点，{model['n_obs']} 个月度观测）"
+    ]
+    if model.get("mase") is not None and model.get("naive_mase") is not None:
+        verdict = "优于朴素预测" if model["beats_naive"] else "未优于朴素预测"
+        parts.append(
+            f"回测 MASE {model['mase']:.2f}（朴素预测 {model['naive_mase']:.2f}），{verdict}"
+        )
+    else:
+        parts.append(model.get("note") or "未做回测")
+    if model.get("probability") is not None:
+        parts.append(
+            f"按期（{model['target_period'][:4]} 年末）达标概率 {100 * model['probability']:.0f}%"
+        )
+    if model.get("expected_period"):
+        y, m = model["expected_period"].split("-")
+        parts.append(f"预计 {y} 年 {int(m)} 月首次达到目标")
+    return "；".join(parts) + "。"
+
+
 def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
     """The 13 cities' current values (bars coloured by status) against their own targets."""
     rows = sorted(rows, key=lambda r: (r["current_value"] is None, -(r["current_value"] or 0)))
@@ -1385,6 +1444,11 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
     quantified = row["target_value"] is not None
     series = read.series(shared_warehouse(), row["indicator"], [state["city"]], state["as_of"])
     fig = detail_figure(series, row, region_name=region, final=state["final"])
+    model, forecast_rows = read.forecast(
+        shared_warehouse(), row["indicator"], state["city"], state["as_of"]
+    )
+    if model is not None:
+        add_forecast(fig, forecast_rows, unit=unit, decimals=row["decimals"])
     target_text = (
         f"目标 {fmt_value(row['target_value'], unit, row['decimals'])}（{int(row['target_year'])} 年末）"
         if quantified
@@ -1472,6 +1536,13 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                                         figure=fig,
                                         config={"displaylogo": False},
                                     ),
+                                    html.Div(
+                                        forecast_summary(model),
+                                        className="small mt-1",
+                                        id="target-detail-forecast",
+                                    )
+                                    if model is not None
+                                    else None,
                                 ],
                                 lg=7,
                             ),

@@ -37,8 +37,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
     """A demo warehouse of the browser tests' own (uploads change it), indicators computed."""
+    from models.batch import forecast_all
+
     wh = Warehouse(tmp_path_factory.mktemp("browser-wh") / "app.duckdb")
     ingest(sorted(demo_files.values()), warehouse=wh, fresh=True, after_load=materialise)
+    with wh.writer() as staging:  # forecasts for one target, province and 连云港 (kept small)
+        forecast_all(
+            staging.con, indicators=["system_cloud_rate"], regions=["320000", "320700"], workers=1
+        )
     return wh
 
 

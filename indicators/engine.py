@@ -442,11 +442,13 @@ def materialise(
     ``composite_index``, plus one row in ``_computed``.
     """
     from indicators import derived
+    from indicators.hotline import write_hotline_table
 
     started = time.perf_counter()
     catalog = catalog or default_catalog()
     end = compute_values(con, catalog, today=today)
     derived.write_catalog_tables(con, catalog)
+    write_hotline_table(con)
     derived.write_tracking_tables(con, catalog, end=end)
     rows = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
     seconds = time.perf_counter() - started

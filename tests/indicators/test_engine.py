@@ -225,3 +225,22 @@ def test_engine010_evaluation_table_rates_and_sums(small_warehouse):
         pytest.approx(100 * 12 / 14)
     )
     assert value(wh, "service_evaluations_count", "320000", "2023", D(2023, 3, 31)) == 650
+
+
+def test_engine011_hotline_monthly_rolls_counties_up(small_warehouse):
+    from indicators.engine import materialise
+
+    with small_warehouse.writer() as staging:
+        materialise(staging.con, today=D(2026, 11, 22))
+    rows = small_warehouse.query(
+        "SELECT region_code, month, category, tickets, closed, closed_on_time, rated, satisfied "
+        "FROM hotline_monthly WHERE month = DATE '2023-01-01' ORDER BY region_code, category"
+    )
+    # January 2023: T1, T2 城乡建设 (T2 late, 不满意), T3 交通出行 (on time, 基本满意), all 玄武区
+    expected = {
+        "城乡建设": (2, 2, 1, 2, 1),
+        "交通出行": (1, 1, 1, 1, 1),
+    }
+    for region in ("320102", "320100", "320000"):
+        got = {r[2]: r[3:] for r in rows.rows() if r[0] == region}
+        assert got == expected, region

@@ -1,0 +1,541 @@
+"""风险预警 `/risk`: where the risk is now — a city × domain risk heatmap, ranked early
+warnings with a drill-down to the data behind each, and 12345 hotline analytics.
+
+URL state: ``warning`` (rule:region:indicator of the warning to drill into), ``city`` (heatmap
+filter), ``hotline`` (region of the hotline section, default the province), ``category``.
+Reads the materialised ``warnings``, ``risk_scores`` and ``hotline_monthly`` tables only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import parse_qs
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from datasets.regions import PROVINCE_CODE, cities, region_name
+from datasets.warehouse import shared_warehouse
+from indicators import read, read_risk
+from indicators.catalog import DOMAINS, default_catalog
+from pages import _ids
+from pages._components import dropdown, month_label, not_ready, page_header, to_search
+
+dash.register_page(__name__, path="/risk", name="风险预警", title="数据大脑 · 风险预警", order=5)
+
+RISK_HEATMAP = "risk-heatmap"
+RISK_WARNINGS = "risk-warnings"
+RISK_DRILL = "risk-drill"
+RISK_HOTLINE = "risk-hotline"
+RISK_HOTLINE_REGION = "risk-hotline-region"
+RISK_HOTLINE_CATEGORY = "risk-hotline-category"
+RISK_SURGES = "risk-surges"
+
+SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
+    1: ("高", "#882255", "▲▲"),
+    2: ("中", "#D55E00", "▲"),
+    3: ("低", "#E69F00", "△"),
+}
+
+
+def warning_key(row: dict) -> str:
+    """A stable id for a warning in the URL: rule:region:indicator."""
+    return f"{row['rule_id']}:{row['region_code']}:{row.get('indicator') or '-'}"
+
+
+def severity_badge(rank: int | None, label: str | None = None) -> html.Span:
+    text, colour, symbol = SEVERITY_STYLE.get(rank or 3, SEVERITY_STYLE[3])
+    return html.Span(
+        [html.Span(symbol, className="status-symbol"), f"{label or text}风险"],
+        className="status-badge",
+        style={"backgroundColor": colour},
+        **{"data-severity": str(rank)},
+    )
+
+
+def heatmap_figure(scores: pl.DataFrame, names: dict[str, str]) -> go.Figure:
+    """City × domain risk scores (0–100, darker = riskier), each cell labelled with its score."""
+    city_codes = cities()["region_code"].to_list()
+    domains = [d for d in DOMAINS if d in set(scores["domain"].to_list())]
+    lookup = {(r, d): s for r, d, s in scores.select("region_code", "domain", "score").iter_rows()}
+    z = [[lookup.get((c, d)) for d in domains] for c in city_codes]
+    text = [["—" if v is None else f"{v:.0f}" for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=domains,
+            y=[names.get(c, c) for c in city_codes],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#f7f4f9"], [0.5, "#df65b0"], [1, "#67001f"]],
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "风险分"}, "thickness": 12},
+            hovertemplate="%{y} · %{x}<br>风险分 %{z:.0f}<extra></extra>",
+            customdata=[[c] * len(domains) for c in city_codes],
+        )
+    )
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=460,
+        yaxis={"autorange": "reversed"},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def _warnings_table(frame: pl.DataFrame, query: dict) -> html.Div:
+    catalog = default_catalog()
+    if frame.is_empty():
+        return html.Div("当前没有预警。", className="text-muted", id=RISK_WARNINGS)
+    rows = []
+    for r in frame.iter_rows(named=True):
+        key = warning_key(r)
+        name = catalog[r["indicator"]].name_zh if r.get("indicator") in catalog.indicators else "—"
+        href = to_search({**query, "warning": key})
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(severity_badge(r["severity_rank"], r.get("severity_label"))),
+                    html.Td(
+                        dcc.Link(region_name(r["region_code"]), href=f"/city/{r['region_code']}")
+                    ),
+                    html.Td(dcc.Link(r["rule_name"], href=href)),
+                    html.Td(name),
+                    html.Td(r["message"], className="small"),
+                    html.Td(str(r["first_fired"] or "—"), className="text-nowrap small"),
+                    html.Td(r.get("responsible_units") or "—", className="small text-muted"),
+                ],
+                className="table-active" if query.get("warning") == key else None,
+                **{"data-warning": key},
+            )
+        )
+    header = ["级别", "地区", "预警", "指标", "说明", "首次触发", "责任单位"]
+    return html.Div(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+            size="sm",
+            hover=True,
+            responsive=True,
+            className="mb-0",
+        ),
+        id=RISK_WARNINGS,
+    )
+
+
+def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
+    match = [r for r in frame.iter_rows(named=True) if warning_key(r) == key]
+    if not match:
+        return None
+    r = match[0]
+    evidence = json.loads(r["evidence"]) if r.get("evidence") else {}
+    drill = json.loads(r["drill"]) if r.get("drill") else {}
+    wh = shared_warehouse()
+    fig = go.Figure()
+    title = ""
+    region = drill.get("region") or r["region_code"]
+    if drill.get("category"):
+        series = read_risk.hotline_monthly(wh, region, drill["category"])
+        title = f"{region_name(region)} · 12345「{drill['category']}」月度工单量（件）"
+        fig.add_trace(
+            go.Bar(
+                x=series["month"].to_list(),
+                y=series["tickets"].to_list(),
+                name="工单量",
+                marker_color="#0072B2",
+            )
+        )
+        months = set(drill.get("months") or [])
+        flagged = series.filter(
+            pl.col("month").map_elements(lambda d: f"{d:%Y-%m}" in months, return_dtype=pl.Boolean)
+        )
+        if flagged.height:
+            fig.add_trace(
+                go.Scatter(
+                    x=flagged["month"].to_list(),
+                    y=flagged["tickets"].to_list(),
+                    mode="markers",
+                    name="异常月份",
+                    marker={"color": "#882255", "size": 12, "symbol": "triangle-up"},
+                )
+            )
+    elif r.get("indicator"):
+        indicator = r["indicator"]
+        ind = default_catalog()[indicator]
+        as_of = read.vintages(wh)[-1]
+        series = read.series(wh, indicator, [region], as_of, period_type="month")
+        title = f"{region_name(region)} · {ind.name_zh}（{ind.unit}），按月"
+        fig.add_trace(
+            go.Scatter(
+                x=series["period_end"].to_list(),
+                y=series["value"].to_list(),
+                mode="lines",
+                name=ind.name_zh,
+                line={"color": "#0072B2"},
+            )
+        )
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=320,
+        legend={"orientation": "h", "y": -0.2},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    facts = [
+        html.Tr([html.Th(k, className="text-muted fw-normal"), html.Td(_fmt(v))])
+        for k, v in {**evidence, **{f"查看：{k}": v for k, v in drill.items()}}.items()
+    ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span(
+                            [
+                                severity_badge(r["severity_rank"]),
+                                " ",
+                                r["rule_name"],
+                                " · ",
+                                region_name(r["region_code"]),
+                            ]
+                        ),
+                        dcc.Link("× 关闭", href="?", className="btn btn-sm btn-outline-secondary"),
+                    ],
+                    className="d-flex justify-content-between align-items-center",
+                )
+            ),
+            dbc.CardBody(
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                html.P(r["message"]),
+                                html.Div(title, className="small text-muted"),
+                                dcc.Graph(figure=fig, config={"displaylogo": False}),
+                            ]
+                            if fig.data
+                            else [html.P(r["message"])],
+                            lg=7,
+                        ),
+                        dbc.Col(
+                            [
+                                html.Div("证据与下钻", className="fw-semibold small mb-1"),
+                                dbc.Table(html.Tbody(facts), size="sm", className="small"),
+                            ],
+                            lg=5,
+                        ),
+                    ]
+                )
+            ),
+        ],
+        className="mb-3 border-primary",
+        id=RISK_DRILL,
+    )
+
+
+def ym(d: dt.date) -> str:
+    """2026-08-01 → 2026年8月 (a month, not a day)."""
+    return f"{d.year}年{d.month}月"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def _hotline(query: dict) -> dbc.Card:
+    wh = shared_warehouse()
+    region = query.get("hotline") or PROVINCE_CODE
+    category = query.get("category") or None
+    last = read_risk.latest_hotline_month(wh)
+    if last is None:
+        return dbc.Card(dbc.CardBody("没有 12345 工单数据。"), id=RISK_HOTLINE)
+    first = dt.date(last.year - 1, last.month, 1)
+    by_cat = read_risk.hotline_by_category(wh, region, first, last)
+    monthly = read_risk.hotline_monthly(wh, region, category)
+    surges = read_risk.hotline_surges(wh, last).head(10)
+    region_options = [{"label": "江苏省（全省）", "value": PROVINCE_CODE}] + [
+        {"label": n, "value": c} for c, n in cities().select("region_code", "name_zh").iter_rows()
+    ]
+    cat_fig = go.Figure(
+        go.Bar(
+            x=by_cat["tickets"].to_list()[::-1],
+            y=by_cat["category"].to_list()[::-1],
+            orientation="h",
+            marker_color="#0072B2",
+            text=[f"{t:,}" for t in by_cat["tickets"].to_list()[::-1]],
+            textposition="outside",
+            hovertemplate="%{y}：%{x:,} 件<extra></extra>",
+        )
+    )
+    cat_fig.update_layout(
+        template="plotly_white",
+        margin={"l": 10, "r": 30, "t": 10, "b": 10},
+        height=420,
+        xaxis={"title": {"text": "工单量（件）"}},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    trend = go.Figure()
+    trend.add_trace(
+        go.Bar(
+            x=monthly["month"].to_list(),
+            y=monthly["tickets"].to_list(),
+            name="工单量（件）",
+            marker_color="#9fc5e8",
+        )
+    )
+    trend.add_trace(
+        go.Scatter(
+            x=monthly["month"].to_list(),
+            y=monthly["on_time_rate"].to_list(),
+            name="按时办结率（%）",
+            yaxis="y2",
+            line={"color": "#009E73"},
+        )
+    )
+    trend.add_trace(
+        go.Scatter(
+            x=monthly["month"].to_list(),
+            y=monthly["satisfaction_rate"].to_list(),
+            name="满意率（%）",
+            yaxis="y2",
+            line={"color": "#D55E00"},
+        )
+    )
+    trend.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=320,
+        yaxis={"title": {"text": "工单量（件）"}},
+        yaxis2={"title": {"text": "%"}, "overlaying": "y", "side": "right"},
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.2},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    surge_rows = [
+        html.Tr(
+            [
+                html.Td(region_name(c)),
+                html.Td(cat),
+                html.Td(ym(month)),
+                html.Td(f"{t:,}", className="text-end"),
+                html.Td("—" if b is None else f"{b:,.1f}", className="text-end"),
+                html.Td(
+                    "—" if ratio is None else f"{ratio:.1f}×",
+                    className="text-end fw-bold" if (ratio or 0) >= 2 else "text-end",
+                ),
+            ]
+        )
+        for c, cat, month, t, b, ratio in surges.select(
+            "region_code", "category", "month", "tickets", "baseline", "ratio"
+        ).iter_rows()
+    ]
+    return dbc.Card(
+        [
+            dbc.CardHeader("12345 热线分析"),
+            dbc.CardBody(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dropdown(
+                                    id=RISK_HOTLINE_REGION,
+                                    options=region_options,
+                                    value=region,
+                                    clearable=False,
+                                ),
+                                md=4,
+                            ),
+                            dbc.Col(
+                                dropdown(
+                                    id=RISK_HOTLINE_CATEGORY,
+                                    options=[
+                                        {"label": c, "value": c}
+                                        for c in by_cat["category"].to_list()
+                                    ],
+                                    value=category,
+                                    placeholder="全部类别",
+                                ),
+                                md=4,
+                            ),
+                        ],
+                        className="g-2 mb-2",
+                    ),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    html.Div(
+                                        f"{region_name(region)} · 近 12 个月各类别工单量"
+                                        f"（{ym(first)}–{ym(last)}）",
+                                        className="small text-muted",
+                                    ),
+                                    dcc.Graph(figure=cat_fig, config={"displaylogo": False}),
+                                ],
+                                lg=5,
+                            ),
+                            dbc.Col(
+                                [
+                                    html.Div(
+                                        f"{region_name(region)} · {category or '全部类别'} · "
+                                        "月度工单量、按时办结率、满意率",
+                                        className="small text-muted",
+                                    ),
+                                    dcc.Graph(figure=trend, config={"displaylogo": False}),
+                                ],
+                                lg=7,
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        f"诉求激增：近 6 个月（至 {ym(last)}）各市各类别单月工单量与其前 12 个月均值之比"
+                        "的最大值（前 10）",
+                        className="fw-semibold small mt-2",
+                    ),
+                    dbc.Table(
+                        [
+                            html.Thead(
+                                html.Tr(
+                                    [
+                                        html.Th(h)
+                                        for h in [
+                                            "城市",
+                                            "类别",
+                                            "月份",
+                                            "当月",
+                                            "前 12 月均值",
+                                            "倍数",
+                                        ]
+                                    ]
+                                )
+                            ),
+                            html.Tbody(surge_rows),
+                        ],
+                        size="sm",
+                        responsive=True,
+                        className="small",
+                        id=RISK_SURGES,
+                    ),
+                ]
+            ),
+        ],
+        id=RISK_HOTLINE,
+        className="mb-3",
+    )
+
+
+def layout(**query):
+    wh = shared_warehouse()
+    if not wh.exists() or not read.ready(wh):
+        return html.Div([page_header("风险预警"), not_ready()])
+    names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
+    body = []
+    if read_risk.has_risk(wh):
+        warnings = read_risk.warnings(wh)
+        city = query.get("city")
+        shown = warnings.filter(pl.col("region_code") == city) if city else warnings
+        counts = warnings.group_by("severity_rank").len().sort("severity_rank")
+        summary = html.Div(
+            [
+                html.Span([severity_badge(rank), f" {n} 条"], className="me-3")
+                for rank, n in counts.iter_rows()
+            ],
+            className="mb-2",
+        )
+        drill = _drill(warnings, query["warning"]) if query.get("warning") else None
+        body += [
+            summary,
+            drill,
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.Card(
+                            [
+                                dbc.CardHeader(
+                                    "13 市 × 领域 风险分（可能性 × 影响，0–100；点击城市筛选预警）"
+                                ),
+                                dbc.CardBody(
+                                    dcc.Graph(
+                                        id=RISK_HEATMAP,
+                                        figure=heatmap_figure(read_risk.risk_scores(wh), names),
+                                        config={"displaylogo": False},
+                                    ),
+                                    className="p-1",
+                                ),
+                            ],
+                            className="h-100",
+                        ),
+                        lg=5,
+                        className="mb-3",
+                    ),
+                    dbc.Col(
+                        dbc.Card(
+                            [
+                                dbc.CardHeader(
+                                    f"预警清单（{shown.height} 条"
+                                    + (f"，{region_name(city)}" if city else "")
+                                    + "，按级别排序）"
+                                ),
+                                dbc.CardBody(_warnings_table(shown, query), className="p-1"),
+                            ],
+                            className="h-100",
+                        ),
+                        lg=7,
+                        className="mb-3",
+                    ),
+                ],
+                className="g-3",
+            ),
+        ]
+    else:
+        body += [
+            dbc.Alert(
+                "尚未生成预警：运行 `databrain forecast`（含风险评估）后显示。", color="info"
+            ),
+            dcc.Graph(id=RISK_HEATMAP, style={"display": "none"}),  # keeps the callback whole
+        ]
+    body.append(_hotline(query))
+    return html.Div(
+        [
+            page_header(
+                "风险预警",
+                f"预警规则以数据声明（models/rules/early_warning.yaml）；数据截至 "
+                f"{month_label(read.vintages(wh)[-1])}",
+            ),
+            *body,
+        ]
+    )
+
+
+@callback(
+    Output(_ids.PAGES_LOCATION, "search", allow_duplicate=True),
+    Input(RISK_HEATMAP, "clickData"),
+    Input(RISK_HOTLINE_REGION, "value"),
+    Input(RISK_HOTLINE_CATEGORY, "value"),
+    State(_ids.PAGES_LOCATION, "search"),
+    prevent_initial_call=True,
+)
+def risk_state_to_url(click, region, category, search):
+    """Put the heatmap city and the hotline region and category into the URL."""
+    if len(ctx.triggered_prop_ids) != 1:
+        return dash.no_update  # the page's first render fires every input at once
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    trigger = ctx.triggered_id
+    if trigger == RISK_HEATMAP and click and click.get("points"):
+        code = click["points"][0].get("customdata")
+        query["city"] = None if code == query.get("city") else code
+        query.pop("warning", None)
+    elif trigger == RISK_HOTLINE_REGION:
+        query["hotline"] = None if region == PROVINCE_CODE else region
+    elif trigger == RISK_HOTLINE_CATEGORY:
+        query["category"] = category
+    new = to_search(query)
+    return dash.no_update if new == (search or "") else new
+
+
+__all__ = ["heatmap_figure", "layout", "severity_badge", "warning_key"]

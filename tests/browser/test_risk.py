@@ -1,0 +1,40 @@
+"""风险预警 `/risk` in real headless Chromium: 12345 analytics finds the planted surge."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_risk101_hotline_surges_lead_with_the_planted_xuzhou_surge(tab, app_warehouse):
+    page = tab.open("/risk")
+    assert "风险预警" in page.inner_text("h1")
+    surges = page.locator("#risk-surges tbody tr")
+    surges.first.wait_for()
+    # the demo plants a ≈4× 供水供电供气 surge in 徐州 in July–August 2026
+    first = surges.first.inner_text()
+    assert "徐州市" in first and "供水供电供气" in first and "2026年7月" in first
+    # its tickets equal the warehouse's (county rows rolled up to the city)
+    july = app_warehouse.query(
+        "SELECT sum(tickets) AS n FROM hotline_monthly WHERE region_code = '320300' "
+        "AND category = '供水供电供气' AND month = DATE '2026-07-01'"
+    )["n"][0]
+    assert f"{july:,}" in first
+    assert tab.errors == []
+
+
+def test_risk102_hotline_region_and_category_go_into_the_url(tab):
+    page = tab.open("/risk")
+    page.click("#risk-hotline-region")
+    page.get_by_placeholder("搜索").fill("徐州")
+    page.get_by_role("option", name="徐州市", exact=True).click()
+    page.wait_for_url(re.compile(r"hotline=320300"))
+    page.wait_for_function(
+        "document.querySelector('#risk-hotline').innerText.includes('徐州市 · 近 12 个月')"
+    )
+    again = tab.open("/risk?hotline=320300&category=供水供电供气")
+    assert "徐州市 · 供水供电供气" in again.inner_text("#risk-hotline")
+    assert tab.errors == []

@@ -54,6 +54,7 @@ COCKPIT_BIG_BODY = "cockpit-big-body"
 COCKPIT_BIG_MAP = "cockpit-big-map"
 COCKPIT_TICK = "cockpit-tick"
 COCKPIT_STATE = "cockpit-state"
+COCKPIT_WARNINGS = "cockpit-warnings"
 
 JIANGSU_CENTER = {"lat": 32.95, "lon": 119.45}
 ECONOMY = [  # (indicator, period type, short label)
@@ -535,6 +536,55 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
     return dbc.Row(cols, className="g-2", id=COCKPIT_ECONOMY)
 
 
+def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
+    """The most severe early warnings (for the selected city, or everywhere), linked to /risk."""
+    from indicators import read_risk
+    from pages.risk import severity_badge, warning_key
+
+    wh = shared_warehouse()
+    if not read_risk.has_risk(wh):
+        return None
+    frame = read_risk.warnings(wh)
+    if state["city"] != PROVINCE_CODE:
+        frame = frame.filter(pl.col("region_code") == state["city"])
+    if frame.is_empty():
+        items = [html.Li("当前没有预警。", className="text-muted")]
+    else:
+        items = [
+            html.Li(
+                [
+                    severity_badge(r["severity_rank"]),
+                    " ",
+                    dcc.Link(
+                        f"{region_name(r['region_code'])} · {r['rule_name']}",
+                        href=f"/risk?warning={warning_key(r)}",
+                        className="fw-bold",
+                    ),
+                    html.Div(r["message"], className="small text-muted"),
+                ],
+                className="mb-2",
+                **{"data-warning": warning_key(r)},
+            )
+            for r in frame.head(limit).iter_rows(named=True)
+        ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span(f"风险预警 · 共 {frame.height} 条（按级别）"),
+                        dcc.Link("全部预警 →", href="/risk", className="small"),
+                    ],
+                    className="d-flex justify-content-between",
+                )
+            ),
+            dbc.CardBody(html.Ul(items, className="list-unstyled mb-0")),
+        ],
+        className="mt-3",
+        id=COCKPIT_WARNINGS,
+    )
+
+
 # --- layouts -----------------------------------------------------------------------------------
 
 
@@ -627,6 +677,7 @@ def _desktop(state: dict) -> html.Div:
             ),
             html.H2(f"经济运行 · {region}", className="section-title"),
             _economy(state),
+            _top_warnings(state),
             html.P(
                 "数据来源：数据仓库中的事项级台账与统计长表，按指标库（indicators/catalog）定义计算；"
                 "状态判定方法见目标追踪页。",

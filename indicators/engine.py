@@ -450,6 +450,9 @@ def materialise(
     derived.write_catalog_tables(con, catalog)
     write_hotline_table(con)
     derived.write_tracking_tables(con, catalog, end=end)
+    from models.risk import materialise_risk
+
+    materialise_risk(con, catalog)  # early warnings read the tables just written
     rows = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
     seconds = time.perf_counter() - started
     con.execute(

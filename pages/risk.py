@@ -185,8 +185,18 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
         paper_bgcolor="rgba(0,0,0,0)",
     )
     facts = [
-        html.Tr([html.Th(k, className="text-muted fw-normal"), html.Td(_fmt(v))])
-        for k, v in {**evidence, **{f"查看：{k}": v for k, v in drill.items()}}.items()
+        html.Tr(
+            [html.Th(EVIDENCE_LABELS.get(k, k), className="text-muted fw-normal"), html.Td(_fmt(v))]
+        )
+        for k, v in evidence.items()
+    ] + [
+        html.Tr(
+            [
+                html.Th(f"下钻：{EVIDENCE_LABELS.get(k, k)}", className="text-muted fw-normal"),
+                html.Td(_fmt(v)),
+            ]
+        )
+        for k, v in drill.items()
     ]
     return dbc.Card(
         [
@@ -241,11 +251,39 @@ def ym(d: dt.date) -> str:
     return f"{d.year}年{d.month}月"
 
 
+EVIDENCE_LABELS = {
+    "category": "类别",
+    "months": "月份",
+    "values": "实际值",
+    "expected": "预期值",
+    "scores": "异常分（z）",
+    "kinds": "异常类型",
+    "max_ratio": "最大倍数",
+    "unit": "单位",
+    "dataset": "数据集",
+    "table": "数据表",
+    "indicator": "指标",
+    "region": "地区",
+    "value": "数值",
+    "target": "目标",
+    "gap": "差距",
+    "gap_share": "差距占目标",
+    "probability": "达标概率",
+    "threshold": "阈值",
+    "status": "状态",
+    "since": "起始",
+}
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, list):
-        return "、".join(map(str, value))
+        return "、".join(_fmt(v) for v in value)
+    if value == "spike":
+        return "异常点"
+    if value == "level_shift":
+        return "水平突变"
     return str(value)
 
 

@@ -38,3 +38,23 @@ def test_risk102_hotline_region_and_category_go_into_the_url(tab):
     again = tab.open("/risk?hotline=320300&category=供水供电供气")
     assert "徐州市 · 供水供电供气" in again.inner_text("#risk-hotline")
     assert tab.errors == []
+
+
+def test_risk103_warnings_list_heatmap_and_drill_down(tab, app_warehouse):
+    page = tab.open("/risk")
+    surge = page.locator('#risk-warnings tr[data-warning^="hotline_surge:320300"]')
+    surge.wait_for()
+    assert "供水供电供气" in surge.inner_text()
+    stall = page.locator('#risk-warnings tr[data-warning^="stalled_progress:320700"]')
+    assert stall.count() == 1
+    total = app_warehouse.query("SELECT count(*) AS n FROM warnings")["n"][0]
+    assert page.locator("#risk-warnings tbody tr").count() == total
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#risk-heatmap .js-plotly-plot');"
+        " return g && g.data && g.data[0].y.length === 13; }"
+    )
+    surge.get_by_role("link", name="12345 热线诉求激增").click()
+    drill = page.locator("#risk-drill")
+    drill.wait_for()
+    assert "徐州市" in drill.inner_text() and "2026-07" in drill.inner_text()
+    assert tab.errors == []

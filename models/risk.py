@@ -1,0 +1,904 @@
+"""Early warnings (预警) and risk scores (风险评分) over the warehouse's materialised tables.
+
+Rules are data: ``models/rules/early_warning.yaml``, validated against
+``models/schema/rules.schema.json`` (``additionalProperties: false``) and then by meaning (unique
+ids, indicators that exist). Each rule has a ``kind`` evaluated by a pure function of a DuckDB
+connection, the catalog and an as-of date:
+
+``target_off_track``    default-method status in ``statuses`` and progress lower than
+                        ``lookback_months`` earlier (tracking phase only, before the deadline)
+``final_not_achieved``  final assessment ``not_achieved``; severity by gap share
+                        |final_gap| / |target|
+``probability_low``     P(meeting the target) in ``forecast_models`` below ``threshold``
+                        (skipped when the table is absent)
+``hotline_surge``       upward spike or level shift (:func:`models.anomaly.detect`, period 12) in
+                        a city's monthly 12345 tickets of a category, within ``recent_months``
+``stalled_progress``    a city's stock (e.g. systems on cloud) has made no new high for
+                        ``stalled_months`` after growing ≥ ``min_prior_rate`` a month
+``stale_feed``          a continuously fed dataset's newest period is older than ``max_age_days``
+
+``first_fired`` is the first vintage (month end) of the uninterrupted run of vintages up to
+``as_of`` at which the rule fired for that region and indicator; for anomaly rules it is the
+month end of the first anomalous month.
+
+Risk score (0–100) per city × domain, a noisy-OR of the city's warnings in the domain::
+
+    score = 100 · (1 − Π_w (1 − L_w · I_w))
+
+* likelihood ``L_w``: 高 1.0, 中 0.6, 低 0.3 (for ``probability_low`` at least 1 − p);
+* impact ``I_w = 0.5 + 0.5 · weight / max weight in the domain`` — the indicator's weight in
+  its domain's composite index (catalog ``weight``); 0.5 for warnings without an indicator;
+  ×1.0 for binding (约束性) targets, ×0.8 otherwise.
+
+Each warning alone gives at most its L·I; several compound but never exceed 100. City size
+is not used: the registries measure shares, so a lagging small city matters as much as a
+large one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import polars as pl
+import yaml
+
+from datasets.regions import PROVINCE_CODE, cities
+from indicators.catalog import DOMAINS, Catalog, default_catalog
+from models.anomaly import detect
+
+HERE = Path(__file__).resolve().parent
+RULES_FILE = HERE / "rules" / "early_warning.yaml"
+SCHEMA_FILE = HERE / "schema" / "rules.schema.json"
+
+SEVERITIES = {"high": ("高", 1), "medium": ("中", 2), "low": ("低", 3)}
+SEVERITY_ALIASES = {"高": "high", "中": "medium", "低": "low"}
+LIKELIHOOD = {"high": 1.0, "medium": 0.6, "low": 0.3}
+BY_INDICATOR = "按指标"
+STATUS_ZH = {
+    "limited_progress": "进展有限",
+    "deterioration": "倒退",
+    "acceleration_needed": "需加快",
+}
+
+WARNING_SCHEMA = {
+    "as_of": pl.Date,
+    "rule_id": pl.String,
+    "rule_name": pl.String,
+    "kind": pl.String,
+    "severity": pl.String,
+    "severity_label": pl.String,
+    "severity_rank": pl.Int64,
+    "domain": pl.String,
+    "region_code": pl.String,
+    "indicator": pl.String,
+    "responsible_units": pl.String,
+    "first_fired": pl.Date,
+    "evidence": pl.String,
+    "message": pl.String,
+    "drill": pl.String,
+}
+
+
+# ---------------------------------------------------------------------------- rules as data
+@dataclass(frozen=True)
+class RuleIssue:
+    """One problem in a rules file: ``rule`` is the rule id (or its position)."""
+
+    file: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.rule}: {self.message}"
+            if self.rule
+            else f"{self.file}: {self.message}"
+        )
+
+
+class RuleError(ValueError):
+    """The rules file is invalid; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[RuleIssue]):
+        self.issues = issues
+        lines = "\n".join(f"  - {i}" for i in issues)
+        super().__init__(
+            f"预警规则有 {len(issues)} 处错误 / rules have {len(issues)} issue(s):\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One early-warning rule; ``severity`` normalised to high/medium/low."""
+
+    id: str
+    name_zh: str
+    kind: str
+    severity: str
+    domain: str
+    description: str
+    parameters: dict = field(default_factory=dict)
+    file: str = ""
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITIES[self.severity][0]
+
+
+def _rule_label(doc, path: list) -> str:
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        items = doc.get("rules") if isinstance(doc, dict) else None
+        item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
+        name = item.get("id") if isinstance(item, dict) else None
+        return ".".join([name or f"rules[{path[1]}]", *map(str, path[2:])])
+    return ".".join(map(str, path))
+
+
+def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[Rule]:
+    """Read and validate a rules file: JSON Schema shape, then meaning (unique ids; indicators,
+    datasets and target sets that exist when ``catalog`` is given). Raises :class:`RuleError`
+    naming the file and rule of every problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise RuleError([RuleIssue(name, "", f"YAML 语法错误：{err}")]) from err
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    issues = []
+    for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        where = _rule_label(doc, list(err.absolute_path))
+        rule, _, rest = where.partition(".")
+        if err.validator == "additionalProperties":
+            message = f"未知字段（检查拼写）：{err.message}"
+        elif err.validator == "required":
+            message = f"缺少必填字段：{err.message}"
+        elif err.validator == "enum":
+            message = f"取值 {err.instance!r} 不在允许范围 {err.validator_value}"
+        else:
+            message = err.message
+        issues.append(RuleIssue(name, rule, f"{rest}: {message}" if rest else message))
+    if issues:
+        raise RuleError(issues)
+    rules, seen = [], set()
+    for raw in doc["rules"]:
+        if raw["id"] in seen:
+            issues.append(RuleIssue(name, raw["id"], "规则 id 重复 / duplicate rule id"))
+        seen.add(raw["id"])
+        sev = SEVERITY_ALIASES.get(raw["severity"], raw["severity"])
+        rule = Rule(
+            id=raw["id"],
+            name_zh=raw["name_zh"],
+            kind=raw["kind"],
+            severity=sev,
+            domain=raw["domain"],
+            description=raw["description"],
+            parameters=raw["parameters"],
+            file=name,
+        )
+        issues += _meaning_issues(rule, catalog)
+        rules.append(rule)
+    if issues:
+        raise RuleError(issues)
+    return rules
+
+
+def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[RuleIssue]:
+    from datasets.schema import load_schemas
+
+    p, out = rule.parameters, []
+    if catalog is not None:
+        codes = [s["indicator"] for s in p.get("series", [])]
+        codes += [p[k] for k in ("indicator", "share_indicator") if k in p]
+        for code in codes:
+            if code not in catalog.indicators:
+                out.append(RuleIssue(rule.file, rule.id, f"指标 {code!r} 不在指标目录中"))
+        if "target_set" in p and p["target_set"] not in catalog.target_sets:
+            out.append(RuleIssue(rule.file, rule.id, f"目标集 {p['target_set']!r} 不存在"))
+    datasets = load_schemas()
+    for feed in p.get("feeds", []):
+        if feed["dataset"] not in datasets:
+            out.append(RuleIssue(rule.file, rule.id, f"数据集 {feed['dataset']!r} 不存在"))
+    if rule.kind == "final_not_achieved" and p["medium_gap_share"] > p["high_gap_share"]:
+        out.append(RuleIssue(rule.file, rule.id, "medium_gap_share 不能大于 high_gap_share"))
+    if rule.domain == BY_INDICATOR and rule.kind == "stale_feed":
+        out.append(RuleIssue(rule.file, rule.id, "stale_feed 没有指标，domain 不能为「按指标」"))
+    return out
+
+
+# ---------------------------------------------------------------------------- helpers
+class _Reader:
+    """``query(sql, params)`` over a DuckDB connection (what ``values_as_of`` expects)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        return self.con.sql(sql, params=params or []).pl()
+
+
+def _tables(con) -> set[str]:
+    return set(
+        con.sql("SELECT table_name FROM information_schema.tables").pl()["table_name"].to_list()
+    )
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _period_end(period: str) -> dt.date:
+    return _month_end(int(period[:4]), int(period[5:7]))
+
+
+def _shift_months(period: str, k: int) -> str:
+    i = int(period[:4]) * 12 + int(period[5:7]) - 1 + k
+    return f"{i // 12}-{i % 12 + 1:02d}"
+
+
+def _ym(d: dt.date) -> str:
+    return f"{d.year}-{d.month:02d}"
+
+
+def _units(catalog: Catalog, indicator: str | None, target_set: str | None = None) -> str:
+    if indicator is None:
+        return "省数据局"
+    ts = catalog.target_sets.get(target_set) if target_set else None
+    target = ts.target(indicator) if ts else None
+    units = target.responsible_units if target else catalog[indicator].responsible_units
+    return "、".join(units)
+
+
+def _domain(rule: Rule, catalog: Catalog, indicator: str | None) -> str:
+    if rule.domain == BY_INDICATOR and indicator in catalog.indicators:
+        return catalog[indicator].domain
+    return rule.domain
+
+
+def _region_name(code: str) -> str:
+    from datasets.regions import region_name
+
+    return region_name(code)
+
+
+def _fmt(x: float | None, decimals: int = 1) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.{decimals}f}"
+
+
+def _warning(
+    rule,
+    catalog,
+    as_of,
+    region,
+    indicator,
+    *,
+    severity=None,
+    first_fired,
+    evidence,
+    message,
+    drill,
+    target_set=None,
+) -> dict:
+    sev = severity or rule.severity
+    return {
+        "as_of": as_of,
+        "rule_id": rule.id,
+        "rule_name": rule.name_zh,
+        "kind": rule.kind,
+        "severity": sev,
+        "severity_label": SEVERITIES[sev][0],
+        "severity_rank": SEVERITIES[sev][1],
+        "domain": _domain(rule, catalog, indicator),
+        "region_code": region,
+        "indicator": indicator,
+        "responsible_units": _units(catalog, indicator, target_set),
+        "first_fired": first_fired,
+        "evidence": json.dumps(evidence, ensure_ascii=False, default=str),
+        "message": message,
+        "drill": json.dumps(drill, ensure_ascii=False, default=str),
+    }
+
+
+def _first_of_run(history: dict[tuple, dict[dt.date, bool]], key: tuple, as_of: dt.date):
+    """Earliest vintage of the uninterrupted run of firing vintages ending at ``as_of``."""
+    first = as_of
+    for d in sorted((d for d in history.get(key, {}) if d <= as_of), reverse=True):
+        if not history[key][d]:
+            break
+        first = d
+    return first
+
+
+# ---------------------------------------------------------------------------- target rules
+def _progress(con, target_set: str | None, as_of: dt.date) -> pl.DataFrame:
+    cond, params = "is_default_method AND as_of <= ?", [as_of]
+    if target_set:
+        cond += " AND target_set = ?"
+        params.append(target_set)
+    return con.sql(
+        f"""
+        SELECT target_set, indicator, region_code, as_of, status, progress, current_value,
+               target_value, baseline_value, target_year, final_status, final_gap
+        FROM target_progress WHERE {cond}
+        """,
+        params=params,
+    ).pl()
+
+
+def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
+    p = rule.parameters
+    tp = _progress(con, p.get("target_set"), as_of).with_columns(
+        ym=pl.col("as_of").dt.strftime("%Y-%m")
+    )
+    lag = tp.select(
+        "target_set",
+        "indicator",
+        "region_code",
+        pl.col("ym")
+        .map_elements(lambda s: _shift_months(s, p["lookback_months"]), return_dtype=pl.String)
+        .alias("ym"),
+        pl.col("progress").alias("progress_before"),
+        pl.col("status").alias("status_before"),
+        pl.col("as_of").alias("as_of_before"),
+    ).unique(["target_set", "indicator", "region_code", "ym"], keep="last")
+    joined = tp.join(lag, on=["target_set", "indicator", "region_code", "ym"], how="left")
+    joined = joined.with_columns(
+        fired=pl.col("status").is_in(p["statuses"])
+        & pl.col("final_status").is_null()
+        & (pl.col("progress") < pl.col("progress_before")).fill_null(False)
+    )
+    history: dict[tuple, dict] = {}
+    for r in joined.select("target_set", "indicator", "region_code", "as_of", "fired").iter_rows():
+        history.setdefault(r[:3], {})[r[3]] = r[4]
+    newest = joined["as_of"].max() if joined.height else None
+    out = []
+    for r in joined.filter((pl.col("as_of") == newest) & pl.col("fired")).iter_rows(named=True):
+        key = (r["target_set"], r["indicator"], r["region_code"])
+        ind = catalog[r["indicator"]]
+        sev = "high" if r["status"] in p.get("high_statuses", []) else rule.severity
+        months = p["lookback_months"]
+        evidence = {
+            "status": r["status"],
+            "progress": r["progress"],
+            "progress_before": r["progress_before"],
+            "as_of_before": r["as_of_before"],
+            "current_value": r["current_value"],
+            "target_value": r["target_value"],
+            "unit": ind.unit,
+        }
+        message = (
+            f"{_region_name(r['region_code'])}「{ind.name_zh}」评为"
+            f"{STATUS_ZH.get(r['status'], r['status'])}，完成进度 {_fmt(100 * r['progress'])}%，"
+            f"比 {months} 个月前的 {_fmt(100 * r['progress_before'])}% 更低"
+            f"（当前 {_fmt(r['current_value'], ind.decimals)}{ind.unit}，"
+            f"目标 {_fmt(r['target_value'], ind.decimals)}{ind.unit}）。"
+        )
+        drill = {
+            "page": "targets",
+            "target_set": r["target_set"],
+            "indicator": r["indicator"],
+            "region": r["region_code"],
+            "as_of": r["as_of"],
+        }
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                r["region_code"],
+                r["indicator"],
+                severity=sev,
+                first_fired=_first_of_run(history, key, newest),
+                evidence=evidence,
+                message=message,
+                drill=drill,
+                target_set=r["target_set"],
+            )
+        )
+    return out
+
+
+def _eval_final(con, catalog, rule, as_of) -> list[dict]:
+    p = rule.parameters
+    tp = _progress(con, p.get("target_set"), as_of)
+    history: dict[tuple, dict] = {}
+    for r in tp.select(
+        "target_set",
+        "indicator",
+        "region_code",
+        "as_of",
+        (pl.col("final_status") == "not_achieved").fill_null(False),
+    ).iter_rows():
+        history.setdefault(r[:3], {})[r[3]] = r[4]
+    newest = tp["as_of"].max() if tp.height else None
+    out = []
+    rows = tp.filter((pl.col("as_of") == newest) & (pl.col("final_status") == "not_achieved"))
+    for r in rows.iter_rows(named=True):
+        ind = catalog[r["indicator"]]
+        gap = abs(r["final_gap"] or 0.0)
+        share = gap / abs(r["target_value"]) if r["target_value"] else None
+        if share is None:
+            sev = rule.severity
+        elif share >= p["high_gap_share"]:
+            sev = "high"
+        elif share >= p["medium_gap_share"]:
+            sev = "medium"
+        else:
+            sev = "low"
+        reached = r["target_value"] - r["final_gap"] if ind.polarity != "lower" else None
+        evidence = {
+            "final_status": "not_achieved",
+            "target_year": r["target_year"],
+            "target_value": r["target_value"],
+            "final_gap": r["final_gap"],
+            "gap_share": share,
+            "value_at_deadline": reached,
+            "unit": ind.unit,
+        }
+        message = (
+            f"{_region_name(r['region_code'])}「{ind.name_zh}」{int(r['target_year'])} 年目标 "
+            f"{_fmt(r['target_value'], ind.decimals)}{ind.unit} 未达成，差距 "
+            f"{_fmt(gap, ind.decimals)}{ind.unit}（目标的 {_fmt(100 * (share or 0))}%）。"
+        )
+        drill = {
+            "page": "targets",
+            "target_set": r["target_set"],
+            "indicator": r["indicator"],
+            "region": r["region_code"],
+            "as_of": r["as_of"],
+            "view": "final",
+        }
+        key = (r["target_set"], r["indicator"], r["region_code"])
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                r["region_code"],
+                r["indicator"],
+                severity=sev,
+                first_fired=_first_of_run(history, key, newest),
+                evidence=evidence,
+                message=message,
+                drill=drill,
+                target_set=r["target_set"],
+            )
+        )
+    return out
+
+
+def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
+    if "forecast_models" not in _tables(con):
+        return []
+    p = rule.parameters
+    fm = con.sql(
+        """
+        SELECT indicator, region_code, as_of, target_set, probability, target_value,
+               target_period, model_label
+        FROM forecast_models
+        WHERE as_of <= ? AND probability IS NOT NULL AND target_period IS NOT NULL
+        """,
+        params=[as_of],
+    ).pl()
+    fm = fm.filter(pl.col("as_of").dt.strftime("%Y-%m") <= pl.col("target_period"))
+    # after the deadline the final assessment speaks; a probability of meeting it is moot
+    fm = fm.filter(pl.lit(f"{as_of:%Y-%m}") <= pl.col("target_period"))
+    if fm.height == 0:
+        return []
+    history: dict[tuple, dict] = {}
+    for r in fm.iter_rows(named=True):
+        key = (r["target_set"], r["indicator"], r["region_code"])
+        history.setdefault(key, {})[r["as_of"]] = r["probability"] < p["threshold"]
+    newest = fm["as_of"].max()
+    out = []
+    for r in fm.filter(
+        (pl.col("as_of") == newest) & (pl.col("probability") < p["threshold"])
+    ).iter_rows(named=True):
+        ind = catalog[r["indicator"]]
+        sev = "high" if r["probability"] < p.get("high_below", -1) else rule.severity
+        evidence = {
+            "probability": r["probability"],
+            "threshold": p["threshold"],
+            "target_value": r["target_value"],
+            "target_period": r["target_period"],
+            "forecast_as_of": r["as_of"],
+            "model": r["model_label"],
+        }
+        message = (
+            f"{_region_name(r['region_code'])}「{ind.name_zh}」到 {r['target_period']} 达到目标 "
+            f"{_fmt(r['target_value'], ind.decimals)}{ind.unit} 的概率仅 "
+            f"{_fmt(100 * r['probability'])}%（低于 {_fmt(100 * p['threshold'], 0)}%）。"
+        )
+        drill = {
+            "page": "forecast",
+            "indicator": r["indicator"],
+            "region": r["region_code"],
+            "as_of": r["as_of"],
+        }
+        key = (r["target_set"], r["indicator"], r["region_code"])
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                r["region_code"],
+                r["indicator"],
+                severity=sev,
+                first_fired=_first_of_run(history, key, newest),
+                evidence=evidence,
+                message=message,
+                drill=drill,
+                target_set=r["target_set"],
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- series rules
+def _monthly(con, as_of: dt.date, indicators: list[str], regions: list[str]) -> pl.DataFrame:
+    from indicators.engine import values_as_of
+
+    rows = values_as_of(
+        _Reader(con), as_of, period_type="month", indicators=indicators, regions=regions
+    )
+    return rows.filter(pl.col("complete"))
+
+
+def _filled(values: dict[str, float], last: str) -> tuple[list[str], np.ndarray]:
+    """Months from the first observed through ``last``; months without tickets are 0."""
+    periods, p = [], min(values)
+    while p <= last:
+        periods.append(p)
+        p = _shift_months(p, 1)
+    return periods, np.array([values.get(q, 0.0) for q in periods], dtype=float)
+
+
+def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
+    p = rule.parameters
+    city_codes = cities()["region_code"].to_list()
+    series = {s["indicator"]: s["category"] for s in p["series"]}
+    rows = _monthly(con, as_of, list(series), city_codes)
+    last = (
+        _ym(as_of)
+        if as_of == _month_end(as_of.year, as_of.month)
+        else _shift_months(_ym(as_of), -1)
+    )
+    recent = {_shift_months(last, -k) for k in range(p["recent_months"])}
+    out = []
+    for (indicator, region), grp in rows.group_by("indicator", "region_code", maintain_order=True):
+        periods, y = _filled(dict(zip(grp["period"], grp["value"], strict=True)), last)
+        if len(y) < p.get("min_months", 25):
+            continue
+        found = detect(
+            y,
+            period=12,
+            labels=periods,
+            z_threshold=p.get("z_threshold", 4.0),
+            shift_threshold=p.get("shift_threshold", 6.0),
+        )
+        hits = found.filter(
+            pl.col("label").is_in(sorted(recent))
+            & (pl.col("direction") == "上升")
+            & (pl.col("value") >= p.get("min_ratio", 1.5) * pl.col("expected").clip(1e-9))
+        ).sort("position")
+        if hits.height == 0:
+            continue
+        ind, category = catalog[indicator], series[indicator]
+        months = hits["label"].to_list()
+        values, expected = hits["value"].to_list(), hits["expected"].to_list()
+        ratio = max(v / e if e > 0 else float("inf") for v, e in zip(values, expected, strict=True))
+        sev = "high" if ratio >= p.get("high_ratio", 3.0) else rule.severity
+        evidence = {
+            "category": category,
+            "months": months,
+            "values": values,
+            "expected": expected,
+            "scores": hits["score"].to_list(),
+            "kinds": hits["kind"].to_list(),
+            "max_ratio": ratio,
+            "unit": ind.unit,
+        }
+        detail = "、".join(
+            f"{m} {v:,.0f} 件（预期约 {e:,.0f} 件）"
+            for m, v, e in zip(months, values, expected, strict=True)
+        )
+        message = (
+            f"{_region_name(region)} 12345「{category}」类诉求激增：{detail}，"
+            f"最高为预期的 {ratio:.1f} 倍（{hits['kind_zh'][0]}，z={hits['score'][0]:.1f}）。"
+        )
+        drill = {
+            "dataset": "hotline_tickets",
+            "table": "hotline_monthly",
+            "category": category,
+            "indicator": indicator,
+            "region": region,
+            "months": months,
+        }
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                region,
+                indicator,
+                severity=sev,
+                first_fired=_period_end(months[0]),
+                evidence=evidence,
+                message=message,
+                drill=drill,
+            )
+        )
+    return out
+
+
+def _stall_at(periods: list[str], y: np.ndarray, upto: int, p: dict) -> dict | None:
+    """The stall state of a stock series observed through index ``upto`` (inclusive)."""
+    window = y[: upto + 1]
+    peak = float(np.max(window))
+    first_peak = int(np.argmax(window >= peak))  # first month the final high was reached
+    stalled = upto - first_peak
+    if stalled < p["stalled_months"] or first_peak < p["prior_months"]:
+        return None
+    rate = (window[first_peak] - window[first_peak - p["prior_months"]]) / p["prior_months"]
+    if rate < p["min_prior_rate"]:
+        return None
+    return {
+        "since": periods[first_peak],
+        "stalled_months": stalled,
+        "prior_rate": float(rate),
+        "peak": peak,
+        "current": float(window[-1]),
+    }
+
+
+def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
+    p = rule.parameters
+    city_codes = cities()["region_code"].to_list()
+    rows = _monthly(con, as_of, [p["indicator"]], city_codes)
+    share_ind = p.get("share_indicator")
+    shares = {}
+    if share_ind:
+        sh = _monthly(con, as_of, [share_ind], city_codes).sort("period")
+        shares = {r: g["value"][-1] for r, g in sh.group_by("region_code") for r in [r[0]]}
+        ts = catalog.target_sets.get(p.get("target_set", ""))
+        target = ts.target(share_ind) if ts else None
+    ind = catalog[p["indicator"]]
+    out = []
+    for (region,), grp in rows.sort("period").group_by("region_code", maintain_order=True):
+        periods, y = grp["period"].to_list(), grp["value"].to_numpy().astype(float)
+        state = _stall_at(periods, y, len(y) - 1, p)
+        if state is None:
+            continue
+        share, goal = shares.get(region), None
+        if share_ind and target is not None:
+            goal = target.value_for(region)
+            if share is not None and goal is not None and share >= goal:
+                continue
+        # first vintage of the run: the stall condition holds from month (since + stalled_months)
+        first = _period_end(_shift_months(state["since"], p["stalled_months"]))
+        sev = (
+            "high"
+            if state["stalled_months"] >= p.get("high_stalled_months", 10**6)
+            else (rule.severity)
+        )
+        evidence = {
+            **state,
+            "indicator": p["indicator"],
+            "unit": ind.unit,
+            "share_indicator": share_ind,
+            "share": share,
+            "share_target": goal,
+        }
+        share_text = ""
+        if share is not None:
+            share_ind_obj = catalog[share_ind]
+            share_text = (
+                f"；{share_ind_obj.name_zh} {_fmt(share)}{share_ind_obj.unit}"
+                f"（目标 {_fmt(goal)}{share_ind_obj.unit}）"
+            )
+        message = (
+            f"{_region_name(region)}「{ind.name_zh}」自 {state['since']} 起连续 "
+            f"{state['stalled_months']} 个月未增长（停在 {state['peak']:,.0f}{ind.unit}，"
+            f"此前 {p['prior_months']} 个月平均每月新增 {state['prior_rate']:.1f}{ind.unit}）"
+            f"{share_text}。"
+        )
+        drill = {
+            "dataset": ind.compute.get("dataset"),
+            "indicator": p["indicator"],
+            "region": region,
+            "since": state["since"],
+        }
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                region,
+                p["indicator"],
+                severity=sev,
+                first_fired=first,
+                evidence=evidence,
+                message=message,
+                drill=drill,
+                target_set=p.get("target_set"),
+            )
+        )
+    return out
+
+
+def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
+    from datasets.schema import load_schemas
+
+    schemas = load_schemas()
+    out = []
+    for feed in rule.parameters["feeds"]:
+        s = schemas[feed["dataset"]]
+        names = s.column_names
+        if "year" in names:
+            month = "coalesce(month, 12)" if "month" in names else "12"
+            expr = f"last_day(make_date(year::BIGINT, {month}::BIGINT, 1))"
+        else:
+            expr = f'CAST("{s.period_column}" AS DATE)'
+        latest = con.sql(
+            f'SELECT max(d) AS d FROM (SELECT {expr} AS d FROM "{s.name}") WHERE d <= ?',
+            params=[as_of],
+        ).pl()["d"][0]
+        age = (as_of - latest).days if latest else None
+        if age is not None and age <= feed["max_age_days"]:
+            continue
+        evidence = {
+            "dataset": s.name,
+            "latest": latest,
+            "age_days": age,
+            "max_age_days": feed["max_age_days"],
+        }
+        when = f"最新数据截至 {latest}，已 {age} 天" if latest else "尚无数据"
+        message = (
+            f"数据集「{s.title}」{when}，超过允许的 {feed['max_age_days']} 天，相关指标可能失真。"
+        )
+        first = latest + dt.timedelta(days=feed["max_age_days"] + 1) if latest else as_of
+        out.append(
+            _warning(
+                rule,
+                catalog,
+                as_of,
+                PROVINCE_CODE,
+                None,
+                first_fired=first,
+                evidence=evidence,
+                message=message,
+                drill={"page": "data", "dataset": s.name},
+            )
+        )
+    return out
+
+
+EVALUATORS = {
+    "target_off_track": _eval_off_track,
+    "final_not_achieved": _eval_final,
+    "probability_low": _eval_probability,
+    "hotline_surge": _eval_hotline,
+    "stalled_progress": _eval_stall,
+    "stale_feed": _eval_stale,
+}
+
+
+def newest_vintage(con) -> dt.date:
+    """The newest as-of date of ``target_progress`` (the cockpit's default vintage)."""
+    return con.sql("SELECT max(as_of) AS d FROM target_progress").pl()["d"][0]
+
+
+def evaluate_rules(con, catalog: Catalog, rules: list[Rule], as_of: dt.date) -> pl.DataFrame:
+    """Every warning fired at ``as_of``: one row per rule × region × indicator (columns of
+    :data:`WARNING_SCHEMA`; ``evidence`` and ``drill`` are JSON text), most severe first."""
+    rows: list[dict] = []
+    for rule in rules:
+        rows += EVALUATORS[rule.kind](con, catalog, rule, as_of)
+    frame = pl.DataFrame(rows, schema=WARNING_SCHEMA)
+    return frame.sort("severity_rank", "region_code", "rule_id", "indicator", nulls_last=True)
+
+
+# ---------------------------------------------------------------------------- risk scores
+def _impact(catalog: Catalog, indicator: str | None, target_sets: list[str]) -> float:
+    if indicator is None or indicator not in catalog.indicators:
+        return 0.5
+    ind = catalog[indicator]
+    top = max((i.weight for i in catalog.in_domain(ind.domain)), default=0.0)
+    impact = 0.5 + 0.5 * (ind.weight / top if top > 0 else 0.0)
+    binding = any(
+        (t := catalog.target_sets[s].target(indicator)) is not None and t.binding == "binding"
+        for s in target_sets
+    )
+    is_target = any(catalog.target_sets[s].target(indicator) is not None for s in target_sets)
+    return impact * (1.0 if binding or not is_target else 0.8)
+
+
+def risk_scores(
+    warnings: pl.DataFrame, catalog: Catalog, as_of: dt.date | None = None
+) -> pl.DataFrame:
+    """Risk score 0–100 per city × catalog domain (formula in the module docstring): columns
+    as_of, region_code, domain, score, warnings, high, medium, low, top_rule, top_message,
+    rank (1 = highest risk of the 13 in the domain). Zeros where nothing fires."""
+    target_sets = list(catalog.target_sets)
+    acc: dict[tuple[str, str], dict] = {}
+    for w in warnings.iter_rows(named=True):
+        key = (w["region_code"], w["domain"])
+        like = LIKELIHOOD[w["severity"]]
+        if w["kind"] == "probability_low":
+            like = max(like, 1 - json.loads(w["evidence"])["probability"])
+        risk = like * _impact(catalog, w["indicator"], target_sets)
+        a = acc.setdefault(key, {"survive": 1.0, "n": 0, "sev": {}, "top": (-1.0, None, None)})
+        a["survive"] *= 1 - risk
+        a["n"] += 1
+        a["sev"][w["severity"]] = a["sev"].get(w["severity"], 0) + 1
+        if risk > a["top"][0]:
+            a["top"] = (risk, w["rule_id"], w["message"])
+    rows = []
+    for region in cities()["region_code"].to_list():
+        for domain in DOMAINS:
+            a = acc.get((region, domain))
+            rows.append(
+                {
+                    "as_of": as_of,
+                    "region_code": region,
+                    "domain": domain,
+                    "score": round(100 * (1 - a["survive"]), 1) if a else 0.0,
+                    "warnings": a["n"] if a else 0,
+                    "high": a["sev"].get("high", 0) if a else 0,
+                    "medium": a["sev"].get("medium", 0) if a else 0,
+                    "low": a["sev"].get("low", 0) if a else 0,
+                    "top_rule": a["top"][1] if a else None,
+                    "top_message": a["top"][2] if a else None,
+                }
+            )
+    frame = pl.DataFrame(
+        rows, schema_overrides={"as_of": pl.Date, "top_rule": pl.String, "top_message": pl.String}
+    )
+    return frame.with_columns(
+        rank=pl.col("score").rank("min", descending=True).over("domain").cast(pl.Int64)
+    ).sort("domain", "rank", "region_code")
+
+
+# ---------------------------------------------------------------------------- materialise
+@dataclass(frozen=True)
+class RiskReport:
+    """What :func:`materialise_risk` wrote."""
+
+    as_of: dt.date
+    warnings: int
+    by_rule: dict[str, int]
+    seconds: float
+
+
+def materialise_risk(
+    con,
+    catalog: Catalog | None = None,
+    as_of: dt.date | None = None,
+    *,
+    rules: list[Rule] | None = None,
+) -> RiskReport:
+    """Evaluate the rules at ``as_of`` (default: the newest vintage) and replace the tables
+    ``warnings`` and ``risk_scores``."""
+    from indicators.derived import write_table
+
+    started = time.perf_counter()
+    catalog = catalog or default_catalog()
+    rules = rules or load_rules(catalog=catalog)
+    as_of = as_of or newest_vintage(con)
+    warnings = evaluate_rules(con, catalog, rules, as_of)
+    write_table(con, "warnings", warnings)
+    write_table(con, "risk_scores", risk_scores(warnings, catalog, as_of))
+    counts = {r.id: 0 for r in rules}
+    for rule_id in warnings["rule_id"].to_list():
+        counts[rule_id] += 1
+    return RiskReport(as_of, warnings.height, counts, round(time.perf_counter() - started, 2))

@@ -35,9 +35,9 @@ def write_hotline_table(con) -> None:
                 WHERE region_code <> '320000' AND city_code <> '320000'
         )
         SELECT c.ancestor AS region_code, b.month, b.category,
-               sum(b.tickets) AS tickets, sum(b.closed) AS closed,
-               sum(b.closed_on_time) AS closed_on_time, sum(b.rated) AS rated,
-               sum(b.satisfied) AS satisfied
+               CAST(sum(b.tickets) AS BIGINT) AS tickets, CAST(sum(b.closed) AS BIGINT) AS closed,
+               CAST(sum(b.closed_on_time) AS BIGINT) AS closed_on_time,
+               CAST(sum(b.rated) AS BIGINT) AS rated, CAST(sum(b.satisfied) AS BIGINT) AS satisfied
         FROM base b JOIN closure c ON c.region_code = b.region_code
         GROUP BY 1, 2, 3
         ORDER BY 1, 2, 3

@@ -97,3 +97,18 @@ def hotline_surges(
 def latest_hotline_month(warehouse) -> dt.date | None:
     rows = warehouse.query("SELECT max(month) AS m FROM hotline_monthly")
     return rows["m"][0] if rows.height else None
+
+
+def anomalies(warehouse, *, limit: int = 20, region: str | None = None) -> pl.DataFrame:
+    """The most recent and strongest anomalies found in monthly series (empty if none)."""
+    if "anomalies" not in warehouse.table_names():
+        return pl.DataFrame()
+    cond, params = ("WHERE a.region_code = ?", [region]) if region else ("", [])
+    return warehouse.query(
+        f"""
+        SELECT a.*, c.name_zh, c.unit, c.decimals
+        FROM anomalies a JOIN catalog_indicators c USING (indicator) {cond}
+        ORDER BY a.period DESC, abs(a.score) DESC LIMIT {int(limit)}
+        """,
+        params,
+    )

@@ -147,11 +147,13 @@ def _batch(workers: int | None, as_json: bool) -> None:
     warehouse = Warehouse()
     if not warehouse.exists() or "target_progress" not in warehouse.table_names():
         _fail("数据仓库不存在或指标尚未计算（先运行 databrain demo / compute）/ no indicators yet")
-    from models.risk import materialise_risk
+    from indicators.derived import write_table
+    from models.risk import anomalies_table, materialise_risk
 
     with warehouse.writer() as staging:
         report = forecast_all(staging.con, workers=workers)
         materialise_risk(staging.con)  # probability warnings use the new forecasts
+        write_table(staging.con, "anomalies", anomalies_table(staging.con))
     summary = {"series": report.series, "seconds": report.seconds, "workers": report.workers}
     if as_json:
         click.echo(json.dumps(summary))

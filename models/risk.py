@@ -902,3 +902,84 @@ def materialise_risk(
     for rule_id in warnings["rule_id"].to_list():
         counts[rule_id] += 1
     return RiskReport(as_of, warnings.height, counts, round(time.perf_counter() - started, 2))
+
+
+def anomalies_table(con, catalog=None, *, as_of: dt.date | None = None) -> pl.DataFrame:
+    """Spikes and level shifts in every monthly indicator series (province + 13 cities), as
+    known at ``as_of`` (default: the newest vintage), via :func:`models.anomaly.detect`.
+
+    Rows: indicator, region_code, period ('2026-07'), series ('月度值' or '月度增量'), kind,
+    kind_zh, value, expected, size, direction, score. Series with fewer than 24 months are
+    skipped. Which series: monthly flows (volumes and rates of a month) as they are; registry
+    stocks through their monthly increments (a running total has no spikes of its own — a
+    stalled programme is a drop in its increments); year-to-date statistics are left out
+    (they restart every January, so their months are not comparable), and so are intermittent
+    series (zero in most months, e.g. scenarios recognised in batches).
+    """
+    from indicators.engine import values_as_of
+
+    catalog = catalog or default_catalog()
+    as_of = as_of or newest_vintage(con)
+    regions = [PROVINCE_CODE, *cities()["region_code"].to_list()]
+    monthly = [
+        i.code
+        for i in catalog.indicators.values()
+        if i.frequency == "month"
+        and not (i.shape == "statistic" and i.compute.get("over_time", "last") == "last")
+    ]
+
+    class _Con:  # values_as_of expects a warehouse-like object with .query
+        def query(self, sql, params=None):
+            return con.sql(sql, params=params).pl()
+
+    frame = values_as_of(
+        _Con(), as_of, period_type="month", indicators=monthly, regions=regions
+    ).filter(pl.col("complete") & pl.col("value").is_not_null())
+    rows = []
+    for (code, region), series in frame.sort("period").group_by(
+        ["indicator", "region_code"], maintain_order=True
+    ):
+        if series.height < 24:
+            continue
+        values, labels, what = series["value"].to_list(), series["period"].to_list(), "月度值"
+        if catalog[code].shape == "stock":
+            values = [b - a for a, b in zip(values, values[1:], strict=False)]
+            labels, what = labels[1:], "月度增量"
+        if sum(1 for v in values if v) < len(values) / 2:
+            continue  # intermittent (recognitions in batches): every event would look like a spike
+        found = detect(values, period=12, labels=labels)
+        for r in found.iter_rows(named=True):
+            rows.append(
+                {
+                    "indicator": code,
+                    "region_code": region,
+                    "period": r["label"],
+                    "series": what,
+                    **{
+                        k: r[k]
+                        for k in (
+                            "kind",
+                            "kind_zh",
+                            "value",
+                            "expected",
+                            "size",
+                            "direction",
+                            "score",
+                        )
+                    },
+                }
+            )
+    schema = {
+        "indicator": pl.String,
+        "region_code": pl.String,
+        "period": pl.String,
+        "series": pl.String,
+        "kind": pl.String,
+        "kind_zh": pl.String,
+        "value": pl.Float64,
+        "expected": pl.Float64,
+        "size": pl.Float64,
+        "direction": pl.String,
+        "score": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)

@@ -34,6 +34,7 @@ RISK_HOTLINE = "risk-hotline"
 RISK_HOTLINE_REGION = "risk-hotline-region"
 RISK_HOTLINE_CATEGORY = "risk-hotline-category"
 RISK_SURGES = "risk-surges"
+RISK_ANOMALIES = "risk-anomalies"
 
 SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
     1: ("高", "#882255", "▲▲"),
@@ -287,6 +288,47 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _anomalies(query: dict) -> dbc.Card | None:
+    frame = read_risk.anomalies(shared_warehouse(), region=query.get("city"))
+    if frame.is_empty():
+        return None
+    rows = [
+        html.Tr(
+            [
+                html.Td(r["period"], className="text-nowrap"),
+                html.Td(region_name(r["region_code"]), className="text-nowrap"),
+                html.Td(r["name_zh"]),
+                html.Td(f"{r['kind_zh']}（{r['series']}）"),
+                html.Td(r["direction"]),
+                html.Td(
+                    f"{r['value']:,.{r['decimals']}f} / 预期 {r['expected']:,.{r['decimals']}f}"
+                    f" {'' if r['unit'] == '%' else r['unit']}",
+                    className="text-nowrap",
+                ),
+                html.Td(f"{r['score']:.1f}", className="text-end"),
+            ]
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+    header = ["月份", "地区", "指标", "类型", "方向", "实际 / 预期", "异常分"]
+    return dbc.Card(
+        [
+            dbc.CardHeader("异常检测：各月度序列最近的异常点与水平突变（STL 稳健分解，前 20）"),
+            dbc.CardBody(
+                dbc.Table(
+                    [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+                    size="sm",
+                    responsive=True,
+                    className="small mb-0",
+                ),
+                className="p-1",
+            ),
+        ],
+        className="mb-3",
+        id=RISK_ANOMALIES,
+    )
+
+
 def _hotline(query: dict) -> dbc.Card:
     wh = shared_warehouse()
     region = query.get("hotline") or PROVINCE_CODE
@@ -537,6 +579,7 @@ def layout(**query):
             ),
             dcc.Graph(id=RISK_HEATMAP, style={"display": "none"}),  # keeps the callback whole
         ]
+    body.append(_anomalies(query))
     body.append(_hotline(query))
     return html.Div(
         [

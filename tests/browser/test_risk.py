@@ -58,3 +58,17 @@ def test_risk103_warnings_list_heatmap_and_drill_down(tab, app_warehouse):
     drill.wait_for()
     assert "徐州市" in drill.inner_text() and "2026-07" in drill.inner_text()
     assert tab.errors == []
+
+
+def test_risk104_anomalies_of_monthly_series_are_listed(tab, app_warehouse):
+    page = tab.open("/risk?city=320300")
+    table = page.locator("#risk-anomalies")
+    table.wait_for()
+    text = table.inner_text()
+    # 徐州's planted utilities surge shows as spikes in July and August 2026
+    assert "2026-08" in text and "12345 供水供电供气诉求量" in text and "上升" in text
+    n = app_warehouse.query("SELECT count(*) AS n FROM anomalies WHERE region_code = '320300'")[
+        "n"
+    ][0]
+    assert page.locator("#risk-anomalies tbody tr").count() == min(n, 20)
+    assert tab.errors == []

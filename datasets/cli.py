@@ -33,8 +33,15 @@ def main() -> None:
     pass
 
 
-def build_demo(scale: int = 1, seed: int = 20210831, warehouse: Warehouse | None = None) -> list:
-    """Generate the demo files and load them into a fresh warehouse version."""
+def build_demo(
+    scale: int = 1,
+    seed: int = 20210831,
+    warehouse: Warehouse | None = None,
+    *,
+    forecast: bool = True,
+) -> list:
+    """Generate the demo files, load them into a fresh warehouse version (indicators computed
+    in the same write), then forecast every target series (a second version)."""
     from datasets.demo.generator import generate
     from datasets.ingest import ingest
     from indicators.engine import materialise
@@ -42,7 +49,14 @@ def build_demo(scale: int = 1, seed: int = 20210831, warehouse: Warehouse | None
     warehouse = warehouse or Warehouse()
     out = demo_dir(warehouse.path) / f"scale-{scale}-seed-{seed}"
     files = generate(out, scale=scale, seed=seed)
-    return ingest(sorted(files.values()), warehouse=warehouse, fresh=True, after_load=materialise)
+    results = ingest(
+        sorted(files.values()), warehouse=warehouse, fresh=True, after_load=materialise
+    )
+    if forecast:
+        from models.cli import refresh_forecasts
+
+        refresh_forecasts(warehouse)
+    return results
 
 
 @main.command(
@@ -84,14 +98,24 @@ def serve(host: str, port: int, debug: bool) -> None:
     "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--dataset", help="数据集名称 / dataset name (see `databrain status`)")
+@click.option(
+    "--forecast/--no-forecast",
+    default=True,
+    show_default=True,
+    help="加载后刷新预测与预警 / refresh forecasts and warnings after the load",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果 / print results as JSON")
-def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool, forecast: bool) -> None:
     from datasets.ingest import IngestError
     from datasets.ingest import ingest as run_ingest
     from indicators.engine import materialise
 
     try:
         results = run_ingest(list(paths), dataset, after_load=materialise)
+        if forecast and any(not r.skipped for r in results):
+            from models.cli import refresh_forecasts
+
+            refresh_forecasts(Warehouse())
     except IngestError as err:
         if as_json:
             issues = [
@@ -138,9 +162,15 @@ def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool) -> None:
 @click.option(
     "--seed", default=20210831, show_default=True, type=int, help="随机种子 / random seed"
 )
-def demo(scale: int, seed: int) -> None:
+@click.option(
+    "--forecast/--no-forecast",
+    default=True,
+    show_default=True,
+    help="建库后预测每个目标序列 / forecast every target series after building",
+)
+def demo(scale: int, seed: int, forecast: bool) -> None:
     started = time.perf_counter()
-    results = build_demo(scale=scale, seed=seed)
+    results = build_demo(scale=scale, seed=seed, forecast=forecast)
     for r in results:
         click.echo(r.summary())
     click.echo(

@@ -213,8 +213,28 @@ def forecast_all(
         # "spawn", not fork: the parent holds DuckDB and polars thread pools, and a forked
         # child inheriting their locks can hang forever
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(run_job, jobs, chunksize=4))
+        # one BLAS / polars thread per worker: the workers are the parallelism, and nested
+        # thread pools on a small machine only fight over the cores
+        single = {
+            k: "1"
+            for k in (
+                "OMP_NUM_THREADS",
+                "OPENBLAS_NUM_THREADS",
+                "MKL_NUM_THREADS",
+                "POLARS_MAX_THREADS",
+            )
+        }
+        saved = {k: os.environ.get(k) for k in single}
+        os.environ.update(single)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = list(pool.map(run_job, jobs, chunksize=4))
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     else:
         results = [run_job(j) for j in jobs]
     seconds = time.perf_counter() - started

@@ -140,20 +140,45 @@ def forecast(series_file, period, horizon, bounds, cumulative, workers, as_json)
         )
 
 
-def _batch(workers: int | None, as_json: bool) -> None:
-    from datasets.warehouse import Warehouse
-    from models.batch import forecast_all
-
-    warehouse = Warehouse()
-    if not warehouse.exists() or "target_progress" not in warehouse.table_names():
-        _fail("数据仓库不存在或指标尚未计算（先运行 databrain demo / compute）/ no indicators yet")
+def refresh_forecasts(warehouse, *, workers: int | None = None):
+    """Forecasts, then the warnings that use them and the anomaly scan, in one new version."""
     from indicators.derived import write_table
+    from models.batch import forecast_all
     from models.risk import anomalies_table, materialise_risk
 
     with warehouse.writer() as staging:
         report = forecast_all(staging.con, workers=workers)
         materialise_risk(staging.con)  # probability warnings use the new forecasts
         write_table(staging.con, "anomalies", anomalies_table(staging.con))
+    return report
+
+
+def start_background_forecast(db: Path) -> None:
+    """Refresh forecasts in a detached process (after an upload: the page must not wait).
+
+    Set ``DATABRAIN_BACKGROUND_FORECAST=0`` to skip (tests do, to keep the warehouse still).
+    """
+    import os
+    import subprocess
+
+    if os.environ.get("DATABRAIN_BACKGROUND_FORECAST", "1") == "0":
+        return
+    subprocess.Popen(
+        [sys.executable, "-m", "datasets.cli", "forecast"],
+        env={**os.environ, "DATABRAIN_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _batch(workers: int | None, as_json: bool) -> None:
+    from datasets.warehouse import Warehouse
+
+    warehouse = Warehouse()
+    if not warehouse.exists() or "target_progress" not in warehouse.table_names():
+        _fail("数据仓库不存在或指标尚未计算（先运行 databrain demo / compute）/ no indicators yet")
+    report = refresh_forecasts(warehouse, workers=workers)
     summary = {"series": report.series, "seconds": report.seconds, "workers": report.workers}
     if as_json:
         click.echo(json.dumps(summary))

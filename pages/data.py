@@ -460,6 +460,10 @@ def upload_file(contents, filename, dataset):
                 display_names=[filename],
                 after_load=materialise,
             )
+            if any(not r.skipped for r in results):
+                from models.cli import start_background_forecast
+
+                start_background_forecast(warehouse.path)  # forecasts follow in a new version
         except IngestError as err:
             issues = err.issues[:50]
             more = err.total - len(issues)

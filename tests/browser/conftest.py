@@ -55,7 +55,12 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
 def server(app_warehouse):
     """`databrain serve` in its own process, as a user starts it."""
     port = _free_port()
-    env = {**os.environ, "DATABRAIN_DB": str(app_warehouse.path)}
+    # uploads would start a background forecast that rewrites the warehouse mid-test
+    env = {
+        **os.environ,
+        "DATABRAIN_DB": str(app_warehouse.path),
+        "DATABRAIN_BACKGROUND_FORECAST": "0",
+    }
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("databrain")), "serve", "--port", str(port)],

@@ -72,3 +72,34 @@ def test_cli004_demo_builds_a_synthetic_warehouse(tmp_path):
     assert all(d["rows"] > 0 for d in status), [d["dataset"] for d in status if not d["rows"]]
     assert all(d["synthetic_rows"] == d["rows"] for d in status)
     shutil.rmtree(tmp_path / "demo-files", ignore_errors=True)
+
+
+def test_cli010_demo_forecasts_every_target_series_with_accuracy(tmp_path):
+    """`databrain demo` leaves forecasts and probabilities for every numeric target series of
+    the province and the 13 cities, each with its model and backtest accuracy stored."""
+    from datasets.warehouse import Warehouse
+    from indicators.catalog import default_catalog
+
+    db = tmp_path / "fc" / "demo.duckdb"
+    result = run("demo", db=db)
+    assert result.returncode == 0, result.stderr
+    wh = Warehouse(db)
+    models = wh.query(
+        "SELECT indicator, region_code, model, mase, naive_mase, probability "
+        "FROM forecast_models WHERE as_of = DATE '2023-12-31'"
+    )
+    numeric = [
+        t.indicator
+        for t in default_catalog().target_sets["jiangsu-14fyp-digital-gov"].targets
+        if t.target is not None
+    ]
+    assert models.height == len(numeric) * 14
+    assert models["model"].null_count() == 0
+    # before the deadline every series carries a probability of meeting its target
+    assert models["probability"].null_count() == 0
+    assert models.filter(models["model"] != "drift")["mase"].null_count() == 0
+    assert wh.query("SELECT count(*) AS n FROM forecasts")["n"][0] > 0
+    # the planted anomalies are found and appear as warnings
+    rules = set(wh.query("SELECT rule_id || ':' || region_code AS k FROM warnings")["k"])
+    assert {"hotline_surge:320300", "stalled_progress:320700"} <= rules
+    wh.close()

@@ -112,3 +112,37 @@ def anomalies(warehouse, *, limit: int = 20, region: str | None = None) -> pl.Da
         """,
         params,
     )
+
+
+def open_items(warehouse, indicators: list[str], city: str, *, limit: int = 15) -> pl.DataFrame:
+    """Outstanding registry rows of a city (or everywhere for the province) for indicators."""
+    if "open_items" not in warehouse.table_names() or not indicators:
+        return pl.DataFrame()
+    cond = "" if city == "320000" else "AND city_code = ?"
+    params = [*indicators] + ([] if city == "320000" else [city])
+    marks = ", ".join("?" * len(indicators))
+    return warehouse.query(
+        f"""
+        SELECT indicator, item_id, item_name, department, since, count(*) OVER () AS total
+        FROM open_items WHERE indicator IN ({marks}) {cond}
+        ORDER BY since LIMIT {int(limit)}
+        """,
+        params,
+    )
+
+
+def hotline_by_county(warehouse, city: str, category: str, months: list[str]) -> pl.DataFrame:
+    """A city's counties: tickets of one category in the given months ('2026-07', …)."""
+    if not months:
+        return pl.DataFrame()
+    marks = ", ".join("?" * len(months))
+    return warehouse.query(
+        f"""
+        SELECT h.region_code, r.name_zh, CAST(sum(h.tickets) AS BIGINT) AS tickets
+        FROM hotline_monthly h JOIN regions r USING (region_code)
+        WHERE r.level = 'county' AND r.city_code = ? AND h.category = ?
+          AND strftime(h.month, '%Y-%m') IN ({marks})
+        GROUP BY 1, 2 ORDER BY tickets DESC
+        """,
+        [city, category, *months],
+    )

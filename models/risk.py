@@ -898,10 +898,48 @@ def materialise_risk(
     warnings = evaluate_rules(con, catalog, rules, as_of)
     write_table(con, "warnings", warnings)
     write_table(con, "risk_scores", risk_scores(warnings, catalog, as_of))
+    write_open_items(con, as_of)
     counts = {r.id: 0 for r in rules}
     for rule_id in warnings["rule_id"].to_list():
         counts[rule_id] += 1
     return RiskReport(as_of, warnings.height, counts, round(time.perf_counter() - started, 2))
+
+
+def write_open_items(con, as_of: dt.date) -> None:
+    """``open_items``: the registry rows still outstanding at ``as_of`` — what a warning drills
+    down to (which systems are not yet on the cloud, which networks not integrated, which apps
+    not on 苏服办, which list items not achieved), with their city for filtering."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE open_items AS
+        SELECT 'system_cloud_rate' AS indicator, s.region_code, r.city_code, s.system_id AS item_id,
+               s.system_name AS item_name, s.department, s.built_date AS since
+        FROM info_systems s JOIN regions r USING (region_code)
+        WHERE NOT s.classified AND s.built_date <= $as_of
+          AND (s.cloud_date IS NULL OR s.cloud_date > $as_of)
+          AND (s.retired_date IS NULL OR s.retired_date > $as_of)
+        UNION ALL
+        SELECT 'private_network_integration_rate', n.region_code, r.city_code, n.network_id,
+               n.network_name, n.department, n.built_date
+        FROM private_networks n JOIN regions r USING (region_code)
+        WHERE NOT n.classified AND n.built_date <= $as_of
+          AND (n.integrated_date IS NULL OR n.integrated_date > $as_of)
+        UNION ALL
+        SELECT 'sufuban_onboarding_rate', a.region_code, r.city_code, a.app_id, a.app_name,
+               a.department, a.launched_date
+        FROM gov_apps a JOIN regions r USING (region_code)
+        WHERE a.launched_date <= $as_of
+          AND (a.onboarded_date IS NULL OR a.onboarded_date > $as_of)
+        UNION ALL
+        SELECT CASE i.list_type WHEN '一件事' THEN 'one_thing_completion_rate'
+                                WHEN '一类事' THEN 'one_class_completion_rate'
+                                ELSE 'one_body_completion_rate' END,
+               i.region_code, r.city_code, i.item_id, i.item_name, i.department, i.listed_date
+        FROM service_items i JOIN regions r USING (region_code)
+        WHERE i.listed_date <= $as_of AND (i.achieved_date IS NULL OR i.achieved_date > $as_of)
+        """,
+        {"as_of": as_of},
+    )
 
 
 def anomalies_table(con, catalog=None, *, as_of: dt.date | None = None) -> pl.DataFrame:

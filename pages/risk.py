@@ -199,6 +199,7 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
         )
         for k, v in drill.items()
     ]
+    extra = _drill_tables(r, drill, region)
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -235,6 +236,7 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
                             [
                                 html.Div("证据与下钻", className="fw-semibold small mb-1"),
                                 dbc.Table(html.Tbody(facts), size="sm", className="small"),
+                                *extra,
                             ],
                             lg=5,
                         ),
@@ -274,6 +276,70 @@ EVIDENCE_LABELS = {
     "status": "状态",
     "since": "起始",
 }
+
+
+OPEN_ITEM_INDICATOR = {
+    "systems_on_cloud": "system_cloud_rate",
+    "systems_not_on_cloud": "system_cloud_rate",
+}
+
+
+def _drill_tables(r: dict, drill: dict, region: str) -> list:
+    """The data behind a warning: counties of a hotline surge, outstanding registry rows."""
+    wh = shared_warehouse()
+    out = []
+    if drill.get("category") and drill.get("months") and region != PROVINCE_CODE:
+        counties = read_risk.hotline_by_county(wh, region, drill["category"], drill["months"])
+        if counties.height:
+            out.append(
+                html.Div(
+                    f"各县（市、区）「{drill['category']}」工单量（{'、'.join(drill['months'])}）",
+                    className="fw-semibold small mt-2",
+                )
+            )
+            out.append(
+                dbc.Table(
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(n), html.Td(f"{t:,} 件", className="text-end")])
+                            for _, n, t in counties.iter_rows()
+                        ]
+                    ),
+                    size="sm",
+                    className="small",
+                    id="risk-drill-counties",
+                )
+            )
+    indicator = OPEN_ITEM_INDICATOR.get(r.get("indicator"), r.get("indicator"))
+    items = read_risk.open_items(wh, [indicator] if indicator else [], region)
+    if items.height:
+        total = items["total"][0]
+        out.append(
+            html.Div(
+                f"尚未完成的台账记录（共 {total} 条，按建立时间列前 {items.height} 条）",
+                className="fw-semibold small mt-2",
+            )
+        )
+        out.append(
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr([html.Th(h) for h in ["编码", "名称", "部门", "建立/列入"]])
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(i), html.Td(n), html.Td(d), html.Td(str(since))])
+                            for _, i, n, d, since, _ in items.iter_rows()
+                        ]
+                    ),
+                ],
+                size="sm",
+                responsive=True,
+                className="small",
+                id="risk-drill-items",
+            )
+        )
+    return out
 
 
 def _fmt(value) -> str:

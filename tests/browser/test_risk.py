@@ -72,3 +72,28 @@ def test_risk104_anomalies_of_monthly_series_are_listed(tab, app_warehouse):
     ][0]
     assert page.locator("#risk-anomalies tbody tr").count() == min(n, 20)
     assert tab.errors == []
+
+
+def test_risk105_drill_down_names_counties_and_outstanding_systems(tab, app_warehouse):
+    page = tab.open("/risk?warning=hotline_surge:320300:hotline_utility_tickets")
+    counties = page.locator("#risk-drill-counties")
+    counties.wait_for()
+    # the counties of 徐州 add up to the city's surge-month tickets
+    city = app_warehouse.query(
+        "SELECT sum(tickets) AS n FROM hotline_monthly WHERE region_code = '320300' "
+        "AND category = '供水供电供气' AND month IN (DATE '2026-07-01', DATE '2026-08-01')"
+    )["n"][0]
+    shown = sum(
+        int(t.replace(",", "").replace(" 件", ""))
+        for t in counties.locator("td:nth-child(2)").all_inner_texts()
+    )
+    assert shown == city
+    page = tab.open("/risk?warning=stalled_progress:320700:systems_on_cloud")
+    items = page.locator("#risk-drill-items")
+    items.wait_for()
+    outstanding = app_warehouse.query(
+        "SELECT count(*) AS n FROM open_items WHERE indicator = 'system_cloud_rate' "
+        "AND city_code = '320700'"
+    )["n"][0]
+    assert f"共 {outstanding} 条" in page.inner_text("#risk-drill")
+    assert tab.errors == []

@@ -275,6 +275,20 @@ EVIDENCE_LABELS = {
     "threshold": "阈值",
     "status": "状态",
     "since": "起始",
+    "stalled_months": "停滞月数",
+    "prior_rate": "此前每月新增",
+    "peak": "历史最高",
+    "current": "当前值",
+    "share_indicator": "对应比率指标",
+    "share": "当前比率",
+    "share_target": "目标比率",
+    "final_status": "总结评估",
+    "target_year": "目标年",
+    "value_at_deadline": "期末值",
+    "days_behind": "滞后天数",
+    "latest": "最新数据",
+    "model": "预测模型",
+    "target_period": "目标期",
 }
 
 

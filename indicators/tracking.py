@@ -32,6 +32,7 @@ References
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -759,3 +760,53 @@ def _json_safe(value):
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+def decimal_year_to_date(t: float) -> dt.date:
+    """The date of a decimal year (inverse of :func:`indicators.tracking.decimal_year`).
+
+    2025.0 → 2025-12-31 (the end of year 2025); 2025.832877 → 2026-10-31; 2020.5 (a month-end
+    time ``Y − 1 + m/12``) → 2021-06-30.
+    """
+    if abs(t - round(t)) < 1e-6:
+        return dt.date(round(t), 12, 31)
+    year = math.floor(t) + 1
+    days = 366 if calendar.isleap(year) else 365
+    day = min(max(round((t - (year - 1)) * days), 1), days)
+    guess = dt.date(year, 1, 1) + dt.timedelta(days=day - 1)
+    if abs(decimal_year(guess) - t) < 1e-5:
+        return guess
+    month = min(max(round((t - (year - 1)) * 12), 1), 12)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def required_path(
+    method: str,
+    baseline_value: float | None,
+    baseline_year: float | None,
+    target: float | None,
+    target_year: float | None,
+) -> list[tuple[float, float]] | None:
+    """The path from the baseline that reaches the target exactly at the target year.
+
+    ``linear``: the straight line y₀ + (y_T − y₀)(t − t₀)/(T − t₀). ``ratio`` and
+    ``projection``: the compound path y₀·(1 + CAGR_r)^(t − t₀) with
+    CAGR_r = (y_T/y₀)^(1/(T − t₀)) − 1 (a target of 0 counts as 0.001, as in the ratio method).
+    Points at t₀, every whole year in between and T, as ``(decimal year, value)``. None when
+    there is no path: no numerical target, target year not after the baseline, or — for the
+    compound path — a zero baseline or a baseline and target of opposite signs.
+    """
+    if None in (baseline_value, baseline_year, target, target_year):
+        return None
+    y0, t0, y_t, big_t = float(baseline_value), float(baseline_year), float(target), target_year
+    if big_t <= t0:
+        return None
+    times = [t0] + [float(y) for y in range(math.floor(t0) + 1, math.ceil(big_t))] + [big_t]
+    if method == "linear":
+        slope = (y_t - y0) / (big_t - t0)
+        return [(t, y0 + slope * (t - t0)) for t in times]
+    goal = 0.001 if y_t == 0 else y_t
+    if y0 == 0 or (y0 < 0) != (goal < 0):
+        return None
+    rate = (goal / y0) ** (1 / (big_t - t0)) - 1
+    return [(t, y0 * (1 + rate) ** (t - t0)) for t in times]

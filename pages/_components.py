@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
+from indicators.text import fmt_value, month_label  # noqa: F401  (page-facing names)
 
 
 def synthetic_banner():
@@ -100,26 +101,6 @@ def status_badge(status: str | None, *, big: bool = False, **kwargs) -> html.Spa
         **{"data-status": status or "not_assessable"},
         **kwargs,
     )
-
-
-def fmt_value(value: float | None, unit: str = "", decimals: int = 1) -> str:
-    """A figure with its unit for people: 89.9%, 1,234 件, 12.3 万张, — when missing."""
-    if value is None or value != value:  # None or NaN
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if unit == "%":
-        return text + "%"
-    return f"{text} {unit}".rstrip()
-
-
-def month_label(d) -> str:
-    """2023-06-30 → 2023年6月 (a running month's date is shown in full)."""
-    import calendar
-
-    last = calendar.monthrange(d.year, d.month)[1]
-    if d.day != last:
-        return f"{d.year}年{d.month}月{d.day}日"
-    return f"{d.year}年{d.month}月"
 
 
 def as_of_key(d) -> str:

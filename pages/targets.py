@@ -12,7 +12,6 @@ tables (target_progress, indicator_values, catalog_*).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import math
@@ -29,7 +28,8 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import method_comparison
-from indicators.tracking import decimal_year
+from indicators.text import forecast_summary, time_label
+from indicators.tracking import decimal_year_to_date, required_path
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -92,65 +92,6 @@ NUMBER_LABELS = {
 
 
 # --- pure helpers ------------------------------------------------------------------------------
-
-
-def decimal_year_to_date(t: float) -> dt.date:
-    """The date of a decimal year (inverse of :func:`indicators.tracking.decimal_year`).
-
-    2025.0 → 2025-12-31 (the end of year 2025); 2025.832877 → 2026-10-31; 2020.5 (a month-end
-    time ``Y − 1 + m/12``) → 2021-06-30.
-    """
-    if abs(t - round(t)) < 1e-6:
-        return dt.date(round(t), 12, 31)
-    year = math.floor(t) + 1
-    days = 366 if calendar.isleap(year) else 365
-    day = min(max(round((t - (year - 1)) * days), 1), days)
-    guess = dt.date(year, 1, 1) + dt.timedelta(days=day - 1)
-    if abs(decimal_year(guess) - t) < 1e-5:
-        return guess
-    month = min(max(round((t - (year - 1)) * 12), 1), 12)
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def time_label(t: float | None) -> str:
-    """A decimal year for people: 2020.0 → '2020 年'; 2025.832877 → '2026年10月'."""
-    if t is None or t != t:
-        return "—"
-    if abs(t - round(t)) < 1e-6:
-        return f"{round(t)} 年"
-    return month_label(decimal_year_to_date(t))
-
-
-def required_path(
-    method: str,
-    baseline_value: float | None,
-    baseline_year: float | None,
-    target: float | None,
-    target_year: float | None,
-) -> list[tuple[float, float]] | None:
-    """The path from the baseline that reaches the target exactly at the target year.
-
-    ``linear``: the straight line y₀ + (y_T − y₀)(t − t₀)/(T − t₀). ``ratio`` and
-    ``projection``: the compound path y₀·(1 + CAGR_r)^(t − t₀) with
-    CAGR_r = (y_T/y₀)^(1/(T − t₀)) − 1 (a target of 0 counts as 0.001, as in the ratio method).
-    Points at t₀, every whole year in between and T, as ``(decimal year, value)``. None when
-    there is no path: no numerical target, target year not after the baseline, or — for the
-    compound path — a zero baseline or a baseline and target of opposite signs.
-    """
-    if None in (baseline_value, baseline_year, target, target_year):
-        return None
-    y0, t0, y_t, big_t = float(baseline_value), float(baseline_year), float(target), target_year
-    if big_t <= t0:
-        return None
-    times = [t0] + [float(y) for y in range(math.floor(t0) + 1, math.ceil(big_t))] + [big_t]
-    if method == "linear":
-        slope = (y_t - y0) / (big_t - t0)
-        return [(t, y0 + slope * (t - t0)) for t in times]
-    goal = 0.001 if y_t == 0 else y_t
-    if y0 == 0 or (y0 < 0) != (goal < 0):
-        return None
-    rate = (goal / y0) ** (1 / (big_t - t0)) - 1
-    return [(t, y0 * (1 + rate) ** (t - t0)) for t in times]
 
 
 def _pct(share: float) -> str:
@@ -511,28 +452,6 @@ def add_forecast(fig: go.Figure, rows: pl.DataFrame, *, unit: str, decimals: int
         )
     )
     return fig
-
-
-def forecast_summary(model: dict) -> str:
-    """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
-    parts = [
-        f"预测模型：{model['model_label']}（{model['as_of']:%Y年%m月} 时点，{model['n_obs']} 个月度观测）"
-    ]
-    if model.get("mase") is not None and model.get("naive_mase") is not None:
-        verdict = "优于朴素预测" if model["beats_naive"] else "未优于朴素预测"
-        parts.append(
-            f"回测 MASE {model['mase']:.2f}（朴素预测 {model['naive_mase']:.2f}），{verdict}"
-        )
-    else:
-        parts.append(model.get("note") or "未做回测")
-    if model.get("probability") is not None:
-        parts.append(
-            f"按期（{model['target_period'][:4]} 年末）达标概率 {100 * model['probability']:.0f}%"
-        )
-    if model.get("expected_period"):
-        y, m = model["expected_period"].split("-")
-        parts.append(f"预计 {y} 年 {int(m)} 月首次达到目标")
-    return "；".join(parts) + "。"
 
 
 def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:

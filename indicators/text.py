@@ -1,0 +1,56 @@
+"""Figures, dates and forecasts in words — shared by the pages and the reports."""
+
+from __future__ import annotations
+
+import calendar
+
+from indicators.tracking import decimal_year_to_date
+
+
+def fmt_value(value: float | None, unit: str = "", decimals: int = 1) -> str:
+    """A figure with its unit for people: 89.9%, 1,234 件, 12.3 万张, — when missing."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if unit == "%":
+        return text + "%"
+    return f"{text} {unit}".rstrip()
+
+
+def month_label(d) -> str:
+    """2023-06-30 → 2023年6月 (a running month's date is shown in full)."""
+    last = calendar.monthrange(d.year, d.month)[1]
+    if d.day != last:
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.year}年{d.month}月"
+
+
+def time_label(t: float | None) -> str:
+    """A decimal year for people: 2020.0 → '2020 年'; 2025.832877 → '2026年10月'."""
+    if t is None or t != t:
+        return "—"
+    if abs(t - round(t)) < 1e-6:
+        return f"{round(t)} 年"
+    return month_label(decimal_year_to_date(t))
+
+
+def forecast_summary(model: dict) -> str:
+    """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
+    parts = [
+        f"预测模型：{model['model_label']}（{model['as_of']:%Y年%m月} 时点，{model['n_obs']} 个月度观测）"
+    ]
+    if model.get("mase") is not None and model.get("naive_mase") is not None:
+        verdict = "优于朴素预测" if model["beats_naive"] else "未优于朴素预测"
+        parts.append(
+            f"回测 MASE {model['mase']:.2f}（朴素预测 {model['naive_mase']:.2f}），{verdict}"
+        )
+    else:
+        parts.append(model.get("note") or "未做回测")
+    if model.get("probability") is not None:
+        parts.append(
+            f"按期（{model['target_period'][:4]} 年末）达标概率 {100 * model['probability']:.0f}%"
+        )
+    if model.get("expected_period"):
+        y, m = model["expected_period"].split("-")
+        parts.append(f"预计 {y} 年 {int(m)} 月首次达到目标")
+    return "；".join(parts) + "。"

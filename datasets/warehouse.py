@@ -149,6 +149,16 @@ class Warehouse:
         finally:
             cursor.close()
 
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyCursor]:
+        """A read-only cursor on the current version, for code that takes a connection (the
+        risk rules evaluated at an earlier as-of date for a report)."""
+        cursor = self._connection().cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
     def table_names(self) -> set[str]:
         """Names of the tables and views in the current version."""
         rows = self.query("SELECT table_name FROM information_schema.tables")

@@ -7,7 +7,14 @@ from dash import dcc, html
 
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
-from indicators.text import fmt_value, month_label  # noqa: F401  (page-facing names)
+from indicators.text import (  # noqa: F401  (page-facing names)
+    BINDING_LABELS,
+    METHOD_LABELS,
+    STATUS_ORDER,
+    STATUS_STYLE,
+    fmt_value,
+    month_label,
+)
 
 
 def synthetic_banner():
@@ -59,33 +66,6 @@ def fmt_rows(n: int) -> str:
 
 
 # --- cockpit widgets (shared by every page of the cockpit) -------------------------------------
-
-# Status colours: Okabe–Ito / Tol palette (distinguishable with colour-vision deficiency) and
-# always shown with a symbol and words, never colour alone.
-STATUS_STYLE: dict[str, tuple[str, str, str]] = {
-    # status: (label, colour, symbol)
-    "achieved": ("已达成", "#009E73", "✔"),
-    "on_track": ("进度正常", "#0072B2", "●"),
-    "acceleration_needed": ("需加速", "#E69F00", "▲"),
-    "limited_progress": ("进展有限", "#D55E00", "■"),
-    "deterioration": ("退步", "#882255", "▼"),
-    "not_assessable": ("无法评估", "#8C8C8C", "○"),
-    "not_achieved": ("未达成", "#D55E00", "✘"),
-}
-STATUS_ORDER = [
-    "deterioration",
-    "limited_progress",
-    "acceleration_needed",
-    "on_track",
-    "achieved",
-    "not_assessable",
-]
-METHOD_LABELS = {
-    "ratio": "增速比值法（Eurostat/Open SDG）",
-    "projection": "趋势外推法（UNSD）",
-    "linear": "线性进度法（百分点）",
-}
-BINDING_LABELS = {"binding": "约束性", "expected": "预期性"}
 
 
 def status_badge(status: str | None, *, big: bool = False, **kwargs) -> html.Span:

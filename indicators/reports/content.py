@@ -1,0 +1,426 @@
+"""The evaluation report as data: one target set, one region (the province or a city), one as-of.
+
+:func:`build_report` reads only the materialised tables (``target_progress``, ``indicator_values``,
+``league_table``, ``composite_index``, ``forecasts``/``forecast_models``, ``warnings``) and
+returns a :class:`Report` that the PDF and Excel renderers lay out. Everything is as known at the
+as-of date: values from :func:`indicators.engine.values_as_of`, progress of that vintage, the
+newest forecast made on or before it, and the early-warning rules evaluated at it.
+
+A city's report holds only that city's figures: its own targets, values, forecasts and
+warnings, and its rank among the 13 cities — never another city's values. The province's report
+holds the province's targets plus the 13-city league tables and the city × target heatmap.
+
+The kind of evaluation follows the plan's calendar (:func:`phase`): after the target year it is
+the 总结评估 (final evaluation), in the plan's mid-term year the 中期评估, otherwise 实施监测.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from datasets.regions import PROVINCE_CODE, region_table
+from indicators import read
+from indicators.catalog import DOMAINS, Catalog, default_catalog
+from indicators.reports.tables import Provenance, provenance
+from indicators.text import fmt_value, month_label
+from indicators.tracking import decimal_year_to_date, required_path
+
+#: Status order of the summary: best first (as an evaluation reads), qualitative last.
+SUMMARY_ORDER = (
+    "achieved",
+    "on_track",
+    "acceleration_needed",
+    "limited_progress",
+    "deterioration",
+    "not_assessable",
+)
+N_CITIES = 13
+TOP_RISKS = 12
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Which evaluation a report is: ``final`` | ``midterm`` | ``monitoring``."""
+
+    kind: str
+    name: str  # 总结评估 / 中期评估 / 实施监测
+    report_title: str  # 总结评估报告 …
+
+    @property
+    def final(self) -> bool:
+        return self.kind == "final"
+
+
+def phase(target_year: int, midterm_year: int | None, as_of: dt.date) -> Phase:
+    """总结评估 once the target year has ended, 中期评估 in the mid-term year, else 实施监测."""
+    if as_of >= dt.date(target_year, 12, 31):
+        return Phase("final", "总结评估", "总结评估报告")
+    if midterm_year and as_of.year == midterm_year:
+        return Phase("midterm", "中期评估", "中期评估报告")
+    return Phase("monitoring", "实施监测", "实施监测报告")
+
+
+@dataclass(frozen=True)
+class TargetBlock:
+    """One target for the report's region: its assessment, paths and forecast."""
+
+    row: dict  # the target_progress row joined with the catalog (read.progress)
+    actual: list[tuple[dt.date, float]]
+    running: list[tuple[dt.date, float]]
+    required: list[tuple[dt.date, float]] | None
+    required_label: str
+    forecast_model: dict | None
+    forecast: list[dict]
+    rank: int | None = None  # the region's rank among the 13 cities (city reports)
+    rank_period: str | None = None
+
+    @property
+    def indicator(self) -> str:
+        return self.row["indicator"]
+
+    @property
+    def quantified(self) -> bool:
+        return self.row["target_value"] is not None
+
+
+@dataclass(frozen=True)
+class LeagueTable:
+    """Cities' values and ranks for one indicator at the as-of (one row in a city's report)."""
+
+    indicator: str
+    name_zh: str
+    unit: str
+    decimals: int
+    domain: str
+    polarity: str
+    period: str | None
+    rows: list[dict]  # region_code, name_zh, value, score, rank
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything an evaluation report shows, for one target set, region and as-of date."""
+
+    target_set: str
+    target_set_name: str
+    document: str
+    region_code: str
+    region_name: str
+    as_of: dt.date
+    phase: Phase
+    baseline_year: int
+    target_year: int
+    midterm_year: int | None
+    blocks: list[TargetBlock]
+    league: list[LeagueTable]
+    composite: pl.DataFrame  # domain, region_code, name_zh, score, rank (own rows for a city)
+    heatmap: pl.DataFrame  # region_code, name_zh, indicator, status (own row for a city)
+    risks: pl.DataFrame  # severity_label, severity_rank, region_code, name_zh, indicator, message…
+    risks_as_of: dt.date | None
+    provenance: Provenance
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_city(self) -> bool:
+        return self.region_code != PROVINCE_CODE
+
+    @property
+    def synthetic(self) -> bool:
+        return self.provenance.synthetic
+
+    @property
+    def title(self) -> str:
+        """江苏省“十四五”数字政府建设规划总结评估报告 (a city's adds its name first)."""
+        base = f"{self.target_set_name}{self.phase.report_title}"
+        return f"{self.region_name}·{base}" if self.is_city else base
+
+    @property
+    def subtitle(self) -> str:
+        if self.phase.final:
+            when = f"截至 {self.target_year} 年末规划期满（数据截至 {month_label(self.as_of)}）"
+        elif self.phase.kind == "midterm":
+            when = f"{self.midterm_year} 年中期（数据截至 {month_label(self.as_of)}）"
+        else:
+            when = f"数据截至 {month_label(self.as_of)}"
+        return f"{self.region_name} · {when}"
+
+    def domains(self) -> list[tuple[str, list[TargetBlock]]]:
+        """Blocks grouped by domain, in the catalog's domain order."""
+        out = []
+        for domain in DOMAINS:
+            blocks = [b for b in self.blocks if b.row["domain"] == domain]
+            if blocks:
+                out.append((domain, blocks))
+        return out
+
+    def status_counts(self) -> dict[str, int]:
+        """How many targets are in each tracking status (all targets, qualitative included)."""
+        counts = {s: 0 for s in SUMMARY_ORDER}
+        for b in self.blocks:
+            counts[b.row["status"]] = counts.get(b.row["status"], 0) + 1
+        return {s: n for s, n in counts.items() if n}
+
+    def final_counts(self) -> dict[str, int]:
+        """Quantified targets achieved / not achieved by the deadline (final evaluation only)."""
+        finals = [b.row["final_status"] for b in self.blocks if b.row.get("final_status")]
+        return {
+            "achieved": sum(s == "achieved" for s in finals),
+            "not_achieved": sum(s == "not_achieved" for s in finals),
+        }
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def _month_end(period: str) -> dt.date:
+    """``2026-11`` → 2026-11-30."""
+    y, m = int(period[:4]), int(period[5:7])
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _paths(series: pl.DataFrame) -> tuple[list, list]:
+    """Completed years at their year ends; the running year's latest value at its known date."""
+    done = series.filter(pl.col("complete") & pl.col("value").is_not_null())
+    running = series.filter(~pl.col("complete") & pl.col("value").is_not_null())
+    actual = list(zip(done["period_end"].to_list(), done["value"].to_list(), strict=True))
+    now = list(zip(running["known_from"].to_list(), running["value"].to_list(), strict=True))
+    return actual, now
+
+
+def _required(row: dict) -> tuple[list | None, str]:
+    args = (row["baseline_value"], row["baseline_year"], row["target_value"], row["target_year"])
+    path = required_path(row["method"], *args)
+    label = "达标所需路径（直线）" if row["method"] == "linear" else "达标所需路径（复合增速）"
+    if path is None and row["target_value"] is not None:
+        path = required_path("linear", *args)
+        label = "达标所需路径（直线：基期为 0，复合路径无定义）"
+    if path is None:
+        return None, label
+    return [(decimal_year_to_date(t), y) for t, y in path], label
+
+
+def _block(warehouse, row: dict, as_of: dt.date, ranks: dict[str, dict]) -> TargetBlock:
+    region = row["region_code"]
+    series = read.series(warehouse, row["indicator"], [region], as_of)
+    actual, running = _paths(series)
+    required, label = _required(row)
+    model, rows = read.forecast(warehouse, row["indicator"], region, as_of)
+    forecast = (
+        [{"period_end": _month_end(r["period"]), **r} for r in rows.to_dicts()] if model else []
+    )
+    rank = ranks.get(row["indicator"], {})
+    return TargetBlock(
+        row=row,
+        actual=actual,
+        running=running,
+        required=required,
+        required_label=label,
+        forecast_model=model,
+        forecast=forecast,
+        rank=rank.get("rank"),
+        rank_period=rank.get("period"),
+    )
+
+
+def _names() -> dict[str, str]:
+    regions = region_table().filter(pl.col("level") != "county")
+    return dict(regions.select("region_code", "name_zh").iter_rows())
+
+
+def _league(warehouse, as_of: dt.date, indicators: list[str], region: str) -> list[LeagueTable]:
+    if not indicators:
+        return []
+    frame = warehouse.query(
+        f"""
+        SELECT l.indicator, l.region_code, l.period, l.value, l.score, l.rank,
+               c.name_zh AS indicator_name, c.unit, c.decimals, c.domain, c.polarity
+        FROM league_table l JOIN catalog_indicators c USING (indicator)
+        WHERE l.as_of = ? AND l.indicator IN ({", ".join("?" * len(indicators))})
+        ORDER BY l.indicator, l.rank, l.region_code
+        """,
+        [as_of, *indicators],
+    )
+    if region != PROVINCE_CODE:
+        frame = frame.filter(pl.col("region_code") == region)  # only the city's own row
+    names = _names()
+    out = []
+    for code in indicators:
+        rows = frame.filter(pl.col("indicator") == code)
+        if rows.is_empty():
+            continue
+        first = rows.row(0, named=True)
+        out.append(
+            LeagueTable(
+                indicator=code,
+                name_zh=first["indicator_name"],
+                unit=first["unit"],
+                decimals=first["decimals"],
+                domain=first["domain"],
+                polarity=first["polarity"],
+                period=first["period"],
+                rows=[
+                    {**r, "name_zh": names.get(r["region_code"], r["region_code"])}
+                    for r in rows.select("region_code", "value", "score", "rank").to_dicts()
+                ],
+            )
+        )
+    return out
+
+
+def _composite(warehouse, as_of: dt.date, region: str) -> pl.DataFrame:
+    frame = read.composite(warehouse, as_of)
+    if frame.is_empty():
+        return frame
+    if region != PROVINCE_CODE:
+        frame = frame.filter(pl.col("region_code") == region)
+    names = _names()
+    return frame.with_columns(
+        name_zh=pl.col("region_code").replace_strict(names, default=None)
+    ).sort("domain", "rank")
+
+
+def _heatmap(warehouse, target_set: str, as_of: dt.date, region: str) -> pl.DataFrame:
+    codes = [region] if region != PROVINCE_CODE else sorted(c for c in _names() if c != region)
+    frame = read.progress(warehouse, target_set, as_of, regions=codes)
+    names = _names()
+    return frame.select(
+        "region_code",
+        pl.col("region_code").replace_strict(names, default=None).alias("name_zh"),
+        "indicator",
+        pl.col("name_zh").alias("indicator_name"),
+        "status",
+        "final_status",
+    )
+
+
+def _risks(
+    warehouse, as_of: dt.date, region: str, catalog: Catalog
+) -> tuple[pl.DataFrame, dt.date]:
+    """Warnings fired at ``as_of``: the stored table when it is of that vintage, else the rules
+    evaluated at ``as_of`` (they read only what was known then)."""
+    from indicators import read_risk
+
+    stored = read_risk.warnings(warehouse) if read_risk.has_risk(warehouse) else pl.DataFrame()
+    if stored.height and stored["as_of"][0] == as_of:
+        frame = stored
+    else:
+        from models.risk import evaluate_rules, load_rules
+
+        with warehouse.reader() as con:
+            frame = evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of)
+    if region != PROVINCE_CODE:
+        frame = frame.filter(pl.col("region_code") == region)
+    names = _names()
+    frame = frame.with_columns(
+        name_zh=pl.col("region_code").replace_strict(names, default=None),
+    )
+    return frame.sort("severity_rank", "region_code", "rule_id", nulls_last=True), as_of
+
+
+def build_report(
+    warehouse,
+    target_set: str = read.DEFAULT_TARGET_SET,
+    region: str = PROVINCE_CODE,
+    as_of: dt.date | str | None = None,
+    *,
+    catalog: Catalog | None = None,
+    progress=None,
+) -> Report:
+    """Assemble the report of ``target_set`` for ``region`` as known at ``as_of``.
+
+    ``as_of`` may be a date or ``YYYY-MM``; the latest vintage on or before it is used (default
+    the newest). ``progress`` is called as ``progress(done, total, message)`` as blocks are built.
+    Raises ``ValueError`` (in Chinese) for an unknown target set or region, or a warehouse
+    without computed indicators.
+    """
+    catalog = catalog or default_catalog()
+    if target_set not in catalog.target_sets:
+        known = "、".join(catalog.target_sets)
+        raise ValueError(f"未知目标集 {target_set!r}；可用：{known}")
+    names = _names()
+    if region not in names:
+        raise ValueError(f"未知地区代码 {region!r}；应为江苏省 320000 或 13 个设区市之一")
+    if not warehouse.exists() or not read.ready(warehouse):
+        raise ValueError("数据仓库尚未计算指标：请先运行 `databrain demo` 或 `databrain ingest`")
+    resolved = read.resolve_as_of(warehouse, as_of)
+    if resolved is None:
+        raise ValueError("数据仓库中没有目标进度（target_progress 为空）")
+    ts = catalog.target_sets[target_set]
+    order = {t.indicator: i for i, t in enumerate(ts.targets)}
+    rows = read.progress(warehouse, target_set, resolved, regions=[region]).to_dicts()
+    rows.sort(key=lambda r: order.get(r["indicator"], len(order)))
+    ranks = {}
+    if region != PROVINCE_CODE:
+        ranked = read.city_ranks(warehouse, resolved, region)
+        ranks = {r["indicator"]: r for r in ranked.to_dicts()}
+    total = len(rows) + 3
+    blocks = []
+    for i, row in enumerate(rows):
+        if progress:
+            progress(i, total, f"目标：{row['name_zh']}")
+        blocks.append(_block(warehouse, row, resolved, ranks))
+    if progress:
+        progress(len(rows), total, "排名与热力图")
+    indicators = [r["indicator"] for r in rows]
+    league = _league(warehouse, resolved, indicators, region)
+    composite = _composite(warehouse, resolved, region)
+    heatmap = _heatmap(warehouse, target_set, resolved, region)
+    if progress:
+        progress(len(rows) + 1, total, "风险预警")
+    risks, risks_as_of = _risks(warehouse, resolved, region, catalog)
+    kind = phase(ts.target_year, ts.midterm_year, resolved)
+    region_name = "江苏省（全省）" if region == PROVINCE_CODE else names[region]
+    about = provenance(
+        warehouse,
+        title=f"{ts.name_zh}{kind.report_title}",
+        indicators=indicators,
+        as_of=resolved,
+        target_set=f"{ts.name_zh}（{ts.document}，{target_set}）",
+        region=region_name,
+    )
+    notes = []
+    if any(r.get("city_targets_basis") for r in rows) and region != PROVINCE_CODE:
+        notes.append("部分目标的分市目标值为示意性分解（见各目标说明），规划原文只给出全省目标。")
+    return Report(
+        target_set=target_set,
+        target_set_name=ts.name_zh,
+        document=ts.document,
+        region_code=region,
+        region_name=region_name,
+        as_of=resolved,
+        phase=kind,
+        baseline_year=ts.baseline_year,
+        target_year=ts.target_year,
+        midterm_year=ts.midterm_year,
+        blocks=blocks,
+        league=league,
+        composite=composite,
+        heatmap=heatmap,
+        risks=risks,
+        risks_as_of=risks_as_of,
+        provenance=about,
+        notes=notes,
+    )
+
+
+def value_text(block: TargetBlock, key: str) -> str:
+    """A block's figure for people (``current_value``, ``target_value``, ``baseline_value``)."""
+    row = block.row
+    return fmt_value(row[key], row["unit"], row["decimals"])
+
+
+def forecast_rows_for_table(block: TargetBlock) -> list[dict]:
+    """The forecast at each year end in the horizon (for the report's tables)."""
+    return [r for r in block.forecast if r["period_end"].month == 12]
+
+
+def evidence(row: dict) -> dict:
+    """A warning's evidence JSON as a dict (empty when missing)."""
+    try:
+        return json.loads(row.get("evidence") or "{}")
+    except ValueError:
+        return {}

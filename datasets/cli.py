@@ -246,10 +246,12 @@ def compute(as_json: bool) -> None:
 
 def _register_extra_commands() -> None:
     from indicators.cli import assess
+    from indicators.reports.cli import report
     from models.cli import forecast
 
     main.add_command(assess)
     main.add_command(forecast)
+    main.add_command(report)
 
 
 _register_extra_commands()

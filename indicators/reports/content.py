@@ -297,21 +297,26 @@ def _heatmap(warehouse, target_set: str, as_of: dt.date, region: str) -> pl.Data
     )
 
 
-def _risks(
-    warehouse, as_of: dt.date, region: str, catalog: Catalog
-) -> tuple[pl.DataFrame, dt.date]:
-    """Warnings fired at ``as_of``: the stored table when it is of that vintage, else the rules
-    evaluated at ``as_of`` (they read only what was known then)."""
+def warnings_at(warehouse, as_of: dt.date, catalog: Catalog | None = None) -> pl.DataFrame:
+    """Every warning fired at ``as_of``: the stored table when it is of that vintage, else the
+    early-warning rules evaluated at ``as_of`` (they read only what was known then)."""
     from indicators import read_risk
 
     stored = read_risk.warnings(warehouse) if read_risk.has_risk(warehouse) else pl.DataFrame()
     if stored.height and stored["as_of"][0] == as_of:
-        frame = stored
-    else:
-        from models.risk import evaluate_rules, load_rules
+        return stored
+    from models.risk import evaluate_rules, load_rules
 
-        with warehouse.reader() as con:
-            frame = evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of)
+    catalog = catalog or default_catalog()
+    with warehouse.reader() as con:
+        return evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of)
+
+
+def _risks(
+    warehouse, as_of: dt.date, region: str, catalog: Catalog, frame: pl.DataFrame | None
+) -> tuple[pl.DataFrame, dt.date]:
+    if frame is None:
+        frame = warnings_at(warehouse, as_of, catalog)
     if region != PROVINCE_CODE:
         frame = frame.filter(pl.col("region_code") == region)
     names = _names()
@@ -328,12 +333,14 @@ def build_report(
     as_of: dt.date | str | None = None,
     *,
     catalog: Catalog | None = None,
+    warnings: pl.DataFrame | None = None,
     progress=None,
 ) -> Report:
     """Assemble the report of ``target_set`` for ``region`` as known at ``as_of``.
 
     ``as_of`` may be a date or ``YYYY-MM``; the latest vintage on or before it is used (default
-    the newest). ``progress`` is called as ``progress(done, total, message)`` as blocks are built.
+    the newest). ``warnings``: :func:`warnings_at` of that vintage, when the caller builds several
+    reports of one as-of (they are computed otherwise). ``progress`` is called as ``progress(done, total, message)`` as blocks are built.
     Raises ``ValueError`` (in Chinese) for an unknown target set or region, or a warehouse
     without computed indicators.
     """
@@ -371,7 +378,7 @@ def build_report(
     heatmap = _heatmap(warehouse, target_set, resolved, region)
     if progress:
         progress(len(rows) + 1, total, "风险预警")
-    risks, risks_as_of = _risks(warehouse, resolved, region, catalog)
+    risks, risks_as_of = _risks(warehouse, resolved, region, catalog, warnings)
     kind = phase(ts.target_year, ts.midterm_year, resolved)
     region_name = "江苏省（全省）" if region == PROVINCE_CODE else names[region]
     about = provenance(

@@ -2,29 +2,38 @@
 # Set up everything 数据大脑 needs, idempotently.
 #   scripts/setup.sh          Python 3.11 venv (.venv) with the pinned packages
 #   scripts/setup.sh --test   also test packages and, when run as root, the Debian packages the
-#                             browser tests need (chromium, chromium-driver, fonts-noto-cjk)
+#                             browser and report tests need (chromium, chromium-driver,
+#                             poppler-utils); both install Pango and fonts-noto-cjk (PDF reports)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-# --- Debian packages (browser tests: Chromium + CJK fonts) ---------------------------------
+# --- Debian packages ------------------------------------------------------------------------
+# The app renders PDF reports with weasyprint: Pango and the Noto CJK fonts (always).
+# The tests also drive Chromium and read PDFs back with poppler (pdftotext, pdftoppm).
+missing=()
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+has_lib libpango-1.0.so.0 || missing+=(libpango-1.0-0)
+has_lib libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
+{ [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK; } || missing+=(fonts-noto-cjk)
 if [ "$want_test" = 1 ]; then
-  missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
-  [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "$(id -u)" = 0 ]; then
-      echo "==> apt-get install ${missing[*]}"
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "!! missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-      exit 1
-    fi
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif [ "$want_test" = 1 ]; then
+    echo "!! missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  else
+    echo "!! PDF reports need: ${missing[*]} (sudo apt-get install ${missing[*]}); the app runs without them" >&2
   fi
 fi
 

@@ -262,7 +262,7 @@ def context(report: Report) -> dict:
         for s in (about.sources.to_dicts() if about.sources.height else [])
     ]
     created = (about.computed_at or dt.datetime(report.as_of.year, report.as_of.month, 1)).strftime(
-        "%Y-%m-%dT%H:%M:%S"
+        "%Y-%m-%dT%H:%M:%SZ"
     )
     bar = charts.status_bar(
         counts=[(f"{c['symbol']} {c['label']}", c["n"], c["colour"]) for c in counts]

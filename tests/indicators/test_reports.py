@@ -1,0 +1,419 @@
+"""Evaluation reports (PDF and Excel) against the warehouse they were made from.
+
+The expected figures come from the test's own SQL over ``target_progress`` and
+``league_table`` and its own formatting (``f"{v:,.{d}f}"``), never from the report code. PDFs are
+read back with pdftotext (poppler-utils, installed by ``scripts/setup.sh --test``), workbooks with
+openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import time
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from datasets.cli import main as cli
+from datasets.regions import cities
+from indicators.reports.content import build_report, phase
+
+SET = "jiangsu-14fyp-digital-gov"
+FINAL = dt.date(2025, 12, 31)
+MIDTERM = dt.date(2023, 12, 31)
+WUXI = "320200"
+
+
+def pdftotext(path, *, layout: bool = True) -> str:
+    exe = shutil.which("pdftotext")
+    assert exe, "pdftotext is missing: run `scripts/setup.sh --test` as root (poppler-utils)"
+    args = [exe, "-layout", str(path), "-"] if layout else [exe, str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def shown(value: float | None, unit: str, decimals: int) -> str:
+    """How a figure is printed for people (the test's own formatting)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text + "%" if unit == "%" else f"{text} {unit}"
+
+
+def progress_rows(wh, region: str, as_of: dt.date) -> list[dict]:
+    return wh.query(
+        """
+        SELECT p.indicator, c.name_zh, c.unit, c.decimals, p.status, p.baseline_value,
+               p.current_value, p.target_value, p.final_status
+        FROM target_progress p JOIN catalog_indicators c USING (indicator)
+        WHERE p.target_set = ? AND p.region_code = ? AND p.as_of = ? AND p.is_default_method
+        ORDER BY p.indicator
+        """,
+        [SET, region, as_of],
+    ).to_dicts()
+
+
+def league_rows(wh, as_of: dt.date, indicators: list[str]) -> list[dict]:
+    return wh.query(
+        f"""
+        SELECT indicator, region_code, value, rank FROM league_table
+        WHERE as_of = ? AND indicator IN ({", ".join("?" * len(indicators))})
+        """,
+        [as_of, *indicators],
+    ).to_dicts()
+
+
+def summary_rows(pdf) -> dict[str, str]:
+    """The summary table's rows: each target's name → the text of its row (cells in reading
+    order, spaces removed — pdftotext's spacing between glyphs varies)."""
+    text = re.sub(r"\s+", "", pdftotext(pdf, layout=False))
+    start = text.index("目标领域基期值最新值目标值完成进度")
+    table = text[start : text.index("完成进度=（", start)]
+    return table
+
+
+def row_line(table: str, name: str) -> str:
+    """The row of target ``name`` in the summary table: the text after the name's first six
+    characters (a long name wraps in its cell, and pdftotext reads the rest of it later)."""
+    key = name.replace(" ", "")[:6]
+    at = table.find(key)
+    assert at >= 0, f"{name!r} not in the summary table"
+    return table[at + len(key) : at + len(key) + 80]
+
+
+@pytest.fixture(scope="module")
+def reports_dir(demo_computed, tmp_path_factory, monkeypatch_module):
+    """The province's and 无锡's final reports (PDF + Excel), and 无锡's mid-term PDF, written
+    by `databrain report` as a user (or cron) runs it."""
+    out = tmp_path_factory.mktemp("reports")
+    monkeypatch_module.setenv("DATABRAIN_DB", str(demo_computed.path))
+    runner = CliRunner()
+    for region in ("320000", WUXI):
+        args = ["report", "--target-set", SET, "--as-of", "2025-12", "--region", region]
+        result = runner.invoke(cli, [*args, "--format", "pdf", "--format", "xlsx", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    mid = runner.invoke(
+        cli, ["report", "--as-of", "2023-12", "--region", WUXI, "-o", str(out / "mid"), "--json"]
+    )
+    assert mid.exit_code == 0, mid.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def one(directory, pattern: str):
+    found = sorted(directory.glob(pattern))
+    assert len(found) == 1, f"{pattern}: {found}"
+    return found[0]
+
+
+# --- phases ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "as_of, kind, title",
+    [
+        (dt.date(2022, 6, 30), "monitoring", "实施监测报告"),
+        (dt.date(2023, 1, 31), "midterm", "中期评估报告"),
+        (dt.date(2023, 12, 31), "midterm", "中期评估报告"),
+        (dt.date(2025, 11, 30), "monitoring", "实施监测报告"),
+        (dt.date(2025, 12, 31), "final", "总结评估报告"),
+        (dt.date(2026, 11, 30), "final", "总结评估报告"),
+    ],
+)
+def test_report001_evaluation_kind_follows_the_plan_calendar(as_of, kind, title):
+    p = phase(2025, 2023, as_of)
+    assert (p.kind, p.report_title) == (kind, title)
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def test_report002_province_pdf_figures_equal_the_warehouse(reports_dir, demo_computed):
+    pdf = one(reports_dir, "2025-12_320000_*总结评估报告*.pdf")
+    text = pdftotext(pdf)
+    table = summary_rows(pdf)
+    assert "江苏省“十四五”数字政府建设规划总结评估报告" in text.replace(" ", "")
+    assert "模拟数据" in text
+    rows = progress_rows(demo_computed, "320000", FINAL)
+    assert len(rows) >= 10
+    for r in rows:
+        line = row_line(table, r["name_zh"])
+        figures = [shown(r["baseline_value"], r["unit"], r["decimals"])]
+        figures.append(shown(r["current_value"], r["unit"], r["decimals"]))
+        if r["target_value"] is not None:
+            figures.append(shown(r["target_value"], r["unit"], r["decimals"]))
+        pos = 0
+        for fig in figures:  # in this order on the target's line
+            found = line.find(fig.replace(" ", ""), pos)
+            assert found >= 0, f"{r['name_zh']}: {fig!r} not after column {pos} in {line!r}"
+            pos = found + len(fig.replace(" ", ""))
+    # the summary counts of the final evaluation
+    finals = [r["final_status"] for r in rows if r["final_status"]]
+    compact = re.sub(r"\s+", "", text)
+    assert f"达成{finals.count('achieved')}项、未达成{finals.count('not_achieved')}项" in compact
+    # the 13-city league table of a target lists every city with its value
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    league = league_rows(demo_computed, FINAL, ["system_cloud_rate"])
+    assert len(league) == 13
+    for r in league:
+        assert names[r["region_code"]] in text
+        assert shown(r["value"], "%", 1) in text
+
+
+def test_report003_city_pdf_has_its_own_figures_and_ranks_and_no_other_city(
+    reports_dir, demo_computed
+):
+    pdf = one(reports_dir, f"2025-12_{WUXI}_无锡市_总结评估报告*.pdf")
+    text = pdftotext(pdf)
+    table = summary_rows(pdf)
+    compact = re.sub(r"\s+", "", text)
+    assert "无锡市·江苏省“十四五”数字政府建设规划总结评估报告" in compact
+    rows = progress_rows(demo_computed, WUXI, FINAL)
+    for r in rows:
+        line = row_line(table, r["name_zh"])
+        assert shown(r["current_value"], r["unit"], r["decimals"]).replace(" ", "") in line
+    league = league_rows(demo_computed, FINAL, [r["indicator"] for r in rows])
+    own = {r["indicator"]: r for r in league if r["region_code"] == WUXI}
+    assert own
+    flat = re.sub(r"\s+", "", pdftotext(pdf, layout=False))
+    ranks = flat[flat.index("本市数值得分排名") : flat.index("本市目标状态一览")]
+    scores = {
+        r["indicator"]: r["score"]
+        for r in demo_computed.query(
+            "SELECT indicator, score FROM league_table WHERE as_of = ? AND region_code = ?",
+            [FINAL, WUXI],
+        ).to_dicts()
+    }
+    for r in rows:
+        if r["indicator"] in own:
+            mine = own[r["indicator"]]
+            value = shown(mine["value"], r["unit"], r["decimals"]).replace(" ", "")
+            cell = f"{r['name_zh'].replace(' ', '')}"
+            assert cell in ranks
+            # its value, its 0–100 score and its rank among the 13, in that order
+            assert f"{value}{scores[r['indicator']]:.1f}{mine['rank']}/13" in ranks
+    others = cities().filter(cities()["region_code"] != WUXI)["name_zh"].to_list()
+    for name in others:
+        assert name not in compact, f"无锡's report mentions {name}"
+        assert name.removesuffix("市") not in compact, f"无锡's report mentions {name}"
+    # the rank section lists the city's own rows only: one rank per indicator it is ranked on
+    assert len(re.findall(r"\d+/13", ranks)) == len(own)
+
+
+def test_report004_midterm_report_uses_only_what_was_known(reports_dir, demo_computed):
+    pdf = one(reports_dir / "mid", f"2023-12_{WUXI}_无锡市_中期评估报告*.pdf")
+    text = pdftotext(pdf)
+    table = summary_rows(pdf)
+    assert "中期评估报告" in re.sub(r"\s+", "", text)
+    for r in progress_rows(demo_computed, WUXI, MIDTERM):
+        figure = shown(r["current_value"], r["unit"], r["decimals"]).replace(" ", "")
+        assert figure in row_line(table, r["name_zh"])
+    later = progress_rows(demo_computed, WUXI, FINAL)
+    assert "总结评估" not in re.sub(r"\s+", "", text.split("附录一")[0])
+    assert any(
+        r["current_value"] != m["current_value"]
+        for r, m in zip(later, progress_rows(demo_computed, WUXI, MIDTERM), strict=True)
+    )
+
+
+def test_report005_pdf_embeds_its_cjk_fonts(reports_dir):
+    pdf = one(reports_dir, "2025-12_320000_*.pdf")
+    out = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    fonts = [ln.split() for ln in out.splitlines()[2:] if ln.strip()]
+    assert any("CJK" in f[0] for f in fonts)
+    for f in fonts:
+        # columns: name type... emb sub uni object ID: emb is the 5th from the end
+        assert f[-5] == "yes", f"font not embedded: {f}"
+
+
+def test_report006_same_data_and_as_of_give_the_same_bytes(demo_computed):
+    from indicators.reports.pdf import render_pdf
+    from indicators.reports.workbook import render_xlsx
+
+    a = build_report(demo_computed, SET, WUXI, "2024-06")
+    b = build_report(demo_computed, SET, WUXI, "2024-06")
+    assert render_pdf(a) == render_pdf(b)
+    assert render_xlsx(a) == render_xlsx(b)
+    assert a.phase.kind == "monitoring" and a.as_of == dt.date(2024, 6, 30)
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def sheet_rows(ws) -> list[dict]:
+    header = [c.value for c in ws[1]]
+    return [
+        dict(zip(header, [c.value for c in row], strict=True)) for row in ws.iter_rows(min_row=2)
+    ]
+
+
+def test_report007_province_workbook_equals_the_warehouse(reports_dir, demo_computed, demo_files):
+    book = openpyxl.load_workbook(one(reports_dir, "2025-12_320000_*.xlsx"))
+    assert book.sheetnames[0] == "目标评估" and book.sheetnames[-1] == "说明"
+    ws = book["目标评估"]
+    assert ws.freeze_panes == "A2"
+    got = {r["指标代码"]: r for r in sheet_rows(ws)}
+    for r in progress_rows(demo_computed, "320000", FINAL):
+        assert got[r["indicator"]]["最新值"] == pytest.approx(r["current_value"], abs=1e-9)
+        if r["target_value"] is not None:
+            assert got[r["indicator"]]["目标值"] == r["target_value"]
+        assert got[r["indicator"]]["总结评估"] == {
+            "achieved": "达成",
+            "not_achieved": "未达成",
+        }.get(r["final_status"])
+    league = sheet_rows(book["目标排名"])
+    expected = league_rows(demo_computed, FINAL, list(got))
+    assert len(league) == len(expected)
+    by_key = {(r["地区代码"], r["指标"]): r for r in league}
+    names = {r["indicator"]: r["name_zh"] for r in progress_rows(demo_computed, "320000", FINAL)}
+    for r in expected:
+        cell = by_key[(r["region_code"], names[r["indicator"]])]
+        assert cell["排名（共 13 市）"] == r["rank"]
+        assert cell["数值"] == pytest.approx(r["value"], abs=1e-9)
+    about = "\n".join(
+        str(c.value) for row in book["说明"].iter_rows() for c in row if c.value is not None
+    )
+    assert "模拟数据" in about and "2025年12月31日" in about and SET in about
+    sha = hashlib.sha256(demo_files["info_systems"].read_bytes()).hexdigest()
+    assert sha in about  # the source file's checksum, computed here from the file itself
+
+
+def test_report008_city_workbook_holds_only_the_city(reports_dir, demo_computed):
+    book = openpyxl.load_workbook(one(reports_dir, f"2025-12_{WUXI}_*.xlsx"))
+    league = sheet_rows(book["目标排名"])
+    assert league and {r["地区代码"] for r in league} == {WUXI}
+    expected = {
+        (r["indicator"], r["rank"])
+        for r in league_rows(
+            demo_computed,
+            FINAL,
+            [r["indicator"] for r in progress_rows(demo_computed, WUXI, FINAL)],
+        )
+        if r["region_code"] == WUXI
+    }
+    assert len(league) == len(expected)
+    assert {r["城市"] for r in sheet_rows(book["目标状态"])} == {"无锡市"}
+    assert {r["城市"] for r in sheet_rows(book["综合指数"])} == {"无锡市"}
+    assert {r["地区"] for r in sheet_rows(book["风险预警"])} <= {"无锡市"}
+    got = {r["指标代码"]: r for r in sheet_rows(book["目标评估"])}
+    for r in progress_rows(demo_computed, WUXI, FINAL):
+        assert got[r["indicator"]]["最新值"] == pytest.approx(r["current_value"], abs=1e-9)
+    others = [n for n in cities()["name_zh"].to_list() if n != "无锡市"]
+    for ws in book:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    assert not any(n in c.value for n in others), (ws.title, c.value)
+
+
+# --- batch (cron) and errors -------------------------------------------------------------------
+
+
+def test_report009_all_cities_batch_writes_14_workbooks_and_a_manifest(
+    demo_computed, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABRAIN_DB", str(demo_computed.path))
+    out = tmp_path / "batch"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--as-of",
+            "2025-12",
+            "--all-cities",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = manifest["files"]
+    assert len(files) == 14
+    assert {f["region_code"] for f in files} == {"320000", *cities()["region_code"].to_list()}
+    for f in files:
+        data = (out / f["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"]
+        assert f["evaluation"] == "总结评估"
+    assert not list(out.glob(".*.part"))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--as-of", "2025-13"], "YYYY-MM"),
+        (["--region", "999999"], "未知地区代码"),
+        (["--target-set", "nope"], "未知目标集"),
+        (["--region", "320200", "--all-cities"], "只能选一个"),
+    ],
+)
+def test_report010_bad_arguments_are_refused_in_chinese(
+    demo_computed, tmp_path, monkeypatch, args, message
+):
+    monkeypatch.setenv("DATABRAIN_DB", str(demo_computed.path))
+    result = CliRunner().invoke(cli, ["report", *args, "-o", str(tmp_path / "x")])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not list((tmp_path / "x").glob("*.pdf")) if (tmp_path / "x").exists() else True
+
+
+# --- render jobs (the /reports page) -----------------------------------------------------------
+
+
+def wait_done(key: str, wh, timeout: float = 120) -> dict:
+    from indicators.reports import jobs
+
+    deadline = time.time() + timeout
+    seen = set()
+    while time.time() < deadline:
+        s = jobs.status(key, wh)
+        seen.add(s["state"])
+        if s["state"] in ("done", "error"):
+            s["seen"] = seen
+            return s
+        time.sleep(0.2)
+    raise AssertionError(f"job {key} did not finish: {jobs.status(key, wh)}")
+
+
+def test_report011_a_render_job_runs_in_its_own_process_and_is_reused(demo_computed):
+    from indicators.reports import jobs
+    from indicators.reports.workbook import render_xlsx
+
+    key = jobs.start(demo_computed, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx")
+    again = jobs.start(demo_computed, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx")
+    assert again == key
+    s = wait_done(key, demo_computed)
+    assert s["state"] == "done", s
+    path, name = jobs.result(key, demo_computed)
+    assert name.startswith("2025-12_320200_无锡市_总结评估报告")
+    assert path.read_bytes() == render_xlsx(build_report(demo_computed, SET, WUXI, "2025-12"))
+    started = jobs.status(key, demo_computed)["started"]
+    assert (
+        jobs.start(demo_computed, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx") == key
+    )
+    assert jobs.status(key, demo_computed)["started"] == started  # the finished file is reused
+
+
+def test_report012_a_failing_job_says_why(demo_computed):
+    from indicators.reports import jobs
+
+    key = jobs.start(demo_computed, target_set=SET, region="999999", as_of="2025-12", fmt="pdf")
+    s = wait_done(key, demo_computed)
+    assert s["state"] == "error" and "未知地区代码" in s["error"]
+    assert jobs.result(key, demo_computed) is None
+    with pytest.raises(ValueError, match="未知格式"):
+        jobs.start(demo_computed, target_set=SET, region=WUXI, as_of=None, fmt="docx")
+    assert jobs.status("../../etc", demo_computed) == {"state": "missing"}

@@ -74,7 +74,16 @@ def test_browser005_phone_width_has_no_horizontal_overflow(browser, server, widt
     from tests.browser.conftest import Page
 
     tab = Page(browser, server, width, height)
-    for path in ("/", "/targets", "/city/320700", "/economy", "/indicators", "/risk", "/data"):
+    for path in (
+        "/",
+        "/targets",
+        "/city/320700",
+        "/economy",
+        "/indicators",
+        "/risk",
+        "/reports",
+        "/data",
+    ):
         page = tab.open(path)
         page.wait_for_load_state("networkidle")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -27,3 +27,4 @@ lint: setup-test
 bench: setup
 	.venv/bin/python benchmarks/ingest_scale.py
 	.venv/bin/python benchmarks/indicators_recompute.py 1
+	.venv/bin/python benchmarks/reports_batch.py

@@ -12,6 +12,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
+import pages._exports  # noqa: F401  (the table-export callback)
+from indicators.reports.jobs import register_routes as register_report_routes
 from pages import _ids
 from pages._components import synthetic_banner
 
@@ -86,12 +88,14 @@ def create_app() -> dash.Dash:
     app.layout = html.Div(
         [
             dcc.Location(id=_ids.URL),
+            dcc.Download(id=_ids.EXPORT_DOWNLOAD),  # every table's CSV/Excel (pages/_exports.py)
             html.Div(_navbar(), id=_ids.NAVBAR_WRAP),
             html.Div(id=_ids.BANNER),
             dbc.Container(dash.page_container, fluid=True, className="py-3", id=_ids.MAIN),
         ],
         id=_ids.SHELL,
     )
+    register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
 
     @app.callback(
         Output(_ids.BANNER, "children"),

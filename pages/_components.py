@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -15,6 +17,7 @@ from indicators.text import (  # noqa: F401  (page-facing names)
     fmt_value,
     month_label,
 )
+from pages import _ids
 
 
 def synthetic_banner():
@@ -155,3 +158,62 @@ def dropdown(**kwargs) -> dcc.Dropdown:
     """dcc.Dropdown with Chinese built-in labels (use instead of dcc.Dropdown on every page)."""
     kwargs.setdefault("labels", DROPDOWN_LABELS)
     return dcc.Dropdown(**kwargs)
+
+
+# --- table exports -------------------------------------------------------------------------------
+
+EXPORT_FORMATS = (
+    ("csv", "导出 CSV", "CSV（UTF-8，Excel 可直接打开）"),
+    ("xlsx", "导出 Excel", "Excel 工作簿（含说明页）"),
+)
+
+
+def export_query(query: dict | None) -> str:
+    """The page state an export button carries: its URL query string, keys sorted, empty values
+    left out, lists joined by commas (``as_of=2026-11&domain=%E6%94%BF…``).
+
+    Percent-encoded, so the id is ASCII: Dash's browser and server spell a pattern-matching id
+    with Chinese in it differently, and the click would not find its button.
+    """
+    kept = {}
+    for key, value in (query or {}).items():
+        if value in (None, "", [], ()):
+            continue
+        kept[str(key)] = (
+            ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        )
+    return urlencode(sorted(kept.items()), safe=",")
+
+
+def export_buttons(table: str, query: dict | None, *, className: str = "", **kwargs) -> html.Div:
+    """导出 CSV / 导出 Excel for one table (a key of ``indicators.reports.app_tables.BUILDERS``)
+    in the state ``query`` (the page's URL query); the clicks go to the shell's one download."""
+    payload = export_query(query)
+    buttons = [
+        html.Button(
+            label,
+            id={"type": _ids.TABLE_EXPORT, "table": table, "fmt": fmt, "query": payload},
+            type="button",
+            className="btn btn-outline-secondary btn-sm py-0 px-2 text-nowrap",
+            title=f"下载本表：{what}",
+            style={"fontSize": ".75rem"},
+            **{"data-table": table, "data-fmt": fmt},
+        )
+        for fmt, label, what in EXPORT_FORMATS
+    ]
+    return html.Div(
+        buttons,
+        role="group",
+        className=f"btn-group btn-group-sm table-export flex-shrink-0 {className}".strip(),
+        **{"aria-label": "导出本表", "data-table": table},
+        **kwargs,
+    )
+
+
+def export_header(title, table: str, query: dict | None) -> html.Div:
+    """A card header: the title on the left, the table's export buttons on the right (they wrap
+    under the title on a phone)."""
+    return html.Div(
+        [html.Span(title, className="me-auto"), export_buttons(table, query)],
+        className="d-flex flex-wrap align-items-center justify-content-between gap-1",
+    )

@@ -16,3 +16,8 @@ DATA_LOADS = "data-loads-table"
 DATA_UPLOAD = "data-upload"
 DATA_UPLOAD_DATASET = "data-upload-dataset"
 DATA_UPLOAD_RESULT = "data-upload-result"
+
+# Table exports: one shell-wide dcc.Download, and each table's buttons as a pattern-matching id
+# {"type": TABLE_EXPORT, "table": key, "fmt": "csv" | "xlsx", "query": the page's URL query}.
+EXPORT_DOWNLOAD = "table-export-download"
+TABLE_EXPORT = "table-export"

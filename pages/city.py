@@ -31,6 +31,8 @@ from pages._components import (
     STATUS_STYLE,
     as_of_key,
     as_of_options,
+    export_buttons,
+    export_header,
     fmt_value,
     month_label,
     not_ready,
@@ -206,6 +208,11 @@ def _evaluation_label(state: dict) -> str:
     if ts.midterm_year and as_of.year == ts.midterm_year:
         return f"中期评估（{month_label(as_of)}）"
     return f"实施监测（{month_label(as_of)}）"
+
+
+def _export_query(state: dict, **extra) -> dict:
+    """The page's state for its export buttons (the city, as-of pinned to the one shown)."""
+    return {"code": state["code"], "set": state["set"], "as_of": as_of_key(state["as_of"]), **extra}
 
 
 def _target_href(state: dict, indicator: str) -> str:
@@ -524,13 +531,13 @@ def _ranks(state: dict, composite: pl.DataFrame, indicator_ranks: pl.DataFrame) 
                 f"{month_label(state['as_of'])}。",
                 className="small text-muted mb-2",
             ),
-            _all_ranks(indicator_ranks),
+            _all_ranks(state, indicator_ranks),
         ],
         id=CITY_RANKS,
     )
 
 
-def _all_ranks(ranks: pl.DataFrame) -> html.Details:
+def _all_ranks(state: dict, ranks: pl.DataFrame) -> html.Details:
     rows = []
     for domain in DOMAINS:
         part = ranks.filter(pl.col("domain") == domain).sort("rank", "indicator")
@@ -555,6 +562,10 @@ def _all_ranks(ranks: pl.DataFrame) -> html.Details:
     return html.Details(
         [
             html.Summary(f"全部指标 13 市排名（{ranks.height} 项）", className="small"),
+            html.Div(
+                export_buttons("city_ranks", _export_query(state)),
+                className="d-flex justify-content-end mt-1",
+            ),
             dbc.Table(
                 [
                     html.Thead(
@@ -934,14 +945,20 @@ def layout(code=None, **query):
                 [
                     dbc.Col(
                         _card(
-                            f"{state['name']}的规划目标", _targets(state, frame), className="h-100"
+                            export_header(
+                                f"{state['name']}的规划目标",
+                                "targets",
+                                _export_query(state, city=code, order="plan"),
+                            ),
+                            _targets(state, frame),
+                            className="h-100",
                         ),
                         xl=7,
                         className="mb-3",
                     ),
                     dbc.Col(
                         _card(
-                            "13 市排名",
+                            export_header("13 市排名", "composite", _export_query(state)),
                             _ranks(state, composite, indicator_ranks),
                             className="h-100",
                         ),

@@ -22,7 +22,7 @@ from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
 from indicators.engine import materialise
 from pages import _ids
-from pages._components import fmt_int
+from pages._components import export_header, fmt_int
 
 dash.register_page(__name__, path="/data", name="数据管理", title="数据大脑 · 数据管理", order=90)
 
@@ -378,14 +378,22 @@ def layout(**_query):
                         [
                             dbc.Card(
                                 [
-                                    dbc.CardHeader("已加载数据集"),
+                                    dbc.CardHeader(
+                                        export_header("已加载数据集", "datasets", {})
+                                        if exists
+                                        else "已加载数据集"
+                                    ),
                                     dbc.CardBody(html.Div(status, id="data-status-wrap")),
                                 ],
                                 className="mb-3",
                             ),
                             dbc.Card(
                                 [
-                                    dbc.CardHeader("加载记录（数据来源）"),
+                                    dbc.CardHeader(
+                                        export_header("加载记录（数据来源）", "loads", {})
+                                        if exists
+                                        else "加载记录（数据来源）"
+                                    ),
                                     dbc.CardBody(
                                         html.Div(
                                             loads, id="data-loads-wrap", className="loads-scroll"
@@ -420,7 +428,9 @@ def layout(**_query):
             ),
             dbc.Card(
                 [
-                    dbc.CardHeader("数据质量"),
+                    dbc.CardHeader(
+                        export_header("数据质量", "quality", {}) if exists else "数据质量"
+                    ),
                     dbc.CardBody(
                         quality_table(warehouse) if exists else None, id=DATA_QUALITY_WRAP
                     ),

@@ -26,6 +26,7 @@ from pages import _ids
 from pages._components import (
     as_of_key,
     as_of_options,
+    export_header,
     month_label,
     not_ready,
     page_header,
@@ -285,6 +286,18 @@ def _state(query: dict) -> dict | None:
         "as_of": read.resolve_as_of(wh, query.get("as_of")),
         "from": query.get("from") or None,
         "to": query.get("to") or None,
+    }
+
+
+def _export_query(state: dict) -> dict:
+    """The page's state for its export buttons (the as-of pinned to the one shown)."""
+    return {
+        "indicator": state["indicator"],
+        "period": state["period"],
+        "cities": None if len(state["cities"]) == len(state["all_cities"]) else state["cities"],
+        "as_of": as_of_key(state["as_of"]),
+        "from": state["from"],
+        "to": state["to"],
     }
 
 
@@ -1001,7 +1014,11 @@ def _desktop(state: dict) -> html.Div:
             top,
             middle,
             _card(
-                f"{ind.name_zh} · 近 {min(TABLE_PERIODS, len(data['range']))} 期对比与位次",
+                export_header(
+                    f"{ind.name_zh} · 近 {min(TABLE_PERIODS, len(data['range']))} 期对比与位次",
+                    "economy",
+                    _export_query(state),
+                ),
                 _table(state, data),
                 className="mb-3",
             ),

@@ -31,6 +31,7 @@ from pages._components import (
     as_of_key,
     as_of_options,
     dropdown,
+    export_header,
     fmt_value,
     month_label,
     not_ready,
@@ -638,7 +639,20 @@ def _desktop(state: dict) -> html.Div:
                     dbc.Col(
                         dbc.Card(
                             [
-                                dbc.CardHeader("13 个设区市 · 点击城市筛选全页"),
+                                dbc.CardHeader(
+                                    export_header(
+                                        "13 个设区市 · 点击城市筛选全页",
+                                        # the map's table: the composite index, or one
+                                        # indicator's 13-city league table
+                                        "composite"
+                                        if state["layer"] in (COMPOSITE, *DOMAINS)
+                                        else "league",
+                                        {
+                                            "as_of": as_of_key(state["as_of"]),
+                                            "layer": state["layer"],
+                                        },
+                                    )
+                                ),
                                 dbc.CardBody(
                                     dcc.Graph(
                                         id=COCKPIT_MAP,

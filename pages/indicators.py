@@ -43,6 +43,8 @@ from pages._components import (
     as_of_key,
     as_of_options,
     dropdown,
+    export_buttons,
+    export_header,
     fmt_value,
     month_label,
     not_ready,
@@ -68,8 +70,6 @@ INDICATORS_REGIONS = "indicators-regions"
 INDICATORS_PERIOD = "indicators-period"
 INDICATORS_FROM = "indicators-from"
 INDICATORS_TO = "indicators-to"
-INDICATORS_DOWNLOAD = "indicators-download"
-INDICATORS_DOWNLOAD_BUTTON = "indicators-download-button"
 INDICATORS_OVERVIEW = "indicators-overview"
 INDICATORS_SCROLL = "indicators-scroll-done"
 
@@ -343,6 +343,11 @@ def _url_params(state: dict) -> dict:
         "to": state["to"],
         "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
     }
+
+
+def _export_query(state: dict) -> dict:
+    """The view's query for its export buttons, the as-of pinned to the one shown."""
+    return {**_url_params(state), "as_of": as_of_key(state["as_of"])}
 
 
 def _series(state: dict) -> pl.DataFrame:
@@ -799,15 +804,9 @@ def _values_table(state: dict, frame: pl.DataFrame) -> dbc.Card:
                         html.Span(
                             f"各地区最新值 · {period_text(period) if period else '暂无数据'}"
                         ),
-                        dbc.Button(
-                            "下载 CSV",
-                            id=INDICATORS_DOWNLOAD_BUTTON,
-                            size="sm",
-                            color="secondary",
-                            outline=True,
-                        ),
+                        export_buttons("indicator_values", _export_query(state)),
                     ],
-                    className="d-flex justify-content-between align-items-center gap-2",
+                    className="d-flex flex-wrap justify-content-between align-items-center gap-1",
                 )
             ),
             dbc.CardBody(
@@ -846,7 +845,6 @@ def _values_table(state: dict, frame: pl.DataFrame) -> dbc.Card:
                         ),
                         className="small text-muted",
                     ),
-                    dcc.Download(id=INDICATORS_DOWNLOAD),
                 ]
             ),
         ],
@@ -1033,7 +1031,7 @@ def _chart(state: dict, frame: pl.DataFrame) -> dbc.Card:
     )
     return dbc.Card(
         [
-            dbc.CardHeader("走势"),
+            dbc.CardHeader(export_header("走势", "indicator_series", _export_query(state))),
             dbc.CardBody(
                 [
                     controls,
@@ -1194,25 +1192,6 @@ clientside_callback(
     Output(INDICATORS_SCROLL, "data"),
     Input(INDICATORS_LIST, "id"),
 )
-
-
-@callback(
-    Output(INDICATORS_DOWNLOAD, "data"),
-    Input(INDICATORS_DOWNLOAD_BUTTON, "n_clicks"),
-    State(_ids.PAGES_LOCATION, "search"),
-    prevent_initial_call=True,
-)
-def indicators_download(_n, search):
-    """Send the chart's values (selected regions, periods, as-of) as a UTF-8 CSV."""
-    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
-    state = _state(query)
-    if state is None or state["code"] is None:
-        raise dash.exceptions.PreventUpdate
-    frame = _in_range(_series(state).filter(pl.col("region_code").is_in(state["regions"])), state)
-    row = state["row"]
-    data = values_csv(frame, name=row["name_zh"], unit=row["unit"], as_of=state["as_of"])
-    filename = f"{row['indicator']}_{state['period']}_{as_of_key(state['as_of'])}.csv"
-    return dcc.send_bytes(data, filename)
 
 
 __all__ = [

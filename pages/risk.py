@@ -23,7 +23,14 @@ from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, default_catalog
 from pages import _ids
-from pages._components import dropdown, month_label, not_ready, page_header, to_search
+from pages._components import (
+    dropdown,
+    export_header,
+    month_label,
+    not_ready,
+    page_header,
+    to_search,
+)
 
 dash.register_page(__name__, path="/risk", name="风险预警", title="数据大脑 · 风险预警", order=5)
 
@@ -393,7 +400,13 @@ def _anomalies(query: dict) -> dbc.Card | None:
     header = ["月份", "地区", "指标", "类型", "方向", "实际 / 预期", "异常分"]
     return dbc.Card(
         [
-            dbc.CardHeader("异常检测：各月度序列最近的异常点与水平突变（STL 稳健分解，前 20）"),
+            dbc.CardHeader(
+                export_header(
+                    "异常检测：各月度序列最近的异常点与水平突变（STL 稳健分解，前 20）",
+                    "anomalies",
+                    query,
+                )
+            ),
             dbc.CardBody(
                 dbc.Table(
                     [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
@@ -637,9 +650,13 @@ def layout(**query):
                         dbc.Card(
                             [
                                 dbc.CardHeader(
-                                    f"预警清单（{shown.height} 条"
-                                    + (f"，{region_name(city)}" if city else "")
-                                    + "，按级别排序）"
+                                    export_header(
+                                        f"预警清单（{shown.height} 条"
+                                        + (f"，{region_name(city)}" if city else "")
+                                        + "，按级别排序）",
+                                        "warnings",
+                                        query,
+                                    )
                                 ),
                                 dbc.CardBody(_warnings_table(shown, query), className="p-1"),
                             ],

@@ -39,6 +39,8 @@ from pages._components import (
     as_of_key,
     as_of_options,
     dropdown,
+    export_buttons,
+    export_header,
     fmt_value,
     month_label,
     not_ready,
@@ -606,6 +608,11 @@ def _query(state: dict, **changes) -> dict:
 
 def _href(state: dict, **changes) -> str:
     return "/targets" + to_search(_query(state, **changes))
+
+
+def _export_query(state: dict) -> dict:
+    """The view's query for its export buttons, the as-of pinned to the one shown."""
+    return _query(state, as_of=as_of_key(state["as_of"]))
 
 
 def _phase(state: dict) -> str:
@@ -1275,9 +1282,16 @@ def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
     basis = row.get("city_targets_basis")
     return html.Div(
         [
-            html.H3(
-                f"13 个设区市 · {row['name_zh']}（{unit}），数据截至 {month_label(state['as_of'])}",
-                className="h6 fw-semibold",
+            html.Div(
+                [
+                    html.H3(
+                        f"13 个设区市 · {row['name_zh']}（{unit}），"
+                        f"数据截至 {month_label(state['as_of'])}",
+                        className="h6 fw-semibold mb-0 me-auto",
+                    ),
+                    export_buttons("target_cities", _export_query(state)),
+                ],
+                className="d-flex flex-wrap align-items-center gap-1 mb-2",
             ),
             dbc.Alert(["各市目标为分解示例：", basis], color="light", className="small py-1 mb-2")
             if basis
@@ -1524,11 +1538,15 @@ def layout(**query):
             _summary(state, rows),
             _detail(state, frame) if state["target"] else None,
             _card(
-                f"{region}的规划目标",
+                export_header(f"{region}的规划目标", "targets", _export_query(state)),
                 [_filters(state), _table(state, rows)],
                 className="mb-3",
             ),
-            _card("13 市 × 目标 · 状态一览", _heatmap(state, frame), className="mb-3"),
+            _card(
+                export_header("13 市 × 目标 · 状态一览", "targets_heatmap", _export_query(state)),
+                _heatmap(state, frame),
+                className="mb-3",
+            ),
             html.P(
                 "数据来源：数据仓库中的目标进度表（target_progress）与指标值（indicator_values），"
                 "均为所选“数据截至”日期当时已知的数据；评估方法见 docs/tracking-methods.md。",

@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 import xlsxwriter
@@ -33,7 +33,9 @@ class Column:
     ``kind``: ``text``; ``number`` (shown with ``decimals``); ``integer``; ``share`` (a fraction
     0–1 shown as a percentage with ``decimals``); ``date``; ``month`` (a date shown as
     ``YYYY-MM``); ``datetime``. ``unit`` is appended to the header as ``（unit）``; when the
-    unit differs per row, leave it empty and export the unit as its own column.
+    unit differs per row, leave it empty and export the unit as its own column. When the
+    decimals differ per row (a table of several indicators), ``decimals_from`` names the
+    frame's column holding each row's decimals; ``decimals`` is then the fallback for a null.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Column:
     unit: str = ""
     decimals: int = 1
     width: float | None = None
+    decimals_from: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -64,13 +67,38 @@ class Table:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self):
-        missing = [c.name for c in self.columns if c.name not in self.frame.columns]
+        wanted = [c.name for c in self.columns] + [
+            c.decimals_from for c in self.columns if c.decimals_from
+        ]
+        missing = [name for name in wanted if name not in self.frame.columns]
         if missing:
             raise ValueError(f"表 {self.key} 缺少列：{', '.join(missing)}")
 
     def rows(self) -> list[list]:
         """The declared columns' values, row by row (Python objects)."""
         return self.frame.select([c.name for c in self.columns]).rows()
+
+    def row_columns(self) -> list[tuple[Column, ...]]:
+        """Each row's columns: a column with ``decimals_from`` takes that row's decimals."""
+        per_row = [c for c in self.columns if c.decimals_from]
+        if not per_row:
+            return [self.columns] * self.frame.height
+        decimals = {
+            c.name: self.frame[c.decimals_from].cast(pl.Int64, strict=False).to_list()
+            for c in per_row
+        }
+        made: dict[tuple[str, int], Column] = {}
+
+        def column(col: Column, i: int) -> Column:
+            if not col.decimals_from:
+                return col
+            d = decimals[col.name][i]
+            d = col.decimals if d is None else d
+            if (col.name, d) not in made:
+                made[col.name, d] = replace(col, decimals=d)
+            return made[col.name, d]
+
+        return [tuple(column(c, i) for c in self.columns) for i in range(self.frame.height)]
 
 
 @dataclass(frozen=True)
@@ -146,8 +174,8 @@ def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.label for c in table.columns])
-    for row in table.rows():
-        writer.writerow([_csv_value(v, c) for v, c in zip(row, table.columns, strict=True)])
+    for row, cols in zip(table.rows(), table.row_columns(), strict=True):
+        writer.writerow([_csv_value(v, c) for v, c in zip(row, cols, strict=True)])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -227,15 +255,18 @@ def _write_table(sheet, table: Table, fmt: _Formats) -> None:
     cols = table.columns
     for c, col in enumerate(cols):
         sheet.write_string(0, c, col.label, fmt.header)
-    rows = table.rows()
-    for r, row in enumerate(rows, start=1):
-        for c, (value, col) in enumerate(zip(row, cols, strict=True)):
+    rows, row_cols = table.rows(), table.row_columns()
+    for r, (row, shown) in enumerate(zip(rows, row_cols, strict=True), start=1):
+        for c, (value, col) in enumerate(zip(row, shown, strict=True)):
             _write_value(sheet, r, c, value, col, fmt)
     for c, col in enumerate(cols):
         if col.width:
             width = col.width
         else:
-            sample = [_csv_value(row[c], col) for row in rows[:200]]
+            sample = [
+                _csv_value(row[c], shown[c])
+                for row, shown in zip(rows[:200], row_cols[:200], strict=True)
+            ]
             width = max([_display_width(col.label)] + [_display_width(s) for s in sample])
             width = min(max(width + 1.5, 6), 60)
         sheet.set_column(c, c, width)

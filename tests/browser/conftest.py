@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from datasets.warehouse import Warehouse
 from indicators.engine import materialise
 
 CHROMIUM = "/usr/bin/chromium"
+TODAY = dt.date(2026, 11, 22)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,7 +44,14 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
     from models.risk import anomalies_table
 
     wh = Warehouse(tmp_path_factory.mktemp("browser-wh") / "app.duckdb")
-    ingest(sorted(demo_files.values()), warehouse=wh, fresh=True, after_load=materialise)
+    # "today" pinned as in the demo_computed fixture: the newest vintage (and which months a
+    # rule's window still sees) must not move with the calendar
+    ingest(
+        sorted(demo_files.values()),
+        warehouse=wh,
+        fresh=True,
+        after_load=lambda con: materialise(con, today=TODAY),
+    )
     with wh.writer() as staging:  # forecasts for one target, province and 连云港 (kept small)
         forecast_all(
             staging.con, indicators=["system_cloud_rate"], regions=["320000", "320700"], workers=1

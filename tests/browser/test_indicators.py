@@ -183,15 +183,17 @@ def test_indicators006_period_range_and_counties(tab, app_warehouse):
 
 
 def test_indicators007_download_csv(tab):
+    """The chart's values (its regions, yearly) download as CSV from the 走势 card."""
     page = tab.open(f"/indicators?code={CODE}&regions=320000,320100&period=year")
     with page.expect_download() as info:
-        page.click("#indicators-download-button")
+        page.click('button[data-table="indicator_series"][data-fmt="csv"]')
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("指标编码,指标名称,单位,地区代码,地区,时期")
-    assert {line.split(",")[3] for line in lines[1:]} == {"320000", "320100"}
-    assert info.value.suggested_filename.startswith(f"{CODE}_year_")
+    assert lines[0].startswith("地区代码,地区,时期,起始日,截止日,非涉密系统整合上云率（%）")
+    assert {line.split(",")[0] for line in lines[1:]} == {"320000", "320100"}
+    assert {line.split(",")[2] for line in lines[1:]} >= {"2021", "2024"}  # yearly periods
+    assert info.value.suggested_filename.startswith("非涉密系统整合上云率_走势年度_")
     assert tab.errors == []
 
 

@@ -1,0 +1,1279 @@
+"""Every table the app shows, as an exportable :class:`~indicators.reports.tables.Table`.
+
+One builder per table, ``builder(warehouse, query) -> AppTable``, where ``query`` is the page's
+URL query (the keys and defaults the page itself resolves; the city page adds its path's
+``code``). A builder reads through the read APIs only (:mod:`indicators.read`,
+:mod:`indicators.read_risk`, :mod:`datasets.summary`, :mod:`datasets.quality`) and exports the
+values the page shows: the same rows, filters and order, each value with its unit and the
+catalog's decimals (progress and completeness as shares).
+
+:func:`export` renders one table as CSV or as an Excel workbook with its 说明 sheet
+(:func:`about`: the indicators shown and their source files, the as-of date, the target set,
+the synthetic flag) and names the file (``目标进度_2026-11_模拟数据.xlsx``).
+
+Nothing here imports Dash: ``pages/_exports.py`` calls :func:`export`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from datasets.quality import cached_quality, overall_score
+from datasets.regions import PROVINCE_CODE, cities, region_table
+from datasets.summary import cached_status
+from indicators import read, read_risk
+from indicators.catalog import DOMAINS, FREQUENCY_ORDER, STOCK_TYPES, default_catalog
+from indicators.engine import PERIOD_TYPES
+from indicators.reports.tables import (
+    Column,
+    Provenance,
+    Table,
+    filename,
+    provenance,
+    to_csv,
+    to_xlsx,
+)
+from indicators.text import (
+    BINDING_LABELS,
+    METHOD_LABELS,
+    STATUS_ORDER,
+    STATUS_STYLE,
+    time_label,
+)
+
+COMPOSITE = "综合"
+FINAL_WORDS = {"achieved": "达成", "not_achieved": "未达成"}
+FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class AppTable(Table):
+    """A :class:`Table` as a page shows it, with what its 说明 sheet and file name need.
+
+    ``datasets=None`` means every loaded dataset; ``every_load`` lists every loaded file in the
+    说明 sheet (the /data tables), not only each dataset's newest.
+    """
+
+    stem: str = ""
+    as_of: dt.date | None = None
+    target_set: str | None = None
+    region: str | None = None
+    indicators: tuple[str, ...] = ()
+    datasets: tuple[str, ...] | None = None
+    every_load: bool = False
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def _ym(d: dt.date) -> str:
+    return f"{d:%Y-%m}"
+
+
+def _split(value) -> list[str]:
+    """``a,b`` (or a list) → [a, b]."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v]
+    return [v for v in str(value or "").split(",") if v]
+
+
+def _stem(*parts: str) -> str:
+    """A file name stem from its parts, without characters file systems refuse."""
+    text = "_".join(p for p in parts if p)
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
+
+
+def _region_names() -> dict[str, str]:
+    """Province (全省) and the 13 cities, in code order."""
+    names = dict(read.regions().select("region_code", "name_zh").iter_rows())
+    names[PROVINCE_CODE] = "全省"
+    return names
+
+
+def _all_names() -> dict[str, str]:
+    return dict(region_table().select("region_code", "name_zh").iter_rows())
+
+
+def _target_set(query: dict):
+    catalog = default_catalog()
+    key = query.get("set") or read.DEFAULT_TARGET_SET
+    return catalog.target_sets.get(key) or catalog.target_sets[read.DEFAULT_TARGET_SET]
+
+
+def _target_set_text(ts) -> str:
+    return f"{ts.name_zh}（{ts.document}；{ts.id}）"
+
+
+def _as_of(warehouse, query: dict) -> dt.date:
+    as_of = read.resolve_as_of(warehouse, query.get("as_of"))
+    if as_of is None:
+        raise ValueError("指标尚未计算：没有可导出的数据截至日期")
+    return as_of
+
+
+def _number(name: str, header: str, unit: str = "", **kwargs) -> Column:
+    return Column(name, header, "number", unit, **kwargs)
+
+
+def _frame(records: list[dict], columns: tuple[Column, ...]) -> pl.DataFrame:
+    """A frame of ``records`` with every declared column (an empty table keeps its header)."""
+    schema = {
+        c.name: {
+            "number": pl.Float64,
+            "share": pl.Float64,
+            "integer": pl.Int64,
+            "date": pl.Date,
+            "month": pl.Date,
+            "datetime": pl.Datetime,
+        }.get(c.kind, pl.String)
+        for c in columns
+    }
+    for c in columns:
+        if c.decimals_from:
+            schema.setdefault(c.decimals_from, pl.Int64)
+    return pl.DataFrame(
+        [{k: r.get(k) for k in schema} for r in records], schema=schema, strict=False
+    )
+
+
+# --- /targets ------------------------------------------------------------------------------------
+
+
+def _targets_state(warehouse, query: dict) -> dict:
+    """The /targets page's state (``_state`` of pages/targets.py): same keys, same defaults."""
+    ts = _target_set(query)
+    names = _region_names()
+    allowed = set(STATUS_ORDER) | {"not_achieved"}
+    as_of = _as_of(warehouse, query)
+    deadline = dt.date(ts.target_year, 12, 31)
+    return {
+        "ts": ts,
+        "as_of": as_of,
+        "city": query.get("city") if query.get("city") in names else PROVINCE_CODE,
+        "names": names,
+        "method": query.get("method") if query.get("method") in METHOD_LABELS else None,
+        "domain": query.get("domain") if query.get("domain") in DOMAINS else None,
+        "statuses": [s for s in _split(query.get("status")) if s in allowed],
+        "target": query.get("target") if ts.target(query.get("target") or "") else None,
+        "final": as_of >= deadline,
+        "order": {t.indicator: i for i, t in enumerate(ts.targets)},
+    }
+
+
+def _sort_targets(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
+    """Lagging first, as the page lists them: the final assessment (未达成 first) after the
+    deadline, then status (worst first), least progress, plan order."""
+    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    final_rank = {"not_achieved": 0, "achieved": 1}
+
+    def key(r):
+        progress = r.get("progress")
+        return (
+            final_rank.get(r.get("final_status"), 2) if final else 0,
+            status_rank.get(r["status"], len(status_rank)),
+            progress if progress is not None else math.inf,
+            order.get(r["indicator"], 99),
+        )
+
+    return sorted(rows, key=key)
+
+
+def _value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
+    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1."""
+    if target is None or gap is None:
+        return None
+    return target + (-gap if polarity == "lower" else gap)
+
+
+def _target_columns(final: bool, target_year: int) -> tuple[Column, ...]:
+    per_row = {"decimals_from": "decimals"}
+    cols = (
+        Column("region", "地区"),
+        Column("region_code", "地区代码"),
+        Column("name_zh", "指标"),
+        Column("indicator", "指标代码"),
+        Column("domain", "领域"),
+        Column("binding_zh", "约束性/预期性"),
+        Column("baseline_label", "基期"),
+        _number("baseline_value", "基期值", **per_row),
+        Column("current_label", "最新值时期"),
+        _number("current_value", "最新值", **per_row),
+        Column("target_year_int", "目标年份", "integer"),
+        _number("target_value", "目标值", **per_row),
+        Column("statement", "定性目标表述", width=30),
+        Column("unit", "单位"),
+        Column("progress", "进度", "share", decimals=0),
+        Column("status_zh", "状态"),
+        Column("method_zh", "方法"),
+        Column("explain", "说明", width=60),
+        Column("responsible_units", "责任单位", width=30),
+    )
+    if final:
+        cols += (
+            Column("final_zh", f"总结评估（{target_year} 年末）"),
+            _number("at_deadline", "期末值", **per_row),
+            _number("final_gap", "差距（正为优于目标）", **per_row),
+            Column("first_reached_label", "首次达标"),
+            Column("final_explain", "总结评估说明", width=60),
+        )
+    return cols
+
+
+def _target_records(rows: list[dict], names: dict[str, str], final: bool) -> list[dict]:
+    out = []
+    for r in rows:
+        quantified = r["target_value"] is not None
+        record = {
+            **r,
+            "region": names.get(r["region_code"], r["region_code"]),
+            "binding_zh": BINDING_LABELS.get(r["binding"], r["binding"] or ""),
+            "baseline_label": time_label(r["baseline_year"]),
+            "current_label": time_label(r["current_year"]),
+            "target_year_int": int(r["target_year"]) if r["target_year"] is not None else None,
+            "statement": None if quantified else (r["statement"] or "定性目标"),
+            "status_zh": STATUS_STYLE.get(r["status"], STATUS_STYLE["not_assessable"])[0],
+            "method_zh": METHOD_LABELS.get(r["method"], r["method"]),
+        }
+        if final:
+            record["final_zh"] = FINAL_WORDS.get(r["final_status"], "不作量化评估")
+            record["at_deadline"] = _value_at_deadline(
+                r["target_value"], r["final_gap"], r["polarity"]
+            )
+            record["first_reached_label"] = (
+                time_label(r["first_reached"])
+                if r["first_reached"] is not None
+                else ("规划期内从未达到目标" if r["final_status"] else None)
+            )
+        out.append(record)
+    return out
+
+
+def _targets_notes(state: dict) -> tuple[str, ...]:
+    notes = [
+        "进度 = 自基期起已走完的份额（页面进度条截于 0–100%，此处为实际份额）；"
+        "状态按所示方法判定，“说明”列为判定所用的数字。"
+    ]
+    if state["final"]:
+        notes.append(f"总结评估以 {state['ts'].target_year} 年末的数值与目标比较。")
+    return tuple(notes)
+
+
+def _filters_text(state: dict) -> tuple[tuple[str, str], ...]:
+    parts = []
+    if state["domain"]:
+        parts.append(f"领域：{state['domain']}")
+    if state["statuses"]:
+        words = [
+            "总结评估未达成" if s == "not_achieved" else STATUS_STYLE[s][0]
+            for s in state["statuses"]
+        ]
+        parts.append("状态：" + "、".join(words))
+    method = METHOD_LABELS[state["method"]] if state["method"] else "各目标默认方法"
+    out = [("评估方法", method)]
+    if parts:
+        out.append(("筛选", "；".join(parts)))
+    return tuple(out)
+
+
+def targets(warehouse, query: dict) -> AppTable:
+    """/targets: the region's targets as the page's table lists them (filters and order kept;
+    ``order=plan`` lists them in plan order, as the city page does)."""
+    state = _targets_state(warehouse, query)
+    frame = read.progress(
+        warehouse, state["ts"].id, state["as_of"], method=state["method"], regions=[state["city"]]
+    )
+    wanted = set(state["statuses"])
+    rows = [
+        r
+        for r in frame.iter_rows(named=True)
+        if (state["domain"] is None or r["domain"] == state["domain"])
+        and (
+            not wanted
+            or r["status"] in wanted
+            or ("not_achieved" in wanted and r["final_status"] == "not_achieved")
+        )
+    ]
+    if query.get("order") == "plan":  # the city page lists its targets in plan order
+        rows.sort(key=lambda r: state["order"].get(r["indicator"], 99))
+    else:
+        rows = _sort_targets(rows, final=state["final"], order=state["order"])
+    columns = _target_columns(state["final"], state["ts"].target_year)
+    region = state["names"][state["city"]]
+    return AppTable(
+        key="targets",
+        title=f"{region}的规划目标",
+        frame=_frame(_target_records(rows, state["names"], state["final"]), columns),
+        columns=columns,
+        notes=_targets_notes(state),
+        stem=_stem(
+            "目标进度",
+            "" if state["city"] == PROVINCE_CODE else region,
+            state["domain"] or "",
+            _ym(state["as_of"]),
+        ),
+        as_of=state["as_of"],
+        target_set=_target_set_text(state["ts"]),
+        region="江苏省（全省）" if state["city"] == PROVINCE_CODE else region,
+        indicators=tuple(r["indicator"] for r in rows),
+        extra=_filters_text(state),
+    )
+
+
+def target_cities(warehouse, query: dict) -> AppTable:
+    """/targets detail: one target (``target``) in the 13 cities, lagging first."""
+    state = _targets_state(warehouse, query)
+    if state["target"] is None:
+        raise ValueError("导出分市情况需要指定目标（target）")
+    frame = read.progress(warehouse, state["ts"].id, state["as_of"], method=state["method"])
+    rows = [
+        r
+        for r in frame.iter_rows(named=True)
+        if r["indicator"] == state["target"] and r["region_code"] != PROVINCE_CODE
+    ]
+    rows = _sort_targets(rows, final=state["final"], order={})
+    columns = _target_columns(state["final"], state["ts"].target_year)
+    name = default_catalog()[state["target"]].name_zh
+    return AppTable(
+        key="target_cities",
+        title=f"13 个设区市 · {name}",
+        frame=_frame(_target_records(rows, state["names"], state["final"]), columns),
+        columns=columns,
+        notes=_targets_notes(state),
+        stem=_stem("分市目标进度", name, _ym(state["as_of"])),
+        as_of=state["as_of"],
+        target_set=_target_set_text(state["ts"]),
+        region="13 个设区市",
+        indicators=(state["target"],),
+        extra=_filters_text(state)[:1],
+    )
+
+
+def targets_heatmap(warehouse, query: dict) -> AppTable:
+    """/targets heatmap: province and 13 cities × quantified targets, each cell the status the
+    page shows (after the deadline the final assessment 达成/未达成 where there is one)."""
+    state = _targets_state(warehouse, query)
+    catalog = default_catalog()
+    numeric = [
+        t.indicator
+        for t in state["ts"].targets
+        if t.target is not None
+        and (state["domain"] is None or catalog[t.indicator].domain == state["domain"])
+    ]
+    frame = read.progress(warehouse, state["ts"].id, state["as_of"], method=state["method"])
+    lookup = {(r["region_code"], r["indicator"]): r for r in frame.iter_rows(named=True)}
+    keys = [*STATUS_ORDER, "not_achieved"]
+    records = []
+    for code, name in state["names"].items():
+        record = {"region": name, "region_code": code}
+        for ind in numeric:
+            r = lookup.get((code, ind))
+            if r is None:
+                record[ind] = None
+            elif state["final"] and r["final_status"]:
+                record[ind] = FINAL_WORDS[r["final_status"]]
+            else:
+                status = r["status"] if r["status"] in keys else "not_assessable"
+                record[ind] = STATUS_STYLE[status][0]
+        records.append(record)
+    columns = (
+        Column("region", "地区"),
+        Column("region_code", "地区代码"),
+        *(Column(ind, catalog[ind].name_zh) for ind in numeric),
+    )
+    what = (
+        f"规划期已过：单元格为总结评估（{state['ts'].target_year} 年末是否达到目标），"
+        "无总结评估时为当前跟踪状态"
+        if state["final"]
+        else "单元格为目标状态"
+    )
+    return AppTable(
+        key="targets_heatmap",
+        title="13 市 × 目标 · 状态一览",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(f"{len(records)} 个地区 × {len(numeric)} 项量化目标；{what}；空白为无数据。",),
+        stem=_stem("目标状态一览", state["domain"] or "", _ym(state["as_of"])),
+        as_of=state["as_of"],
+        target_set=_target_set_text(state["ts"]),
+        region="江苏省与 13 个设区市",
+        indicators=tuple(numeric),
+        extra=_filters_text(state),
+    )
+
+
+# --- /city/<code>, cockpit map -------------------------------------------------------------------
+
+
+def _city(query: dict) -> tuple[str, str]:
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    code = query.get("code")
+    if code not in names:
+        raise ValueError(f"没有代码为「{code or ''}」的设区市")
+    return code, names[code]
+
+
+def city_ranks(warehouse, query: dict) -> AppTable:
+    """/city/<code>: the city's rank among the 13 for every indicator, by domain then rank."""
+    code, name = _city(query)
+    as_of = _as_of(warehouse, query)
+    ranks = read.city_ranks(warehouse, as_of, code)
+    domain_order = {d: i for i, d in enumerate(DOMAINS)}
+    ranks = (
+        ranks.filter(pl.col("domain").is_in(list(DOMAINS)))
+        .with_columns(_d=pl.col("domain").replace_strict(domain_order, return_dtype=pl.Int32))
+        .sort("_d", "rank", "indicator")
+    )
+    columns = (
+        Column("domain", "领域"),
+        Column("name_zh", "指标"),
+        Column("indicator", "指标代码"),
+        Column("period", "时期"),
+        _number("value", "数值", decimals_from="decimals"),
+        Column("unit", "单位"),
+        _number("score", "得分", "0–100"),
+        Column("rank", "13 市位次", "integer"),
+    )
+    return AppTable(
+        key="city_ranks",
+        title=f"{name} · 13 市排名",
+        frame=ranks,
+        columns=columns,
+        notes=(
+            "位次 1 为 13 市最好（按指标方向）；得分为 13 市极差标准化（最好者 100）。",
+            "规模指标（总量随城市体量增长，如亿元、件、个）的位次主要反映城市规模。",
+        ),
+        stem=_stem(name, "13市排名", _ym(as_of)),
+        as_of=as_of,
+        target_set=_target_set_text(_target_set(query)),
+        region=name,
+        indicators=tuple(ranks["indicator"].to_list()),
+    )
+
+
+def composite(warehouse, query: dict) -> AppTable:
+    """The 13 cities' composite index (综合) and domain indices with ranks; sorted by the
+    cockpit's map layer when it is a domain (default 综合)."""
+    as_of = _as_of(warehouse, query)
+    layer = query.get("layer") if query.get("layer") in (COMPOSITE, *DOMAINS) else COMPOSITE
+    frame = read.composite(warehouse, as_of)
+    present = set(frame["domain"].to_list())
+    domains = [d for d in (COMPOSITE, *DOMAINS) if d in present]
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    by = {(r["region_code"], r["domain"]): r for r in frame.iter_rows(named=True)}
+    records = []
+    for code, name in names.items():
+        record = {"region": name, "region_code": code}
+        for i, d in enumerate(domains):
+            r = by.get((code, d), {})
+            record[f"score_{i}"] = r.get("score")
+            record[f"rank_{i}"] = r.get("rank")
+        records.append(record)
+    sort_on = f"rank_{domains.index(layer)}" if layer in domains else None
+    if sort_on:
+        records.sort(key=lambda r: (r[sort_on] is None, r[sort_on] or 0, r["region_code"]))
+    columns = (Column("region", "城市"), Column("region_code", "地区代码"))
+    for i, d in enumerate(domains):
+        columns += (
+            _number(f"score_{i}", f"{d}指数", "0–100"),
+            Column(f"rank_{i}", f"{d}位次", "integer"),
+        )
+    weighted = tuple(c for c, ind in default_catalog().indicators.items() if ind.weight > 0)
+    return AppTable(
+        key="composite",
+        title="13 市综合与领域指数",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "指数按 13 市同口径指标打分（市间极差标准化，0–100，最好者 100），"
+            "以指标目录中声明的权重加权；位次 1 为最好。",
+        ),
+        stem=_stem("综合指数", "13市", _ym(as_of)),
+        as_of=as_of,
+        region="13 个设区市",
+        indicators=weighted,
+        extra=(("排序", f"按{layer}位次"),),
+    )
+
+
+def league(warehouse, query: dict) -> AppTable:
+    """A 13-city league table of one indicator (``indicator``, or the cockpit map's ``layer``)."""
+    catalog = default_catalog()
+    code = query.get("indicator") or query.get("layer")
+    if code not in catalog.indicators:
+        raise ValueError(f"指标「{code or ''}」不在指标目录中")
+    ind = catalog[code]
+    as_of = _as_of(warehouse, query)
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    frame = read.league(warehouse, as_of, code).with_columns(
+        region=pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
+    )
+    columns = (
+        Column("rank", "位次", "integer"),
+        Column("region", "城市"),
+        Column("region_code", "地区代码"),
+        Column("period", "时期"),
+        _number("value", ind.name_zh, ind.unit, decimals=ind.decimals),
+        _number("score", "得分", "0–100"),
+    )
+    return AppTable(
+        key="league",
+        title=f"13 市排名 · {ind.name_zh}",
+        frame=frame,
+        columns=columns,
+        notes=("位次 1 为 13 市最好（按指标方向）；得分为市间极差标准化（最好者 100）。",),
+        stem=_stem("13市排名", ind.name_zh, _ym(as_of)),
+        as_of=as_of,
+        region="13 个设区市",
+        indicators=(code,),
+    )
+
+
+# --- /indicators ---------------------------------------------------------------------------------
+
+
+def _month_end(d: dt.date) -> dt.date:
+    nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _period_bounds(key: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period key: ``2021``, ``2021Q2``, ``2021-06``."""
+    key = key.strip()
+    if m := re.fullmatch(r"(\d{4})", key):
+        year = int(m.group(1))
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", key):
+        year, q = int(m.group(1)), int(m.group(2))
+        return dt.date(year, 3 * q - 2, 1), _month_end(dt.date(year, 3 * q, 1))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", key):
+        year, month = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12:
+            start = dt.date(year, month, 1)
+            return start, _month_end(start)
+    raise ValueError(f"not a period key: {key!r}")
+
+
+def _key_text(key: str) -> str:
+    """``2026-10`` → 2026年10月; ``2026Q3`` → 2026年第3季度; ``2026`` → 2026年."""
+    if "Q" in key:
+        year, q = key.split("Q")
+        return f"{year}年第{q}季度"
+    if "-" in key:
+        year, month = key.split("-")
+        return f"{year}年{int(month)}月"
+    return f"{key}年"
+
+
+def _indicator_state(warehouse, query: dict) -> dict:
+    """The /indicators page's state for its selected indicator (``code``)."""
+    catalog = read.catalog(warehouse)
+    code = query.get("code")
+    if code not in set(catalog["indicator"].to_list()):
+        raise ValueError(f"指标「{code or ''}」不在指标目录中")
+    row = catalog.filter(pl.col("indicator") == code).row(0, named=True)
+    period = query.get("period")
+    if period not in PERIOD_TYPES or FREQUENCY_ORDER[period] < FREQUENCY_ORDER[row["frequency"]]:
+        period = row["frequency"]
+    valid = set(region_table()["region_code"].to_list())
+    regions = [r for r in _split(query.get("regions")) if r in valid]
+    bounds = {}
+    for key in ("from", "to"):
+        try:
+            bounds[key] = query.get(key) if query.get(key) and _period_bounds(query[key]) else None
+        except ValueError:
+            bounds[key] = None
+    return {
+        "row": row,
+        "code": code,
+        "period": period,
+        "as_of": _as_of(warehouse, query),
+        "regions": regions or [PROVINCE_CODE, *cities()["region_code"].to_list()],
+        "from": bounds["from"],
+        "to": bounds["to"],
+    }
+
+
+def _competition_ranks(values: list[float | None], polarity: str) -> list[int | None]:
+    """1 = best; ties share the better rank; ``lower`` ranks the smallest first."""
+    present = [v for v in values if v is not None and v == v]
+    ranks = []
+    for v in values:
+        if v is None or v != v:
+            ranks.append(None)
+        elif polarity == "lower":
+            ranks.append(1 + sum(1 for w in present if w < v))
+        else:
+            ranks.append(1 + sum(1 for w in present if w > v))
+    return ranks
+
+
+def _latest_period(frame: pl.DataFrame, *, stock: bool) -> str | None:
+    """A stock's newest period; a flow's newest complete period (else the newest)."""
+    if frame.is_empty():
+        return None
+    if not stock:
+        done = frame.filter(pl.col("complete"))
+        if done.height:
+            return done["period"].max()
+    return frame["period"].max()
+
+
+def _is_share(row: dict) -> bool:
+    return row["compute_type"] in ("stock_share", "flow_share", "table_share") or bool(
+        json.loads(row["compute"]).get("denominator")
+    )
+
+
+def indicator_values(warehouse, query: dict) -> AppTable:
+    """/indicators: the selected indicator's latest value in the province and each city, with
+    the 13-city rank (and numerator and denominator for a share), as the values table shows."""
+    state = _indicator_state(warehouse, query)
+    row = state["row"]
+    frame = read.series(warehouse, state["code"], [], state["as_of"], period_type=state["period"])
+    province_rows = frame.filter(pl.col("region_code") == PROVINCE_CODE)
+    period = _latest_period(
+        province_rows if province_rows.height else frame,
+        stock=row["compute_type"] in STOCK_TYPES,
+    )
+    names = _all_names()
+    city_codes = cities()["region_code"].to_list()
+    at = frame.filter(pl.col("period") == period) if period else frame.clear()
+    by_region = {r["region_code"]: r for r in at.iter_rows(named=True)}
+    values = [by_region.get(c, {}).get("value") for c in city_codes]
+    ranks = dict(zip(city_codes, _competition_ranks(values, row["polarity"]), strict=True))
+    order = sorted(city_codes, key=lambda c: (ranks[c] is None, ranks[c] or 0, c))
+    records = []
+    for code in [PROVINCE_CODE, *order]:
+        r = by_region.get(code, {})
+        records.append(
+            {
+                "rank": ranks.get(code),
+                "region_code": code,
+                "region": names.get(code, code),
+                "period": _key_text(period) if period else None,
+                "value": r.get("value"),
+                "numerator": r.get("numerator"),
+                "denominator": r.get("denominator"),
+                "complete": None if not r else ("是" if r["complete"] else "否"),
+            }
+        )
+    share = _is_share(row)
+    columns = (
+        Column("rank", "排名", "integer"),
+        Column("region_code", "地区代码"),
+        Column("region", "地区"),
+        Column("period", "时期"),
+        _number("value", row["name_zh"], row["unit"], decimals=row["decimals"]),
+    )
+    if share:
+        columns += (
+            _number("numerator", "分子", decimals=0),
+            _number("denominator", "分母", decimals=0),
+        )
+    columns += (Column("complete", "时期已结束"),)
+    polarity = {"higher": "越高越好", "lower": "越低越好"}.get(row["polarity"])
+    return AppTable(
+        key="indicator_values",
+        title=f"各地区最新值 · {row['name_zh']}",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "排名为 13 市排名，1 为最好（" + polarity + "）"
+            if polarity
+            else "排名为 13 市按数值从高到低（无方向指标）",
+        ),
+        stem=_stem(row["name_zh"], "各地区最新值", _ym(state["as_of"])),
+        as_of=state["as_of"],
+        region="江苏省与 13 个设区市",
+        indicators=(state["code"],),
+        extra=(("口径", {"month": "月度", "quarter": "季度", "year": "年度"}[state["period"]]),),
+    )
+
+
+def indicator_series(warehouse, query: dict) -> AppTable:
+    """/indicators chart: the values behind the chart — the chosen regions (``regions``), period
+    type and range (``from``/``to``), as known at ``as_of``; by region, then period."""
+    state = _indicator_state(warehouse, query)
+    row = state["row"]
+    frame = read.series(warehouse, state["code"], [], state["as_of"], period_type=state["period"])
+    frame = frame.filter(pl.col("region_code").is_in(state["regions"]))
+    if state["from"]:
+        frame = frame.filter(pl.col("period_start") >= _period_bounds(state["from"])[0])
+    if state["to"]:
+        frame = frame.filter(pl.col("period_end") <= _period_bounds(state["to"])[1])
+    names = _all_names()
+    frame = frame.sort("region_code", "period").with_columns(
+        region=pl.col("region_code").replace_strict(names, default=pl.col("region_code")),
+        complete_zh=pl.when(pl.col("complete")).then(pl.lit("是")).otherwise(pl.lit("否")),
+    )
+    columns = (
+        Column("region_code", "地区代码"),
+        Column("region", "地区"),
+        Column("period", "时期"),
+        Column("period_start", "起始日", "date"),
+        Column("period_end", "截止日", "date"),
+        _number("value", row["name_zh"], row["unit"], decimals=row["decimals"]),
+        _number("numerator", "分子", decimals=0),
+        _number("denominator", "分母", decimals=0),
+        Column("complete_zh", "时期已结束"),
+    )
+    if not _is_share(row):
+        columns = tuple(c for c in columns if c.name not in ("numerator", "denominator"))
+    period_word = {"month": "月度", "quarter": "季度", "year": "年度"}[state["period"]]
+    span = f"{state['from'] or '最早'} 至 {state['to'] or '最新'}"
+    return AppTable(
+        key="indicator_series",
+        title=f"走势 · {row['name_zh']}",
+        frame=frame,
+        columns=columns,
+        notes=("时期未结束的数值为截至时点的水平（当期至今）。",),
+        stem=_stem(row["name_zh"], f"走势{period_word}", _ym(state["as_of"])),
+        as_of=state["as_of"],
+        region="、".join(names.get(c, c) for c in state["regions"]),
+        indicators=(state["code"],),
+        extra=(("口径", period_word), ("时期范围", span)),
+    )
+
+
+# --- /risk ---------------------------------------------------------------------------------------
+
+
+def warnings(warehouse, query: dict) -> AppTable:
+    """/risk: the early warnings, most severe first (one city when the heatmap filters)."""
+    catalog = default_catalog()
+    columns = (
+        Column("severity_zh", "级别"),
+        Column("region", "地区"),
+        Column("region_code", "地区代码"),
+        Column("domain", "领域"),
+        Column("rule_name", "预警"),
+        Column("indicator_zh", "指标"),
+        Column("message", "说明", width=70),
+        Column("first_fired", "首次触发", "date"),
+        Column("responsible_units", "责任单位", width=30),
+    )
+    city = query.get("city")
+    records, as_of = [], None
+    if read_risk.has_risk(warehouse):
+        frame = read_risk.warnings(warehouse)
+        if city:
+            frame = frame.filter(pl.col("region_code") == city)
+        names = _all_names()
+        as_of = read_risk.warnings(warehouse)["as_of"].max()
+        for r in frame.iter_rows(named=True):
+            ind = r.get("indicator")
+            records.append(
+                {
+                    **r,
+                    "severity_zh": f"{r.get('severity_label') or '低'}风险",
+                    "region": names.get(r["region_code"], r["region_code"]),
+                    "indicator_zh": catalog[ind].name_zh if ind in catalog.indicators else "—",
+                    "responsible_units": r.get("responsible_units") or "—",
+                }
+            )
+    shown = sorted({r["indicator"] for r in records if r.get("indicator") in catalog.indicators})
+    region = _all_names().get(city) if city else None
+    return AppTable(
+        key="warnings",
+        title="预警清单",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=("按级别（高、中、低）排序；预警规则以数据声明：models/rules/early_warning.yaml。",),
+        stem=_stem("预警清单", region or "", _ym(as_of) if as_of else ""),
+        as_of=as_of,
+        region=region or "江苏省与 13 个设区市",
+        indicators=tuple(shown),
+        extra=(("预警规则", "models/rules/early_warning.yaml"),),
+    )
+
+
+def anomalies(warehouse, query: dict) -> AppTable:
+    """/risk: the most recent and strongest anomalies of monthly series (the page's 20)."""
+    columns = (
+        Column("period", "月份"),
+        Column("region", "地区"),
+        Column("region_code", "地区代码"),
+        Column("name_zh", "指标"),
+        Column("kind_zh", "类型"),
+        Column("series", "序列"),
+        Column("direction", "方向"),
+        _number("value", "实际值", decimals_from="decimals"),
+        _number("expected", "预期值", decimals_from="decimals"),
+        Column("unit", "单位"),
+        _number("score", "异常分"),
+    )
+    city = query.get("city")
+    frame = read_risk.anomalies(warehouse, region=city)
+    names = _all_names()
+    records = [
+        {**r, "region": names.get(r["region_code"], r["region_code"])}
+        for r in frame.iter_rows(named=True)
+    ]
+    vintages = read.vintages(warehouse)
+    as_of = vintages[-1] if vintages else None
+    region = names.get(city) if city else None
+    return AppTable(
+        key="anomalies",
+        title="异常检测",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "各月度序列最近的异常点与水平突变（STL 稳健分解），按月份新近与异常分排序，前 20。",
+        ),
+        stem=_stem("异常检测", region or "", _ym(as_of) if as_of else ""),
+        as_of=as_of,
+        region=region or "江苏省与 13 个设区市",
+        indicators=tuple(dict.fromkeys(r["indicator"] for r in records)),
+    )
+
+
+# --- /economy ------------------------------------------------------------------------------------
+
+ECONOMY_DOMAIN = "经济运行"
+ECONOMY_DEFAULT = "gdp_growth"
+ECONOMY_SPAN = {"month": 24, "quarter": 12, "year": 10}
+ECONOMY_TABLE_PERIODS = 6
+QUARTER_YTD = {"1": "一季度", "2": "上半年", "3": "前三季度", "4": "全年"}
+QUARTER_WORDS = {"1": "一季度", "2": "二季度", "3": "三季度", "4": "四季度"}
+
+
+def _prior_period(period: str) -> str:
+    return str(int(period[:4]) - 1) + period[4:]
+
+
+def _coarse_period(period: str, period_type: str) -> str:
+    if period_type == "year":
+        return period[:4]
+    if period_type == "quarter":
+        return period if "Q" in period else f"{period[:4]}Q{(int(period[5:7]) - 1) // 3 + 1}"
+    return period
+
+
+def _yoy_growth(values: pl.DataFrame, override: pl.DataFrame | None) -> pl.DataFrame:
+    """growth = (value / value a year before − 1) × 100, the base replaced by ``override``."""
+    frame = values.with_columns(
+        pl.col("period").map_elements(_prior_period, return_dtype=pl.String).alias("_pp")
+    )
+    base = values.select(
+        "region_code", pl.col("period").alias("_pp"), pl.col("value").alias("prior")
+    )
+    out = frame.join(base, on=["region_code", "_pp"], how="left")
+    if override is not None and override.height:
+        out = out.join(
+            override.select("region_code", "period", pl.col("prior").alias("_o")),
+            on=["region_code", "period"],
+            how="left",
+        ).with_columns(prior=pl.coalesce("_o", "prior"))
+        out = out.drop("_o")
+    growth = (
+        pl.when(pl.col("prior").is_null() | (pl.col("prior") == 0))
+        .then(None)
+        .otherwise((pl.col("value") / pl.col("prior") - 1) * 100)
+    )
+    return out.with_columns(growth=growth).drop("_pp")
+
+
+def _comparable_prior(native: pl.DataFrame, period: str, period_type: str, how: str):
+    """A running period's base: the same sub-periods one year earlier (summed or the last)."""
+    rows = native.with_columns(
+        pl.col("period")
+        .map_elements(lambda p: _coarse_period(p, period_type), return_dtype=pl.String)
+        .alias("_coarse")
+    )
+    current = rows.filter(pl.col("_coarse") == period)
+    through = current.group_by("region_code").agg(pl.col("period").max().alias("through"))
+    earlier = rows.filter(pl.col("_coarse") == _prior_period(period)).with_columns(
+        pl.col("period")
+        .map_elements(lambda p: str(int(p[:4]) + 1) + p[4:], return_dtype=pl.String)
+        .alias("_shifted")
+    )
+    joined = earlier.join(through, on="region_code").filter(pl.col("_shifted") <= pl.col("through"))
+    agg = pl.col("value").sum() if how == "sum" else pl.col("value").sort_by("period").last()
+    counts = joined.group_by("region_code").agg(
+        agg.alias("prior"), pl.col("_shifted").max().alias("_last")
+    )
+    counts = counts.join(through, on="region_code").filter(pl.col("_last") == pl.col("through"))
+    return counts.select("region_code", pl.lit(period).alias("period"), "prior", "through")
+
+
+def _economy_period_text(period: str, *, ytd: bool, through: str | None = None) -> str:
+    """A period as the economy page labels it (year-to-date figures say the months covered)."""
+    year = period[:4]
+    if through and through != period:
+        if "Q" in through:
+            return f"{year}年{QUARTER_YTD[through[-1]]}"
+        month = int(through[5:7])
+        if "Q" in period and not ytd:
+            return f"{year}年{QUARTER_WORDS[period[-1]]}（截至{month}月）"
+        first = 1 if (ytd or "Q" not in period) else 3 * (int(period[-1]) - 1) + 1
+        return f"{year}年{first}–{month}月" if month > first else f"{year}年{month}月"
+    if "Q" in period:
+        return f"{year}年" + (QUARTER_YTD if ytd else QUARTER_WORDS)[period[-1]]
+    if "-" in period:
+        month = int(period[5:7])
+        return f"{year}年1–{month}月" if ytd and month > 1 else f"{year}年{month}月"
+    return f"{year}年"
+
+
+def _economy_data(warehouse, query: dict) -> dict:
+    """The /economy page's state and loaded values (``_state`` and ``_load`` of the page)."""
+    inds = {c: i for c, i in default_catalog().indicators.items() if i.domain == ECONOMY_DOMAIN}
+    code = query.get("indicator") if query.get("indicator") in inds else ECONOMY_DEFAULT
+    ind = inds[code]
+    period_type = query.get("period")
+    if period_type not in FREQUENCY_ORDER or (
+        FREQUENCY_ORDER[period_type] < FREQUENCY_ORDER[ind.frequency]
+    ):
+        period_type = ind.frequency
+    city_codes = cities()["region_code"].to_list()
+    chosen = [c for c in _split(query.get("cities")) if c in city_codes] or city_codes
+    as_of = _as_of(warehouse, query)
+    regions = [PROVINCE_CODE, *city_codes]
+    values = read.series(warehouse, code, regions, as_of, period_type=period_type).select(
+        "region_code", "period", "value", "complete"
+    )
+    native = None
+    if period_type != ind.frequency:
+        native = read.series(warehouse, code, regions, as_of, period_type=ind.frequency).select(
+            "region_code", "period", "value"
+        )
+    periods = sorted(values["period"].unique().to_list())
+    start = query.get("from") if query.get("from") in periods else None
+    end = query.get("to") if query.get("to") in periods else None
+    if start is not None and end is not None and start > end:
+        start, end = end, start
+    if start is None:
+        keep = [p for p in periods if end is None or p <= end]
+        span = ECONOMY_SPAN[period_type]
+        start = keep[-span] if len(keep) >= span else (keep[0] if keep else None)
+    in_range = [p for p in periods if (start is None or p >= start) and (end is None or p <= end)]
+    latest = in_range[-1] if in_range else None
+    running = (
+        latest is not None
+        and not values.filter((pl.col("period") == latest) & ~pl.col("complete")).is_empty()
+    )
+    override, through = None, None
+    if running and native is not None:
+        how = "sum" if ind.compute.get("over_time") == "sum" else "last"
+        override = _comparable_prior(native, latest, period_type, how)
+        known = native.filter(
+            pl.col("period").map_elements(
+                lambda p: _coarse_period(p, period_type), return_dtype=pl.String
+            )
+            == latest
+        )
+        through = known["period"].max() if known.height else None
+    return {
+        "code": code,
+        "ind": ind,
+        "period": period_type,
+        "cities": chosen,
+        "all_cities": city_codes,
+        "as_of": as_of,
+        "values": values,
+        "growth": _yoy_growth(values.select("region_code", "period", "value"), override),
+        "latest": latest,
+        "running": running,
+        "through": through,
+        "range": in_range,
+    }
+
+
+def economy(warehouse, query: dict) -> AppTable:
+    """/economy: the comparison table — the province, then the chosen cities by rank, with the
+    last periods' values (newest first) and, for a level (亿元), growth and share of 13 cities."""
+    data = _economy_data(warehouse, query)
+    ind, latest = data["ind"], data["latest"]
+    ytd = "year to date" in ind.name_en.lower()
+    level = ind.unit == "亿元"
+
+    def label(period: str) -> str:
+        through = data["through"] if period == latest and data["running"] else None
+        return _economy_period_text(period, ytd=ytd, through=through)
+
+    shown = data["range"][-ECONOMY_TABLE_PERIODS:]
+    values = data["values"]
+    current = values.filter(
+        (pl.col("period") == latest) & (pl.col("region_code") != PROVINCE_CODE)
+    ).select("region_code", "value")
+    descending = ind.polarity != "lower"
+    ranks = dict(
+        current.with_columns(
+            rank=pl.col("value").rank(method="min", descending=descending).cast(pl.Int32)
+        )
+        .select("region_code", "rank")
+        .iter_rows()
+    )
+    city_rows = current.filter(pl.col("region_code").is_in(data["all_cities"]))
+    total = city_rows["value"].sum()
+    shares = {
+        c: (v / total * 100 if total and v is not None else None) for c, v in city_rows.iter_rows()
+    }
+    growth = dict(
+        data["growth"]
+        .filter(pl.col("period") == latest)
+        .select("region_code", "growth")
+        .iter_rows()
+    )
+    wide = {
+        (r, p): v
+        for r, p, v in values.filter(pl.col("period").is_in(shown))
+        .select("region_code", "period", "value")
+        .iter_rows()
+    }
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    order = [PROVINCE_CODE] + sorted(data["cities"], key=lambda c: (ranks.get(c) or 99, c))
+    records = []
+    for code in order:
+        cells = [wide.get((code, p)) for p in shown]
+        if code != PROVINCE_CODE and all(v is None for v in cells) and code not in ranks:
+            continue
+        record = {
+            "region": "全省" if code == PROVINCE_CODE else names[code],
+            "region_code": code,
+            "rank": ranks.get(code),
+            "growth": growth.get(code),
+            "share": shares.get(code),
+        }
+        record |= {f"p{i}": v for i, v in enumerate(cells)}
+        records.append(record)
+    columns = (Column("region", "地区"), Column("region_code", "地区代码"))
+    columns += (Column("rank", "位次", "integer"),)
+    if level:
+        columns += (_number("growth", "同比", "%"), _number("share", "占 13 市", "%"))
+    columns += tuple(
+        _number(f"p{i}", label(p), ind.unit, decimals=ind.decimals)
+        for i, p in reversed(list(enumerate(shown)))
+    )
+    direction = {"higher": "数值越高越好", "lower": "数值越低越好"}.get(
+        ind.polarity, "按数值从高到低"
+    )
+    latest_text = label(latest) if latest else "—"
+    notes = [f"数值单位：{ind.unit}；位次为{latest_text} 13 市排名（{direction}）。"]
+    if level:
+        notes.append(
+            f"同比 = 本期值 ÷ 上年同期值 − 1；占 13 市 = 本市值 ÷ 13 市合计；均为{latest_text}。"
+        )
+    return AppTable(
+        key="economy",
+        title=f"{ind.name_zh} · 近 {min(ECONOMY_TABLE_PERIODS, len(data['range']))} 期对比与位次",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=tuple(notes),
+        stem=_stem("经济运行", ind.name_zh, _ym(data["as_of"])),
+        as_of=data["as_of"],
+        region="江苏省与 13 个设区市",
+        indicators=(data["code"],),
+        extra=(("口径", {"month": "按月", "quarter": "按季度", "year": "按年"}[data["period"]]),),
+    )
+
+
+# --- /data ---------------------------------------------------------------------------------------
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text[:10]) if text else None
+
+
+def datasets(warehouse, query: dict) -> AppTable:
+    """/data: every dataset of the schema with rows, demo rows, period coverage and loads."""
+    records = [
+        {
+            "title": d["title"],
+            "dataset": d["dataset"],
+            "rows": d["rows"],
+            "synthetic_rows": d["synthetic_rows"],
+            "period_start": _day(d["period_start"]),
+            "period_end": _day(d["period_end"]),
+            "files": len(d["files"]),
+            "last_loaded_at": _when(d["last_loaded_at"]),
+        }
+        for d in cached_status(warehouse)
+    ]
+    columns = (
+        Column("title", "数据集"),
+        Column("dataset", "数据集代码"),
+        Column("rows", "行数", "integer"),
+        Column("synthetic_rows", "其中模拟数据", "integer"),
+        Column("period_start", "时期起", "date"),
+        Column("period_end", "时期止", "date"),
+        Column("files", "文件数", "integer"),
+        Column("last_loaded_at", "最近加载", "datetime"),
+    )
+    return AppTable(
+        key="datasets",
+        title="已加载数据集",
+        frame=_frame(records, columns),
+        columns=columns,
+        stem=_stem("已加载数据集", warehouse.version()),
+        every_load=True,
+    )
+
+
+def loads(warehouse, query: dict) -> AppTable:
+    """/data: every loaded file with its SHA-256, rows and load time, newest first."""
+    records = [
+        {"dataset": d["dataset"], **f, "loaded_at": _when(f["loaded_at"])}
+        for d in cached_status(warehouse)
+        for f in d["files"]
+    ]
+    records.sort(key=lambda r: r["loaded_at"], reverse=True)
+    columns = (
+        Column("loaded_at", "加载时间", "datetime"),
+        Column("file_name", "文件"),
+        Column("dataset", "数据集"),
+        Column("sha256", "SHA-256", width=66),
+        Column("rows", "行数", "integer"),
+        Column("inserted", "新增", "integer"),
+        Column("replaced", "替换", "integer"),
+    )
+    return AppTable(
+        key="loads",
+        title="加载记录（数据来源）",
+        frame=_frame(records, columns),
+        columns=columns,
+        stem=_stem("加载记录", warehouse.version()),
+        every_load=True,
+    )
+
+
+def quality(warehouse, query: dict) -> AppTable:
+    """/data: each dataset's completeness, timeliness, rule violations and quality score."""
+    found = cached_quality(warehouse)
+    records = []
+    for q in found:
+        loaded = bool(q["rows"])
+        rules = "；".join(f"{r['description']}：{r['count']:,}" for r in q["rules"]) or "未设规则"
+        records.append(
+            {
+                **q,
+                "weakest_label": q["weakest_label"] or ("各列齐全" if loaded else None),
+                "timeliness": q["timeliness"] if loaded else "尚未加载",
+                "rules_text": rules if loaded else None,
+                "invalid_rows": q["invalid_rows"] if loaded else None,
+            }
+        )
+    columns = (
+        Column("title", "数据集"),
+        Column("dataset", "数据集代码"),
+        Column("rows", "行数", "integer"),
+        Column("completeness", "完整性", "share"),
+        Column("weakest_label", "最弱列"),
+        Column("weakest_share", "最弱列完整性", "share"),
+        Column("data_end", "数据截至", "date"),
+        Column("days_behind_load", "入库时已滞后", "integer", "天"),
+        Column("days_behind_today", "距今", "integer", "天"),
+        Column("threshold_days", "及时性阈值", "integer", "天"),
+        Column("cadence", "更新频率"),
+        Column("timeliness", "及时性"),
+        Column("invalid_rows", "违反规则行数", "integer"),
+        Column("rules_text", "一致性规则", width=60),
+        _number("score", "质量得分", "0–100"),
+    )
+    overall = overall_score(found)
+    return AppTable(
+        key="quality",
+        title="数据质量",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "得分 = 40% 完整性 + 30% 有效性（1 − 违规行占比）+ 30% 及时性"
+            "（阈值内为满分，超过后线性递减，至 3 倍阈值为 0）。",
+            "完整性只计应有值的单元格：空值本身有含义的列（如“实现日期”为空表示尚未实现）不计入。",
+        ),
+        stem=_stem("数据质量", warehouse.version()),
+        every_load=True,
+        extra=(("数据质量总分", "—" if overall is None else f"{overall:.1f} / 100"),),
+    )
+
+
+# --- registry and rendering ----------------------------------------------------------------------
+
+BUILDERS: dict[str, Callable[[object, dict], AppTable]] = {
+    "targets": targets,
+    "target_cities": target_cities,
+    "targets_heatmap": targets_heatmap,
+    "city_ranks": city_ranks,
+    "composite": composite,
+    "league": league,
+    "indicator_values": indicator_values,
+    "indicator_series": indicator_series,
+    "warnings": warnings,
+    "anomalies": anomalies,
+    "economy": economy,
+    "datasets": datasets,
+    "loads": loads,
+    "quality": quality,
+}
+
+
+def build(warehouse, key: str, query: dict) -> AppTable:
+    """The table ``key`` for a page's URL ``query``."""
+    if key not in BUILDERS:
+        raise KeyError(f"没有名为 {key!r} 的表，可选：{', '.join(BUILDERS)}")
+    return BUILDERS[key](warehouse, dict(query or {}))
+
+
+def _every_load(warehouse) -> pl.DataFrame:
+    """Every loaded file (not only each dataset's newest), for the /data tables' 说明 sheet."""
+    records = [
+        {
+            "dataset": d["dataset"],
+            "file_name": f["file_name"],
+            "sha256": f["sha256"],
+            "rows": f["rows"],
+            "loaded_at": _when(f["loaded_at"]),
+        }
+        for d in cached_status(warehouse)
+        for f in d["files"]
+    ]
+    schema = {
+        "dataset": pl.String,
+        "file_name": pl.String,
+        "sha256": pl.String,
+        "rows": pl.Int64,
+        "loaded_at": pl.Datetime,
+    }
+    return pl.DataFrame(records, schema=schema, orient="row").sort("dataset", "loaded_at")
+
+
+def about(warehouse, table: AppTable) -> Provenance:
+    """The table's 说明: its indicators' definitions, their source files, as-of, target set."""
+    info = provenance(
+        warehouse,
+        title=table.title,
+        indicators=list(table.indicators) or None,
+        datasets=None if table.datasets is None else list(table.datasets),
+        as_of=table.as_of,
+        target_set=table.target_set,
+        region=table.region,
+        extra=(("导出表", table.key), *table.extra),
+    )
+    if table.every_load:
+        info = replace(info, sources=_every_load(warehouse))
+    return info
+
+
+def export(warehouse, key: str, query: dict, fmt: str) -> tuple[bytes, str]:
+    """(file bytes, file name) of table ``key`` as ``csv`` or ``xlsx`` for a page's query."""
+    if fmt not in FORMATS:
+        raise ValueError(f"导出格式应为 {' 或 '.join(FORMATS)}，而不是 {fmt!r}")
+    table = build(warehouse, key, query)
+    info = about(warehouse, table)
+    data = to_csv(table) if fmt == "csv" else to_xlsx([table], info)
+    return data, filename(table.stem or key, fmt, synthetic=info.synthetic)
+
+
+__all__ = [*BUILDERS, "AppTable", "BUILDERS", "about", "build", "export"]

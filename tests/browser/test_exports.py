@@ -1,0 +1,310 @@
+"""Table exports in real headless Chromium: each table's 导出 CSV / 导出 Excel buttons download
+the rows the page shows, with the warehouse's figures for the page's as-of, Chinese headers,
+a UTF-8 BOM, a formatted workbook with its 说明 sheet, and a file name that says 模拟数据."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.browser.conftest import Page
+from tests.conftest import file_digest
+
+pytestmark = pytest.mark.browser
+SET = "jiangsu-14fyp-digital-gov"
+STATUS_WORDS = {
+    "achieved": "已达成",
+    "on_track": "进度正常",
+    "acceleration_needed": "需加速",
+    "limited_progress": "进展有限",
+    "deterioration": "退步",
+    "not_assessable": "无法评估",
+}
+
+
+def download(page, table: str, fmt: str):
+    """Click a table's export button; (file bytes, suggested file name)."""
+    button = page.locator(f'button[data-table="{table}"][data-fmt="{fmt}"]')
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    return Path(info.value.path()).read_bytes(), info.value.suggested_filename
+
+
+def csv_records(data: bytes) -> list[dict]:
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark (Excel reads Chinese)"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def workbook(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def about_text(book) -> str:
+    return "\n".join(
+        str(v) for row in book["说明"].iter_rows(values_only=True) for v in row if v is not None
+    )
+
+
+def progress(wh, as_of, region="320000"):
+    return {
+        r["indicator"]: r
+        for r in wh.query(
+            "SELECT p.*, c.decimals FROM target_progress p JOIN catalog_indicators c "
+            "USING (indicator) WHERE p.target_set = ? AND p.as_of = ? AND p.region_code = ? "
+            "AND p.is_default_method",
+            [SET, as_of, region],
+        ).iter_rows(named=True)
+    }
+
+
+def newest(wh):
+    return wh.query("SELECT max(as_of) AS d FROM target_progress")["d"][0]
+
+
+def test_exports001_targets_csv_and_excel_hold_the_pages_rows_and_figures(tab, app_warehouse):
+    page = tab.open("/targets?as_of=2023-06")
+    shown = page.locator("#targets-table tbody tr[data-indicator]")
+    shown.first.wait_for()
+    order = [shown.nth(i).get_attribute("data-indicator") for i in range(shown.count())]
+    expected = progress(app_warehouse, "2023-06-30")
+
+    data, name = download(page, "targets", "csv")
+    assert name == "目标进度_2023-06_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["指标代码"] for r in rows] == order  # the page's rows in the page's order
+    assert list(rows[0])[:4] == ["地区", "地区代码", "指标", "指标代码"]
+    assert "总结评估（2025 年末）" not in rows[0]  # before the deadline: no final assessment
+    for r in rows:
+        want = expected[r["指标代码"]]
+        d = want["decimals"]
+        assert r["最新值"] == (
+            "" if want["current_value"] is None else f"{want['current_value']:.{d}f}"
+        )
+        assert r["目标值"] == (
+            "" if want["target_value"] is None else f"{want['target_value']:.{d}f}"
+        )
+        assert r["进度"] == ("" if want["progress"] is None else f"{100 * want['progress']:.0f}%")
+        assert r["状态"] == STATUS_WORDS[want["status"]]
+
+    data, name = download(page, "targets", "xlsx")
+    assert name == "目标进度_2023-06_模拟数据.xlsx"
+    book = workbook(data)
+    assert book.sheetnames == ["全省的规划目标", "说明"]
+    sheet = book["全省的规划目标"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    latest, progress_col = header.index("最新值"), header.index("进度")
+    for row in sheet.iter_rows(min_row=2, max_row=len(order) + 1):
+        want = expected[row[header.index("指标代码")].value]
+        # Excel keeps the full value (its number format rounds it for the eye)
+        for cell, value in (
+            (row[latest], want["current_value"]),
+            (row[progress_col], want["progress"]),
+        ):
+            assert cell.value == (None if value is None else pytest.approx(value, rel=1e-12))
+        if want["progress"] is not None:
+            assert row[progress_col].number_format == "0%"
+    about = about_text(book)
+    assert "2023年06月30日" in about and SET in about and "模拟数据：" in about
+    assert "非涉密系统整合上云率" in about  # the indicators' definitions
+    assert tab.errors == []
+
+
+def test_exports002_filters_and_city_of_the_page_go_into_the_file(tab, app_warehouse):
+    page = tab.open("/targets?domain=政务服务&city=320700")
+    shown = page.locator("#targets-table tbody tr[data-indicator]")
+    shown.first.wait_for()
+    order = [shown.nth(i).get_attribute("data-indicator") for i in range(shown.count())]
+    data, name = download(page, "targets", "csv")
+    assert name == f"目标进度_连云港市_政务服务_{newest(app_warehouse):%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["指标代码"] for r in rows] == order
+    assert {r["地区"] for r in rows} == {"连云港市"} and {r["领域"] for r in rows} == {"政务服务"}
+    expected = progress(app_warehouse, newest(app_warehouse), "320700")
+    for r in rows:  # after the deadline: the final assessment's columns
+        final = expected[r["指标代码"]]["final_status"]
+        assert r["总结评估（2025 年末）"] == {"achieved": "达成", "not_achieved": "未达成"}.get(
+            final, "不作量化评估"
+        )
+    # the heatmap: the province and 13 cities × the domain's quantified targets
+    data, _ = download(page, "targets_heatmap", "xlsx")
+    sheet = workbook(data)["13 市 × 目标 · 状态一览"]
+    regions = [sheet[f"A{i}"].value for i in range(2, 16)]
+    assert regions[0] == "全省" and regions[-1] == "宿迁市" and sheet["A16"].value is None
+    assert sheet["A17"].value.startswith("14 个地区 × ")  # the table's note under its rows
+    assert [c.value for c in sheet[1]][2:] == ["一件事通办完成率"]  # 政务服务's quantified
+    assert tab.errors == []
+
+
+def test_exports003_risk_warnings_and_anomalies(tab, app_warehouse):
+    page = tab.open("/risk")
+    data, name = download(page, "warnings", "csv")
+    rows = csv_records(data)
+    warnings = app_warehouse.query(
+        "SELECT * FROM warnings ORDER BY severity_rank, region_code, rule_id, indicator"
+    )
+    assert name == f"预警清单_{warnings['as_of'].max():%Y-%m}_模拟数据.csv"
+    assert [r["说明"] for r in rows] == warnings["message"].to_list()
+    assert [r["地区代码"] for r in rows] == warnings["region_code"].to_list()
+    assert rows[0]["级别"] == f"{warnings['severity_label'][0]}风险"
+
+    data, name = download(page, "anomalies", "xlsx")
+    assert name.startswith("异常检测_") and name.endswith("_模拟数据.xlsx")
+    book = workbook(data)
+    sheet = book["异常检测"]
+    header = [c.value for c in sheet[1]]
+    expected = app_warehouse.query(
+        "SELECT period, region_code, value FROM anomalies ORDER BY period DESC, abs(score) DESC "
+        "LIMIT 20"
+    )
+    got = [
+        (r[header.index("月份")], r[header.index("地区代码")], r[header.index("实际值")])
+        for r in sheet.iter_rows(min_row=2, max_row=expected.height + 1, values_only=True)
+    ]
+    assert [g[:2] for g in got] == [e[:2] for e in expected.iter_rows()]
+    assert [g[2] for g in got] == pytest.approx(expected["value"].to_list(), rel=1e-12)
+    page_rows = page.locator("#risk-anomalies tbody tr")
+    assert page_rows.count() == expected.height
+    assert tab.errors == []
+
+
+def test_exports004_data_tables_list_every_loaded_file(tab, app_warehouse, demo_files):
+    page = tab.open("/data")
+    data, name = download(page, "loads", "csv")
+    assert name == f"加载记录_{app_warehouse.version()}_模拟数据.csv"
+    loads = app_warehouse.query("SELECT file_name, sha256, rows FROM _loads")
+    rows = csv_records(data)
+    assert sorted((r["文件"], r["SHA-256"], int(r["行数"])) for r in rows) == sorted(
+        loads.iter_rows()
+    )
+    assert {file_digest(p) for p in demo_files.values()} <= {r["SHA-256"] for r in rows}
+
+    data, _ = download(page, "datasets", "xlsx")
+    book = workbook(data)
+    sheet = book["已加载数据集"]
+    header = [c.value for c in sheet[1]]
+    counts = {
+        r[header.index("数据集代码")]: r[header.index("行数")]
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    for dataset in ("hotline_tickets", "service_items", "economic_stats"):
+        n = app_warehouse.query(f"SELECT count(*) AS n FROM {dataset}")["n"][0]
+        assert counts[dataset] == n
+    assert all(sha in about_text(book) for sha in loads["sha256"].to_list())
+
+    data, _ = download(page, "quality", "csv")
+    rows = csv_records(data)
+    shown = page.locator("#data-quality-table .quality-score")
+    assert [r["质量得分（0–100）"] for r in rows if r["质量得分（0–100）"]] == [
+        shown.nth(i).inner_text() for i in range(shown.count())
+    ]
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize(
+    ("query", "stem"),
+    [
+        ("indicator=gdp", "经济运行_地区生产总值"),  # a level: growth and shares too
+        ("", "经济运行_地区生产总值增速"),  # the default indicator
+        # a running year of monthly sums, against the same months a year earlier
+        ("indicator=retail_sales&period=year&cities=320100,320500", "经济运行_社会消费品零售总额"),
+    ],
+)
+def test_exports005_economy_table_equals_what_the_page_shows(tab, app_warehouse, query, stem):
+    page = tab.open(f"/economy?{query}")
+    page.locator("#economy-table tbody tr").first.wait_for()
+    data, name = download(page, "economy", "csv")
+    assert name == f"{stem}_{newest(app_warehouse):%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    shown = page.locator("#economy-table tbody tr")
+    assert [r["地区代码"] for r in rows] == [
+        shown.nth(i).get_attribute("data-region") for i in range(shown.count())
+    ]
+    heads = page.locator("#economy-table thead th")
+    labels = [heads.nth(i).inner_text() for i in range(heads.count())]
+    assert [k.split("（")[0] for k in rows[0] if k != "地区代码"] == labels
+    for i, r in enumerate(rows):  # every cell as the page shows it, in the same order
+        cells = shown.nth(i).locator("td")
+        on_page = [
+            re.sub(r"^第 (\d+)/13$", r"\1", cells.nth(j).inner_text()).replace(",", "")
+            for j in range(cells.count())
+        ]
+        on_page = [text.rstrip("%").replace("—", "") for text in on_page]
+        assert on_page == [v for k, v in r.items() if k != "地区代码"], r["地区"]
+    assert tab.errors == []
+
+
+def test_exports008_indicator_values_equal_what_the_page_shows(tab):
+    page = tab.open("/indicators?code=system_cloud_rate")
+    page.locator("#indicator-values tbody tr").first.wait_for()
+    data, name = download(page, "indicator_values", "csv")
+    assert name.startswith("非涉密系统整合上云率_各地区最新值_")
+    rows = csv_records(data)
+    cells = page.locator("#indicator-values tbody .value-cell")
+    assert [r["非涉密系统整合上云率（%）"] + "%" for r in rows] == [
+        cells.nth(i).inner_text() for i in range(cells.count())
+    ]
+    assert tab.errors == []
+
+
+def test_exports006_city_page_and_the_cockpit_map(tab, app_warehouse):
+    page = tab.open("/city/320700")
+    shown = page.locator("#city-targets .city-target")
+    shown.first.wait_for()
+    data, name = download(page, "targets", "csv")
+    assert name == f"目标进度_连云港市_{newest(app_warehouse):%Y-%m}_模拟数据.csv"
+    assert [r["指标代码"] for r in csv_records(data)] == [  # the city's targets in plan order
+        shown.nth(i).get_attribute("data-indicator") for i in range(shown.count())
+    ]
+    page.click("#city-all-ranks summary")
+    data, name = download(page, "city_ranks", "xlsx")
+    as_of = newest(app_warehouse)
+    assert name == f"连云港市_13市排名_{as_of:%Y-%m}_模拟数据.xlsx"
+    sheet = workbook(data)["连云港市 · 13 市排名"]
+    header = [c.value for c in sheet[1]]
+    got = {
+        r[header.index("指标代码")]: r[header.index("13 市位次")]
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+        if r[0] is not None and r[header.index("指标代码")]
+    }
+    expected = dict(
+        app_warehouse.query(
+            "SELECT indicator, rank FROM league_table WHERE as_of = ? AND region_code = '320700'",
+            [as_of],
+        ).iter_rows()
+    )
+    assert got == expected and set(got.values()) <= set(range(1, 14))
+
+    page = tab.open("/?layer=system_cloud_rate")
+    data, name = download(page, "league", "csv")
+    assert name == f"13市排名_非涉密系统整合上云率_{as_of:%Y-%m}_模拟数据.csv"
+    league = app_warehouse.query(
+        "SELECT region_code, rank FROM league_table WHERE as_of = ? "
+        "AND indicator = 'system_cloud_rate' ORDER BY rank, region_code",
+        [as_of],
+    )
+    assert [(r["地区代码"], int(r["位次"])) for r in csv_records(data)] == list(league.iter_rows())
+    assert tab.errors == []
+
+
+def test_exports007_buttons_fit_a_phone(browser, server):
+    tab = Page(browser, server, 390, 844)
+    for path, table in (("/targets", "targets"), ("/risk", "warnings"), ("/data", "loads")):
+        page = tab.open(path)
+        button = page.locator(f'button[data-table="{table}"][data-fmt="xlsx"]')
+        button.wait_for()
+        page.wait_for_load_state("networkidle")
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, path
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path}: page is {overflow}px wider than the phone"
+    data, name = download(page, "loads", "xlsx")
+    assert name.endswith("_模拟数据.xlsx") and workbook(data).sheetnames[-1] == "说明"
+    assert tab.errors == []
+    tab.page.close()

@@ -1,0 +1,352 @@
+"""The app's tables as exports (indicators.reports.app_tables) on the demo warehouse: each
+builder's figures against the warehouse's own rows (worked out here with SQL), the page's
+filters honoured, and the file names and 说明 that go with them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import polars as pl
+import pytest
+
+from indicators.reports import app_tables
+from tests.conftest import file_digest
+
+SET = "jiangsu-14fyp-digital-gov"
+MIDTERM = dt.date(2023, 6, 30)
+STATUS_WORDS = {
+    "achieved": "已达成",
+    "on_track": "进度正常",
+    "acceleration_needed": "需加速",
+    "limited_progress": "进展有限",
+    "deterioration": "退步",
+    "not_assessable": "无法评估",
+}
+STATUS_RANK = {s: i for i, s in enumerate(["deterioration", "limited_progress",
+                                          "acceleration_needed", "on_track", "achieved",
+                                          "not_assessable"])}  # fmt: skip
+CITIES = [
+    "320100", "320200", "320300", "320400", "320500", "320600", "320700",
+    "320800", "320900", "321000", "321100", "321200", "321300",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def newest(demo_computed) -> dt.date:
+    """The newest vintage (after the plan's deadline: the final assessment applies)."""
+    d = demo_computed.query("SELECT max(as_of) AS d FROM target_progress")["d"][0]
+    assert d > dt.date(2025, 12, 31)
+    return d
+
+
+def progress_rows(wh, as_of, region="320000", method=None) -> pl.DataFrame:
+    """target_progress for one region and as-of, with the catalog's domain and decimals."""
+    cond = "(p.method = ? OR p.target_value IS NULL)" if method else "p.is_default_method"
+    return wh.query(
+        f"""
+        SELECT p.*, c.domain, c.decimals, c.unit
+        FROM target_progress p JOIN catalog_indicators c USING (indicator)
+        WHERE p.target_set = ? AND p.as_of = ? AND p.region_code = ? AND {cond}
+        """,
+        [SET, as_of, region] + ([method] if method else []),
+    )
+
+
+def by_indicator(table) -> dict[str, dict]:
+    return {r["indicator"]: r for r in table.frame.iter_rows(named=True)}
+
+
+def csv_records(table) -> list[dict]:
+    text = app_tables.to_csv(table).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- /targets ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vintage", ["newest", "midterm"])
+def test_app_tables001_targets_equal_target_progress_for_the_as_of(demo_computed, newest, vintage):
+    as_of = newest if vintage == "newest" else MIDTERM
+    table = app_tables.build(demo_computed, "targets", {"as_of": f"{as_of:%Y-%m}"})
+    expected = progress_rows(demo_computed, as_of)
+    got = by_indicator(table)
+    assert set(got) == set(expected["indicator"].to_list())
+    for r in expected.iter_rows(named=True):
+        row = got[r["indicator"]]
+        for col in ("baseline_value", "current_value", "target_value", "progress"):
+            assert row[col] == r[col], (r["indicator"], col)
+        assert row["status_zh"] == STATUS_WORDS[r["status"]]
+        assert row["region"] == "全省"
+    # the CSV shows each value with its indicator's decimals, progress as a whole per cent
+    shown = {r["指标代码"]: r for r in csv_records(table)}
+    for r in expected.iter_rows(named=True):
+        value = r["current_value"]
+        assert shown[r["indicator"]]["最新值"] == (
+            "" if value is None else f"{value:.{r['decimals']}f}"
+        )
+        p = r["progress"]
+        assert shown[r["indicator"]]["进度"] == ("" if p is None else f"{100 * p:.0f}%")
+    # the final assessment's columns only once the deadline (2025 年末) has passed
+    headers = [c.label for c in table.columns]
+    final = as_of > dt.date(2025, 12, 31)
+    assert ("总结评估（2025 年末）" in headers) == final
+    assert ("差距（正为优于目标）" in headers) == final
+    assert ("首次达标" in headers) == final
+    if final:
+        for r in expected.iter_rows(named=True):
+            word = {"achieved": "达成", "not_achieved": "未达成"}.get(r["final_status"])
+            assert got[r["indicator"]]["final_zh"] == (word or "不作量化评估")
+            assert got[r["indicator"]]["final_gap"] == r["final_gap"]
+
+
+def test_app_tables002_targets_list_lagging_first(demo_computed):
+    table = app_tables.build(demo_computed, "targets", {"as_of": "2023-06"})
+    rank_of = {STATUS_WORDS[s]: i for s, i in STATUS_RANK.items()}
+    ranks = [rank_of[r["status_zh"]] for r in table.frame.iter_rows(named=True)]
+    assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize(
+    ("query", "keep"),
+    [
+        ({"domain": "政务服务"}, lambda r: r["domain"] == "政务服务"),
+        ({"status": "achieved,on_track"}, lambda r: r["status"] in ("achieved", "on_track")),
+        ({"status": "not_achieved"}, lambda r: r["final_status"] == "not_achieved"),
+    ],
+)
+def test_app_tables003_targets_honour_the_page_filters(demo_computed, newest, query, keep):
+    table = app_tables.build(demo_computed, "targets", query)
+    expected = [r["indicator"] for r in progress_rows(demo_computed, newest).iter_rows(named=True)
+                if keep(r)]  # fmt: skip
+    assert expected, "the filter keeps something"
+    assert sorted(table.frame["indicator"].to_list()) == sorted(expected)
+
+
+def test_app_tables004_targets_of_a_city_by_another_method(demo_computed):
+    query = {"city": "320700", "method": "linear", "as_of": "2024-12"}
+    table = app_tables.build(demo_computed, "targets", query)
+    expected = progress_rows(demo_computed, dt.date(2024, 12, 31), "320700", method="linear")
+    got = by_indicator(table)
+    assert set(got) == set(expected["indicator"].to_list())
+    for r in expected.iter_rows(named=True):
+        assert got[r["indicator"]]["region"] == "连云港市"
+        assert got[r["indicator"]]["progress"] == r["progress"]
+        assert got[r["indicator"]]["status_zh"] == STATUS_WORDS[r["status"]]
+    quantified = [r for r in got.values() if r["target_value"] is not None]
+    assert {r["method_zh"] for r in quantified} == {"线性进度法（百分点）"}
+    assert table.stem == "目标进度_连云港市_2024-12"
+
+
+def test_app_tables005_target_cities_and_heatmap(demo_computed, newest):
+    cities = app_tables.build(demo_computed, "target_cities", {"target": "system_cloud_rate"})
+    expected = demo_computed.query(
+        "SELECT region_code, current_value, status FROM target_progress WHERE target_set = ? "
+        "AND as_of = ? AND indicator = 'system_cloud_rate' AND is_default_method "
+        "AND region_code != '320000'",
+        [SET, newest],
+    )
+    got = {r["region_code"]: r for r in cities.frame.iter_rows(named=True)}
+    assert sorted(got) == CITIES
+    for r in expected.iter_rows(named=True):
+        assert got[r["region_code"]]["current_value"] == r["current_value"]
+
+    heat = app_tables.build(demo_computed, "targets_heatmap", {"as_of": "2023-06"})
+    assert heat.frame["region_code"].to_list() == ["320000", *CITIES]
+    numeric = demo_computed.query(
+        "SELECT indicator FROM catalog_targets WHERE target_set = ? AND target IS NOT NULL", [SET]
+    )["indicator"].to_list()
+    assert sorted(c.name for c in heat.columns[2:]) == sorted(numeric)
+    cells = demo_computed.query(
+        "SELECT region_code, indicator, status FROM target_progress WHERE target_set = ? "
+        "AND as_of = ? AND is_default_method",
+        [SET, MIDTERM],
+    )
+    rows = {r["region_code"]: r for r in heat.frame.iter_rows(named=True)}
+    for r in cells.filter(pl.col("indicator").is_in(numeric)).iter_rows(named=True):
+        assert rows[r["region_code"]][r["indicator"]] == STATUS_WORDS[r["status"]]
+
+
+# --- /city, the cockpit map ----------------------------------------------------------------------
+
+
+def test_app_tables006_city_ranks_one_row_per_indicator_ranked_among_13(demo_computed, newest):
+    table = app_tables.build(demo_computed, "city_ranks", {"code": "320700"})
+    expected = demo_computed.query(
+        "SELECT indicator, rank, value FROM league_table WHERE as_of = ? AND region_code = ?",
+        [newest, "320700"],
+    )
+    frame = table.frame
+    assert frame.height == expected.height > 30
+    assert frame["indicator"].n_unique() == frame.height
+    assert frame["rank"].min() >= 1 and frame["rank"].max() <= 13
+    ranks = dict(expected.select("indicator", "rank").iter_rows())
+    assert dict(frame.select("indicator", "rank").iter_rows()) == ranks
+    assert table.stem == f"连云港市_13市排名_{newest:%Y-%m}"
+    with pytest.raises(ValueError, match="没有代码为「999999」的设区市"):
+        app_tables.build(demo_computed, "city_ranks", {"code": "999999"})
+
+
+def test_app_tables007_composite_and_league(demo_computed, newest):
+    table = app_tables.build(demo_computed, "composite", {"layer": "数字社会"})
+    expected = demo_computed.query(
+        "SELECT region_code, domain, score, rank FROM composite_index WHERE as_of = ?", [newest]
+    )
+    assert table.frame.height == 13
+    headers = {c.name: c.header for c in table.columns}
+    rows = {r["region_code"]: r for r in table.frame.iter_rows(named=True)}
+    for r in expected.iter_rows(named=True):
+        score_col = next(k for k, h in headers.items() if h == f"{r['domain']}指数")
+        rank_col = next(k for k, h in headers.items() if h == f"{r['domain']}位次")
+        assert rows[r["region_code"]][score_col] == r["score"]
+        assert rows[r["region_code"]][rank_col] == r["rank"]
+    # sorted by the cockpit map's layer
+    rank_col = next(k for k, h in headers.items() if h == "数字社会位次")
+    assert table.frame[rank_col].to_list() == sorted(table.frame[rank_col].to_list())
+
+    league = app_tables.build(demo_computed, "league", {"layer": "system_cloud_rate"})
+    expected = demo_computed.query(
+        "SELECT region_code, value, rank FROM league_table WHERE as_of = ? "
+        "AND indicator = 'system_cloud_rate' ORDER BY rank, region_code",
+        [newest],
+    )
+    assert (
+        league.frame.select("region_code", "value", "rank")
+        .sort("rank", "region_code")
+        .equals(expected)
+    )
+
+
+# --- /indicators ---------------------------------------------------------------------------------
+
+
+def known(wh, indicator: str, period_type: str, as_of: dt.date) -> pl.DataFrame:
+    """Each region's and period's value as known at ``as_of`` (the newest known_from)."""
+    return wh.query(
+        """
+        SELECT region_code, period, value, numerator, denominator FROM indicator_values
+        WHERE indicator = ? AND period_type = ? AND known_from <= ?
+        QUALIFY row_number() OVER (PARTITION BY region_code, period ORDER BY known_from DESC) = 1
+        """,
+        [indicator, period_type, as_of],
+    )
+
+
+def test_app_tables008_indicator_values_are_the_latest_known_with_ranks(demo_computed, newest):
+    table = app_tables.build(demo_computed, "indicator_values", {"code": "system_cloud_rate"})
+    rows = table.frame.to_dicts()
+    assert [r["region_code"] for r in rows][0] == "320000" and len(rows) == 14
+    values = known(demo_computed, "system_cloud_rate", "month", newest).filter(
+        pl.col("period") == f"{newest:%Y-%m}"
+    )
+    expected = {r["region_code"]: r for r in values.iter_rows(named=True)}
+    for r in rows:
+        assert r["period"] == f"{newest.year}年{newest.month}月"
+        assert r["value"] == expected[r["region_code"]]["value"]
+        assert r["numerator"] == expected[r["region_code"]]["numerator"]
+    city_values = [r["value"] for r in rows[1:]]
+    assert city_values == sorted(city_values, reverse=True)  # higher is better: rank 1 first
+    assert [r["rank"] for r in rows[1:]] == list(range(1, 14))
+
+
+def test_app_tables009_indicator_series_keeps_the_chart_regions_and_range(demo_computed, newest):
+    query = {"code": "system_cloud_rate", "regions": "320000,320100", "period": "year",
+             "from": "2021", "to": "2024"}  # fmt: skip
+    table = app_tables.build(demo_computed, "indicator_series", query)
+    expected = known(demo_computed, "system_cloud_rate", "year", newest).filter(
+        pl.col("region_code").is_in(["320000", "320100"])
+        & pl.col("period").is_between(pl.lit("2021"), pl.lit("2024"))
+    )
+    got = table.frame.select("region_code", "period", "value")
+    assert got.equals(
+        expected.select("region_code", "period", "value").sort("region_code", "period")
+    )
+
+
+# --- /risk ---------------------------------------------------------------------------------------
+
+
+def test_app_tables010_warnings_and_anomalies(demo_computed):
+    if "warnings" not in demo_computed.table_names():
+        pytest.skip("no risk tables in this warehouse")
+    all_ = app_tables.build(demo_computed, "warnings", {})
+    count = demo_computed.query("SELECT count(*) AS n FROM warnings")["n"][0]
+    assert all_.frame.height == count > 0
+    assert all_.frame["severity_zh"][0] == "高风险"
+    one = app_tables.build(demo_computed, "warnings", {"city": "320700"})
+    n = demo_computed.query("SELECT count(*) AS n FROM warnings WHERE region_code = '320700'")
+    assert one.frame.height == n["n"][0] > 0
+    assert set(one.frame["region"].to_list()) == {"连云港市"}
+    anomalies = app_tables.build(demo_computed, "anomalies", {})
+    assert anomalies.frame.height <= 20
+    if "anomalies" in demo_computed.table_names():
+        newest = demo_computed.query("SELECT max(period) AS p FROM anomalies")["p"][0]
+        assert anomalies.frame["period"][0] == newest
+
+
+# --- /economy ------------------------------------------------------------------------------------
+
+
+def test_app_tables011_economy_levels_growth_and_shares(demo_computed, newest):
+    table = app_tables.build(demo_computed, "economy", {"indicator": "gdp", "to": "2024"})
+    headers = [c.header for c in table.columns]
+    assert headers[:5] == ["地区", "地区代码", "位次", "同比", "占 13 市"]
+    values = known(demo_computed, "gdp", "year", newest)
+    periods = sorted(p for p in set(values["period"].to_list()) if p <= "2024")
+    assert headers[5:] == [f"{p}年" for p in reversed(periods[-6:])]
+    assert headers[5] == "2024年"
+    now = dict(values.filter(pl.col("period") == "2024").select("region_code", "value").iter_rows())
+    before = dict(
+        values.filter(pl.col("period") == "2023").select("region_code", "value").iter_rows()
+    )
+    total = sum(now[c] for c in CITIES)
+    rows = table.frame.to_dicts()
+    assert rows[0]["region_code"] == "320000" and rows[0]["rank"] is None
+    by_code = {r["region_code"]: r for r in rows}
+    for code in CITIES:
+        r = by_code[code]
+        col_2024 = table.columns[5].name
+        assert r[col_2024] == now[code]
+        assert r["growth"] == pytest.approx((now[code] / before[code] - 1) * 100)
+        assert r["share"] == pytest.approx(now[code] / total * 100)
+        assert r["rank"] == 1 + sum(1 for c in CITIES if now[c] > now[code])
+    assert [r["rank"] for r in rows[1:]] == sorted(r["rank"] for r in rows[1:])
+
+
+# --- /data and the files -------------------------------------------------------------------------
+
+
+def test_app_tables012_data_tables_list_every_loaded_file(demo_computed, demo_files):
+    loads = app_tables.build(demo_computed, "loads", {})
+    digests = {file_digest(p) for p in demo_files.values()}
+    assert set(loads.frame["sha256"].to_list()) == digests
+    datasets = app_tables.build(demo_computed, "datasets", {})
+    assert datasets.frame.height == 11
+    rows = demo_computed.query("SELECT count(*) AS n FROM hotline_tickets")["n"][0]
+    assert datasets.frame.filter(pl.col("dataset") == "hotline_tickets")["rows"][0] == rows
+    quality = app_tables.build(demo_computed, "quality", {})
+    assert quality.frame.height == 11
+    assert quality.frame["score"].is_between(0, 100).all()
+    info = app_tables.about(demo_computed, quality)
+    assert set(info.sources["sha256"].to_list()) == digests
+    assert info.synthetic
+
+
+def test_app_tables013_export_names_files_and_writes_the_about_sheet(demo_computed):
+    data, name = app_tables.export(demo_computed, "targets", {"as_of": "2025-12"}, "xlsx")
+    assert name == "目标进度_2025-12_模拟数据.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["全省的规划目标", "说明"]
+    about = "\n".join(
+        str(v) for row in book["说明"].iter_rows(values_only=True) for v in row if v is not None
+    )
+    assert "2025年12月31日" in about and "jiangsu-14fyp-digital-gov" in about
+    assert "非涉密系统整合上云率" in about and "模拟数据：" in about
+    data, name = app_tables.export(demo_computed, "loads", {}, "csv")
+    assert data.startswith(b"\xef\xbb\xbf") and name.endswith("_模拟数据.csv")
+    with pytest.raises(KeyError, match="没有名为 'nope' 的表"):
+        app_tables.build(demo_computed, "nope", {})
+    with pytest.raises(ValueError, match="导出格式应为 csv 或 xlsx"):
+        app_tables.export(demo_computed, "targets", {}, "pdf")

@@ -6,8 +6,11 @@ Read-only, over the materialised ``target_progress`` table; small polars frames 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
+
+from indicators.text import STATUS_ORDER
 
 
 def method_comparison(
@@ -27,3 +30,21 @@ def method_comparison(
         """,
         [target_set, as_of, indicator, region],
     )
+
+
+def sort_rows(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
+    """Lagging first: by status (STATUS_ORDER, worst first) — after the deadline by the final
+    assessment first (未达成 before 达成 before none) — then least progress, then plan order."""
+    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    final_rank = {"not_achieved": 0, "achieved": 1}
+
+    def key(r):
+        progress = r.get("progress")
+        return (
+            final_rank.get(r.get("final_status"), 2) if final else 0,
+            status_rank.get(r["status"], len(status_rank)),
+            progress if progress is not None else math.inf,
+            order.get(r["indicator"], 99),
+        )
+
+    return sorted(rows, key=key)

@@ -810,3 +810,10 @@ def required_path(
         return None
     rate = (goal / y0) ** (1 / (big_t - t0)) - 1
     return [(t, y0 * (1 + rate) ** (t - t0)) for t in times]
+
+
+def value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
+    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1."""
+    if target is None or gap is None:
+        return None
+    return target + (-gap if polarity == "lower" else gap)

@@ -24,6 +24,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.engine import values_as_of
+from indicators.tracking import value_at_deadline
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -96,13 +97,6 @@ MAP_HEIGHT = 420
 def rank_text(rank: int | None, n: int = N_CITIES) -> str:
     """'第 3/13' (— when unranked)."""
     return "—" if rank is None else f"第 {rank}/{n}"
-
-
-def value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
-    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1 by polarity."""
-    if target is None or gap is None:
-        return None
-    return target + (-gap if polarity == "lower" else gap)
 
 
 def strengths_and_weaknesses(

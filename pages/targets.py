@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from urllib.parse import parse_qs
 
 import dash
@@ -27,9 +26,9 @@ from datasets.regions import PROVINCE_CODE
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.read_targets import method_comparison
+from indicators.read_targets import method_comparison, sort_rows
 from indicators.text import forecast_summary, time_label
-from indicators.tracking import decimal_year_to_date, required_path
+from indicators.tracking import decimal_year_to_date, required_path, value_at_deadline
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -121,24 +120,6 @@ def format_number(key: str, value: float | None, unit: str, decimals: int = 1) -
     if key in ("gap_pp", "required_change", "projected_change"):
         return f"{value:+.{max(decimals, 1)}f} {points}"
     return fmt_value(value, unit, decimals)
-
-
-def sort_rows(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
-    """Lagging first: by status (STATUS_ORDER, worst first) — after the deadline by the final
-    assessment first (未达成 before 达成 before none) — then least progress, then plan order."""
-    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    final_rank = {"not_achieved": 0, "achieved": 1}
-
-    def key(r):
-        progress = r.get("progress")
-        return (
-            final_rank.get(r.get("final_status"), 2) if final else 0,
-            status_rank.get(r["status"], len(status_rank)),
-            progress if progress is not None else math.inf,
-            order.get(r["indicator"], 99),
-        )
-
-    return sorted(rows, key=key)
 
 
 def wrap_label(text: str, width: int = 6) -> str:
@@ -512,13 +493,6 @@ def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
         plot_bgcolor="#ffffff",
     )
     return fig
-
-
-def value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
-    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1."""
-    if target is None or gap is None:
-        return None
-    return target + (-gap if polarity == "lower" else gap)
 
 
 def heatmap_cell(

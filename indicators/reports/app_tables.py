@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,9 +27,12 @@ import polars as pl
 from datasets.quality import cached_quality, overall_score
 from datasets.regions import PROVINCE_CODE, cities, region_table
 from datasets.summary import cached_status
+from indicators import economy as econ
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, FREQUENCY_ORDER, STOCK_TYPES, default_catalog
 from indicators.engine import PERIOD_TYPES
+from indicators.periods import latest_period, period_bounds, period_text, rank_values
+from indicators.read_targets import sort_rows
 from indicators.reports.tables import (
     Column,
     Provenance,
@@ -47,6 +49,7 @@ from indicators.text import (
     STATUS_STYLE,
     time_label,
 )
+from indicators.tracking import value_at_deadline
 
 COMPOSITE = "综合"
 FINAL_WORDS = {"achieved": "达成", "not_achieved": "未达成"}
@@ -168,31 +171,6 @@ def _targets_state(warehouse, query: dict) -> dict:
     }
 
 
-def _sort_targets(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
-    """Lagging first, as the page lists them: the final assessment (未达成 first) after the
-    deadline, then status (worst first), least progress, plan order."""
-    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    final_rank = {"not_achieved": 0, "achieved": 1}
-
-    def key(r):
-        progress = r.get("progress")
-        return (
-            final_rank.get(r.get("final_status"), 2) if final else 0,
-            status_rank.get(r["status"], len(status_rank)),
-            progress if progress is not None else math.inf,
-            order.get(r["indicator"], 99),
-        )
-
-    return sorted(rows, key=key)
-
-
-def _value_at_deadline(target: float | None, gap: float | None, polarity: str) -> float | None:
-    """The value at the deadline from the final gap: gap = d·(value − target), d = ±1."""
-    if target is None or gap is None:
-        return None
-    return target + (-gap if polarity == "lower" else gap)
-
-
 def _target_columns(final: bool, target_year: int) -> tuple[Column, ...]:
     per_row = {"decimals_from": "decimals"}
     cols = (
@@ -244,7 +222,7 @@ def _target_records(rows: list[dict], names: dict[str, str], final: bool) -> lis
         }
         if final:
             record["final_zh"] = FINAL_WORDS.get(r["final_status"], "不作量化评估")
-            record["at_deadline"] = _value_at_deadline(
+            record["at_deadline"] = value_at_deadline(
                 r["target_value"], r["final_gap"], r["polarity"]
             )
             record["first_reached_label"] = (
@@ -304,7 +282,7 @@ def targets(warehouse, query: dict) -> AppTable:
     if query.get("order") == "plan":  # the city page lists its targets in plan order
         rows.sort(key=lambda r: state["order"].get(r["indicator"], 99))
     else:
-        rows = _sort_targets(rows, final=state["final"], order=state["order"])
+        rows = sort_rows(rows, final=state["final"], order=state["order"])
     columns = _target_columns(state["final"], state["ts"].target_year)
     region = state["names"][state["city"]]
     return AppTable(
@@ -338,7 +316,7 @@ def target_cities(warehouse, query: dict) -> AppTable:
         for r in frame.iter_rows(named=True)
         if r["indicator"] == state["target"] and r["region_code"] != PROVINCE_CODE
     ]
-    rows = _sort_targets(rows, final=state["final"], order={})
+    rows = sort_rows(rows, final=state["final"], order={})
     columns = _target_columns(state["final"], state["ts"].target_year)
     name = default_catalog()[state["target"]].name_zh
     return AppTable(
@@ -539,39 +517,6 @@ def league(warehouse, query: dict) -> AppTable:
 # --- /indicators ---------------------------------------------------------------------------------
 
 
-def _month_end(d: dt.date) -> dt.date:
-    nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def _period_bounds(key: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period key: ``2021``, ``2021Q2``, ``2021-06``."""
-    key = key.strip()
-    if m := re.fullmatch(r"(\d{4})", key):
-        year = int(m.group(1))
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if m := re.fullmatch(r"(\d{4})Q([1-4])", key):
-        year, q = int(m.group(1)), int(m.group(2))
-        return dt.date(year, 3 * q - 2, 1), _month_end(dt.date(year, 3 * q, 1))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", key):
-        year, month = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            start = dt.date(year, month, 1)
-            return start, _month_end(start)
-    raise ValueError(f"not a period key: {key!r}")
-
-
-def _key_text(key: str) -> str:
-    """``2026-10`` → 2026年10月; ``2026Q3`` → 2026年第3季度; ``2026`` → 2026年."""
-    if "Q" in key:
-        year, q = key.split("Q")
-        return f"{year}年第{q}季度"
-    if "-" in key:
-        year, month = key.split("-")
-        return f"{year}年{int(month)}月"
-    return f"{key}年"
-
-
 def _indicator_state(warehouse, query: dict) -> dict:
     """The /indicators page's state for its selected indicator (``code``)."""
     catalog = read.catalog(warehouse)
@@ -587,7 +532,7 @@ def _indicator_state(warehouse, query: dict) -> dict:
     bounds = {}
     for key in ("from", "to"):
         try:
-            bounds[key] = query.get(key) if query.get(key) and _period_bounds(query[key]) else None
+            bounds[key] = query.get(key) if query.get(key) and period_bounds(query[key]) else None
         except ValueError:
             bounds[key] = None
     return {
@@ -599,31 +544,6 @@ def _indicator_state(warehouse, query: dict) -> dict:
         "from": bounds["from"],
         "to": bounds["to"],
     }
-
-
-def _competition_ranks(values: list[float | None], polarity: str) -> list[int | None]:
-    """1 = best; ties share the better rank; ``lower`` ranks the smallest first."""
-    present = [v for v in values if v is not None and v == v]
-    ranks = []
-    for v in values:
-        if v is None or v != v:
-            ranks.append(None)
-        elif polarity == "lower":
-            ranks.append(1 + sum(1 for w in present if w < v))
-        else:
-            ranks.append(1 + sum(1 for w in present if w > v))
-    return ranks
-
-
-def _latest_period(frame: pl.DataFrame, *, stock: bool) -> str | None:
-    """A stock's newest period; a flow's newest complete period (else the newest)."""
-    if frame.is_empty():
-        return None
-    if not stock:
-        done = frame.filter(pl.col("complete"))
-        if done.height:
-            return done["period"].max()
-    return frame["period"].max()
 
 
 def _is_share(row: dict) -> bool:
@@ -639,7 +559,7 @@ def indicator_values(warehouse, query: dict) -> AppTable:
     row = state["row"]
     frame = read.series(warehouse, state["code"], [], state["as_of"], period_type=state["period"])
     province_rows = frame.filter(pl.col("region_code") == PROVINCE_CODE)
-    period = _latest_period(
+    period = latest_period(
         province_rows if province_rows.height else frame,
         stock=row["compute_type"] in STOCK_TYPES,
     )
@@ -648,7 +568,7 @@ def indicator_values(warehouse, query: dict) -> AppTable:
     at = frame.filter(pl.col("period") == period) if period else frame.clear()
     by_region = {r["region_code"]: r for r in at.iter_rows(named=True)}
     values = [by_region.get(c, {}).get("value") for c in city_codes]
-    ranks = dict(zip(city_codes, _competition_ranks(values, row["polarity"]), strict=True))
+    ranks = dict(zip(city_codes, rank_values(values, row["polarity"]), strict=True))
     order = sorted(city_codes, key=lambda c: (ranks[c] is None, ranks[c] or 0, c))
     records = []
     for code in [PROVINCE_CODE, *order]:
@@ -658,7 +578,7 @@ def indicator_values(warehouse, query: dict) -> AppTable:
                 "rank": ranks.get(code),
                 "region_code": code,
                 "region": names.get(code, code),
-                "period": _key_text(period) if period else None,
+                "period": period_text(period) if period else None,
                 "value": r.get("value"),
                 "numerator": r.get("numerator"),
                 "denominator": r.get("denominator"),
@@ -706,9 +626,9 @@ def indicator_series(warehouse, query: dict) -> AppTable:
     frame = read.series(warehouse, state["code"], [], state["as_of"], period_type=state["period"])
     frame = frame.filter(pl.col("region_code").is_in(state["regions"]))
     if state["from"]:
-        frame = frame.filter(pl.col("period_start") >= _period_bounds(state["from"])[0])
+        frame = frame.filter(pl.col("period_start") >= period_bounds(state["from"])[0])
     if state["to"]:
-        frame = frame.filter(pl.col("period_end") <= _period_bounds(state["to"])[1])
+        frame = frame.filter(pl.col("period_end") <= period_bounds(state["to"])[1])
     names = _all_names()
     frame = frame.sort("region_code", "period").with_columns(
         region=pl.col("region_code").replace_strict(names, default=pl.col("region_code")),
@@ -837,185 +757,32 @@ def anomalies(warehouse, query: dict) -> AppTable:
 
 # --- /economy ------------------------------------------------------------------------------------
 
-ECONOMY_DOMAIN = "经济运行"
-ECONOMY_DEFAULT = "gdp_growth"
-ECONOMY_SPAN = {"month": 24, "quarter": 12, "year": 10}
-ECONOMY_TABLE_PERIODS = 6
-QUARTER_YTD = {"1": "一季度", "2": "上半年", "3": "前三季度", "4": "全年"}
-QUARTER_WORDS = {"1": "一季度", "2": "二季度", "3": "三季度", "4": "四季度"}
-
-
-def _prior_period(period: str) -> str:
-    return str(int(period[:4]) - 1) + period[4:]
-
-
-def _coarse_period(period: str, period_type: str) -> str:
-    if period_type == "year":
-        return period[:4]
-    if period_type == "quarter":
-        return period if "Q" in period else f"{period[:4]}Q{(int(period[5:7]) - 1) // 3 + 1}"
-    return period
-
-
-def _yoy_growth(values: pl.DataFrame, override: pl.DataFrame | None) -> pl.DataFrame:
-    """growth = (value / value a year before − 1) × 100, the base replaced by ``override``."""
-    frame = values.with_columns(
-        pl.col("period").map_elements(_prior_period, return_dtype=pl.String).alias("_pp")
-    )
-    base = values.select(
-        "region_code", pl.col("period").alias("_pp"), pl.col("value").alias("prior")
-    )
-    out = frame.join(base, on=["region_code", "_pp"], how="left")
-    if override is not None and override.height:
-        out = out.join(
-            override.select("region_code", "period", pl.col("prior").alias("_o")),
-            on=["region_code", "period"],
-            how="left",
-        ).with_columns(prior=pl.coalesce("_o", "prior"))
-        out = out.drop("_o")
-    growth = (
-        pl.when(pl.col("prior").is_null() | (pl.col("prior") == 0))
-        .then(None)
-        .otherwise((pl.col("value") / pl.col("prior") - 1) * 100)
-    )
-    return out.with_columns(growth=growth).drop("_pp")
-
-
-def _comparable_prior(native: pl.DataFrame, period: str, period_type: str, how: str):
-    """A running period's base: the same sub-periods one year earlier (summed or the last)."""
-    rows = native.with_columns(
-        pl.col("period")
-        .map_elements(lambda p: _coarse_period(p, period_type), return_dtype=pl.String)
-        .alias("_coarse")
-    )
-    current = rows.filter(pl.col("_coarse") == period)
-    through = current.group_by("region_code").agg(pl.col("period").max().alias("through"))
-    earlier = rows.filter(pl.col("_coarse") == _prior_period(period)).with_columns(
-        pl.col("period")
-        .map_elements(lambda p: str(int(p[:4]) + 1) + p[4:], return_dtype=pl.String)
-        .alias("_shifted")
-    )
-    joined = earlier.join(through, on="region_code").filter(pl.col("_shifted") <= pl.col("through"))
-    agg = pl.col("value").sum() if how == "sum" else pl.col("value").sort_by("period").last()
-    counts = joined.group_by("region_code").agg(
-        agg.alias("prior"), pl.col("_shifted").max().alias("_last")
-    )
-    counts = counts.join(through, on="region_code").filter(pl.col("_last") == pl.col("through"))
-    return counts.select("region_code", pl.lit(period).alias("period"), "prior", "through")
-
-
-def _economy_period_text(period: str, *, ytd: bool, through: str | None = None) -> str:
-    """A period as the economy page labels it (year-to-date figures say the months covered)."""
-    year = period[:4]
-    if through and through != period:
-        if "Q" in through:
-            return f"{year}年{QUARTER_YTD[through[-1]]}"
-        month = int(through[5:7])
-        if "Q" in period and not ytd:
-            return f"{year}年{QUARTER_WORDS[period[-1]]}（截至{month}月）"
-        first = 1 if (ytd or "Q" not in period) else 3 * (int(period[-1]) - 1) + 1
-        return f"{year}年{first}–{month}月" if month > first else f"{year}年{month}月"
-    if "Q" in period:
-        return f"{year}年" + (QUARTER_YTD if ytd else QUARTER_WORDS)[period[-1]]
-    if "-" in period:
-        month = int(period[5:7])
-        return f"{year}年1–{month}月" if ytd and month > 1 else f"{year}年{month}月"
-    return f"{year}年"
-
-
-def _economy_data(warehouse, query: dict) -> dict:
-    """The /economy page's state and loaded values (``_state`` and ``_load`` of the page)."""
-    inds = {c: i for c, i in default_catalog().indicators.items() if i.domain == ECONOMY_DOMAIN}
-    code = query.get("indicator") if query.get("indicator") in inds else ECONOMY_DEFAULT
-    ind = inds[code]
-    period_type = query.get("period")
-    if period_type not in FREQUENCY_ORDER or (
-        FREQUENCY_ORDER[period_type] < FREQUENCY_ORDER[ind.frequency]
-    ):
-        period_type = ind.frequency
-    city_codes = cities()["region_code"].to_list()
-    chosen = [c for c in _split(query.get("cities")) if c in city_codes] or city_codes
-    as_of = _as_of(warehouse, query)
-    regions = [PROVINCE_CODE, *city_codes]
-    values = read.series(warehouse, code, regions, as_of, period_type=period_type).select(
-        "region_code", "period", "value", "complete"
-    )
-    native = None
-    if period_type != ind.frequency:
-        native = read.series(warehouse, code, regions, as_of, period_type=ind.frequency).select(
-            "region_code", "period", "value"
-        )
-    periods = sorted(values["period"].unique().to_list())
-    start = query.get("from") if query.get("from") in periods else None
-    end = query.get("to") if query.get("to") in periods else None
-    if start is not None and end is not None and start > end:
-        start, end = end, start
-    if start is None:
-        keep = [p for p in periods if end is None or p <= end]
-        span = ECONOMY_SPAN[period_type]
-        start = keep[-span] if len(keep) >= span else (keep[0] if keep else None)
-    in_range = [p for p in periods if (start is None or p >= start) and (end is None or p <= end)]
-    latest = in_range[-1] if in_range else None
-    running = (
-        latest is not None
-        and not values.filter((pl.col("period") == latest) & ~pl.col("complete")).is_empty()
-    )
-    override, through = None, None
-    if running and native is not None:
-        how = "sum" if ind.compute.get("over_time") == "sum" else "last"
-        override = _comparable_prior(native, latest, period_type, how)
-        known = native.filter(
-            pl.col("period").map_elements(
-                lambda p: _coarse_period(p, period_type), return_dtype=pl.String
-            )
-            == latest
-        )
-        through = known["period"].max() if known.height else None
-    return {
-        "code": code,
-        "ind": ind,
-        "period": period_type,
-        "cities": chosen,
-        "all_cities": city_codes,
-        "as_of": as_of,
-        "values": values,
-        "growth": _yoy_growth(values.select("region_code", "period", "value"), override),
-        "latest": latest,
-        "running": running,
-        "through": through,
-        "range": in_range,
-    }
-
 
 def economy(warehouse, query: dict) -> AppTable:
     """/economy: the comparison table — the province, then the chosen cities by rank, with the
     last periods' values (newest first) and, for a level (亿元), growth and share of 13 cities."""
-    data = _economy_data(warehouse, query)
+    state = econ.resolve_view(warehouse, query)
+    state["as_of"] = _as_of(warehouse, query)
+    data = {**state, **econ.load_view(warehouse, state)}
     ind, latest = data["ind"], data["latest"]
     ytd = "year to date" in ind.name_en.lower()
     level = ind.unit == "亿元"
 
     def label(period: str) -> str:
         through = data["through"] if period == latest and data["running"] else None
-        return _economy_period_text(period, ytd=ytd, through=through)
+        return econ.period_text(period, ytd=ytd, through=through)
 
-    shown = data["range"][-ECONOMY_TABLE_PERIODS:]
+    shown = data["range"][-econ.TABLE_PERIODS :]
     values = data["values"]
     current = values.filter(
         (pl.col("period") == latest) & (pl.col("region_code") != PROVINCE_CODE)
     ).select("region_code", "value")
-    descending = ind.polarity != "lower"
-    ranks = dict(
-        current.with_columns(
-            rank=pl.col("value").rank(method="min", descending=descending).cast(pl.Int32)
-        )
-        .select("region_code", "rank")
-        .iter_rows()
-    )
-    city_rows = current.filter(pl.col("region_code").is_in(data["all_cities"]))
-    total = city_rows["value"].sum()
+    ranks = dict(econ.rank_values(current, ind.polarity).select("region_code", "rank").iter_rows())
     shares = {
-        c: (v / total * 100 if total and v is not None else None) for c, v in city_rows.iter_rows()
+        c: v
+        for c, v in econ.city_shares(current, data["all_cities"])
+        .select("region_code", "share")
+        .iter_rows()
     }
     growth = dict(
         data["growth"]
@@ -1064,14 +831,14 @@ def economy(warehouse, query: dict) -> AppTable:
         )
     return AppTable(
         key="economy",
-        title=f"{ind.name_zh} · 近 {min(ECONOMY_TABLE_PERIODS, len(data['range']))} 期对比与位次",
+        title=f"{ind.name_zh} · 近 {min(econ.TABLE_PERIODS, len(data['range']))} 期对比与位次",
         frame=_frame(records, columns),
         columns=columns,
         notes=tuple(notes),
         stem=_stem("经济运行", ind.name_zh, _ym(data["as_of"])),
         as_of=data["as_of"],
         region="江苏省与 13 个设区市",
-        indicators=(data["code"],),
+        indicators=(data["indicator"],),
         extra=(("口径", {"month": "按月", "quarter": "按季度", "year": "按年"}[data["period"]]),),
     )
 

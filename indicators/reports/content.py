@@ -27,17 +27,10 @@ from indicators import read
 from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.reports.tables import Provenance, provenance
 from indicators.text import fmt_value, month_label
-from indicators.tracking import decimal_year_to_date, required_path
+from indicators.tracking import STATUSES, decimal_year_to_date, required_path
 
 #: Status order of the summary: best first (as an evaluation reads), qualitative last.
-SUMMARY_ORDER = (
-    "achieved",
-    "on_track",
-    "acceleration_needed",
-    "limited_progress",
-    "deterioration",
-    "not_assessable",
-)
+SUMMARY_ORDER = STATUSES
 N_CITIES = 13
 TOP_RISKS = 12
 

@@ -1,11 +1,16 @@
-"""Settings: where the warehouse lives.
+"""Settings: where the warehouse lives, and which day it is.
 
-One setting, ``DATABRAIN_DB``, names the warehouse. Several warehouses can coexist by pointing
-it at different paths. The default is ``data/databrain.duckdb`` under the project directory.
+``DATABRAIN_DB`` names the warehouse. Several warehouses can coexist by pointing it at different
+paths. The default is ``data/databrain.duckdb`` under the project directory.
+
+``DATABRAIN_TODAY`` (``YYYY-MM-DD``) pins the date the engine treats as today — the last
+vintage it computes, data-quality timeliness, the check against future dates — so a replay or
+a test run gives the same results on any day. Unset, it is the calendar date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -21,3 +26,16 @@ def db_path() -> Path:
 def demo_dir(db: Path | None = None) -> Path:
     """Where the demo generator writes its files: ``<warehouse dir>/demo-files``."""
     return (db or db_path()).parent / "demo-files"
+
+
+def today() -> dt.date:
+    """``DATABRAIN_TODAY`` when set (``YYYY-MM-DD``), else the calendar date."""
+    pinned = os.environ.get("DATABRAIN_TODAY")
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(
+            f"DATABRAIN_TODAY 应为 YYYY-MM-DD，收到 {pinned!r} / expected YYYY-MM-DD"
+        ) from None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from datasets import config
 from datasets.regions import region_codes
 from datasets.schema import SYNTHETIC_COLUMN, Column, DatasetSchema, load_schemas, normalise_header
 from datasets.warehouse import Warehouse
@@ -372,7 +373,7 @@ def validate(
     Checks: required columns and values, types, allowed values, bounds (negative counts, huge
     values), region codes, dates not after ``today``, date order, duplicate keys.
     """
-    today = today or dt.date.today()
+    today = today or config.today()
     file, frame = parsed.name, parsed.frame
     issues: list[Issue] = []
     total = 0

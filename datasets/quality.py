@@ -37,6 +37,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from datasets import config
 from datasets.schema import DatasetSchema, load_schemas
 from datasets.warehouse import Warehouse
 
@@ -353,7 +354,7 @@ def dataset_quality(
     ``invalid_share``, ``score`` (0–100, None when empty).
     """
     warehouse = warehouse or Warehouse()
-    today = today or dt.date.today()
+    today = today or config.today()
     loads = _last_loads(warehouse)
     result = []
     for name, schema in load_schemas().items():
@@ -437,7 +438,7 @@ def cached_quality(
 ) -> list[dict]:
     """:func:`dataset_quality`, memoised per warehouse version and day."""
     warehouse = warehouse or Warehouse()
-    return list(_quality_for(str(warehouse.path), warehouse.version(), today or dt.date.today()))
+    return list(_quality_for(str(warehouse.path), warehouse.version(), today or config.today()))
 
 
 def compute_record(warehouse: Warehouse | None = None) -> dict | None:

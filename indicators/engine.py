@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from datasets import config
 from indicators.catalog import FREQUENCY_ORDER, Catalog, Indicator, default_catalog
 
 GRID_START = dt.date(2019, 1, 1)
@@ -392,7 +393,7 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
     from indicators.derived import write_table
 
     write_table(con, "_meta", _meta_frame(catalog), temp=True)
-    end = _prepare(con, catalog, today or dt.date.today())
+    end = _prepare(con, catalog, today or config.today())
     con.execute(
         f"""
         CREATE OR REPLACE TABLE indicator_values AS

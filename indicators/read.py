@@ -44,6 +44,12 @@ def resolve_as_of(warehouse, wanted: dt.date | str | None) -> dt.date | None:
     return earlier[-1] if earlier else all_[0]
 
 
+def parse_as_of(text: str) -> dt.date:
+    """``2023-06`` → 2023-06-30 (that month's end); ``2023-06-15`` → that date. ValueError
+    otherwise."""
+    return _parse_date(text)
+
+
 def _parse_date(text: str) -> dt.date:
     """``2023-06`` (that month's end) or ``2023-06-30``."""
     parts = text.split("-")

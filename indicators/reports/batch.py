@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from datasets.regions import PROVINCE_CODE, cities
+from datasets.warehouse import Warehouse
 from indicators import read
 from indicators.catalog import default_catalog
 from indicators.reports.content import Report, build_report, phase, warnings_at
@@ -50,9 +51,31 @@ def render(report: Report, fmt: str) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_manifest(out_dir: Path, target_set: str, version: str, entries: list[dict]) -> None:
+    """Merge ``entries`` into ``manifest.json`` by file name (earlier runs' files are kept)."""
+    path = out_dir / "manifest.json"
+    files: dict[str, dict] = {}
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+            files = {f["file"]: f for f in old.get("files", []) if (out_dir / f["file"]).exists()}
+        except (ValueError, KeyError, TypeError):
+            files = {}
+    files.update({e["file"]: {**e, "data_version": version} for e in entries})
+    manifest = {"target_set": target_set, "files": sorted(files.values(), key=lambda f: f["file"])}
+    write_atomically(path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def write_reports(
@@ -67,15 +90,21 @@ def write_reports(
 ) -> list[dict]:
     """Build and write every (region × format) report; return the manifest entries.
 
-    ``progress(done, total, message)`` is called before each step. The early-warning rules are
-    evaluated once for the as-of date and shared by every region's report.
+    ``progress(done, total, message)`` is called before each step. The whole batch reads the
+    warehouse version current when it starts; the as-of month is resolved once and the
+    early-warning rules are evaluated once for it, shared by every region's report.
     """
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"未知格式 {fmt!r}；应为 {' / '.join(FORMATS)}")
     catalog = default_catalog()
     out_dir.mkdir(parents=True, exist_ok=True)
-    resolved = read.resolve_as_of(warehouse, as_of) if warehouse.exists() else None
+    if not warehouse.exists():
+        raise ValueError(f"数据仓库不存在：{warehouse.path}")
+    # one version for the whole batch, even if a load swaps in a new one meanwhile
+    version = warehouse.version()
+    warehouse = Warehouse(warehouse.current_file())
+    resolved = read.resolve_as_of(warehouse, as_of) if read.ready(warehouse) else None
     warnings = None
     if resolved is not None and read.ready(warehouse):
         warnings = warnings_at(warehouse, resolved, catalog)
@@ -86,7 +115,7 @@ def write_reports(
         if progress:
             progress(done, steps, f"汇总 {region} 的数据")
         report = build_report(
-            warehouse, target_set, region, as_of, catalog=catalog, warnings=warnings
+            warehouse, target_set, region, resolved or as_of, catalog=catalog, warnings=warnings
         )
         done += 1
         for fmt in formats:
@@ -111,17 +140,9 @@ def write_reports(
                     "sha256": hashlib.sha256(data).hexdigest(),
                 }
             )
+            _write_manifest(out_dir, target_set, version, entries)
     if progress:
         progress(steps, steps, "完成")
-    manifest = {
-        "target_set": target_set,
-        "data_version": warehouse.version(),
-        "files": entries,
-    }
-    write_atomically(
-        out_dir / "manifest.json",
-        json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
-    )
     return entries
 
 

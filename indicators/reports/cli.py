@@ -110,6 +110,12 @@ def report(
         click.echo(f"无法生成报告：{exc}", err=True)
         sys.exit(1)
     seconds = time.perf_counter() - started
+    if as_of and entries and entries[0]["as_of"][:7] != as_of:
+        click.echo(
+            f"注意：{as_of} 没有评估数据，已按此前最近的 {entries[0]['as_of'][:7]} 生成 / "
+            f"no vintage for {as_of}: used {entries[0]['as_of'][:7]}",
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps({"files": entries, "seconds": round(seconds, 2)}, ensure_ascii=False))
         return

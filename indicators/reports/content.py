@@ -349,6 +349,13 @@ def build_report(
     resolved = read.resolve_as_of(warehouse, as_of)
     if resolved is None:
         raise ValueError("数据仓库中没有目标进度（target_progress 为空）")
+    if as_of not in (None, ""):
+        wanted = as_of if isinstance(as_of, dt.date) else read.parse_as_of(str(as_of))
+        if wanted < read.vintages(warehouse)[0]:
+            # resolving forward would show data from after the date asked for
+            raise ValueError(
+                f"数据截至 {wanted:%Y-%m} 早于最早可评估的月份 {read.vintages(warehouse)[0]:%Y-%m}"
+            )
     ts = catalog.target_sets[target_set]
     order = {t.indicator: i for i, t in enumerate(ts.targets)}
     rows = read.progress(warehouse, target_set, resolved, regions=[region]).to_dicts()

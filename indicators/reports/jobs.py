@@ -7,15 +7,20 @@ state must be where every worker (and the polling browser) can read it. Reports 
 deterministic, so a finished job is a cache: asking again for the same data and parameters
 returns the same file at once, and two users asking together share one render.
 
-Layout: ``<warehouse dir>/report-jobs/<key>/`` holds ``status.json`` (state, done, total,
-message, file, error, pid) and the report file. Old job directories are pruned.
+Layout: ``<warehouse dir>/report-jobs/<key>/`` holds ``params.json``, ``status.json`` (state,
+done, total, message, file, error, pid, heartbeat) and the report file. Starting a job is done
+under a file lock, so two web workers never start the same job twice; at most one render per
+CPU core runs at a time (the others wait, shown as 排队中). A job whose process has died is
+reported as failed, not polled forever. Old job directories are pruned.
 
 Run a job by hand: ``python -m indicators.reports.jobs <job dir>`` (what :func:`start` spawns).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -23,17 +28,26 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from datasets.config import db_path
+from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import Warehouse
 from indicators import read
+from indicators.catalog import default_catalog
 from indicators.reports.batch import FORMATS
 
 KEY_RE = re.compile(r"^[0-9a-f]{20}$")
 KEEP_JOBS = 200
-STALE_SECONDS = 15 * 60  # a running job whose process is gone, or older than this, is restarted
+STARTING_SECONDS = 30  # a job without a pid yet is still being started
+SILENT_SECONDS = 300  # a running job that has not written its status for this long is dead
+POLL_SLOT_SECONDS = 0.5
+SOURCES = ("content.py", "pdf.py", "workbook.py", "charts.py", "tables.py", "batch.py")
 
 
 def jobs_dir(warehouse: Warehouse | None = None) -> Path:
@@ -42,21 +56,59 @@ def jobs_dir(warehouse: Warehouse | None = None) -> Path:
     return path
 
 
-def job_key(warehouse: Warehouse, target_set: str, region: str, as_of: dt.date, fmt: str) -> str:
-    """Same data version and parameters → same key (and the same file)."""
-    text = "|".join(
-        [str(warehouse.current_file()), target_set, region, as_of.isoformat(), fmt, "v1"]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the report code and templates: an upgrade makes new keys (no stale cache)."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [here / name for name in SOURCES] + sorted((here / "templates").iterdir()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def job_key(version_file: Path, target_set: str, region: str, as_of: dt.date, fmt: str) -> str:
+    """Same warehouse version (file, inode, modification time), parameters and report code →
+    same key, and the same file."""
+    st = version_file.stat()
+    parts = [str(version_file), str(st.st_ino), str(st.st_mtime_ns), _code_version()]
+    parts += [target_set, region, as_of.isoformat(), fmt]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
 def _write_status(job: Path, **fields) -> None:
     path = job / "status.json"
-    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except ValueError:
+        old = {}
     data = {**old, **fields, "updated": time.time()}
-    tmp = job / f".status.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=job, prefix=".status.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
     os.replace(tmp, path)
+
+
+def _process_alive(pid: int | None) -> bool:
+    """True when ``pid`` runs (a zombie — exited, not yet reaped — counts as gone)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def _active(s: dict) -> bool:
+    """A queued or running job that is still alive."""
+    now = time.time()
+    if not s.get("pid"):
+        return now - s.get("started", 0) < STARTING_SECONDS
+    return _process_alive(s["pid"]) and now - s.get("updated", 0) < SILENT_SECONDS
 
 
 def status(key: str, warehouse: Warehouse | None = None) -> dict:
@@ -67,19 +119,31 @@ def status(key: str, warehouse: Warehouse | None = None) -> dict:
     if not path.exists():
         return {"state": "missing"}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        s = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:  # being replaced this instant
-        return {"state": "running", "done": 0, "total": 1, "message": "排队中"}
+        return {"state": "running", "done": 0, "total": 1, "message": "生成中"}
+    if s.get("state") in ("queued", "running") and not _active(s):
+        return {**s, "state": "error", "error": "生成进程意外退出，请重新生成"}
+    return s
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
+@contextlib.contextmanager
+def _start_lock(root: Path) -> Iterator[None]:
+    with open(root / ".start.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _check(target_set: str, region: str, fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"未知格式 {fmt!r}；应为 {' / '.join(FORMATS)}")
+    if target_set not in default_catalog().target_sets:
+        raise ValueError(f"未知目标集 {target_set!r}")
+    if region != PROVINCE_CODE and region not in set(cities()["region_code"].to_list()):
+        raise ValueError(f"未知地区代码 {region!r}；应为江苏省 320000 或 13 个设区市之一")
 
 
 def start(
@@ -87,44 +151,59 @@ def start(
 ) -> str:
     """Start (or join) the job for these parameters; return its key.
 
-    Raises ``ValueError`` in Chinese for an unknown format or a warehouse without indicators.
+    The job renders the warehouse version current now, even if a load follows. Raises
+    ``ValueError`` in Chinese for an unknown format, target set or region, or a warehouse
+    without computed indicators.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"未知格式 {fmt!r}；应为 {' / '.join(FORMATS)}")
-    if not warehouse.exists() or not read.ready(warehouse):
-        raise ValueError("数据仓库尚未计算指标：请先运行 `databrain demo` 或 `databrain ingest`")
-    resolved = read.resolve_as_of(warehouse, as_of)
-    key = job_key(warehouse, target_set, region, resolved, fmt)
-    job = jobs_dir(warehouse) / key
-    current = status(key, warehouse)
-    if current["state"] == "done" and (job / current.get("file", "")).is_file():
-        return key
-    if current["state"] in ("queued", "running") and (
-        _alive(current.get("pid")) and time.time() - current.get("started", 0) < STALE_SECONDS
-    ):
-        return key
-    shutil.rmtree(job, ignore_errors=True)
-    job.mkdir(parents=True)
-    params = {
-        "target_set": target_set,
-        "region": region,
-        "as_of": resolved.isoformat(),
-        "format": fmt,
-        "warehouse": str(warehouse.current_file()),  # this version, even if a load follows
-    }
-    (job / "params.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
-    _write_status(job, state="queued", done=0, total=1, message="排队中", started=time.time())
-    with open(job / "log.txt", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "indicators.reports.jobs", str(job)],
-            env={**os.environ, "DATABRAIN_DB": str(warehouse.path)},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _write_status(job, pid=proc.pid)
-    _prune(jobs_dir(warehouse))
+    _check(target_set, region, fmt)
+    if not warehouse.exists():
+        raise ValueError("数据仓库不存在：请先运行 `databrain demo` 或 `databrain ingest`")
+    version_file = warehouse.current_file()
+    pinned = Warehouse(version_file)
+    try:
+        if not read.ready(pinned):
+            raise ValueError(
+                "数据仓库尚未计算指标：请先运行 `databrain demo` 或 `databrain ingest`"
+            )
+        resolved = read.resolve_as_of(pinned, as_of)
+    finally:
+        pinned.close()
+    if resolved is None:
+        raise ValueError("数据仓库中没有目标进度（target_progress 为空）")
+    key = job_key(version_file, target_set, region, resolved, fmt)
+    root = jobs_dir(warehouse)
+    job = root / key
+    with _start_lock(root):
+        current = status(key, warehouse)
+        if current["state"] == "done" and (job / current.get("file", "")).is_file():
+            os.utime(job)  # recently used: pruned last
+            return key
+        if current["state"] in ("queued", "running"):
+            return key  # alive (status() reports dead jobs as errors)
+        shutil.rmtree(job, ignore_errors=True)
+        job.mkdir(parents=True)
+        params = {
+            "target_set": target_set,
+            "region": region,
+            "as_of": resolved.isoformat(),
+            "format": fmt,
+            "warehouse": str(version_file),
+        }
+        (job / "params.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
+        _write_status(job, state="queued", done=0, total=1, message="排队中", started=time.time())
+        with open(job / "log.txt", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "indicators.reports.jobs", str(job)],
+                env={**os.environ, "DATABRAIN_DB": str(warehouse.path)},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _write_status(job, pid=proc.pid)
+    # reap the child when it exits, so it never lingers as a zombie of this web worker
+    threading.Thread(target=proc.wait, name=f"report-job-{key}", daemon=True).start()
+    _prune(root)
     return key
 
 
@@ -138,12 +217,28 @@ def result(key: str, warehouse: Warehouse | None = None) -> tuple[Path, str] | N
 
 
 def _prune(root: Path) -> None:
-    jobs = sorted(
-        (p for p in root.iterdir() if p.is_dir() and KEY_RE.match(p.name)),
-        key=lambda p: p.stat().st_mtime,
-    )
-    for old in jobs[:-KEEP_JOBS]:
+    jobs = []
+    for p in root.iterdir():
+        with contextlib.suppress(OSError):  # another worker may be pruning too
+            if p.is_dir() and KEY_RE.match(p.name):
+                jobs.append((p.stat().st_mtime, p))
+    for _, old in sorted(jobs)[:-KEEP_JOBS]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _take_slot(root: Path, job: Path):
+    """Wait for one of ``cpu_count`` render slots (a file lock held until this process ends)."""
+    slots = max(1, os.cpu_count() or 1)
+    while True:
+        for i in range(slots):
+            fh = open(root / f".slot-{i}.lock", "a+")  # noqa: SIM115  (held for the process)
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fh
+            except BlockingIOError:
+                fh.close()
+        _write_status(job, state="queued", message="排队中：其他报告正在生成")
+        time.sleep(POLL_SLOT_SECONDS)
 
 
 def run(job: Path) -> int:
@@ -151,7 +246,9 @@ def run(job: Path) -> int:
     from indicators.reports.batch import write_reports
 
     params = json.loads((job / "params.json").read_text(encoding="utf-8"))
-    _write_status(job, state="running", message="开始", pid=os.getpid())
+    _write_status(job, pid=os.getpid())
+    slot = _take_slot(job.parent, job)
+    _write_status(job, state="running", message="开始")
 
     def progress(done: int, total: int, message: str) -> None:
         _write_status(job, state="running", done=done, total=total, message=message)
@@ -172,6 +269,8 @@ def run(job: Path) -> int:
         traceback.print_exc()
         _write_status(job, state="error", error=f"{type(exc).__name__}: {exc}")
         return 1
+    finally:
+        slot.close()
     entry = entries[0]
     _write_status(
         job,

@@ -416,9 +416,14 @@ def provenance(
         )
         if datasets is not None:
             sources = sources.filter(pl.col("dataset").is_in(datasets))
-    synthetic = bool(sources.height and sources["synthetic_rows"].sum() > 0)
-    if datasets is None and "_loads" in tables:
-        synthetic = bool(warehouse.query("SELECT sum(synthetic_rows) AS n FROM _loads")["n"][0])
+    # demo rows counted where they are now (a later load of real files may replace only some)
+    from datasets.status import dataset_status
+
+    present = (
+        {d["dataset"]: d["synthetic_rows"] for d in dataset_status(warehouse)} if tables else {}
+    )
+    wanted = present if datasets is None else {d: present.get(d, 0) for d in datasets}
+    synthetic = any(n for n in wanted.values())
     computed_at = None
     if "_computed" in tables:
         computed = warehouse.query("SELECT max(computed_at) AS t FROM _computed")

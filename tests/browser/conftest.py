@@ -69,6 +69,7 @@ def server(app_warehouse):
         **os.environ,
         "DATABRAIN_DB": str(app_warehouse.path),
         "DATABRAIN_BACKGROUND_FORECAST": "0",
+        "DATABRAIN_TODAY": TODAY.isoformat(),  # an upload's recompute sees the same calendar
     }
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(

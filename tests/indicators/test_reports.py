@@ -407,13 +407,53 @@ def test_report011_a_render_job_runs_in_its_own_process_and_is_reused(demo_compu
     assert jobs.status(key, demo_computed)["started"] == started  # the finished file is reused
 
 
-def test_report012_a_failing_job_says_why(demo_computed):
+def test_report012_bad_job_parameters_are_refused_before_any_process_starts(demo_computed):
     from indicators.reports import jobs
 
-    key = jobs.start(demo_computed, target_set=SET, region="999999", as_of="2025-12", fmt="pdf")
-    s = wait_done(key, demo_computed)
-    assert s["state"] == "error" and "未知地区代码" in s["error"]
-    assert jobs.result(key, demo_computed) is None
+    before = sorted(p.name for p in jobs.jobs_dir(demo_computed).iterdir())
+    with pytest.raises(ValueError, match="未知地区代码"):
+        jobs.start(demo_computed, target_set=SET, region="999999", as_of="2025-12", fmt="pdf")
     with pytest.raises(ValueError, match="未知格式"):
         jobs.start(demo_computed, target_set=SET, region=WUXI, as_of=None, fmt="docx")
+    with pytest.raises(ValueError, match="未知目标集"):
+        jobs.start(demo_computed, target_set="nope", region=WUXI, as_of=None, fmt="pdf")
+    assert sorted(p.name for p in jobs.jobs_dir(demo_computed).iterdir()) == before
     assert jobs.status("../../etc", demo_computed) == {"state": "missing"}
+
+
+def test_report013_a_job_whose_process_dies_is_reported_not_polled_forever(demo_computed):
+    import os
+    import signal
+
+    from indicators.reports import jobs
+
+    key = jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="pdf")
+    pid = jobs.status(key, demo_computed)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    s = wait_done(key, demo_computed, timeout=30)
+    assert s["state"] == "error" and "意外退出" in s["error"]
+    assert jobs.result(key, demo_computed) is None
+    # asking again starts a new render, which finishes
+    again = jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="pdf")
+    assert again == key
+    assert wait_done(key, demo_computed)["state"] == "done"
+
+
+def test_report014_an_as_of_before_the_first_vintage_is_refused(demo_computed):
+    first = demo_computed.query("SELECT min(as_of) AS d FROM target_progress")["d"][0]
+    with pytest.raises(ValueError, match="早于最早可评估的月份"):
+        build_report(demo_computed, SET, WUXI, f"{first.year - 1}-06")
+
+
+def test_report015_batches_into_one_directory_keep_one_manifest(
+    demo_computed, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABRAIN_DB", str(demo_computed.path))
+    out = tmp_path / "cron"
+    for fmt in ("xlsx", "pdf"):
+        args = ["report", "--as-of", "2025-12", "--region", WUXI, "--format", fmt, "-o", str(out)]
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(f["format"] for f in files) == ["pdf", "xlsx"]
+    for f in files:
+        assert hashlib.sha256((out / f["file"]).read_bytes()).hexdigest() == f["sha256"]

@@ -457,3 +457,16 @@ def test_report015_batches_into_one_directory_keep_one_manifest(
     assert sorted(f["format"] for f in files) == ["pdf", "xlsx"]
     for f in files:
         assert hashlib.sha256((out / f["file"]).read_bytes()).hexdigest() == f["sha256"]
+
+
+def test_report016_demo_rows_left_after_a_real_load_keep_the_synthetic_flag(
+    warehouse, demo_files, items_csv
+):
+    from datasets.ingest import ingest
+    from indicators.reports.tables import provenance
+
+    ingest([demo_files["service_items"]], warehouse=warehouse)
+    ingest([items_csv], warehouse=warehouse)  # the newest load is real, the demo rows remain
+    newest = warehouse.query("SELECT synthetic_rows FROM _loads ORDER BY load_id DESC LIMIT 1")
+    assert newest["synthetic_rows"][0] == 0
+    assert provenance(warehouse, title="t", datasets=["service_items"]).synthetic

@@ -99,6 +99,18 @@ def latest_hotline_month(warehouse) -> dt.date | None:
     return rows["m"][0] if rows.height else None
 
 
+SURGES_SHOWN = 10  # the risk page lists the 10 strongest surges
+
+
+def hotline_window(warehouse) -> tuple[dt.date, dt.date] | None:
+    """The months of the risk page's by-category totals: (the same month a year before the
+    newest, the newest), both first days, both included; None without hotline data."""
+    last = latest_hotline_month(warehouse)
+    if last is None:
+        return None
+    return dt.date(last.year - 1, last.month, 1), last
+
+
 def anomalies(warehouse, *, limit: int = 20, region: str | None = None) -> pl.DataFrame:
     """The most recent and strongest anomalies found in monthly series (empty if none)."""
     if "anomalies" not in warehouse.table_names():

@@ -19,11 +19,17 @@ import polars as pl
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from datasets import boundaries
-from datasets.regions import cities, region_table
+from datasets.regions import cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.engine import values_as_of
+from indicators.county import (
+    COUNTY_LAYERS,
+    county_frame,
+    county_layers,
+    county_period_label,
+    county_ranking,
+)
 from indicators.tracking import value_at_deadline
 from pages import _ids
 from pages._components import (
@@ -79,13 +85,6 @@ DROPDOWN_LABELS = {
 COMPOSITE = "综合"
 N_CITIES = 13
 LAG_STATUSES = ("deterioration", "limited_progress", "acceleration_needed")
-# County-level indicators the map can show (those with county rows in indicator_values).
-COUNTY_LAYERS = (
-    "hotline_tickets",
-    "hotline_on_time_rate",
-    "hotline_satisfaction_rate",
-    "mobile_enforcement_coverage",
-)
 # Units whose totals grow with a city's size: a low rank there is scale, not performance.
 SCALE_UNITS = {"亿元", "个", "件", "项", "万张", "家", "类", "万人", "人", "起"}
 MAP_HEIGHT = 420
@@ -727,27 +726,6 @@ def _gaps(state: dict, weak: pl.DataFrame, lagging: pl.DataFrame) -> html.Div:
 # --- county map --------------------------------------------------------------------------------
 
 
-def _county_frame(state: dict) -> tuple[dict[str, str], pl.DataFrame]:
-    """The city's counties and their latest yearly values of the county layers at ``as_of``."""
-    table = region_table()
-    counties = table.filter((pl.col("level") == "county") & (pl.col("city_code") == state["code"]))
-    names = dict(counties.select("region_code", "name_zh").iter_rows())
-    if not names:
-        return names, pl.DataFrame()
-    frame = values_as_of(
-        shared_warehouse(),
-        state["as_of"],
-        period_type="year",
-        indicators=list(COUNTY_LAYERS),
-        regions=list(names),
-    )
-    if frame.is_empty():
-        return names, frame
-    latest = frame.group_by("indicator").agg(pl.col("period").max().alias("latest"))
-    frame = frame.join(latest, on="indicator").filter(pl.col("period") == pl.col("latest"))
-    return names, frame.drop("latest")
-
-
 def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict) -> go.Figure:
     features = [f for f in geojson["features"] if f["id"] in names]
     view = county_view(features)
@@ -782,11 +760,11 @@ def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict
     return fig
 
 
-def _county(state: dict) -> html.Div:
+def _county(state: dict) -> tuple[str | None, html.Div]:
+    """The county map and table, and the layer they show (None without county data)."""
     catalog = default_catalog()
-    names, frame = _county_frame(state)
-    available = [c for c in COUNTY_LAYERS if not frame.is_empty() and c in set(frame["indicator"])]
-    layer = state["layer"] if state["layer"] in available else (available[0] if available else None)
+    names, frame = county_frame(shared_warehouse(), state["code"], state["as_of"])
+    available, layer = county_layers(frame, state["layer"])
     selector = dcc.Dropdown(
         labels=DROPDOWN_LABELS,
         id=CITY_LAYER,
@@ -804,18 +782,10 @@ def _county(state: dict) -> html.Div:
             color="light",
             className="mb-0",
         )
-        return html.Div([selector, body], id=CITY_COUNTY_MAP)
+        return None, html.Div([selector, body], id=CITY_COUNTY_MAP)
     ind = catalog[layer]
-    rows = frame.filter(pl.col("indicator") == layer)
-    descending = ind.polarity != "lower"
-    rows = rows.with_columns(
-        rank=pl.col("value").rank(method="min", descending=descending).cast(pl.Int32)
-    ).sort("rank")
-    period = rows["period"][0]
-    complete = bool(rows["complete"].all())
-    period_label = f"{period} 年" + (
-        "" if complete else f"（年内累计，截至 {month_label(state['as_of'])}）"
-    )
+    rows = county_ranking(frame, layer, ind.polarity)
+    period_label = county_period_label(rows, state["as_of"])
     rank_word = "本市位次" if ind.polarity != "neutral" else "按数值由高到低"
     table = dbc.Table(
         [
@@ -850,7 +820,7 @@ def _county(state: dict) -> html.Div:
         id=CITY_COUNTY_TABLE,
     )
     missing = len(names) - rows.height
-    return html.Div(
+    return layer, html.Div(
         [
             html.Div(
                 [
@@ -931,6 +901,8 @@ def layout(code=None, **query):
     indicator_ranks = read.city_ranks(wh, state["as_of"], code)
     strong, weak = strengths_and_weaknesses(indicator_ranks)
     lagging = lagging_targets(frame, final=state["final"])
+    layer, county = _county(state)
+    county_title = f"{state['name']}各县（市、区）"
     return html.Div(
         [
             _header(state, composite),
@@ -977,7 +949,13 @@ def layout(code=None, **query):
                 ],
                 className="g-3",
             ),
-            _card(f"{state['name']}各县（市、区）", _county(state), className="mb-3"),
+            _card(
+                export_header(county_title, "county_values", _export_query(state, layer=layer))
+                if layer
+                else county_title,
+                county,
+                className="mb-3",
+            ),
             html.P(
                 "数据来源：数据仓库中的目标进度、13 市排名与综合指数表，以及县级指标值，"
                 "均按所选“数据截至”日期当时已知的数据。",

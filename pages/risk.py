@@ -25,6 +25,7 @@ from indicators.catalog import DOMAINS, default_catalog
 from pages import _ids
 from pages._components import (
     dropdown,
+    export_buttons,
     export_header,
     month_label,
     not_ready,
@@ -41,6 +42,8 @@ RISK_HOTLINE = "risk-hotline"
 RISK_HOTLINE_REGION = "risk-hotline-region"
 RISK_HOTLINE_CATEGORY = "risk-hotline-category"
 RISK_SURGES = "risk-surges"
+RISK_HOTLINE_CATEGORIES = "risk-hotline-categories"
+RISK_HOTLINE_TREND = "risk-hotline-trend"
 RISK_ANOMALIES = "risk-anomalies"
 
 SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
@@ -422,17 +425,25 @@ def _anomalies(query: dict) -> dbc.Card | None:
     )
 
 
+def _caption(text: str, table: str, query: dict, className: str = "small text-muted") -> html.Div:
+    """A caption over a chart or table of the hotline section, with that table's exports."""
+    return html.Div(
+        [html.Span(text, className=f"{className} me-auto"), export_buttons(table, query)],
+        className="d-flex flex-wrap align-items-center gap-1 mb-1",
+    )
+
+
 def _hotline(query: dict) -> dbc.Card:
     wh = shared_warehouse()
     region = query.get("hotline") or PROVINCE_CODE
     category = query.get("category") or None
-    last = read_risk.latest_hotline_month(wh)
-    if last is None:
+    window = read_risk.hotline_window(wh)
+    if window is None:
         return dbc.Card(dbc.CardBody("没有 12345 工单数据。"), id=RISK_HOTLINE)
-    first = dt.date(last.year - 1, last.month, 1)
+    first, last = window
     by_cat = read_risk.hotline_by_category(wh, region, first, last)
     monthly = read_risk.hotline_monthly(wh, region, category)
-    surges = read_risk.hotline_surges(wh, last).head(10)
+    surges = read_risk.hotline_surges(wh, last).head(read_risk.SURGES_SHOWN)
     region_options = [{"label": "江苏省（全省）", "value": PROVINCE_CODE}] + [
         {"label": n, "value": c} for c, n in cities().select("region_code", "name_zh").iter_rows()
     ]
@@ -543,32 +554,47 @@ def _hotline(query: dict) -> dbc.Card:
                         [
                             dbc.Col(
                                 [
-                                    html.Div(
+                                    _caption(
                                         f"{region_name(region)} · 近 12 个月各类别工单量"
                                         f"（{ym(first)}–{ym(last)}）",
-                                        className="small text-muted",
+                                        "hotline_categories",
+                                        query,
                                     ),
-                                    dcc.Graph(figure=cat_fig, config={"displaylogo": False}),
+                                    dcc.Graph(
+                                        id=RISK_HOTLINE_CATEGORIES,
+                                        figure=cat_fig,
+                                        config={"displaylogo": False},
+                                    ),
                                 ],
                                 lg=5,
                             ),
                             dbc.Col(
                                 [
-                                    html.Div(
+                                    _caption(
                                         f"{region_name(region)} · {category or '全部类别'} · "
                                         "月度工单量、按时办结率、满意率",
-                                        className="small text-muted",
+                                        "hotline_monthly",
+                                        query,
                                     ),
-                                    dcc.Graph(figure=trend, config={"displaylogo": False}),
+                                    dcc.Graph(
+                                        id=RISK_HOTLINE_TREND,
+                                        figure=trend,
+                                        config={"displaylogo": False},
+                                    ),
                                 ],
                                 lg=7,
                             ),
                         ]
                     ),
                     html.Div(
-                        f"诉求激增：近 6 个月（至 {ym(last)}）各市各类别单月工单量与其前 12 个月均值之比"
-                        "的最大值（前 10）",
-                        className="fw-semibold small mt-2",
+                        _caption(
+                            f"诉求激增：近 6 个月（至 {ym(last)}）各市各类别单月工单量与其前 12 个月"
+                            f"均值之比的最大值（前 {read_risk.SURGES_SHOWN}）",
+                            "hotline_surges",
+                            query,
+                            className="fw-semibold small",
+                        ),
+                        className="mt-2",
                     ),
                     dbc.Table(
                         [
@@ -630,7 +656,12 @@ def layout(**query):
                         dbc.Card(
                             [
                                 dbc.CardHeader(
-                                    "13 市 × 领域 风险分（可能性 × 影响，0–100；点击城市筛选预警）"
+                                    export_header(
+                                        "13 市 × 领域 风险分（可能性 × 影响，0–100；"
+                                        "点击城市筛选预警）",
+                                        "risk_scores",
+                                        query,
+                                    )
                                 ),
                                 dbc.CardBody(
                                     dcc.Graph(

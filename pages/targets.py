@@ -1132,8 +1132,14 @@ def _methods_table(state: dict, row: dict) -> html.Div:
     ]
     return html.Div(
         [
-            html.Div("三种方法对比", className="small fw-semibold mb-1"),
-            dbc.Table([html.Tbody(body)], size="sm", className="mb-2"),
+            html.Div(
+                [
+                    html.Span("三种方法对比", className="small fw-semibold me-auto"),
+                    export_buttons("target_methods", _export_query(state)),
+                ],
+                className="d-flex flex-wrap align-items-center gap-1 mb-1",
+            ),
+            dbc.Table([html.Tbody(body)], size="sm", responsive=True, className="mb-2"),
         ],
         id=TARGET_DETAIL_METHODS,
     )

@@ -25,14 +25,21 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from datasets.quality import cached_quality, overall_score
-from datasets.regions import PROVINCE_CODE, cities, region_table
+from datasets.regions import PROVINCE_CODE, cities, region_name, region_table
 from datasets.summary import cached_status
 from indicators import economy as econ
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, FREQUENCY_ORDER, STOCK_TYPES, default_catalog
+from indicators.county import (
+    COUNTY_LAYERS,
+    county_frame,
+    county_layers,
+    county_period_label,
+    county_ranking,
+)
 from indicators.engine import PERIOD_TYPES
 from indicators.periods import latest_period, period_bounds, period_text, rank_values
-from indicators.read_targets import sort_rows
+from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.tables import (
     Column,
     Provenance,
@@ -47,6 +54,7 @@ from indicators.text import (
     METHOD_LABELS,
     STATUS_ORDER,
     STATUS_STYLE,
+    month_label,
     time_label,
 )
 from indicators.tracking import value_at_deadline
@@ -387,6 +395,56 @@ def targets_heatmap(warehouse, query: dict) -> AppTable:
     )
 
 
+def target_methods(warehouse, query: dict) -> AppTable:
+    """/targets detail: one target (``target``) in the page's region by every tracking method,
+    the default method first, as the detail's 三种方法对比 lists them."""
+    state = _targets_state(warehouse, query)
+    if state["target"] is None:
+        raise ValueError("导出方法对比需要指定目标（target）")
+    ts, as_of, city, target = state["ts"], state["as_of"], state["city"], state["target"]
+    shown = read.progress(warehouse, ts.id, as_of, method=state["method"], regions=[city])
+    shown = shown.filter(pl.col("indicator") == target)
+    current = shown["method"][0] if shown.height else None  # the method the detail shows
+    records = [
+        {
+            **m,
+            "method_zh": METHOD_LABELS.get(m["method"], m["method"]),
+            "default_zh": "是" if m["is_default_method"] else "否",
+            "current_zh": "当前" if m["method"] == current else None,
+            "status_zh": STATUS_STYLE.get(m["status"], STATUS_STYLE["not_assessable"])[0],
+        }
+        for m in method_comparison(warehouse, ts.id, as_of, target, city).iter_rows(named=True)
+    ]
+    columns = (
+        Column("method_zh", "方法"),
+        Column("method", "方法代码"),
+        Column("default_zh", "默认方法"),
+        Column("current_zh", "本页所用"),
+        Column("status_zh", "状态"),
+        _number("ratio", "比值（实际 ÷ 所需）", decimals=2),
+        Column("progress", "进度", "share", decimals=0),
+        Column("explain", "说明", width=70),
+    )
+    name = default_catalog()[target].name_zh
+    region = state["names"][city]
+    return AppTable(
+        key="target_methods",
+        title=f"{name} · {region} · 三种方法对比",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "同一目标按各追踪方法的评估：比值为实际进度 ÷ 达标所需进度（1 及以上为进度正常）；"
+            "进度 = 自基期起已走完的份额。方法说明见 docs/tracking-methods.md。",
+        ),
+        stem=_stem("目标方法对比", name, "" if city == PROVINCE_CODE else region, _ym(as_of)),
+        as_of=as_of,
+        target_set=_target_set_text(ts),
+        region="江苏省（全省）" if city == PROVINCE_CODE else region,
+        indicators=(target,),
+        extra=_filters_text(state)[:1],
+    )
+
+
 # --- /city/<code>, cockpit map -------------------------------------------------------------------
 
 
@@ -511,6 +569,49 @@ def league(warehouse, query: dict) -> AppTable:
         as_of=as_of,
         region="13 个设区市",
         indicators=(code,),
+    )
+
+
+def county_values(warehouse, query: dict) -> AppTable:
+    """/city/<code>: the city's counties on the county map's layer (``layer``, else the first
+    with data) at ``as_of``, ranked within the city, as the county table lists them."""
+    code, name = _city(query)
+    as_of = _as_of(warehouse, query)
+    names, frame = county_frame(warehouse, code, as_of)
+    wanted = query.get("layer") if query.get("layer") in COUNTY_LAYERS else None
+    _, layer = county_layers(frame, wanted)
+    if layer is None:
+        raise ValueError(f"截至 {month_label(as_of)}，{name}所辖县（市、区）尚无县级指标数据")
+    ind = default_catalog()[layer]
+    rows = county_ranking(frame, layer, ind.polarity)
+    period = county_period_label(rows, as_of)
+    records = [
+        {**r, "county": names[r["region_code"]], "period_zh": period}
+        for r in rows.iter_rows(named=True)
+    ]
+    rank_word = "本市位次" if ind.polarity != "neutral" else "按数值由高到低"
+    columns = (
+        Column("county", "县（市、区）"),
+        Column("region_code", "地区代码"),
+        _number("value", ind.name_zh, ind.unit, decimals=ind.decimals),
+        Column("rank", rank_word, "integer"),
+        Column("period_zh", "时期"),
+    )
+    missing = len(names) - rows.height
+    notes = [f"{rows.height} 个县（市、区）有数据，位次 1 为本市最好（按指标方向）。"]
+    if missing > 0:
+        notes.append(f"{missing} 个县（市、区）无数据。")
+    return AppTable(
+        key="county_values",
+        title=f"{name}各县（市、区） · {ind.name_zh}",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=tuple(notes),
+        stem=_stem(name, "各县", ind.name_zh, _ym(as_of)),
+        as_of=as_of,
+        region=f"{name}所辖县（市、区）",
+        indicators=(layer,),
+        extra=(("时期", period),),
     )
 
 
@@ -755,6 +856,189 @@ def anomalies(warehouse, query: dict) -> AppTable:
     )
 
 
+def _month_zh(d: dt.date) -> str:
+    """2026-08-01 → 2026年8月 (the risk page's months)."""
+    return f"{d.year}年{d.month}月"
+
+
+def _newest_vintage(warehouse) -> dt.date | None:
+    vintages = read.vintages(warehouse)
+    return vintages[-1] if vintages else None
+
+
+def risk_scores(warehouse, query: dict) -> AppTable:
+    """/risk heatmap: the 13 cities × domains' risk scores (0–100, shown as whole numbers), the
+    warnings behind each cell and the strongest of them; cities in code order, then domains."""
+    catalog = default_catalog()
+    columns = (
+        Column("region", "城市"),
+        Column("region_code", "地区代码"),
+        Column("domain", "领域"),
+        _number("score", "风险分", "0–100", decimals=0),
+        Column("warnings", "预警数", "integer"),
+        Column("high", "高风险", "integer"),
+        Column("medium", "中风险", "integer"),
+        Column("low", "低风险", "integer"),
+        Column("top_rule_name", "主要预警"),
+        Column("top_message", "主要预警说明", width=70),
+    )
+    records, as_of, shown = [], None, []
+    if read_risk.has_risk(warehouse):
+        scores = read_risk.risk_scores(warehouse)
+        warnings = read_risk.warnings(warehouse)
+        rule_names = dict(warnings.select("rule_id", "rule_name").unique("rule_id").iter_rows())
+        names = dict(cities().select("region_code", "name_zh").iter_rows())
+        by_cell = {(r["region_code"], r["domain"]): r for r in scores.iter_rows(named=True)}
+        domains = [d for d in DOMAINS if d in set(scores["domain"].to_list())]
+        for code, name in names.items():
+            for domain in domains:
+                r = by_cell.get((code, domain), {})
+                records.append(
+                    {
+                        **r,
+                        "region": name,
+                        "region_code": code,
+                        "domain": domain,
+                        "top_rule_name": rule_names.get(r.get("top_rule"), r.get("top_rule")),
+                    }
+                )
+        as_of = scores["as_of"].max() if scores.height else None
+        behind = warnings.filter(pl.col("region_code").is_in(list(names)))
+        shown = sorted({i for i in behind["indicator"].to_list() if i in catalog.indicators})
+    return AppTable(
+        key="risk_scores",
+        title="13 市 × 领域 风险分",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            "风险分 = 100 ×（1 − Π（1 − 可能性 × 影响）），按该市该领域的各条预警合成（0–100，"
+            "越高风险越大）；可能性按预警级别（高 1.0、中 0.6、低 0.3），影响按指标在领域指数中的"
+            "权重与目标约束性。公式见 models/risk.py。",
+        ),
+        stem=_stem("风险分", "13市", _ym(as_of) if as_of else ""),
+        as_of=as_of,
+        region="13 个设区市",
+        indicators=tuple(shown),
+        extra=(("预警规则", "models/rules/early_warning.yaml"),),
+    )
+
+
+def _hotline_region(query: dict) -> str:
+    """The hotline section's region (``hotline``; the province when absent)."""
+    code = query.get("hotline") or PROVINCE_CODE
+    if code not in _region_names():
+        raise ValueError(f"12345 热线分析没有代码为「{code}」的地区（应为全省或设区市）")
+    return code
+
+
+def _hotline_window(warehouse) -> tuple[dt.date, dt.date]:
+    window = read_risk.hotline_window(warehouse)
+    if window is None:
+        raise ValueError("没有 12345 工单数据")
+    return window
+
+
+def _hotline_columns() -> tuple[Column, ...]:
+    catalog = default_catalog()
+    return (
+        Column("tickets", "工单量", "integer", "件"),
+        _number(
+            "on_time_rate", "按时办结率", "%", decimals=catalog["hotline_on_time_rate"].decimals
+        ),
+        _number(
+            "satisfaction_rate",
+            "满意率",
+            "%",
+            decimals=catalog["hotline_satisfaction_rate"].decimals,
+        ),
+    )
+
+
+HOTLINE_INDICATORS = ("hotline_tickets", "hotline_on_time_rate", "hotline_satisfaction_rate")
+HOTLINE_RATES = "按时办结率 = 按时办结的工单 ÷ 工单量；满意率 = 满意与基本满意 ÷ 已评价的工单。"
+
+
+def hotline_categories(warehouse, query: dict) -> AppTable:
+    """/risk 12345 hotline: the region's (``hotline``) tickets per category over the section's
+    months, most tickets first, with on-time and satisfaction rates."""
+    code = _hotline_region(query)
+    first, last = _hotline_window(warehouse)
+    frame = read_risk.hotline_by_category(warehouse, code, first, last)
+    columns = (Column("category", "类别"), *_hotline_columns())
+    region = region_name(code)
+    span = f"{_month_zh(first)}–{_month_zh(last)}"
+    return AppTable(
+        key="hotline_categories",
+        title=f"{region} · 近 12 个月各类别工单量",
+        frame=_frame(frame.to_dicts(), columns),
+        columns=columns,
+        notes=(f"{span}各类别工单合计，按工单量从多到少。", HOTLINE_RATES),
+        stem=_stem("12345热线", "各类别工单量", region, _ym(last)),
+        as_of=_newest_vintage(warehouse),
+        region=region,
+        indicators=HOTLINE_INDICATORS,
+        extra=(("时间范围", span),),
+    )
+
+
+def hotline_monthly(warehouse, query: dict) -> AppTable:
+    """/risk 12345 hotline: the region's (``hotline``) monthly tickets, on-time and satisfaction
+    rates of one category (``category``) or all, as the section's trend chart plots them."""
+    code = _hotline_region(query)
+    category = query.get("category") or None
+    frame = read_risk.hotline_monthly(warehouse, code, category)
+    columns = (Column("month", "月份", "month"), *_hotline_columns())
+    region = region_name(code)
+    last = frame["month"].max() if frame.height else None
+    return AppTable(
+        key="hotline_monthly",
+        title=f"{region} · {category or '全部类别'} · 月度工单",
+        frame=_frame(frame.to_dicts(), columns),
+        columns=columns,
+        notes=("工单按受理月份计。", HOTLINE_RATES),
+        stem=_stem("12345热线", "月度", region, category or "", _ym(last) if last else ""),
+        as_of=_newest_vintage(warehouse),
+        region=region,
+        indicators=HOTLINE_INDICATORS,
+        extra=(("类别", category or "全部类别"),),
+    )
+
+
+def hotline_surges(warehouse, query: dict) -> AppTable:
+    """/risk 12345 hotline: the strongest city × category surges of the last 6 months (the
+    page's 10): the month's tickets against the mean of the 12 months before it."""
+    _, last = _hotline_window(warehouse)
+    frame = read_risk.hotline_surges(warehouse, last).head(read_risk.SURGES_SHOWN)
+    names = dict(cities().select("region_code", "name_zh").iter_rows())
+    records = [
+        {**r, "region": names.get(r["region_code"], r["region_code"])}
+        for r in frame.iter_rows(named=True)
+    ]
+    columns = (
+        Column("region", "城市"),
+        Column("region_code", "地区代码"),
+        Column("category", "类别"),
+        Column("month", "月份", "month"),
+        Column("tickets", "当月", "integer", "件"),
+        _number("baseline", "前 12 月均值", "件"),
+        _number("ratio", "倍数"),
+    )
+    return AppTable(
+        key="hotline_surges",
+        title="12345 诉求激增",
+        frame=_frame(records, columns),
+        columns=columns,
+        notes=(
+            f"近 6 个月（至 {_month_zh(last)}）各市各类别单月工单量与其前 12 个月均值之比的最大值，"
+            f"按倍数从大到小，前 {read_risk.SURGES_SHOWN}。",
+        ),
+        stem=_stem("12345热线", "诉求激增", _ym(last)),
+        as_of=_newest_vintage(warehouse),
+        region="13 个设区市",
+        indicators=("hotline_tickets",),
+    )
+
+
 # --- /economy ------------------------------------------------------------------------------------
 
 
@@ -972,13 +1256,19 @@ BUILDERS: dict[str, Callable[[object, dict], AppTable]] = {
     "targets": targets,
     "target_cities": target_cities,
     "targets_heatmap": targets_heatmap,
+    "target_methods": target_methods,
     "city_ranks": city_ranks,
+    "county_values": county_values,
     "composite": composite,
     "league": league,
     "indicator_values": indicator_values,
     "indicator_series": indicator_series,
     "warnings": warnings,
     "anomalies": anomalies,
+    "risk_scores": risk_scores,
+    "hotline_categories": hotline_categories,
+    "hotline_monthly": hotline_monthly,
+    "hotline_surges": hotline_surges,
     "economy": economy,
     "datasets": datasets,
     "loads": loads,
@@ -1043,4 +1333,15 @@ def export(warehouse, key: str, query: dict, fmt: str) -> tuple[bytes, str]:
     return data, filename(table.stem or key, fmt, synthetic=info.synthetic)
 
 
-__all__ = [*BUILDERS, "AppTable", "BUILDERS", "about", "build", "export"]
+__all__ = [
+    *BUILDERS,
+    "AppTable",
+    "BUILDERS",
+    "about",
+    "build",
+    "county_frame",
+    "county_layers",
+    "county_period_label",
+    "county_ranking",
+    "export",
+]

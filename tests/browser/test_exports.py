@@ -295,7 +295,16 @@ def test_exports006_city_page_and_the_cockpit_map(tab, app_warehouse):
 
 def test_exports007_buttons_fit_a_phone(browser, server):
     tab = Page(browser, server, 390, 844)
-    for path, table in (("/targets", "targets"), ("/risk", "warnings"), ("/data", "loads")):
+    for path, table in (
+        ("/targets", "targets"),
+        ("/targets?target=system_cloud_rate&city=320700", "target_methods"),
+        ("/risk", "warnings"),
+        ("/risk", "risk_scores"),
+        ("/risk", "hotline_categories"),
+        ("/risk", "hotline_surges"),
+        ("/city/320700", "county_values"),
+        ("/data", "loads"),
+    ):
         page = tab.open(path)
         button = page.locator(f'button[data-table="{table}"][data-fmt="xlsx"]')
         button.wait_for()
@@ -308,3 +317,156 @@ def test_exports007_buttons_fit_a_phone(browser, server):
     assert name.endswith("_模拟数据.xlsx") and workbook(data).sheetnames[-1] == "说明"
     assert tab.errors == []
     tab.page.close()
+
+
+def plotly_data(page, graph_id: str, expression: str):
+    """Evaluate ``expression`` over a graph's plotly traces (``d``) once they are drawn."""
+    selector = f"#{graph_id} .js-plotly-plot"
+    page.wait_for_function(
+        f"() => {{ const g = document.querySelector('{selector}');"
+        " return g && g.data && g.data.length > 0; }"
+    )
+    return page.evaluate(
+        f"() => {{ const d = document.querySelector('{selector}').data; return {expression}; }}"
+    )
+
+
+def cells(row) -> list[str]:
+    tds = row.locator("td")
+    return [tds.nth(j).inner_text().strip() for j in range(tds.count())]
+
+
+def test_exports009_risk_heatmap_and_hotline_tables_equal_what_the_page_shows(tab, app_warehouse):
+    page = tab.open("/risk?hotline=320300&category=供水供电供气")
+    # the heatmap: each cell's whole-number score, cities down, domains across
+    heat = plotly_data(page, "risk-heatmap", "({x: d[0].x, y: d[0].y, text: d[0].text})")
+    data, name = download(page, "risk_scores", "csv")
+    as_of = app_warehouse.query("SELECT max(as_of) AS d FROM risk_scores")["d"][0]
+    assert name == f"风险分_13市_{as_of:%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["城市"] for r in rows[:: len(heat["x"])]] == heat["y"]
+    assert [r["领域"] for r in rows[: len(heat["x"])]] == heat["x"]
+    shown = [cell for row in heat["text"] for cell in row]
+    assert [r["风险分（0–100）"] or "—" for r in rows] == shown
+    scores = app_warehouse.query("SELECT region_code, domain, warnings FROM risk_scores")
+    counts = {(c, d): n for c, d, n in scores.iter_rows()}
+    assert all(int(r["预警数"]) == counts[r["地区代码"], r["领域"]] for r in rows)
+
+    # by category: the bar chart's categories (top down) and tickets
+    bars = plotly_data(page, "risk-hotline-categories", "({y: d[0].y, text: d[0].text})")
+    data, name = download(page, "hotline_categories", "xlsx")
+    last = app_warehouse.query("SELECT max(month) AS m FROM hotline_monthly")["m"][0]
+    assert name == f"12345热线_各类别工单量_徐州市_{last:%Y-%m}_模拟数据.xlsx"
+    book = workbook(data)
+    sheet = book["徐州市 · 近 12 个月各类别工单量"]
+    assert [c.value for c in sheet[1]] == ["类别", "工单量（件）", "按时办结率（%）", "满意率（%）"]
+    got = [(r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] is not None]
+    assert (
+        got
+        == [(c, int(t.replace(",", ""))) for c, t in zip(bars["y"], bars["text"], strict=True)][
+            ::-1
+        ]
+    )
+    about = about_text(book)
+    assert "hotline_tickets" in about and "12345 工单按时办结率" in about
+
+    # the trend chart: the region's one category, month by month
+    trend = plotly_data(
+        page, "risk-hotline-trend", "({x: d[0].x, y: Array.from(d[0].y), rate: Array.from(d[1].y)})"
+    )
+    data, name = download(page, "hotline_monthly", "csv")
+    assert name == f"12345热线_月度_徐州市_供水供电供气_{last:%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["月份"] for r in rows] == [x[:7] for x in trend["x"]]
+    assert [int(r["工单量（件）"]) for r in rows] == trend["y"]
+    assert [r["按时办结率（%）"] for r in rows] == [
+        "" if v is None else f"{v:.1f}" for v in trend["rate"]
+    ]
+
+    # surges: the table's rows, cell for cell
+    data, name = download(page, "hotline_surges", "csv")
+    assert name == f"12345热线_诉求激增_{last:%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    table = page.locator("#risk-surges tbody tr")
+    assert table.count() == len(rows) == 10
+    for i, r in enumerate(rows):
+        year, month = r["月份"].split("-")
+        assert cells(table.nth(i)) == [
+            r["城市"],
+            r["类别"],
+            f"{year}年{int(month)}月",
+            f"{int(r['当月（件）']):,}",
+            r["前 12 月均值（件）"],
+            f"{r['倍数']}×",
+        ]
+    assert rows[0]["地区代码"] == "320300" and rows[0]["类别"] == "供水供电供气"
+    assert tab.errors == []
+
+
+def test_exports010_city_county_table_of_the_chosen_layer(tab, app_warehouse):
+    page = tab.open("/city/320700?layer=hotline_on_time_rate&as_of=2025-12")
+    shown = page.locator("#city-county-table tbody tr")
+    shown.first.wait_for()
+    data, name = download(page, "county_values", "csv")
+    assert name == "连云港市_各县_12345_工单按时办结率_2025-12_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["地区代码"] for r in rows] == [
+        shown.nth(i).get_attribute("data-region") for i in range(shown.count())
+    ]
+    for i, r in enumerate(rows):  # county, value with its unit, rank of the city's counties
+        assert cells(shown.nth(i)) == [
+            r["县（市、区）"],
+            r["12345 工单按时办结率（%）"] + "%",
+            f"{r['本市位次']}/{len(rows)}",
+        ]
+    assert {r["时期"] for r in rows} == {"2025 年"}  # the year is over at 2025-12
+    # another layer from the selector: the buttons follow the URL
+    page.click("#city-layer")
+    page.get_by_role("option", name="12345 热线工单量").click()
+    page.wait_for_url(re.compile(r"layer=hotline_tickets"))
+    page.wait_for_function(
+        "document.querySelector('#city-county-table thead').innerText.includes('热线工单量')"
+    )
+    data, name = download(page, "county_values", "xlsx")
+    assert name == "连云港市_各县_12345_热线工单量_2025-12_模拟数据.xlsx"
+    sheet = workbook(data).worksheets[0]
+    tickets = app_warehouse.query(
+        """
+        SELECT v.region_code, v.value FROM indicator_values v JOIN regions r USING (region_code)
+        WHERE r.level = 'county' AND r.city_code = '320700' AND v.indicator = 'hotline_tickets'
+          AND v.period_type = 'year' AND v.period = '2025' AND v.known_from <= DATE '2025-12-31'
+        QUALIFY row_number() OVER (PARTITION BY v.region_code ORDER BY v.known_from DESC) = 1
+        """
+    )
+    got = {r[1]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True) if r[1]}
+    assert got == dict(tickets.iter_rows())
+    assert tab.errors == []
+
+
+def test_exports011_target_methods_of_the_open_target(tab, app_warehouse):
+    page = tab.open("/targets?target=system_cloud_rate&city=320700&method=linear")
+    shown = page.locator("#target-detail-methods tr[data-method]")
+    shown.first.wait_for()
+    data, name = download(page, "target_methods", "csv")
+    as_of = newest(app_warehouse)
+    assert name == f"目标方法对比_非涉密系统整合上云率_连云港市_{as_of:%Y-%m}_模拟数据.csv"
+    rows = csv_records(data)
+    assert [r["方法代码"] for r in rows] == [
+        shown.nth(i).get_attribute("data-method") for i in range(shown.count())
+    ]
+    for i, r in enumerate(rows):
+        name_cell, status, ratio, current = cells(shown.nth(i))
+        assert name_cell.startswith(r["方法"].split("（")[0])
+        assert ("（默认）" in name_cell) == (r["默认方法"] == "是")
+        assert status.endswith(r["状态"])
+        assert ratio == f"比值 {r['比值（实际 ÷ 所需）']}"
+        assert (current == "当前") == (r["本页所用"] == "当前")
+    assert [r["方法代码"] for r in rows if r["本页所用"]] == ["linear"]
+    expected = app_warehouse.query(
+        "SELECT method, progress FROM target_progress WHERE target_set = ? AND as_of = ? "
+        "AND indicator = 'system_cloud_rate' AND region_code = '320700'",
+        [SET, as_of],
+    )
+    progress = {r["方法代码"]: r["进度"] for r in rows}
+    assert progress == {m: f"{100 * p:.0f}%" for m, p in expected.iter_rows()}
+    assert tab.errors == []

@@ -350,3 +350,210 @@ def test_app_tables013_export_names_files_and_writes_the_about_sheet(demo_comput
         app_tables.build(demo_computed, "nope", {})
     with pytest.raises(ValueError, match="导出格式应为 csv 或 xlsx"):
         app_tables.export(demo_computed, "targets", {}, "pdf")
+
+
+# --- /risk heatmap and 12345 hotline, /city counties, /targets methods ---------------------------
+
+DOMAIN_ORDER = ["政务服务", "社会治理", "政务运行", "数字社会", "数字生态", "基础支撑", "经济运行",
+                "风险"]  # fmt: skip
+
+
+def test_app_tables014_risk_scores_are_the_heatmaps_cells(demo_computed):
+    if "risk_scores" not in demo_computed.table_names():
+        pytest.skip("no risk tables in this warehouse")
+    table = app_tables.build(demo_computed, "risk_scores", {"city": "320700"})  # city: no filter
+    scores = demo_computed.query("SELECT region_code, domain, score, warnings FROM risk_scores")
+    domains = [d for d in DOMAIN_ORDER if d in set(scores["domain"].to_list())]
+    # cities in code order, each with the heatmap's domains in the catalog's order
+    assert [(r["region_code"], r["domain"]) for r in table.frame.iter_rows(named=True)] == [
+        (c, d) for c in CITIES for d in domains
+    ]
+    expected = {(r, d): (s, n) for r, d, s, n in scores.iter_rows()}
+    for r in table.frame.iter_rows(named=True):
+        assert (r["score"], r["warnings"]) == expected[r["region_code"], r["domain"]]
+    # the CSV shows whole numbers, as the heatmap's cells do
+    shown = csv_records(table)
+    assert [r["风险分（0–100）"] for r in shown] == [f"{s:.0f}" for s in table.frame["score"]]
+    nanjing = next(r for r in shown if r["地区代码"] == "320100" and r["领域"] == "数字生态")
+    assert nanjing["城市"] == "南京市"
+    # the 说明 lists the indicators of the cities' warnings behind the scores
+    behind = demo_computed.query(
+        "SELECT DISTINCT w.indicator FROM warnings w JOIN catalog_indicators USING (indicator) "
+        "WHERE w.region_code != '320000'"
+    )["indicator"].to_list()
+    assert sorted(table.indicators) == sorted(behind)
+    assert table.stem.startswith("风险分_13市_")
+
+
+def test_app_tables015_hotline_categories_monthly_and_surges(demo_computed):
+    last = demo_computed.query("SELECT max(month) AS m FROM hotline_monthly")["m"][0]
+    first = dt.date(last.year - 1, last.month, 1)  # the page's window: a year back, inclusive
+    table = app_tables.build(demo_computed, "hotline_categories", {"hotline": "320300"})
+    sums = demo_computed.query(
+        "SELECT category, CAST(sum(tickets) AS BIGINT) AS t, "
+        "CAST(sum(closed_on_time) AS BIGINT) AS o, CAST(sum(satisfied) AS BIGINT) AS s, "
+        "CAST(sum(rated) AS BIGINT) AS r FROM hotline_monthly WHERE region_code = '320300' "
+        "AND month >= ? AND month <= ? GROUP BY 1",
+        [first, last],
+    )
+    got = {r["category"]: r for r in table.frame.iter_rows(named=True)}
+    assert set(got) == set(sums["category"].to_list())
+    for cat, t, o, s, r in sums.iter_rows():
+        assert got[cat]["tickets"] == t
+        assert got[cat]["on_time_rate"] == pytest.approx(100 * o / t)
+        assert got[cat]["satisfaction_rate"] == pytest.approx(100 * s / r)
+    tickets = table.frame["tickets"].to_list()
+    assert tickets == sorted(tickets, reverse=True)
+    assert table.title == "徐州市 · 近 12 个月各类别工单量"
+    assert table.stem == f"12345热线_各类别工单量_徐州市_{last:%Y-%m}"
+    with pytest.raises(ValueError, match="没有代码为「999999」的地区"):
+        app_tables.build(demo_computed, "hotline_categories", {"hotline": "999999"})
+    province = app_tables.build(demo_computed, "hotline_categories", {})
+    total = demo_computed.query(
+        "SELECT CAST(sum(tickets) AS BIGINT) AS t FROM hotline_monthly "
+        "WHERE region_code = '320000' AND month BETWEEN ? AND ?",
+        [first, last],
+    )["t"][0]
+    assert sum(province.frame["tickets"].to_list()) == total
+
+    query = {"hotline": "320300", "category": "供水供电供气"}
+    monthly = app_tables.build(demo_computed, "hotline_monthly", query)
+    months = demo_computed.query(
+        "SELECT month, tickets FROM hotline_monthly WHERE region_code = '320300' "
+        "AND category = '供水供电供气' ORDER BY month"
+    )
+    assert monthly.frame.select("month", "tickets").rows() == months.rows()
+    shown = {r["月份"]: int(r["工单量（件）"]) for r in csv_records(monthly)}
+    assert shown == {f"{m:%Y-%m}": t for m, t in months.iter_rows()}
+    every = app_tables.build(demo_computed, "hotline_monthly", {"hotline": "320300"})
+    all_months = demo_computed.query(
+        "SELECT month, CAST(sum(tickets) AS BIGINT) AS t FROM hotline_monthly "
+        "WHERE region_code = '320300' GROUP BY 1 ORDER BY 1"
+    )
+    assert every.frame.select("month", "tickets").rows() == all_months.rows()
+
+    # surges worked out here: each city × category's month in the last 6 whose tickets are the
+    # highest multiple of the mean of the (present) months of the 12 before it
+    rows = demo_computed.query(
+        "SELECT h.region_code, h.category, h.month, h.tickets FROM hotline_monthly h "
+        "JOIN regions r USING (region_code) WHERE r.level = 'city'"
+    )
+    series: dict[tuple, dict] = {}
+    for code, cat, month, t in rows.iter_rows():
+        series.setdefault((code, cat), {})[month] = t
+
+    def back(d: dt.date, k: int) -> dt.date:
+        n = d.year * 12 + d.month - 1 - k
+        return dt.date(n // 12, n % 12 + 1, 1)
+
+    best = []
+    for (code, cat), by_month in series.items():
+        found = None
+        for month, t in by_month.items():
+            if not back(last, 6) < month <= last:
+                continue
+            prior = [v for m, v in by_month.items() if back(month, 12) <= m < month]
+            if not prior:
+                continue
+            ratio = t / (sum(prior) / len(prior))
+            if found is None or ratio > found[3]:
+                found = (code, cat, month, ratio)
+        if found:
+            best.append(found)
+    best.sort(key=lambda r: -r[3])
+    surges = app_tables.build(demo_computed, "hotline_surges", {})
+    assert surges.frame.height == 10
+    got = [(r["region_code"], r["category"], r["month"], r["ratio"])
+           for r in surges.frame.iter_rows(named=True)]  # fmt: skip
+    assert [g[:3] for g in got] == [b[:3] for b in best[:10]]
+    assert [g[3] for g in got] == pytest.approx([b[3] for b in best[:10]])
+    first_row = csv_records(surges)[0]  # the demo's planted ≈4× surge in 徐州
+    assert (first_row["城市"], first_row["类别"], first_row["月份"]) == (
+        "徐州市",
+        "供水供电供气",
+        "2026-07",
+    )
+
+
+def county_known(wh, indicator: str, as_of: dt.date, city: str) -> dict[str, float]:
+    """A city's counties' newest yearly value of ``indicator`` as known at ``as_of``."""
+    rows = wh.query(
+        """
+        SELECT v.region_code, v.period, v.value FROM indicator_values v
+        JOIN regions r USING (region_code)
+        WHERE r.level = 'county' AND r.city_code = ? AND v.indicator = ?
+          AND v.period_type = 'year' AND v.known_from <= ?
+        QUALIFY row_number() OVER (PARTITION BY v.region_code, v.period
+                                   ORDER BY v.known_from DESC) = 1
+        """,
+        [city, indicator, as_of],
+    )
+    newest = rows["period"].max()
+    return dict(rows.filter(pl.col("period") == newest).select("region_code", "value").iter_rows())
+
+
+@pytest.mark.parametrize(
+    ("layer", "indicator", "higher_first"),
+    [
+        ("hotline_on_time_rate", "hotline_on_time_rate", True),
+        (None, "hotline_tickets", True),  # no layer: the first with data (neutral: largest first)
+        ("nope", "hotline_tickets", True),
+    ],
+)
+def test_app_tables016_county_values_of_the_map_layer(
+    demo_computed, newest, layer, indicator, higher_first
+):
+    query = {"code": "320700", **({"layer": layer} if layer else {})}
+    table = app_tables.build(demo_computed, "county_values", query)
+    expected = county_known(demo_computed, indicator, newest, "320700")
+    assert len(expected) == 6
+    got = table.frame.select("region_code", "value", "rank").rows()
+    assert {c: v for c, v, _ in got} == expected
+    values = [v for _, v, _ in got]
+    assert values == sorted(values, reverse=higher_first)
+    for _, v, rank in got:
+        assert rank == 1 + sum(1 for w in expected.values() if w > v)
+    assert table.indicators == (indicator,)
+    assert set(table.frame["county"].to_list()) == {"连云区", "海州区", "赣榆区", "东海县",
+                                                   "灌云县", "灌南县"}  # fmt: skip
+    decimals = demo_computed.query(
+        "SELECT decimals FROM catalog_indicators WHERE indicator = ?", [indicator]
+    )["decimals"][0]
+    for record, (_, v, _) in zip(csv_records(table), got, strict=True):
+        assert list(record.values())[2] == f"{v:.{decimals}f}"
+    as_of = dt.date(2024, 6, 30)  # a past as-of: the values then known, its year still running
+    past = app_tables.build(demo_computed, "county_values", {**query, "as_of": "2024-06"})
+    assert dict(past.frame.select("region_code", "value").iter_rows()) == county_known(
+        demo_computed, indicator, as_of, "320700"
+    )
+    assert set(past.frame["period_zh"].to_list()) == {"2024 年（年内累计，截至 2024年6月）"}
+
+
+def test_app_tables017_target_methods_of_the_open_target(demo_computed, newest):
+    query = {"target": "system_cloud_rate", "city": "320700"}
+    table = app_tables.build(demo_computed, "target_methods", query)
+    expected = demo_computed.query(
+        "SELECT method, is_default_method, status, ratio, progress FROM target_progress "
+        "WHERE target_set = ? AND as_of = ? AND indicator = 'system_cloud_rate' "
+        "AND region_code = '320700'",
+        [SET, newest],
+    )
+    assert expected.height == 3
+    rows = table.frame.to_dicts()
+    default = expected.filter(pl.col("is_default_method"))["method"][0]
+    assert rows[0]["method"] == default  # the default method first
+    assert sorted(r["method"] for r in rows) == sorted(expected["method"].to_list())
+    by_method = {r["method"]: r for r in expected.iter_rows(named=True)}
+    for r in rows:
+        want = by_method[r["method"]]
+        assert r["status_zh"] == STATUS_WORDS[want["status"]]
+        assert (r["ratio"], r["progress"]) == (want["ratio"], want["progress"])
+        assert r["current_zh"] == ("当前" if r["method"] == default else None)
+    assert [r["比值（实际 ÷ 所需）"] for r in csv_records(table)] == [
+        f"{r['ratio']:.2f}" for r in rows
+    ]
+    assert table.title == "非涉密系统整合上云率 · 连云港市 · 三种方法对比"
+    linear = app_tables.build(demo_computed, "target_methods", {**query, "method": "linear"})
+    assert [r["method"] for r in linear.frame.to_dicts() if r["current_zh"]] == ["linear"]
+    with pytest.raises(ValueError, match="需要指定目标"):
+        app_tables.build(demo_computed, "target_methods", {"city": "320700"})

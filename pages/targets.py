@@ -27,6 +27,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import method_comparison, sort_rows
+from indicators.reports.content import phase
 from indicators.text import forecast_summary, time_label
 from indicators.tracking import decimal_year_to_date, required_path, value_at_deadline
 from pages import _ids
@@ -57,6 +58,7 @@ TARGETS_METHOD = "targets-method"
 TARGETS_CITY = "targets-city"
 TARGETS_DOMAIN = "targets-domain"
 TARGETS_STATUS = "targets-status"
+TARGETS_REPORT_LINK = "targets-report-link"
 TARGETS_SUMMARY = "targets-summary"
 TARGETS_PHASE = "targets-phase"
 TARGETS_TABLE = "targets-table"
@@ -1498,6 +1500,25 @@ def _card(header, body, **kwargs) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], **kwargs)
 
 
+def _report_link(state: dict) -> html.Div:
+    """To 报告导出 with this view's region, as-of and target set chosen."""
+    ts = state["ts"]
+    kind = phase(ts.target_year, ts.midterm_year, state["as_of"]).report_title
+    query = {
+        "set": None if state["set"] == read.DEFAULT_TARGET_SET else state["set"],
+        "region": None if state["city"] == PROVINCE_CODE else state["city"],
+        "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
+    }
+    return html.Div(
+        dcc.Link(
+            f"导出{state['names'][state['city']]}{kind}（PDF / Excel）→",
+            href="/reports" + to_search(query),
+            id=TARGETS_REPORT_LINK,
+        ),
+        className="small mb-3 d-print-none",
+    )
+
+
 def layout(**query):
     state = _state(query)
     if state is None:
@@ -1516,6 +1537,7 @@ def layout(**query):
                 _controls(state),
             ),
             _summary(state, rows),
+            _report_link(state),
             _detail(state, frame) if state["target"] else None,
             _card(
                 export_header(f"{region}的规划目标", "targets", _export_query(state)),

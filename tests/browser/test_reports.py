@@ -93,3 +93,16 @@ def test_reports102_excel_choice_goes_to_the_url_and_downloads_a_workbook(
         assert cell == pytest.approx(r["current_value"], abs=1e-9)
     assert len(book["目标排名"]["A"]) > 13  # the province's workbook ranks all 13 cities
     assert tab.errors == []
+
+
+def test_reports103_targets_page_links_to_the_report_of_its_view(tab):
+    page = tab.open(f"/targets?city={WUXI}&as_of=2023-12")
+    link = page.locator("#targets-report-link")
+    assert "无锡市中期评估报告" in link.inner_text()
+    link.click()
+    page.wait_for_url(re.compile(r"/reports\?"))
+    preview = page.locator("#reports-preview")
+    preview.wait_for()
+    assert preview.get_attribute("data-phase") == "midterm"
+    assert "无锡市·" in preview.inner_text() and "2023年12月" in preview.inner_text()
+    assert tab.errors == []

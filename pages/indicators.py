@@ -11,9 +11,6 @@ tables (``catalog_indicators``, ``indicator_values``, ``target_progress``).
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import json
 from urllib.parse import parse_qs
 
@@ -142,52 +139,6 @@ def bounds_text(lower: float | None, upper: float | None) -> str:
     if upper is not None:
         return f"≤ {fmt(upper)}"
     return "无"
-
-
-def values_csv(frame: pl.DataFrame, *, name: str, unit: str, as_of: dt.date) -> bytes:
-    """The shown values as CSV in UTF-8 with a BOM (so Excel opens the Chinese correctly)."""
-    names = dict(region_table().select("region_code", "name_zh").iter_rows())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "指标编码",
-            "指标名称",
-            "单位",
-            "地区代码",
-            "地区",
-            "时期",
-            "起始日",
-            "截止日",
-            "数值",
-            "分子",
-            "分母",
-            "时期已结束",
-            "截至（as-of）",
-        ]
-    )
-    for r in frame.sort("region_code", "period").iter_rows(named=True):
-        writer.writerow(
-            [
-                r["indicator"],
-                name,
-                unit,
-                r["region_code"],
-                names.get(r["region_code"], r["region_code"]),
-                r["period"],
-                r["period_start"].isoformat(),
-                r["period_end"].isoformat(),
-                "" if r["value"] is None else repr(float(r["value"])),
-                "" if r["numerator"] is None else repr(float(r["numerator"])),
-                "" if r["denominator"] is None else repr(float(r["denominator"])),
-                "是" if r["complete"] else "否",
-                as_of.isoformat(),
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
-
-
-# --- state -------------------------------------------------------------------------------------
 
 
 def _region_options(available: set[str]) -> list[dict]:
@@ -1130,6 +1081,5 @@ __all__ = [
     "period_key",
     "period_text",
     "rank_values",
-    "values_csv",
     "where_text",
 ]

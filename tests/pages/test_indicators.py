@@ -17,7 +17,6 @@ from pages.indicators import (
     period_bounds,
     period_text,
     rank_values,
-    values_csv,
     where_text,
 )
 
@@ -344,37 +343,3 @@ def test_indicators019_needs_secondary_axis(province, others, expected):
 )
 def test_indicators020_bounds_text(lower, upper, expected):
     assert bounds_text(lower, upper) == expected
-
-
-def test_indicators021_values_csv_is_utf8_with_bom():
-    frame = pl.DataFrame(
-        {
-            "indicator": ["system_cloud_rate", "system_cloud_rate"],
-            "region_code": ["320100", "320000"],
-            "period": ["2026-10", "2026-10"],
-            "period_start": [dt.date(2026, 10, 1)] * 2,
-            "period_end": [dt.date(2026, 10, 31)] * 2,
-            "value": [99.25, 95.5],
-            "numerator": [397.0, 1770.0],
-            "denominator": [400.0, 1853.0],
-            "complete": [True, True],
-        }
-    )
-    data = values_csv(frame, name="非涉密系统整合上云率", unit="%", as_of=dt.date(2026, 10, 31))
-    assert data.startswith(b"\xef\xbb\xbf")
-    lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("指标编码,指标名称,单位,地区代码,地区,时期")
-    # sorted by region: the province first
-    assert lines[1].split(",")[:9] == [
-        "system_cloud_rate",
-        "非涉密系统整合上云率",
-        "%",
-        "320000",
-        "江苏省",
-        "2026-10",
-        "2026-10-01",
-        "2026-10-31",
-        "95.5",
-    ]
-    assert lines[2].split(",")[4] == "南京市"
-    assert lines[2].endswith(",是,2026-10-31")

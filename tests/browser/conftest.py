@@ -120,7 +120,13 @@ class Page:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        self.page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request) -> None:
+        # a request cut off because the test navigates on (net::ERR_ABORTED) is not an error of
+        # the app; every other failure is
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
 
     def open(self, path: str):
         self.page.goto(self.base_url + path)

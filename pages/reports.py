@@ -54,6 +54,7 @@ POLL_MS = 600
 def _regions() -> dict[str, str]:
     names = {PROVINCE_CODE: "江苏省（全省）"}
     names.update(dict(cities().select("region_code", "name_zh").iter_rows()))
+    names[jobs.ALL_REGIONS] = "全省与 13 市各一份（ZIP）"
     return names
 
 
@@ -84,15 +85,20 @@ def _state(query: dict) -> dict | None:
 
 def _title(state: dict) -> str:
     base = f"{state['ts'].name_zh}{state['phase'].report_title}"
+    if state["region"] == jobs.ALL_REGIONS:
+        return f"{base}（全省及 13 个设区市，14 份）"
     return base if state["region"] == PROVINCE_CODE else f"{state['region_name']}·{base}"
 
 
 def _preview(state: dict) -> html.Div:
-    scope = (
-        "全省目标、13 个设区市排名与城市 × 目标热力图、全省风险预警"
-        if state["region"] == PROVINCE_CODE
-        else f"只含{state['region_name']}的数值、预测与预警，以及其在 13 个设区市中的排名"
-    )
+    if state["region"] == PROVINCE_CODE:
+        scope = "全省目标、13 个设区市排名与城市 × 目标热力图、全省风险预警"
+    elif state["region"] == jobs.ALL_REGIONS:
+        scope = (
+            "全省一份与每市一份（每份只含本地区数据及其 13 市排名），打包为 ZIP，附 manifest.json"
+        )
+    else:
+        scope = f"只含{state['region_name']}的数值、预测与预警，以及其在 13 个设区市中的排名"
     return html.Div(
         [
             html.Div(

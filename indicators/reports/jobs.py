@@ -40,9 +40,10 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import Warehouse
 from indicators import read
 from indicators.catalog import default_catalog
-from indicators.reports.batch import FORMATS
+from indicators.reports.batch import FORMATS, all_regions
 
 KEY_RE = re.compile(r"^[0-9a-f]{20}$")
+ALL_REGIONS = "all"  # the province and the 13 cities, one report each, as a ZIP
 KEEP_JOBS = 200
 STARTING_SECONDS = 30  # a job without a pid yet is still being started
 SILENT_SECONDS = 300  # a running job that has not written its status for this long is dead
@@ -142,14 +143,17 @@ def _check(target_set: str, region: str, fmt: str) -> None:
         raise ValueError(f"未知格式 {fmt!r}；应为 {' / '.join(FORMATS)}")
     if target_set not in default_catalog().target_sets:
         raise ValueError(f"未知目标集 {target_set!r}")
-    if region != PROVINCE_CODE and region not in set(cities()["region_code"].to_list()):
-        raise ValueError(f"未知地区代码 {region!r}；应为江苏省 320000 或 13 个设区市之一")
+    if region not in {PROVINCE_CODE, ALL_REGIONS, *cities()["region_code"].to_list()}:
+        raise ValueError(
+            f"未知地区代码 {region!r}；应为江苏省 320000、13 个设区市之一或 all（全省与 13 市）"
+        )
 
 
 def start(
     warehouse: Warehouse, *, target_set: str, region: str, as_of: dt.date | str | None, fmt: str
 ) -> str:
-    """Start (or join) the job for these parameters; return its key.
+    """Start (or join) the job for these parameters; return its key. ``region="all"`` renders
+    the province's report and one per city (each holding only its region's data) into a ZIP.
 
     The job renders the warehouse version current now, even if a load follows. Raises
     ``ValueError`` in Chinese for an unknown format, target set or region, or a warehouse
@@ -253,16 +257,19 @@ def run(job: Path) -> int:
     def progress(done: int, total: int, message: str) -> None:
         _write_status(job, state="running", done=done, total=total, message=message)
 
+    bundle = params["region"] == ALL_REGIONS
     try:
         entries = write_reports(
             Warehouse(params["warehouse"]),
             target_set=params["target_set"],
             as_of=params["as_of"],
-            regions=[params["region"]],
+            regions=all_regions() if bundle else [params["region"]],
             formats=[params["format"]],
-            out_dir=job,
+            out_dir=job / "files" if bundle else job,
             progress=progress,
         )
+        if bundle:
+            entries = [_zip(job, entries)]
     except Exception as exc:  # the page shows it; the log keeps the traceback
         import traceback
 
@@ -286,6 +293,33 @@ def run(job: Path) -> int:
     return 0
 
 
+def _zip(job: Path, entries: list[dict]) -> dict:
+    """The 14 reports and their manifest in one ZIP (fixed timestamps: same reports, same
+    bytes); returns its manifest entry, titled after the province's report."""
+    import zipfile
+
+    files = job / "files"
+    province = next(e for e in entries if e["region_code"] == PROVINCE_CODE)
+    name = (
+        province["file"].replace(f"_{PROVINCE_CODE}_江苏省_", "_全省及13市_").rsplit(".", 1)[0]
+        + f"_{province['format']}.zip"
+    )
+    tmp = job / f".{name}.part"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for e in [*entries, {"file": "manifest.json"}]:
+            info = zipfile.ZipInfo(e["file"], date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, (files / e["file"]).read_bytes())
+    os.replace(tmp, job / name)
+    data = (job / name).read_bytes()
+    return {
+        "file": name,
+        "title": f"{province['title']}等 {len(entries)} 份（全省及 13 个设区市）",
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
 def register_routes(server) -> None:
     """``GET /reports/download/<key>``: the finished report as an attachment."""
     from flask import abort, send_file
@@ -296,11 +330,11 @@ def register_routes(server) -> None:
         if found is None:
             abort(404)
         path, name = found
-        mimetype = (
-            "application/pdf"
-            if name.endswith(".pdf")
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        mimetype = {
+            "pdf": "application/pdf",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "zip": "application/zip",
+        }[name.rsplit(".", 1)[-1]]
         return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 

@@ -106,3 +106,17 @@ def test_reports103_targets_page_links_to_the_report_of_its_view(tab):
     assert preview.get_attribute("data-phase") == "midterm"
     assert "无锡市·" in preview.inner_text() and "2023年12月" in preview.inner_text()
     assert tab.errors == []
+
+
+def test_reports104_the_14_recipient_bundle_downloads_as_a_zip(tab, tmp_path):
+    import zipfile
+
+    page = tab.open("/reports?region=all&format=xlsx")
+    assert "全省及 13 个设区市，14 份" in page.locator("#reports-preview").inner_text()
+    path = generate_and_download(page, tmp_path)
+    assert path.suffix == ".zip"
+    with zipfile.ZipFile(path) as zf:
+        books = [n for n in zf.namelist() if n.endswith(".xlsx")]
+        assert "manifest.json" in zf.namelist()
+    assert len(books) == 14
+    assert tab.errors == []

@@ -470,3 +470,32 @@ def test_report016_demo_rows_left_after_a_real_load_keep_the_synthetic_flag(
     newest = warehouse.query("SELECT synthetic_rows FROM _loads ORDER BY load_id DESC LIMIT 1")
     assert newest["synthetic_rows"][0] == 0
     assert provenance(warehouse, title="t", datasets=["service_items"]).synthetic
+
+
+def test_report017_a_bundle_job_zips_the_province_and_every_city(demo_computed, tmp_path):
+    import io
+    import zipfile
+
+    from indicators.reports import jobs
+
+    key = jobs.start(demo_computed, target_set=SET, region="all", as_of="2025-12", fmt="xlsx")
+    s = wait_done(key, demo_computed)
+    assert s["state"] == "done", s
+    path, name = jobs.result(key, demo_computed)
+    assert name.endswith("_xlsx.zip") and "全省及13市" in name
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        manifest = json.loads(zf.read("manifest.json"))
+        books = {n: zf.read(n) for n in names if n.endswith(".xlsx")}
+    assert len(books) == 14
+    assert {f["region_code"] for f in manifest["files"]} == {
+        "320000",
+        *cities()["region_code"].to_list(),
+    }
+    for f in manifest["files"]:
+        data = books[f["file"]]
+        assert hashlib.sha256(data).hexdigest() == f["sha256"]
+        league = sheet_rows(openpyxl.load_workbook(io.BytesIO(data))["目标排名"])
+        codes = {r["地区代码"] for r in league}
+        assert codes == ({f["region_code"]} if f["region_code"] != "320000" else codes)
+        assert len(codes) == (13 if f["region_code"] == "320000" else 1)

@@ -9,6 +9,10 @@ import re
 
 import polars as pl
 
+from datasets.regions import PROVINCE_CODE, cities, region_table
+from indicators.catalog import FREQUENCY_ORDER
+from indicators.engine import PERIOD_TYPES
+
 
 def rank_values(values: list[float | None], polarity: str) -> list[int | None]:
     """Competition ranks (1 = best; ties share the better rank; missing values unranked).
@@ -91,3 +95,30 @@ def latest_period(frame: pl.DataFrame, *, stock: bool) -> str | None:
         if done.height:
             return done["period"].max()
     return frame["period"].max()
+
+
+def series_view(row: dict, query: dict) -> dict:
+    """The chart/table view of one catalog indicator (``row``) a URL query asks for:
+    ``period`` (its own frequency or coarser), ``regions`` (valid codes, default the province
+    and the 13 cities; ``regions_given`` when the query chose them), ``from``/``to`` (valid
+    period keys or None). Shared by the 指标库 page and its exports."""
+    period = query.get("period")
+    if period not in PERIOD_TYPES or FREQUENCY_ORDER[period] < FREQUENCY_ORDER[row["frequency"]]:
+        period = row["frequency"]
+    valid = set(region_table()["region_code"].to_list())
+    wanted = query.get("regions") or ""
+    wanted = wanted if isinstance(wanted, list | tuple) else str(wanted).split(",")
+    regions = [r for r in wanted if r in valid]
+    bounds = {}
+    for key in ("from", "to"):
+        try:
+            bounds[key] = query.get(key) if query.get(key) and period_bounds(query[key]) else None
+        except ValueError:
+            bounds[key] = None
+    return {
+        "period": period,
+        "regions": regions or [PROVINCE_CODE, *cities()["region_code"].to_list()],
+        "regions_given": bool(regions),
+        "from": bounds["from"],
+        "to": bounds["to"],
+    }

@@ -32,6 +32,7 @@ from indicators.economy import (  # noqa: F401  (page-facing names; tests import
     city_shares,
     coarse_period,
     comparable_prior,
+    comparison_rows,
     economy_indicators,
     load_view,
     period_text,
@@ -444,50 +445,6 @@ def trend_figure(state: dict, data: dict) -> go.Figure:
 
 
 # --- table -------------------------------------------------------------------------------------
-
-
-def comparison_rows(state: dict, data: dict) -> list[dict]:
-    """Table rows: the province then the chosen cities by rank, with the last periods' values."""
-    ind = state["ind"]
-    latest = data["latest"]
-    shown = data["range"][-TABLE_PERIODS:]
-    values = data["values"]
-    current = values.filter(
-        (pl.col("period") == latest) & (pl.col("region_code") != PROVINCE_CODE)
-    ).select("region_code", "value")
-    ranks = dict(rank_values(current, ind.polarity).select("region_code", "rank").iter_rows())
-    shares = dict(
-        city_shares(current, state["all_cities"]).select("region_code", "share").iter_rows()
-    )
-    growth = dict(
-        data["growth"]
-        .filter(pl.col("period") == latest)
-        .select("region_code", "growth")
-        .iter_rows()
-    )
-    wide = {
-        (r, p): v
-        for r, p, v in values.filter(pl.col("period").is_in(shown))
-        .select("region_code", "period", "value")
-        .iter_rows()
-    }
-    out = []
-    order = [PROVINCE_CODE] + sorted(state["cities"], key=lambda c: (ranks.get(c) or 99, c))
-    for code in order:
-        cells = [wide.get((code, p)) for p in shown]
-        if code != PROVINCE_CODE and all(v is None for v in cells) and code not in ranks:
-            continue
-        out.append(
-            {
-                "region_code": code,
-                "name": "全省" if code == PROVINCE_CODE else state["names"][code],
-                "values": cells,
-                "growth": growth.get(code),
-                "share": shares.get(code),
-                "rank": ranks.get(code),
-            }
-        )
-    return out
 
 
 def _table(state: dict, data: dict) -> html.Div:

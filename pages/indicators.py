@@ -40,6 +40,7 @@ from indicators.periods import (  # noqa: F401  (page-facing names; tests import
     period_key,
     period_text,
     rank_values,
+    series_view,
 )
 from pages import _ids
 from pages._components import (
@@ -53,7 +54,6 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
-    split_param,
     status_badge,
     to_search,
 )
@@ -181,26 +181,7 @@ def _state(query: dict) -> dict | None:
     if code is None:
         return state
     row = catalog.filter(pl.col("indicator") == code).row(0, named=True)
-    freq = row["frequency"]
-    period = query.get("period")
-    if period not in PERIOD_TYPES or FREQUENCY_ORDER[period] < FREQUENCY_ORDER[freq]:
-        period = freq
-    valid = set(region_table()["region_code"].to_list())
-    regions = [r for r in split_param(query.get("regions")) if r in valid]
-    bounds = {}
-    for key in ("from", "to"):
-        try:
-            bounds[key] = query.get(key) if query.get(key) and period_bounds(query[key]) else None
-        except ValueError:
-            bounds[key] = None
-    state |= {
-        "row": row,
-        "period": period,
-        "regions": regions or [PROVINCE_CODE, *cities()["region_code"].to_list()],
-        "regions_given": bool(regions),
-        "from": bounds["from"],
-        "to": bounds["to"],
-    }
+    state |= {"row": row, **series_view(row, query)}
     return state
 
 

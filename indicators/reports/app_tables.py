@@ -29,7 +29,7 @@ from datasets.regions import PROVINCE_CODE, cities, region_name, region_table
 from datasets.summary import cached_status
 from indicators import economy as econ
 from indicators import read, read_risk
-from indicators.catalog import DOMAINS, FREQUENCY_ORDER, STOCK_TYPES, default_catalog
+from indicators.catalog import DOMAINS, STOCK_TYPES, default_catalog
 from indicators.county import (
     COUNTY_LAYERS,
     county_frame,
@@ -37,8 +37,13 @@ from indicators.county import (
     county_period_label,
     county_ranking,
 )
-from indicators.engine import PERIOD_TYPES
-from indicators.periods import latest_period, period_bounds, period_text, rank_values
+from indicators.periods import (
+    latest_period,
+    period_bounds,
+    period_text,
+    rank_values,
+    series_view,
+)
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.tables import (
     Column,
@@ -625,26 +630,7 @@ def _indicator_state(warehouse, query: dict) -> dict:
     if code not in set(catalog["indicator"].to_list()):
         raise ValueError(f"指标「{code or ''}」不在指标目录中")
     row = catalog.filter(pl.col("indicator") == code).row(0, named=True)
-    period = query.get("period")
-    if period not in PERIOD_TYPES or FREQUENCY_ORDER[period] < FREQUENCY_ORDER[row["frequency"]]:
-        period = row["frequency"]
-    valid = set(region_table()["region_code"].to_list())
-    regions = [r for r in _split(query.get("regions")) if r in valid]
-    bounds = {}
-    for key in ("from", "to"):
-        try:
-            bounds[key] = query.get(key) if query.get(key) and period_bounds(query[key]) else None
-        except ValueError:
-            bounds[key] = None
-    return {
-        "row": row,
-        "code": code,
-        "period": period,
-        "as_of": _as_of(warehouse, query),
-        "regions": regions or [PROVINCE_CODE, *cities()["region_code"].to_list()],
-        "from": bounds["from"],
-        "to": bounds["to"],
-    }
+    return {"row": row, "code": code, "as_of": _as_of(warehouse, query), **series_view(row, query)}
 
 
 def _is_share(row: dict) -> bool:
@@ -1057,44 +1043,17 @@ def economy(warehouse, query: dict) -> AppTable:
         return econ.period_text(period, ytd=ytd, through=through)
 
     shown = data["range"][-econ.TABLE_PERIODS :]
-    values = data["values"]
-    current = values.filter(
-        (pl.col("period") == latest) & (pl.col("region_code") != PROVINCE_CODE)
-    ).select("region_code", "value")
-    ranks = dict(econ.rank_values(current, ind.polarity).select("region_code", "rank").iter_rows())
-    shares = {
-        c: v
-        for c, v in econ.city_shares(current, data["all_cities"])
-        .select("region_code", "share")
-        .iter_rows()
-    }
-    growth = dict(
-        data["growth"]
-        .filter(pl.col("period") == latest)
-        .select("region_code", "growth")
-        .iter_rows()
-    )
-    wide = {
-        (r, p): v
-        for r, p, v in values.filter(pl.col("period").is_in(shown))
-        .select("region_code", "period", "value")
-        .iter_rows()
-    }
     names = dict(cities().select("region_code", "name_zh").iter_rows())
-    order = [PROVINCE_CODE] + sorted(data["cities"], key=lambda c: (ranks.get(c) or 99, c))
     records = []
-    for code in order:
-        cells = [wide.get((code, p)) for p in shown]
-        if code != PROVINCE_CODE and all(v is None for v in cells) and code not in ranks:
-            continue
+    for row in econ.comparison_rows({**data, "names": names}, data):
         record = {
-            "region": "全省" if code == PROVINCE_CODE else names[code],
-            "region_code": code,
-            "rank": ranks.get(code),
-            "growth": growth.get(code),
-            "share": shares.get(code),
+            "region": row["name"],
+            "region_code": row["region_code"],
+            "rank": row["rank"],
+            "growth": row["growth"],
+            "share": row["share"],
         }
-        record |= {f"p{i}": v for i, v in enumerate(cells)}
+        record |= {f"p{i}": v for i, v in enumerate(row["values"])}
         records.append(record)
     columns = (Column("region", "地区"), Column("region_code", "地区代码"))
     columns += (Column("rank", "位次", "integer"),)

@@ -13,6 +13,7 @@ import polars as pl
 
 from datasets.regions import PROVINCE_CODE, region_table
 from indicators.engine import values_as_of
+from indicators.verdict import with_verdict
 
 DEFAULT_TARGET_SET = "jiangsu-14fyp-digital-gov"
 
@@ -88,6 +89,7 @@ def progress(
     """Target progress rows joined with the catalog (names, unit, domain, binding, units).
 
     ``method=None`` returns each target's default method (the target set's, or the target's own).
+    Every row carries its one verdict (:func:`indicators.verdict.with_verdict`).
     """
     filters = ["p.target_set = ?", "p.as_of = ?"]
     params: list = [target_set, as_of]
@@ -99,7 +101,7 @@ def progress(
     if regions:
         filters.append(f"p.region_code IN ({', '.join('?' * len(regions))})")
         params += regions
-    return warehouse.query(
+    rows = warehouse.query(
         f"""
         SELECT p.*, c.name_zh, c.name_en, c.domain, c.unit, c.polarity, c.decimals, c.kind,
                t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
@@ -112,6 +114,7 @@ def progress(
         """,
         params,
     )
+    return with_verdict(rows)
 
 
 def progress_history(

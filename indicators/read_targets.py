@@ -10,7 +10,7 @@ import math
 
 import polars as pl
 
-from indicators.text import STATUS_ORDER
+from indicators.verdict import verdict_of, verdict_rank
 
 
 def method_comparison(
@@ -33,16 +33,17 @@ def method_comparison(
 
 
 def sort_rows(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[dict]:
-    """Lagging first: by status (STATUS_ORDER, worst first) — after the deadline by the final
-    assessment first (未达成 before 达成 before none) — then least progress, then plan order."""
-    status_rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    final_rank = {"not_achieved": 0, "achieved": 1}
+    """Lagging first: after the deadline 到期未达成, then 到期达成, then targets without a final
+    assessment; within each by verdict (:data:`indicators.verdict.VERDICT_ORDER`, worst first),
+    then least progress, then plan order. ``final`` is accepted for callers; the verdict
+    already carries the phase."""
 
     def key(r):
         progress = r.get("progress")
+        verdict = r.get("verdict") or verdict_of(r.get("status"), r.get("final_status"))
         return (
-            final_rank.get(r.get("final_status"), 2) if final else 0,
-            status_rank.get(r["status"], len(status_rank)),
+            {"final_not_achieved": 0, "final_achieved": 1}.get(verdict, 2),
+            verdict_rank(verdict),
             progress if progress is not None else math.inf,
             order.get(r["indicator"], 99),
         )

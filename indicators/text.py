@@ -16,7 +16,10 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "limited_progress": ("进展有限", "#D55E00", "■"),
     "deterioration": ("退步", "#882255", "▼"),
     "not_assessable": ("无法评估", "#8C8C8C", "○"),
-    "not_achieved": ("未达成", "#D55E00", "✘"),
+    "not_achieved": ("未达成", "#CC3311", "✘"),
+    # the final assessment at the deadline (see indicators.verdict)
+    "final_achieved": ("到期达成", "#009E73", "✔"),
+    "final_not_achieved": ("到期未达成", "#CC3311", "✘"),
 }
 STATUS_ORDER = [
     "deterioration",

@@ -86,6 +86,68 @@ def status_badge(status: str | None, *, big: bool = False, **kwargs) -> html.Spa
     )
 
 
+def verdict_badge(row: dict, *, big: bool = False, text: bool = False) -> html.Span:
+    """A target's one verdict (:mod:`indicators.verdict`) as a badge, tagged with the target
+    and region so every rendering of a verdict can be found and compared. ``text=True`` shows
+    the verdict with its gap or first date (到期未达成，差 0.2 个百分点)."""
+    verdict = row.get("verdict") or "not_assessable"
+    badge = status_badge(
+        verdict,
+        big=big,
+        **{
+            "data-verdict": verdict,
+            "data-indicator": row.get("indicator") or "",
+            "data-region": row.get("region_code") or "",
+        },
+    )
+    if text and row.get("verdict_text") and row["verdict_text"] != row.get("verdict_label"):
+        rest = row["verdict_text"][len(row.get("verdict_label") or "") :].lstrip("，")
+        return html.Span([badge, html.Span(rest, className="small ms-1 verdict-detail")])
+    return badge
+
+
+def verdict_legend(verdicts=None, *, className: str = "") -> html.Div:
+    """The verdict colours, symbols and meanings (only those in ``verdicts`` when given)."""
+    from indicators.verdict import VERDICT_MEANING, VERDICT_ORDER
+
+    shown = [v for v in VERDICT_ORDER if verdicts is None or v in set(verdicts)]
+    return html.Div(
+        [html.Span("图例：", className="small text-muted me-1")]
+        + [
+            html.Span(
+                [status_badge(v), html.Span(VERDICT_MEANING[v], className="small text-muted")],
+                className="me-2 text-nowrap d-inline-flex align-items-center gap-1",
+            )
+            for v in shown
+        ],
+        className=f"verdict-legend d-flex flex-wrap align-items-center gap-1 {className}".strip(),
+    )
+
+
+def verdict_count_line(rows, *, id=None, className: str = "") -> html.Div:
+    """Verdict counts that say what they count: 量化目标 N 项：… ｜ 定性目标（按趋势）M 项：…"""
+    from indicators.verdict import verdict_counts
+
+    parts = []
+    for label, total, counts in verdict_counts(rows):
+        if parts:
+            parts.append(html.Span("｜", className="text-muted mx-1"))
+        parts.append(html.Span(f"{label} {total} 项：", className="fw-bold verdict-group"))
+        for verdict, n in counts:
+            parts.append(
+                html.Span(
+                    [status_badge(verdict), html.Span(f" {n}", className="me-2 fw-bold")],
+                    **{"data-count-verdict": verdict, "data-count": str(n), "data-group": label},
+                )
+            )
+    kwargs = {"id": id} if id else {}
+    return html.Div(
+        parts,
+        className=f"d-flex flex-wrap align-items-center gap-1 verdict-counts {className}".strip(),
+        **kwargs,
+    )
+
+
 def as_of_key(d) -> str:
     """The URL form of an as-of date: 2023-06 for a month end, the ISO date otherwise."""
     import calendar

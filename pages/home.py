@@ -24,9 +24,9 @@ from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
+from indicators.verdict import FINAL_VERDICTS, progress_at_verdict, with_verdict
 from pages import _ids
 from pages._components import (
-    STATUS_ORDER,
     STATUS_STYLE,
     as_of_key,
     as_of_options,
@@ -36,8 +36,10 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
-    status_badge,
     to_search,
+    verdict_badge,
+    verdict_count_line,
+    verdict_legend,
 )
 
 dash.register_page(__name__, path="/", name="领导驾驶舱", title="数据大脑 · 领导驾驶舱", order=0)
@@ -65,6 +67,13 @@ ECONOMY = [  # (indicator, period type, short label)
     ("budget_revenue_growth", "month", "一般公共预算收入增速"),
 ]
 COMPOSITE = "综合"
+#: Verdicts that put a target on a lagging list (before the deadline, and at it).
+LAGGING_VERDICTS = (
+    "final_not_achieved",
+    "deterioration",
+    "limited_progress",
+    "acceleration_needed",
+)
 # A MapLibre style with only a background layer: dark, and nothing to download.
 DARK_MAP_STYLE = {
     "version": 8,
@@ -129,18 +138,16 @@ def period_label(period: str) -> str:
 def lagging_targets(frame: pl.DataFrame, *, final: bool, limit: int = 5) -> list[dict]:
     """Targets ordered by how many cities lag on them, with the worst cities.
 
-    A city lags when its status is deterioration / limited progress / needs acceleration, or,
-    after the deadline, when the final assessment is 未达成.
+    A city lags when its verdict is 退步 / 进展有限 / 需加速 before the deadline, or 到期未达成
+    after it (``final`` is kept for callers; the verdict already says which applies).
     """
-    lag_status = {"deterioration", "limited_progress", "acceleration_needed"}
+    if "verdict" not in frame.columns:
+        frame = with_verdict(frame)
     out = []
     numeric = frame.filter(pl.col("target_value").is_not_null())
     for code, rows in numeric.group_by("indicator", maintain_order=True):
         city_rows = rows.filter(pl.col("region_code") != PROVINCE_CODE)
-        if final:
-            behind = city_rows.filter(pl.col("final_status") == "not_achieved")
-        else:
-            behind = city_rows.filter(pl.col("status").is_in(list(lag_status)))
+        behind = city_rows.filter(pl.col("verdict").is_in(list(LAGGING_VERDICTS)))
         if behind.is_empty():
             continue
         province = rows.filter(pl.col("region_code") == PROVINCE_CODE)
@@ -203,27 +210,32 @@ def _evaluation_label(state: dict) -> str:
 
 def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.Col:
     unit, decimals = row["unit"], row["decimals"]
-    colour = STATUS_STYLE.get(row["status"], STATUS_STYLE["not_assessable"])[1]
+    colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
     values = history["current_value"].to_list() if history.height else []
     spark = sparkline_svg(values, target=row["target_value"], colour=colour)
-    progress = row["progress"]
+    progress = progress_at_verdict(row)
     share = None if progress is None else max(0.0, min(1.0, progress))
+    assessed = row["verdict"] in FINAL_VERDICTS
     target_text = (
         f"目标 {fmt_value(row['target_value'], unit, 0 if unit != '%' else 0)}"
         f"（{int(row['target_year'])} 年）"
         if row["target_value"] is not None
         else (row.get("statement") or "定性目标")
     )
-    final_badge = None
-    if final and row.get("final_status"):
-        final_badge = html.Span(
-            ["总结：", status_badge(row["final_status"])], className="small ms-1 kpi-final"
-        )
     body = [
         html.Div(row["name_zh"], className="kpi-name"),
         html.Div(
             [
-                html.Span(fmt_value(row["current_value"], unit, decimals), className="kpi-value"),
+                html.Span(
+                    [
+                        html.Span(
+                            fmt_value(row["shown_value"], unit, decimals), className="kpi-value"
+                        ),
+                        html.Span(f" {int(row['target_year'])} 年末", className="small text-muted")
+                        if assessed
+                        else None,
+                    ]
+                ),
                 html.Img(src=spark, className="kpi-spark", alt="") if spark else None,
             ],
             className="d-flex justify-content-between align-items-end",
@@ -238,15 +250,17 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
         else None,
         html.Div(
             [
-                status_badge(row["status"]),
+                verdict_badge(row, text=True),
                 html.Span(
-                    "" if progress is None else f"完成 {100 * progress:.0f}%",
+                    "" if progress is None or assessed else f"完成 {100 * progress:.0f}%",
                     className="small text-muted ms-1 kpi-progress",
                 ),
-                final_badge,
             ],
             className="d-flex flex-wrap align-items-center gap-1",
         ),
+        html.Div(row["since_text"], className="small text-muted kpi-since")
+        if row.get("since_text")
+        else None,
     ]
     href = f"/targets?target={row['indicator']}&city={row['region_code']}&as_of={as_of_key(row['as_of'])}"
     return dbc.Col(
@@ -255,10 +269,10 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
                 dbc.Card(dbc.CardBody(body, className="p-2"), className="kpi-card h-100"),
                 href=href,
                 className="text-reset text-decoration-none",
-                title=row["explain"],
+                title=row["final_explain"] if assessed else row["explain"],
             ),
             className="h-100 kpi-item",
-            **{"data-indicator": row["indicator"], "data-status": row["status"]},
+            **{"data-indicator": row["indicator"], "data-status": row["verdict"]},
         ),
         xs=6,
         md=4,
@@ -282,27 +296,19 @@ def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
 
 
 def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
-    rows = frame.filter(pl.col("region_code") == state["city"])
-    counts = rows.group_by("status").len()
-    lookup = dict(counts.iter_rows())
-    badges = [
-        html.Span([status_badge(s), html.Span(f" {lookup[s]}", className="me-2 fw-bold")])
-        for s in reversed(STATUS_ORDER)
-        if s in lookup
-    ]
-    extra = []
+    rows = frame.filter(pl.col("region_code") == state["city"]).to_dicts()
+    head = None
     if state["final"]:
-        final = rows.filter(pl.col("final_status").is_not_null())
-        done = final.filter(pl.col("final_status") == "achieved").height
-        extra = [
-            html.Span(
-                f"总结评估：{done} / {final.height} 项量化目标达成",
-                className="fw-bold me-3 cockpit-final-count",
-            )
-        ]
+        quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
+        done = sum(r["verdict"] == "final_achieved" for r in quantified)
+        head = html.Span(
+            f"总结评估（{state['ts'].target_year} 年末）："
+            f"{done} / {len(quantified)} 项量化目标到期达成",
+            className="fw-bold me-3 cockpit-final-count",
+        )
     return html.Div(
-        [*extra, *badges],
-        className="d-flex flex-wrap align-items-center gap-1 mb-2",
+        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
+        className="mb-2",
         id=COCKPIT_SUMMARY,
     )
 
@@ -386,12 +392,7 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
     rows = frame.filter(
         (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
     )
-    if state["final"]:
-        rows = rows.filter(pl.col("final_status") == "not_achieved")
-    else:
-        rows = rows.filter(
-            pl.col("status").is_in(["deterioration", "limited_progress", "acceleration_needed"])
-        )
+    rows = rows.filter(pl.col("verdict").is_in(list(LAGGING_VERDICTS)))
     if rows.is_empty():
         return html.Div(
             f"{region_name(state['city'])}没有{'未达成' if state['final'] else '滞后'}的目标。",
@@ -408,12 +409,11 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
                             href=f"/targets?target={r['indicator']}&city={state['city']}",
                             className="fw-bold me-2",
                         ),
-                        status_badge(r["final_status"] if state["final"] else r["status"]),
+                        verdict_badge(r, text=True),
                     ]
                 ),
                 html.Div(
-                    f"当前 {fmt_value(r['current_value'], r['unit'], r['decimals'])}，"
-                    f"目标 {fmt_value(r['target_value'], r['unit'], 0)}",
+                    f"{_value_words(r)}，目标 {fmt_value(r['target_value'], r['unit'], 0)}",
                     className="small",
                 ),
                 html.Div(
@@ -427,6 +427,14 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
         for r in rows.sort("progress", nulls_last=True).iter_rows(named=True)
     ]
     return html.Ol(items, className="ps-4 mb-0", id=COCKPIT_LAGGING)
+
+
+def _value_words(r: dict) -> str:
+    """The value a verdict is about: 2025 年末 94.8% after the deadline, 当前 62.0% before."""
+    shown = fmt_value(r["shown_value"], r["unit"], r["decimals"])
+    if r["verdict"] in FINAL_VERDICTS:
+        return f"{int(r['target_year'])} 年末 {shown}"
+    return f"当前 {shown}"
 
 
 def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
@@ -444,7 +452,7 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
             html.Span(
                 [
                     dcc.Link(region_name(r["region_code"]), href=f"/city/{r['region_code']}"),
-                    f" {fmt_value(r['current_value'], unit, decimals)}",
+                    f" {fmt_value(r['shown_value'], unit, decimals)}",
                 ],
                 className="me-2 text-nowrap",
             )
@@ -461,7 +469,7 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
                                 href=f"/targets?target={item['indicator']}",
                                 className="fw-bold me-2",
                             ),
-                            status_badge(province["status"]) if province else None,
+                            verdict_badge(province) if province else None,
                             html.Span(
                                 f" 全省目标 {fmt_value(province['target_value'], unit, 0)}"
                                 if province
@@ -672,7 +680,11 @@ def _desktop(state: dict) -> html.Div:
                         dbc.Card(
                             [
                                 dbc.CardHeader(
-                                    ("总结评估未达成的目标" if state["final"] else "滞后的目标")
+                                    (
+                                        f"到期未达成的目标（截至 {state['ts'].target_year} 年末）"
+                                        if state["final"]
+                                        else "滞后的目标"
+                                    )
                                     + (
                                         "与城市"
                                         if state["city"] == PROVINCE_CODE
@@ -736,7 +748,7 @@ def _big_body(state: dict, tick: int = 0) -> html.Div:
             html.Div(
                 [
                     html.H2(
-                        "未达成目标与城市" if state["final"] else "滞后目标与城市",
+                        "到期未达成的目标与城市" if state["final"] else "滞后目标与城市",
                         className="big-section",
                     ),
                     _lagging(state, frame, big=True),

@@ -30,11 +30,19 @@ from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.content import phase
 from indicators.text import forecast_summary, time_label
 from indicators.tracking import decimal_year_to_date, required_path, value_at_deadline
+from indicators.verdict import (
+    FINAL_VERDICTS,
+    IN_PROGRESS_VERDICTS,
+    VERDICT_ORDER,
+    progress_at_verdict,
+    verdict_counts,
+    with_verdict,
+)
+from indicators.verdict import gap_text as verdict_gap_text
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
     METHOD_LABELS,
-    STATUS_ORDER,
     STATUS_STYLE,
     as_of_key,
     as_of_options,
@@ -48,6 +56,8 @@ from pages._components import (
     split_param,
     status_badge,
     to_search,
+    verdict_badge,
+    verdict_legend,
 )
 
 dash.register_page(__name__, path="/targets", name="目标追踪", title="数据大脑 · 目标追踪", order=1)
@@ -76,7 +86,6 @@ TARGET_DETAIL_CLOSE = "target-detail-close"
 
 HEATMAP_LABEL_WIDTH = 4  # characters per line of a heatmap column label
 METHOD_SHORT = {k: v.split("（")[0] for k, v in METHOD_LABELS.items()}
-FINAL_WORDS = {"achieved": "达成", "not_achieved": "未达成"}
 REQUIRED_PATH_NAME = "达标所需路径"
 ACTUAL_PATH_NAME = "实际值"
 NUMBER_LABELS = {
@@ -142,11 +151,14 @@ def heatmap_figure(
 
     ``frame``: progress rows (indicator, region_code, status, current_value, target_value,
     progress, final_status, name_zh, unit, decimals); ``regions``: (code, name) top to bottom.
-    Before the deadline a cell shows the tracking status; from the deadline on it shows the
-    final assessment (达成/未达成), which is what then matters — the tracking status stays in
-    the hover, with the value and the target. ``customdata`` is ``[region_code, indicator]``.
+    Every cell shows the target's one verdict (:mod:`indicators.verdict`): the tracking status
+    before the deadline, the final assessment (到期达成/到期未达成) from it on, with the value
+    at the deadline and what happened since in the hover. ``customdata`` is
+    ``[region_code, indicator]``.
     """
-    keys = [*STATUS_ORDER, "not_achieved"]
+    if "verdict" not in frame.columns:
+        frame = with_verdict(frame)
+    keys = list(VERDICT_ORDER)
     n = len(keys)
     scale = []
     for i, s in enumerate(keys):
@@ -168,26 +180,26 @@ def heatmap_figure(
                 tr.append("")
                 hr.append(f"{region} · {names.get(ind, ind)}<br>无数据")
                 continue
-            status = r["status"] if r["status"] in keys else "not_assessable"
-            label, _colour, symbol = STATUS_STYLE[status]
-            if final and r["final_status"]:
-                shown = r["final_status"]
-                tr.append(f"{STATUS_STYLE[shown][2]}<br>{FINAL_WORDS[shown]}")
-            else:
-                shown = status
-                tr.append(f"{symbol}<br>{label}")
+            shown = r["verdict"] if r["verdict"] in keys else "not_assessable"
+            label, _colour, symbol = STATUS_STYLE[shown]
+            tr.append(f"{symbol}<br>{label}")
             zr.append(keys.index(shown) + 0.5)
             unit, decimals = r["unit"], r["decimals"]
-            progress = r["progress"]
+            progress = progress_at_verdict(r)
+            at_deadline = shown in FINAL_VERDICTS
             lines = [
                 f"<b>{region} · {r['name_zh']}</b>",
-                f"当前 {fmt_value(r['current_value'], unit, decimals)}，"
-                f"目标 {fmt_value(r['target_value'], unit, decimals)}",
-                "进度 —" if progress is None else f"进度 {100 * progress:.0f}%",
-                f"跟踪状态：{symbol} {label}",
+                f"{int(r['target_year'])} 年末 " if at_deadline else "当前 ",
             ]
-            if final and r["final_status"]:
-                lines.append(f"总结评估：{FINAL_WORDS[r['final_status']]}")
+            lines[-1] += (
+                f"{fmt_value(r['shown_value'], unit, decimals)}，"
+                f"目标 {fmt_value(r['target_value'], unit, decimals)}"
+            )
+            if not at_deadline:
+                lines.append("进度 —" if progress is None else f"进度 {100 * progress:.0f}%")
+            lines.append(f"{symbol} {r['verdict_text']}")
+            if r.get("since_text"):
+                lines.append(r["since_text"])
             hr.append("<br>".join(lines))
         z.append(zr)
         text.append(tr)
@@ -440,21 +452,24 @@ def add_forecast(fig: go.Figure, rows: pl.DataFrame, *, unit: str, decimals: int
 
 
 def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
-    """The 13 cities' current values (bars coloured by status) against their own targets."""
-    rows = sorted(rows, key=lambda r: (r["current_value"] is None, -(r["current_value"] or 0)))
+    """The 13 cities' values (bars coloured by verdict) against their own targets: the value
+    at the deadline once it has passed, the latest before."""
+    if rows and "verdict" not in rows[0]:
+        rows = with_verdict(pl.DataFrame(rows)).to_dicts()
+    rows = sorted(rows, key=lambda r: (r["shown_value"] is None, -(r["shown_value"] or 0)))
     rows = list(reversed(rows))  # plotly draws the first bar at the bottom
     unit, decimals = (rows[0]["unit"], rows[0]["decimals"]) if rows else ("", 1)
     y = [names.get(r["region_code"], r["region_code"]) for r in rows]
-    colours = [STATUS_STYLE.get(r["status"], STATUS_STYLE["not_assessable"])[1] for r in rows]
+    colours = [STATUS_STYLE.get(r["verdict"], STATUS_STYLE["not_assessable"])[1] for r in rows]
     fig = go.Figure(
         go.Bar(
-            x=[r["current_value"] for r in rows],
+            x=[r["shown_value"] for r in rows],
             y=y,
             orientation="h",
             marker={"color": colours},
             text=[
-                f"{fmt_value(r['current_value'], unit, decimals)} "
-                f"{STATUS_STYLE.get(r['status'], STATUS_STYLE['not_assessable'])[2]}"
+                f"{fmt_value(r['shown_value'], unit, decimals)} "
+                f"{STATUS_STYLE.get(r['verdict'], STATUS_STYLE['not_assessable'])[2]}"
                 for r in rows
             ],
             textposition="inside",
@@ -546,8 +561,12 @@ def _state(query: dict) -> dict | None:
     city = query.get("city") if query.get("city") in names else PROVINCE_CODE
     method = query.get("method") if query.get("method") in METHOD_LABELS else None
     domain = query.get("domain") if query.get("domain") in DOMAINS else None
-    allowed = set(STATUS_ORDER) | {"not_achieved"}
-    statuses = [s for s in split_param(query.get("status")) if s in allowed]
+    legacy = {"not_achieved": "final_not_achieved"}  # links made before verdicts
+    statuses = [
+        legacy.get(s, s)
+        for s in split_param(query.get("status"))
+        if legacy.get(s, s) in VERDICT_ORDER
+    ]
     target = query.get("target") if ts.target(query.get("target") or "") else None
     deadline = dt.date(ts.target_year, 12, 31)
     return {
@@ -665,65 +684,30 @@ def _controls(state: dict) -> list:
 
 
 def _summary(state: dict, rows: pl.DataFrame) -> html.Div:
-    counts = dict(rows.group_by("status").len().iter_rows())
-    badges = [
-        html.Span(
-            dcc.Link(
-                [status_badge(s), html.Span(f" {counts[s]}", className="ms-1 me-2 fw-bold")],
-                href=_href(state, status=[s], target=None),
-                className="text-reset text-decoration-none",
-                title=f"只看{STATUS_STYLE[s][0]}的目标",
-            ),
-            **{"data-status": s, "data-count": str(counts[s])},
-        )
-        for s in STATUS_ORDER
-        if s in counts
-    ]
     region = state["names"][state["city"]]
     parts = [html.H2(_phase(state), className="section-title mb-1", id=TARGETS_PHASE)]
-    if state["final"]:
-        quantified = rows.filter(pl.col("final_status").is_not_null())
-        done = quantified.filter(pl.col("final_status") == "achieved").height
-        missed = quantified.height - done
+    for label, total, counts in verdict_counts(rows.to_dicts()):
+        badges = [
+            html.Span(
+                dcc.Link(
+                    [status_badge(v), html.Span(f" {n}", className="ms-1 me-2 fw-bold")],
+                    href=_href(state, status=[v], target=None),
+                    className="text-reset text-decoration-none",
+                    title=f"只看{STATUS_STYLE[v][0]}的目标",
+                ),
+                **{"data-status": v, "data-count": str(n), "data-group": label},
+            )
+            for v, n in counts
+        ]
         parts.append(
             html.Div(
-                [
-                    html.Span(f"{region} {quantified.height} 项量化目标：", className="me-1"),
-                    html.Span(
-                        [status_badge("achieved"), html.Span(f" 达成 {done}", className="ms-1")],
-                        className="me-3 fw-bold",
-                        **{"data-final": "achieved", "data-count": str(done)},
-                    ),
-                    html.Span(
-                        dcc.Link(
-                            [
-                                status_badge("not_achieved"),
-                                html.Span(f" 未达成 {missed}", className="ms-1"),
-                            ],
-                            href=_href(state, status=["not_achieved"], target=None),
-                            className="text-reset text-decoration-none",
-                            title="只看总结评估未达成的目标",
-                        ),
-                        className="fw-bold",
-                        **{"data-final": "not_achieved", "data-count": str(missed)},
-                    ),
-                ],
-                className="d-flex flex-wrap align-items-center gap-1 mb-1 targets-final-count",
+                [html.Span(f"{region} · {label} {total} 项：", className="me-1 fw-semibold")]
+                + badges,
+                className="d-flex flex-wrap align-items-center gap-1 mb-1"
+                + (" targets-final-count" if label == "量化目标" and state["final"] else ""),
             )
         )
-    parts.append(
-        html.Div(
-            [
-                html.Span(
-                    ("当前跟踪状态" if state["final"] else f"{region}目标状态")
-                    + f"（{rows.height} 项）：",
-                    className="small text-muted me-1",
-                ),
-                *badges,
-            ],
-            className="d-flex flex-wrap align-items-center gap-1",
-        )
-    )
+    parts.append(verdict_legend({v for v in rows["verdict"].to_list()}, className="mt-1"))
     return html.Div(parts, className="mb-3", id=TARGETS_SUMMARY)
 
 
@@ -731,12 +715,12 @@ def _summary(state: dict, rows: pl.DataFrame) -> html.Div:
 
 
 def _progress_cell(row: dict):
-    progress = row["progress"]
+    progress = progress_at_verdict(row)
     if row["target_value"] is None:
         return html.Span("定性目标", className="small text-muted")
     if progress is None:
         return html.Span("—", className="small text-muted")
-    colour = STATUS_STYLE.get(row["status"], STATUS_STYLE["not_assessable"])[1]
+    colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
     share = max(0.0, min(1.0, progress))
     return html.Div(
         [
@@ -753,9 +737,9 @@ def _progress_cell(row: dict):
 
 
 def _explain_details(row: dict, final: bool) -> html.Details:
-    body = [html.Div(row["explain"] or "—", className="mb-1")]
-    if final and row["final_explain"]:
-        body.append(html.Div(["总结评估：", row["final_explain"]], className="mb-1"))
+    body = [html.Div(_explanation(row), className="mb-1")]
+    if row.get("since_text"):
+        body.append(html.Div(row["since_text"] + "（截止后的数据，不改变评估结论）"))
     return html.Details(
         [
             html.Summary("计算过程", className="small text-primary"),
@@ -770,8 +754,23 @@ def _explain_details(row: dict, final: bool) -> html.Details:
 MD_UP = "d-none d-md-table-cell"  # columns a phone leaves out (the name cell sums them up)
 
 
+def _explanation(row: dict) -> str:
+    """How the verdict was reached: the final assessment once there is one, else the tracking
+    method's working."""
+    if row["verdict"] in FINAL_VERDICTS:
+        return row["final_explain"] or "—"
+    return row["explain"] or "—"
+
+
+def _value_when(r: dict) -> str:
+    """When the value a verdict is about was observed: 2025 年末, or the latest period."""
+    if r["verdict"] in FINAL_VERDICTS:
+        return f"{int(r['target_year'])} 年末"
+    return time_label(r["current_year"])
+
+
 def _phone_summary(r: dict, final: bool) -> html.Div:
-    """What a phone shows of a target under its name: status, latest / target, progress."""
+    """What a phone shows of a target under its name: verdict, value / target, progress."""
     unit, decimals = r["unit"], r["decimals"]
     quantified = r["target_value"] is not None
     target = (
@@ -782,21 +781,16 @@ def _phone_summary(r: dict, final: bool) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [
-                    status_badge(r["status"]),
-                    html.Span(["总结：", status_badge(r["final_status"])], className="small")
-                    if final and r["final_status"]
-                    else None,
-                ],
+                verdict_badge(r, text=True),
                 className="d-flex flex-wrap align-items-center gap-1 my-1",
             ),
             html.Div(
                 [
                     html.Span(
-                        f"最新 {fmt_value(r['current_value'], unit, decimals)}",
+                        f"{fmt_value(r['shown_value'], unit, decimals)}",
                         className="fw-bold me-1",
                     ),
-                    html.Span(f"（{time_label(r['current_year'])}）· {target}"),
+                    html.Span(f"（{_value_when(r)}）· {target}"),
                 ],
                 className="small",
             ),
@@ -840,10 +834,13 @@ def _target_row(state: dict, r: dict) -> html.Tr:
         html.Td(
             [
                 html.Div(
-                    fmt_value(r["current_value"], unit, decimals),
+                    fmt_value(r["shown_value"], unit, decimals),
                     className="fw-bold targets-latest",
                 ),
-                html.Div(time_label(r["current_year"]), className="small text-muted"),
+                html.Div(_value_when(r), className="small text-muted"),
+                html.Div(r["since_text"], className="small text-muted targets-since")
+                if r.get("since_text")
+                else None,
             ],
             className=f"{MD_UP} text-nowrap",
         ),
@@ -860,29 +857,11 @@ def _target_row(state: dict, r: dict) -> html.Tr:
         ),
         html.Td(_progress_cell(r), className=MD_UP, style={"minWidth": "8rem"}),
         html.Td(
-            status_badge(r["status"]),
+            verdict_badge(r, text=True),
             className=f"{MD_UP} targets-status",
-            title=r["explain"] or "",
+            title=_explanation(r),
         ),
     ]
-    if final:
-        at_deadline = value_at_deadline(r["target_value"], r["final_gap"], r["polarity"])
-        cells.append(
-            html.Td(
-                [
-                    status_badge(r["final_status"]),
-                    html.Div(
-                        f"期末 {fmt_value(at_deadline, unit, decimals)}",
-                        className="small text-muted",
-                    ),
-                ]
-                if r["final_status"]
-                else html.Span("不作量化评估", className="small text-muted"),
-                className=f"{MD_UP} targets-final",
-                title=r["final_explain"] or "",
-                **{"data-final": r["final_status"] or ""},
-            )
-        )
     cells += [
         html.Td(
             METHOD_SHORT.get(r["method"], r["method"]),
@@ -900,7 +879,7 @@ def _target_row(state: dict, r: dict) -> html.Tr:
         className="table-active" if r["indicator"] == state["target"] else None,
         **{
             "data-indicator": r["indicator"],
-            "data-status": r["status"],
+            "data-status": r["verdict"],
             "data-final": r["final_status"] or "",
             "data-quantified": "true" if quantified else "false",
         },
@@ -908,11 +887,10 @@ def _target_row(state: dict, r: dict) -> html.Tr:
 
 
 def _filters(state: dict) -> html.Div:
+    offered = [*FINAL_VERDICTS, *IN_PROGRESS_VERDICTS] if state["final"] else IN_PROGRESS_VERDICTS
     status_options = [
-        {"label": f"{STATUS_STYLE[s][2]} {STATUS_STYLE[s][0]}", "value": s} for s in STATUS_ORDER
+        {"label": f"{STATUS_STYLE[v][2]} {STATUS_STYLE[v][0]}", "value": v} for v in offered
     ]
-    if state["final"]:
-        status_options.append({"label": "✘ 总结评估未达成", "value": "not_achieved"})
     return html.Div(
         [
             _labelled(
@@ -956,17 +934,21 @@ def _table(state: dict, rows: pl.DataFrame) -> html.Div:
         r
         for r in rows.iter_rows(named=True)
         if (state["domain"] is None or r["domain"] == state["domain"])
-        and (
-            not wanted
-            or r["status"] in wanted
-            or ("not_achieved" in wanted and r["final_status"] == "not_achieved")
-        )
+        and (not wanted or r["verdict"] in wanted)
     ]
     shown = sort_rows(shown, final=state["final"], order=state["order"])
-    header = ["目标（点击查看详情）", "领域", "类型", "基期", "最新", "目标值", "进度", "状态"]
-    if state["final"]:
-        header.append(f"总结评估（{state['ts'].target_year} 年末）")
-    header += ["方法", "责任单位"]
+    header = [
+        "目标（点击查看详情）",
+        "领域",
+        "类型",
+        "基期",
+        f"{state['ts'].target_year} 年末值" if state["final"] else "最新",
+        "目标值",
+        "进度",
+        f"总结评估（{state['ts'].target_year} 年末）" if state["final"] else "状态",
+        "方法",
+        "责任单位",
+    ]
     lg_only = {"领域", "类型"}
     thead = html.Thead(
         html.Tr(
@@ -1039,19 +1021,13 @@ def _heatmap(state: dict, frame: pl.DataFrame) -> html.Div:
     )
     cells = frame.filter(pl.col("indicator").is_in(numeric))
     if state["final"]:
-        open_rows = cells.filter(pl.col("final_status").is_null())
-        shown = ["achieved", "not_achieved"] + [
-            s for s in STATUS_ORDER if s in set(open_rows["status"].to_list())
-        ]
         what = (
             f"规划期已过：颜色与文字 = 总结评估（{state['ts'].target_year} 年末是否达到目标），"
-            "悬停可见当前跟踪状态"
+            "悬停可见截止时的值与此后的数据"
         )
     else:
-        present = set(cells["status"].to_list())
-        shown = [s for s in STATUS_ORDER if s in present]
         what = "颜色、符号与文字 = 目标状态"
-    legend = [html.Span(status_badge(s), className="me-1") for s in shown]
+    legend = [verdict_legend(set(cells["verdict"].to_list()))]
     return html.Div(
         [
             html.Div(
@@ -1157,11 +1133,8 @@ def _final_block(state: dict, row: dict) -> html.Div | None:
         )
     at_deadline = value_at_deadline(row["target_value"], row["final_gap"], row["polarity"])
     gap = row["final_gap"]
-    gap_text = (
-        "恰好达到目标"
-        if gap == 0
-        else ("优于目标 " if gap > 0 else "距目标差 ") + fmt_value(abs(gap), unit, decimals)
-    )
+    amount = verdict_gap_text(gap, unit, decimals)
+    gap_text = "恰好达到目标" if gap == 0 else ("优于目标 " if gap > 0 else "距目标差 ") + amount
     reached = (
         f"{time_label(row['first_reached'])}首次达到目标"
         if row["first_reached"] is not None
@@ -1174,7 +1147,7 @@ def _final_block(state: dict, row: dict) -> html.Div | None:
                     html.Span(
                         f"总结评估（{int(row['target_year'])} 年末）：", className="fw-semibold"
                     ),
-                    status_badge(row["final_status"], big=True),
+                    verdict_badge(row, big=True),
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-1",
             ),
@@ -1186,13 +1159,16 @@ def _final_block(state: dict, row: dict) -> html.Div | None:
                     ),
                     html.Li(gap_text),
                     html.Li(reached),
+                    html.Li(row["since_text"] + "（不改变评估结论）")
+                    if row.get("since_text")
+                    else None,
                 ],
                 className="small mb-1 ps-3",
             ),
             html.Div(row["final_explain"] or "", className="small text-muted"),
         ],
         className="border rounded p-2 mb-2",
-        style={"--bs-border-color": STATUS_STYLE[row["final_status"]][1], "borderWidth": "2px"},
+        style={"--bs-border-color": STATUS_STYLE[row["verdict"]][1], "borderWidth": "2px"},
         id=TARGET_DETAIL_FINAL,
         **{"data-final": row["final_status"]},
     )
@@ -1209,10 +1185,15 @@ def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
     names = state["names"]
     unit, decimals = row["unit"], row["decimals"]
     quantified = row["target_value"] is not None
-    header = ["城市", "当前值", "目标", "进度", "状态"]
-    if state["final"] and quantified:
-        header.append("总结评估")
-    header.append("")
+    final = state["final"] and quantified
+    header = [
+        "城市",
+        f"{int(row['target_year'])} 年末值" if final else "当前值",
+        "目标",
+        "进度",
+        "总结评估" if final else "状态",
+        "",
+    ]
     sm_up = "d-none d-sm-table-cell"  # a phone keeps city, values and statuses
     body = []
     for r in rows:
@@ -1222,22 +1203,17 @@ def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
                 className="text-nowrap",
             ),
             html.Td(
-                fmt_value(r["current_value"], unit, decimals), className="text-nowrap fw-semibold"
+                fmt_value(r["shown_value"], unit, decimals),
+                className="text-nowrap fw-semibold",
+                title=r.get("since_text") or "",
             ),
             html.Td(
                 fmt_value(r["target_value"], unit, decimals) if quantified else "—",
                 className="text-nowrap",
             ),
             html.Td(_progress_cell(r), className=sm_up, style={"minWidth": "7rem"}),
-            html.Td(status_badge(r["status"]), title=r["explain"] or ""),
+            html.Td(verdict_badge(r, text=True), title=_explanation(r)),
         ]
-        if state["final"] and quantified:
-            cells.append(
-                html.Td(
-                    status_badge(r["final_status"]) if r["final_status"] else "—",
-                    title=r["final_explain"] or "",
-                )
-            )
         cells.append(
             html.Td(
                 dcc.Link(
@@ -1256,7 +1232,7 @@ def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
                 className="table-active" if r["region_code"] == state["city"] else None,
                 **{
                     "data-region": r["region_code"],
-                    "data-status": r["status"],
+                    "data-status": r["verdict"],
                     "data-final": r["final_status"] or "",
                 },
             )
@@ -1374,10 +1350,7 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
             html.Div(
                 [
                     html.H2(f"{row['name_zh']} · {region}", className="h5 mb-0 me-2 d-inline"),
-                    status_badge(row["status"], big=True),
-                    html.Span(["总结：", status_badge(row["final_status"])], className="ms-2 small")
-                    if state["final"] and row["final_status"]
-                    else None,
+                    verdict_badge(row, big=True),
                 ],
                 className="d-flex flex-wrap align-items-center gap-1",
             ),
@@ -1399,7 +1372,7 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                 className="small py-2 mb-2",
             )
         )
-    if row["status"] == "not_assessable":
+    if row["verdict"] == "not_assessable":
         notes.append(
             dbc.Alert(
                 [html.Strong("无法评估："), row["explain"] or "—"],
@@ -1467,12 +1440,15 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                                     _final_block(state, row),
                                     html.Div("计算过程", className="small fw-semibold mb-1"),
                                     html.Div(
-                                        row["explain"] or "—",
+                                        _explanation(row),
                                         className="small bg-light border rounded p-2 mb-2",
                                         id="target-detail-explain",
                                     ),
-                                    _numbers_table(row),
-                                    _methods_table(state, row),
+                                    *(
+                                        [_numbers_table(row), _methods_table(state, row)]
+                                        if row["verdict"] not in FINAL_VERDICTS
+                                        else [html.Div(id=TARGET_DETAIL_METHODS)]
+                                    ),
                                 ],
                                 lg=5,
                             ),

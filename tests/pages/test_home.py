@@ -49,4 +49,23 @@ def test_home003_lagging_targets_rank_by_number_of_cities_behind():
     assert items[0]["count"] == 2
     # worst progress first
     assert items[0]["rows"]["region_code"].to_list() == ["320200", "320100"]
-    assert lagging_targets(frame, final=True) == []
+
+
+def test_home003b_after_the_deadline_only_the_final_verdict_puts_a_city_on_the_list():
+    # 320100 missed the target at the deadline but reached it since (tracking status
+    # "achieved"); 320200 met it at the deadline but has slid since ("deterioration")
+    frame = pl.DataFrame(
+        {
+            "indicator": ["a", "a", "a"],
+            "region_code": ["320000", "320100", "320200"],
+            "status": ["achieved", "achieved", "deterioration"],
+            "final_status": ["achieved", "not_achieved", "achieved"],
+            "final_gap": [1.0, -0.2, 0.5],
+            "progress": [1.1, 1.02, 0.8],
+            "target_value": [95.0] * 3,
+        }
+    )
+    items = lagging_targets(frame, final=True)
+    assert [i["indicator"] for i in items] == ["a"]
+    assert items[0]["rows"]["region_code"].to_list() == ["320100"]
+    assert items[0]["rows"]["verdict"].to_list() == ["final_not_achieved"]

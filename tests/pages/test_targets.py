@@ -166,7 +166,8 @@ def test_sort_rows_after_the_deadline_puts_missed_targets_first():
     ]
     order = {k: i for i, k in enumerate("abcd")}
     assert [r["indicator"] for r in sort_rows(rows, final=True, order=order)] == list("cbad")
-    assert [r["indicator"] for r in sort_rows(rows, final=False, order=order)] == list("cadb")
+    # the row's final assessment decides its place (one verdict), whatever the caller's flag
+    assert [r["indicator"] for r in sort_rows(rows, final=False, order=order)] == list("cbad")
 
 
 @pytest.mark.parametrize(
@@ -183,12 +184,16 @@ def test_wrap_label():
     assert wrap_label("非涉密系统整合上云率", 4) == "非涉密系<br>统整合上<br>云率"
 
 
-def _progress_frame():
+def _progress_frame(*, final: bool = False):
+    """Two targets in two regions; ``final``: as of 2026-09, after the 2025 deadline."""
     base = {
         "name_zh": ["上云率", "共享率"] * 2,
         "unit": ["%"] * 4,
         "decimals": [1] * 4,
+        "polarity": ["higher"] * 4,
         "target_value": [95.0, 99.0, 95.0, 99.0],
+        "target_year": [2025.0] * 4,
+        "current_year": [2025.75 if final else 2024.75] * 4,
     }
     return pl.DataFrame(
         {
@@ -197,7 +202,11 @@ def _progress_frame():
             "status": ["achieved", "on_track", "limited_progress", "acceleration_needed"],
             "current_value": [95.5, 98.0, 66.2, 98.5],
             "progress": [1.01, 0.8, 0.32, 0.96],
-            "final_status": ["not_achieved", "achieved", "not_achieved", None],
+            # the province missed 95 at the deadline by 0.2 (94.8) and reached it since
+            "final_status": ["not_achieved", "achieved", "not_achieved", None]
+            if final
+            else [None] * 4,
+            "final_gap": [-0.2, 0.1, -28.8, None] if final else [None] * 4,
             **base,
         }
     )
@@ -231,19 +240,24 @@ def test_heatmap_colours_cells_by_status_with_symbol_and_words():
 def test_heatmap_after_the_deadline_shows_the_final_assessment():
     regions = [("320000", "全省"), ("320700", "连云港市")]
     fig = heatmap_figure(
-        _progress_frame(),
+        _progress_frame(final=True),
         indicators=["cloud", "share"],
         regions=regions,
         final=True,
         selected_region="320700",
     )
     trace = fig.data[0]
-    assert trace.text[0][0] == "✘<br>未达成"  # on track to the target now, missed at the deadline
-    assert _cell_colour(fig, 0, 0) == STATUS_STYLE["not_achieved"][1]
-    assert trace.text[0][1] == "✔<br>达成"
+    # reached the target since, missed it at the deadline: one verdict, the deadline's
+    assert trace.text[0][0] == "✘<br>到期未达成"
+    assert _cell_colour(fig, 0, 0) == STATUS_STYLE["final_not_achieved"][1]
+    assert trace.text[0][1] == "✔<br>到期达成"
     # no final assessment: the tracking status stays
     assert _cell_colour(fig, 1, 1) == STATUS_STYLE["acceleration_needed"][1]
-    assert "跟踪状态：✔ 已达成" in trace.hovertext[0][0]
+    hover = trace.hovertext[0][0]
+    assert "2025 年末 94.8%，目标 95.0%" in hover  # 95 − 0.2
+    assert "差 0.2 个百分点" in hover
+    assert "此后：2026年9月为 95.5%" in hover  # t = 2025.75 is the end of 2026-09
+    assert "已达成" not in hover.replace("到期未达成", "")
     (shape,) = fig.layout.shapes
     assert (shape.y0, shape.y1) == (0.5, 1.5)  # the selected city's row is outlined
 

@@ -177,6 +177,18 @@ def progress_at_verdict(row: dict) -> float | None:
     return (value - base) / (target - base)
 
 
+def progress_words(progress: float | None) -> str:
+    """Progress as a share of the way to the target, never rounded up to 100 % while short of
+    it (99.6 %, not 100 %)."""
+    if progress is None or progress != progress:
+        return "—"
+    pct = 100 * progress
+    places = 0
+    while places < 3 and pct < 100 and round(pct, places) >= 100:
+        places += 1
+    return f"{pct:.{places}f}%"
+
+
 def verdict_rank(verdict: str | None) -> int:
     """Sort key: worst verdict first."""
     return VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)

@@ -30,11 +30,16 @@ from indicators.county import (
     county_period_label,
     county_ranking,
 )
-from indicators.tracking import value_at_deadline
+from indicators.verdict import (
+    FINAL_VERDICTS,
+    progress_at_verdict,
+    progress_words,
+    verdict_rank,
+    with_verdict,
+)
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
-    STATUS_ORDER,
     STATUS_STYLE,
     as_of_key,
     as_of_options,
@@ -43,8 +48,10 @@ from pages._components import (
     fmt_value,
     month_label,
     not_ready,
-    status_badge,
     to_search,
+    verdict_badge,
+    verdict_count_line,
+    verdict_legend,
 )
 
 dash.register_page(
@@ -84,7 +91,7 @@ DROPDOWN_LABELS = {
 }
 COMPOSITE = "综合"
 N_CITIES = 13
-LAG_STATUSES = ("deterioration", "limited_progress", "acceleration_needed")
+LAG_VERDICTS = ("final_not_achieved", "deterioration", "limited_progress", "acceleration_needed")
 # Units whose totals grow with a city's size: a low rank there is scale, not performance.
 SCALE_UNITS = {"亿元", "个", "件", "项", "万张", "家", "类", "万人", "人", "起"}
 MAP_HEIGHT = 420
@@ -112,16 +119,18 @@ def strengths_and_weaknesses(
 
 
 def lagging_targets(progress: pl.DataFrame, *, final: bool) -> pl.DataFrame:
-    """Quantified targets behind: status deterioration / limited progress / needs acceleration,
-    or — after the deadline — a final assessment of 未达成. Worst status first."""
-    order = {s: i for i, s in enumerate(STATUS_ORDER)}
-    cond = pl.col("status").is_in(list(LAG_STATUSES))
-    if final:
-        cond = cond | (pl.col("final_status") == "not_achieved")
-    rows = progress.filter(pl.col("target_value").is_not_null() & cond)
+    """Quantified targets behind, by their one verdict (:mod:`indicators.verdict`): 退步 /
+    进展有限 / 需加速 before the deadline, 到期未达成 after it. Worst first, then least
+    progress. ``final`` is kept for callers; the verdict carries the phase."""
+    if "verdict" not in progress.columns:
+        progress = with_verdict(progress)
+    rows = progress.filter(
+        pl.col("target_value").is_not_null() & pl.col("verdict").is_in(list(LAG_VERDICTS))
+    )
+    order = {v: verdict_rank(v) for v in LAG_VERDICTS}
     return (
         rows.with_columns(
-            _order=pl.col("status").replace_strict(order, default=len(order), return_dtype=pl.Int32)
+            _order=pl.col("verdict").replace_strict(order, default=99, return_dtype=pl.Int32)
         )
         .sort("_order", "progress", nulls_last=True)
         .drop("_order")
@@ -287,25 +296,19 @@ def _header(state: dict, composite: pl.DataFrame) -> dbc.Row:
 
 
 def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
-    counts = dict(frame.group_by("status").len().iter_rows())
-    badges = [
-        html.Span([status_badge(s), html.Span(f" {counts[s]}", className="me-2 fw-bold")])
-        for s in reversed(STATUS_ORDER)
-        if s in counts
-    ]
-    extra = []
+    rows = frame.to_dicts()
+    head = None
     if state["final"]:
-        final = frame.filter(pl.col("final_status").is_not_null())
-        done = final.filter(pl.col("final_status") == "achieved").height
-        extra = [
-            html.Span(
-                f"总结评估：{done} / {final.height} 项量化目标达成",
-                className="fw-bold me-3 city-final-count",
-            )
-        ]
+        quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
+        done = sum(r["verdict"] == "final_achieved" for r in quantified)
+        head = html.Span(
+            f"总结评估（{state['ts'].target_year} 年末）："
+            f"{done} / {len(quantified)} 项量化目标到期达成",
+            className="fw-bold me-3 city-final-count",
+        )
     return html.Div(
-        [*extra, html.Span("当前状态：", className="small text-muted me-1"), *badges],
-        className="d-flex flex-wrap align-items-center gap-1 mb-2",
+        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
+        className="mb-2",
         id=CITY_SUMMARY,
     )
 
@@ -324,17 +327,12 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
     final = state["final"]
     deadline = state["ts"].target_year
     # A grid, not a table: on a phone each target wraps into a small card of its own.
-    widths = (
-        {"name": 4, "values": 3, "progress": 2, "status": 3}
-        if not final
-        else {"name": 3, "values": 3, "progress": 2, "status": 2, "final": 2}
-    )
+    widths = {"name": 4, "values": 3, "progress": 2, "status": 3}
     labels = {
         "name": "目标（点击查看详情）",
-        "values": "当前值 / 目标值",
+        "values": f"{deadline} 年末值 / 目标值" if final else "当前值 / 目标值",
         "progress": "进度",
-        "status": "当前状态",
-        "final": f"总结评估（{deadline} 年末）",
+        "status": f"总结评估（{deadline} 年末）" if final else "状态",
     }
     header = html.Div(
         [html.Div(labels[k], className=f"col-md-{w}") for k, w in widths.items()],
@@ -348,8 +346,8 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
     for r in rows:
         unit, decimals = r["unit"], r["decimals"]
         quantified = r["target_value"] is not None
-        progress = r["progress"]
-        colour = STATUS_STYLE.get(r["status"], STATUS_STYLE["not_assessable"])[1]
+        progress = progress_at_verdict(r)
+        colour = STATUS_STYLE.get(r["verdict"], STATUS_STYLE["not_assessable"])[1]
         cols = [
             _col(
                 [
@@ -365,12 +363,12 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
                 ],
                 xs=12,
                 md=widths["name"],
-                title=r["explain"],
+                title=r["final_explain"] if r["verdict"] in FINAL_VERDICTS else r["explain"],
             ),
             _col(
                 [
                     html.Span(
-                        fmt_value(r["current_value"], unit, decimals),
+                        fmt_value(r["shown_value"], unit, decimals),
                         className="fw-bold me-1 city-target-current",
                     ),
                     html.Span(
@@ -380,6 +378,9 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
                         else f"/ {r['statement'] or '定性目标'}",
                         className="small text-muted",
                     ),
+                    html.Div(r["since_text"], className="small text-muted city-target-since")
+                    if r.get("since_text")
+                    else None,
                 ],
                 xs=12,
                 md=widths["values"],
@@ -387,9 +388,7 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
             _col(
                 [
                     tag("进度"),
-                    html.Span(
-                        "—" if progress is None else f"{100 * progress:.0f}%", className="small"
-                    ),
+                    html.Span(progress_words(progress), className="small"),
                     dbc.Progress(
                         value=round(100 * max(0.0, min(1.0, progress))),
                         className="progress-thin",
@@ -402,34 +401,19 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
                 xs=4,
                 md=widths["progress"],
             ),
-            _col([tag("当前"), status_badge(r["status"])], xs=4, md=widths["status"]),
+            _col(
+                [tag("总结" if final else "状态"), verdict_badge(r, text=True)],
+                xs=8,
+                md=widths["status"],
+                className="city-target-final" if final else "",
+                **{"data-final": r["final_status"] or ""},
+            ),
         ]
-        if final:
-            at_deadline = value_at_deadline(r["target_value"], r["final_gap"], r["polarity"])
-            cols.append(
-                _col(
-                    [
-                        tag("总结"),
-                        status_badge(r["final_status"]),
-                        html.Div(
-                            f"期末 {fmt_value(at_deadline, unit, decimals)}",
-                            className="small text-muted",
-                        ),
-                    ]
-                    if r["final_status"]
-                    else html.Span("不作量化评估", className="small text-muted"),
-                    xs=4,
-                    md=widths["final"],
-                    title=r["final_explain"] or "",
-                    className="city-target-final",
-                    **{"data-final": r["final_status"] or ""},
-                )
-            )
         items.append(
             html.Div(
                 cols,
                 className="row g-2 py-2 border-bottom align-items-center city-target",
-                **{"data-indicator": r["indicator"], "data-status": r["status"]},
+                **{"data-indicator": r["indicator"], "data-status": r["verdict"]},
             )
         )
     return html.Div(
@@ -665,39 +649,26 @@ def _strengths(state: dict, strong: pl.DataFrame) -> html.Div:
 
 def _lag_item(state: dict, r: dict) -> html.Li:
     unit, decimals = r["unit"], r["decimals"]
-    progress = r["progress"]
+    assessed = r["verdict"] in FINAL_VERDICTS
+    progress = progress_at_verdict(r)
+    when = f"{int(r['target_year'])} 年末" if assessed else "当前"
     parts = [
         dcc.Link(
             r["name_zh"], href=_target_href(state, r["indicator"]), className="fw-semibold me-2"
         ),
-        status_badge(r["status"]),
-        html.Span(
-            f" 当前 {fmt_value(r['current_value'], unit, decimals)}，目标 "
+        verdict_badge(r, text=True),
+        html.Div(
+            f"{when} {fmt_value(r['shown_value'], unit, decimals)}，目标 "
             f"{fmt_value(r['target_value'], unit, decimals)}"
-            + ("" if progress is None else f"，完成 {100 * progress:.0f}%"),
-            className="ms-1",
+            + ("" if progress is None or assessed else f"，完成 {progress_words(progress)}")
+            + (f"；{r['since_text']}" if r.get("since_text") else ""),
+            className="small",
         ),
     ]
-    if state["final"] and r["final_status"] == "not_achieved":
-        at_deadline = value_at_deadline(r["target_value"], r["final_gap"], r["polarity"])
-        parts += [
-            html.Div(
-                [
-                    html.Span(f"总结评估（{state['ts'].target_year} 年末）：", className="small"),
-                    status_badge("not_achieved"),
-                    html.Span(
-                        f" 期末 {fmt_value(at_deadline, unit, decimals)}，距目标差 "
-                        f"{fmt_value(abs(r['final_gap']), unit, decimals)}",
-                        className="small",
-                    ),
-                ],
-                className="mt-1",
-            )
-        ]
     return html.Li(
         parts,
         className="mb-2 city-lagging",
-        title=r["final_explain"] if state["final"] and r["final_explain"] else r["explain"],
+        title=r["final_explain"] if assessed else r["explain"],
         **{"data-indicator": r["indicator"], "data-final": r["final_status"] or ""},
     )
 
@@ -709,7 +680,11 @@ def _gaps(state: dict, weak: pl.DataFrame, lagging: pl.DataFrame) -> html.Div:
         if lagging.height
         else html.Div("没有滞后的规划目标。", className="text-muted")
     )
-    lag_title = "总结评估未达成或仍滞后的规划目标" if state["final"] else "进度滞后的规划目标"
+    lag_title = (
+        f"到期未达成的规划目标（截至 {state['ts'].target_year} 年末）"
+        if state["final"]
+        else "进度滞后的规划目标"
+    )
     return html.Div(
         [
             html.Div(
@@ -1004,5 +979,4 @@ __all__ = [
     "layout",
     "rank_text",
     "strengths_and_weaknesses",
-    "value_at_deadline",
 ]

@@ -24,7 +24,12 @@ from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.verdict import FINAL_VERDICTS, progress_at_verdict, with_verdict
+from indicators.verdict import (
+    FINAL_VERDICTS,
+    progress_at_verdict,
+    progress_words,
+    with_verdict,
+)
 from pages import _ids
 from pages._components import (
     STATUS_STYLE,
@@ -252,7 +257,7 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
             [
                 verdict_badge(row, text=True),
                 html.Span(
-                    "" if progress is None or assessed else f"完成 {100 * progress:.0f}%",
+                    "" if progress is None or assessed else f"完成 {progress_words(progress)}",
                     className="small text-muted ms-1 kpi-progress",
                 ),
             ],

@@ -35,6 +35,7 @@ from indicators.verdict import (
     IN_PROGRESS_VERDICTS,
     VERDICT_ORDER,
     progress_at_verdict,
+    progress_words,
     verdict_counts,
     with_verdict,
 )
@@ -196,7 +197,7 @@ def heatmap_figure(
                 f"目标 {fmt_value(r['target_value'], unit, decimals)}"
             )
             if not at_deadline:
-                lines.append("进度 —" if progress is None else f"进度 {100 * progress:.0f}%")
+                lines.append(f"进度 {progress_words(progress)}")
             lines.append(f"{symbol} {r['verdict_text']}")
             if r.get("since_text"):
                 lines.append(r["since_text"])
@@ -729,7 +730,7 @@ def _progress_cell(row: dict):
                 className="progress-thin flex-grow-1",
                 style={"--bs-progress-bar-bg": colour, "minWidth": "4rem"},
             ),
-            html.Span(f"{100 * progress:.0f}%", className="small fw-semibold targets-progress"),
+            html.Span(progress_words(progress), className="small fw-semibold targets-progress"),
         ],
         className="d-flex align-items-center gap-2",
         title=f"自基期起已完成目标的 {100 * progress:.1f}%",

@@ -137,10 +137,14 @@ def parse_bounds(text: str) -> tuple[float | None, float | None]:
     context_settings=CONTEXT,
     help=(
         "计算单个序列相对目标的进度状态（ratio：Open SDG 增速比值法；projection：联合国统计司"
-        "进度图外推法；linear：年均百分点进度法），默认输出 JSON。\n\n"
+        "进度图外推法；linear：年均百分点进度法），默认输出 JSON。所选方法不适用时（基期为 0、"
+        "正负号改变、接近自然界限、不足 1 年等）按文档规则改用替代读法，并在 method_used、"
+        "fallback 与说明中写明。\n\n"
         "Assess one series against a target (ratio: Open SDG growth-rate ratio; projection: "
         "UNSD Progress Chart trend projection; linear: percentage-point pace) and print JSON "
-        "by default.\n\n"
+        "by default. Where the method cannot be applied (zero baseline, sign change, near a "
+        "natural bound, under a year of data, ...) a documented fallback rule decides the "
+        "reading, named in method_used, fallback and the explanation.\n\n"
         "示例 / example: databrain assess --series 2020=40,2023=62 --target 80 "
         "--target-year 2025"
     ),
@@ -176,6 +180,11 @@ def parse_bounds(text: str) -> tuple[float | None, float | None]:
 )
 @click.option("--bounds", "bounds_text", metavar="LO,HI", help="自然界限 / natural limits")
 @click.option(
+    "--unit",
+    help="指标单位，仅影响说明措辞：% 时变化与差距写作“个百分点” / the indicator's unit, for "
+    "wording only: with % changes and gaps read 个百分点 (percentage points)",
+)
+@click.option(
     "--json/--text",
     "as_json",
     default=True,
@@ -191,6 +200,7 @@ def assess(
     polarity: str,
     method: str,
     bounds_text: str | None,
+    unit: str | None,
     as_json: bool,
 ) -> None:
     if (series_text is None) == (series_file is None):
@@ -220,6 +230,7 @@ def assess(
             method=method,
             baseline_year=baseline_year,
             bounds=bounds,
+            unit=unit,
         )
     except ValueError as err:
         raise click.UsageError(f"参数有误 / invalid options: {err}") from None
@@ -230,7 +241,7 @@ def assess(
     if target is not None and series and max(series) >= target_year:
         try:
             final = tracking.final_assessment(
-                series, target=target, target_year=target_year, polarity=polarity
+                series, target=target, target_year=target_year, polarity=polarity, unit=unit
             )
             out["final"] = final.to_dict()
         except ValueError:  # every observation falls after the deadline
@@ -238,7 +249,10 @@ def assess(
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{out['status_label']}（{result.status}，{method}）")
+    used = result.method_used
+    how = method if used in (None, method) else f"{method} → {used}"
+    rule = f"，{tracking.FALLBACK_LABELS[result.fallback]}" if result.fallback else ""
+    click.echo(f"{out['status_label']}（{result.status}，{how}{rule}）")
     click.echo(result.explain)
     if final is not None:
         click.echo(f"期末 / final: {final.explain}")

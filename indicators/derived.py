@@ -195,6 +195,7 @@ def _assess_rows(
             method=method,
             baseline_year=baseline_year,
             bounds=tuple(bounds) if bounds else None,
+            unit=ind.unit,
         )
         row = {
             "target_set": ts.id,
@@ -215,6 +216,9 @@ def _assess_rows(
             "ratio": a.numbers.get("ratio"),
             "numbers": json.dumps(a.numbers, ensure_ascii=False),
             "explain": a.explain,
+            "method_used": a.method_used,
+            "fallback": a.fallback,
+            "fallback_note": a.note or None,
             "final_status": None,
             "final_gap": None,
             "first_reached": None,
@@ -229,6 +233,7 @@ def _assess_rows(
                     target=value_target,
                     target_year=float(target.target_year),
                     polarity=ind.polarity,
+                    unit=ind.unit,
                 )
                 row |= {
                     "final_status": fin.status,
@@ -265,6 +270,9 @@ PROGRESS_SCHEMA = {
     "final_gap": pl.Float64,
     "first_reached": pl.Float64,
     "final_explain": pl.String,
+    "method_used": pl.String,
+    "fallback": pl.String,
+    "fallback_note": pl.String,
 }
 
 

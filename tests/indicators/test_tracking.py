@@ -155,10 +155,14 @@ def test_tracking007_ratio_negative_baseline_flips_the_sign(latest, status):
     assert a.status == status
 
 
-def test_tracking008_sign_change_is_not_assessable():
+def test_tracking008_sign_change_falls_back_to_the_linear_pace():
+    # -10 → 5 crosses zero: no growth rate. Linear: required (10 - -10)/5 = 4 a year,
+    # actual (5 - -10)/3 = 5 a year → 1.25 ≥ 0.95
     a = assess({2020: -10, 2023: 5}, target=10, target_year=2025)
-    assert a.status == "not_assessable"
-    assert "符号相反" in a.explain
+    assert (a.method, a.method_used, a.fallback) == ("ratio", "linear", "sign_change")
+    assert a.numbers["ratio"] == pytest.approx(5 / 4)
+    assert a.status == "on_track"
+    assert "符号相反" in a.explain and "改用年均进度法" in a.explain
 
 
 # --- projection (UNSD Progress Chart) ---------------------------------------------------------
@@ -212,11 +216,13 @@ def test_tracking011_projection_lower_is_better():
 def test_tracking012_projection_clipped_to_bounds():
     # 60 → 90 in three years: CAGR (1.5)^(1/3) - 1 ≈ 0.14471; ŷ = 90 * 1.14471^2 ≈ 117.9 > 100
     series = {2020: 60, 2023: 90}
-    free = assess(series, target=98, target_year=2025, method="projection")
+    free = assess(series, target=94, target_year=2025, method="projection")
     assert free.numbers["projected_value"] == pytest.approx(90 * 1.5 ** (2 / 3))
-    clipped = assess(series, target=98, target_year=2025, method="projection", bounds=(0, 100))
+    # target 94 is 6 points (6 % of the range 0–100) below the bound: not near it
+    clipped = assess(series, target=94, target_year=2025, method="projection", bounds=(0, 100))
+    assert clipped.fallback is None
     assert clipped.numbers["projected_value"] == 100
-    assert clipped.numbers["ratio"] == pytest.approx((100 - 60) / (98 - 60))  # ≈ 1.053
+    assert clipped.numbers["ratio"] == pytest.approx((100 - 60) / (94 - 60))  # ≈ 1.176
     assert clipped.status == "on_track"
     assert "按上限 100.0 截断" in clipped.explain
 
@@ -261,10 +267,14 @@ def test_tracking014_linear_lower_is_better_gap_positive_when_ahead():
 def test_tracking015_zero_baseline():
     series = {2020: 0, 2023: 30}
     for method in ("ratio", "projection"):
+        # no later non-zero observation a year before the latest: the linear pace instead
         a = rate(series, method=method)
-        assert a.status == "not_assessable", method
+        assert (a.method_used, a.fallback) == ("linear", "zero_baseline"), method
+        assert a.numbers["ratio"] == pytest.approx(10 / 16)
+        assert a.status == "acceleration_needed"
         assert "基期值为 0，无法计算复合增长率" in a.explain
     a = rate(series, method="linear")
+    assert (a.method_used, a.fallback) == ("linear", None)
     # required 80/5 = 16/yr, actual 30/3 = 10/yr → 0.625; expected now 48, gap -18
     assert a.numbers["ratio"] == pytest.approx(10 / 16)
     assert a.numbers["expected_now"] == pytest.approx(48)
@@ -378,10 +388,14 @@ def test_tracking023_monthly_decimal_year_series():
     assert "最新 2023 年 6 月末 55.0" in a.explain
 
 
-def test_tracking024_less_than_a_year_after_baseline_is_not_assessable():
-    a = rate({2020: 40, month_end_year(2021, 6): 50})  # half a year later
-    assert a.status == "not_assessable"
-    assert "不足 1 年" in a.explain
+def test_tracking024_less_than_a_year_after_baseline_reads_the_linear_pace():
+    # half a year later: required (80-40)/5 = 8 a year; actual (50-40)/0.5 = 20 a year → 2.5
+    a = rate({2020: 40, month_end_year(2021, 6): 50})
+    assert (a.method_used, a.fallback) == ("linear", "short_span")
+    assert a.numbers["ratio"] == pytest.approx(20 / 8)
+    assert a.numbers["expected_now"] == pytest.approx(40 + 8 * 0.5)
+    assert a.status == "on_track"
+    assert "不足 1 年" in a.explain and "仅供参考" in a.explain
 
 
 def test_tracking025_baseline_year_missing_uses_first_observation_after_it():
@@ -470,10 +484,10 @@ def test_tracking031_final_achieved_with_first_reached():
     assert f.gap_share == pytest.approx(2.3 / 80)
     assert f.first_reached == pytest.approx(may_2025)
     assert f.explain == (
-        "截至 2025 年末为 82.3，目标 80.0（越高越好），已达成，优于目标 2.3（目标的 2.9%）；"
+        "截至 2025 年末 82.3，目标 80，到期达成，优于目标 2.3（目标的 2.9%）；"
         "2025 年 5 月末首次达到目标。"
     )
-    assert json.loads(json.dumps(f.to_dict()))["status_label"] == "达成"
+    assert json.loads(json.dumps(f.to_dict()))["status_label"] == "到期达成"
 
 
 def test_tracking032_final_not_achieved_after_reaching_once():
@@ -482,7 +496,7 @@ def test_tracking032_final_not_achieved_after_reaching_once():
     assert f.gap == pytest.approx(78 - 80)
     assert f.gap_share == pytest.approx(-2 / 80)
     assert f.first_reached == 2024
-    assert "未达成，距目标差 2.0" in f.explain
+    assert "到期未达成，差 2.0" in f.explain
     assert "2024 年曾达到目标" in f.explain
     never = final_assessment({2020: 40, 2025: 70}, target=80, target_year=2025)
     assert never.first_reached is None

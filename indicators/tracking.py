@@ -888,7 +888,8 @@ def _after_deadline(base, cur, target, target_year, d, units) -> _Outcome:
     )
     moved = d * (cur[1] - base[1])
     if cur[0] - base[0] < _EPS:
-        return _Outcome({}, f"{text}，仅有 1 个观测，看不出变化方向，进展有限", "limited_progress")
+        one = f"{text}，仅有 1 个观测，看不出变化方向，进展有限"
+        return _Outcome({}, one, status="limited_progress")
     if moved > 0:
         return _Outcome({}, f"{text}，正在向目标靠近，需加速", status="acceleration_needed")
     if moved == 0:

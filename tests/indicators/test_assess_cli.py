@@ -197,3 +197,50 @@ def test_assess010_help_is_bilingual():
     assert result.exit_code == 0
     assert "计算单个序列相对目标的进度状态" in result.output
     assert "Assess one series against a target" in result.output
+
+
+def test_assess011_zero_baseline_example_gives_a_status_with_its_explanation():
+    out = run_json("--series", "2020=0,2023=56.3", "--target", 90, "--target-year", 2025)
+    # no growth rate from 0 and no later non-zero observation: the linear pace,
+    # (56.3 - 0)/3 ≈ 18.77 a year against (90 - 0)/5 = 18 a year → 1.043 ≥ 0.95
+    assert out["status"] == "on_track"
+    assert out["method"] == "ratio"
+    assert out["method_used"] == "linear"
+    assert out["fallback"] == "zero_baseline"
+    assert out["fallback_label"] == "基期为 0 或接近 0，改用年均进度法"
+    assert out["ratio"] == pytest.approx((56.3 / 3) / 18)
+    assert "基期值为 0，无法计算复合增长率" in out["explain"]
+    assert "无法评估" not in out["explain"]
+    assert out["note"] in out["explain"]
+
+
+def test_assess012_unit_percent_words_changes_as_percentage_points():
+    args = ["--series", "2020=0,2023=56.3", "--target", 90, "--target-year", 2025, "--unit", "%"]
+    out = run_json(*args)
+    # expected now 18 * 3 = 54; 56.3 - 54 = 2.3 ahead
+    assert "按直线路径此时应为 54.0%，实际领先 2.3 个百分点" in out["explain"]
+    assert out["unit"] == "%"
+    text = run(*args, "--text")
+    assert text.exit_code == 0
+    assert text.output.splitlines()[0] == (
+        "进度正常（on_track，ratio → linear，基期为 0 或接近 0，改用年均进度法）"
+    )
+
+
+def test_assess013_final_object_shows_enough_decimals():
+    out = run_json(
+        "--series",
+        "2020=90,2025=98.96",
+        "--target",
+        99,
+        "--target-year",
+        2025,
+        "--unit",
+        "%",
+    )
+    final = out["final"]
+    assert final["status"] == "not_achieved" and final["status_label"] == "到期未达成"
+    assert final["gap"] == pytest.approx(98.96 - 99)
+    assert final["explain"].startswith(
+        "截至 2025 年末 98.96%，目标 99%，到期未达成，差 0.04 个百分点"
+    )

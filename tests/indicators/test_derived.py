@@ -141,3 +141,26 @@ def test_derived007_demo_midterm_replay_uses_only_2023_knowledge(demo_computed):
     )
     assert rows.height > 0
     assert max(rows["current_year"]) <= 2023.5 + 1e-9
+
+
+def test_derived008_demo_at_most_2_percent_not_assessable_each_with_its_reason(demo_computed):
+    from indicators.tracking import FALLBACK_LABELS, METHODS, NOT_ASSESSABLE_REASONS
+
+    rows = demo_computed.query(
+        "SELECT indicator, region_code, as_of, method, status, explain, method_used, fallback, "
+        "fallback_note FROM target_progress WHERE is_default_method"
+    )
+    assert rows.height > 0
+    unassessable = rows.filter(rows["status"] == "not_assessable")
+    assert unassessable.height <= 0.02 * rows.height, (unassessable.height, rows.height)
+    for r in unassessable.iter_rows(named=True):
+        assert r["fallback"] in NOT_ASSESSABLE_REASONS, r
+        assert r["fallback_note"] and r["fallback_note"] in r["explain"], r
+        assert r["explain"].endswith("无法评估。"), r
+    for r in rows.iter_rows(named=True):
+        assert r["fallback"] is None or r["fallback"] in FALLBACK_LABELS, r
+        assert r["method_used"] is None or r["method_used"] in METHODS, r
+        if r["method_used"] not in (None, r["method"]):
+            assert r["fallback"] is not None, r
+        if r["fallback_note"] and r["status"] != "achieved":  # achieved needs no method
+            assert r["fallback_note"] in r["explain"], r

@@ -9,7 +9,10 @@ import math
 import pytest
 
 from indicators.tracking import (
+    FALLBACK_LABELS,
+    FINAL_STATUS_LABELS,
     METHODS,
+    NOT_ASSESSABLE_REASONS,
     STATUS_LABELS,
     STATUSES,
     assess,
@@ -527,3 +530,252 @@ def test_tracking035_final_validation():
         final_assessment({2026: 81}, target=80, target_year=2025)
     with pytest.raises(ValueError, match="polarity must be one of"):
         final_assessment({2025: 81}, target=80, target_year=2025, polarity="up")
+
+
+# --- fallback rules: every series with usable data gets a reading -------------------------------
+
+
+def test_tracking036_zero_baseline_rebased_to_the_first_nonzero_observation():
+    # 0 in 2020 → 10 in 2021 → 40 in 2023; 2021 is a year or more before the latest: new base.
+    # CAGR_a = (40/10)^(1/2) - 1 = 1.0; CAGR_r = (80/10)^(1/4) - 1 = 8^0.25 - 1 ≈ 0.6818
+    a = rate({2020: 0, 2021: 10, 2023: 40})
+    assert (a.method, a.method_used, a.fallback) == ("ratio", "ratio", "rebased")
+    assert (a.baseline_year, a.baseline_value) == (2021, 10)
+    assert a.numbers["cagr_actual"] == pytest.approx(1.0)
+    assert a.numbers["cagr_required"] == pytest.approx(8**0.25 - 1)
+    assert a.numbers["ratio"] == pytest.approx(1.0 / (8**0.25 - 1))  # ≈ 1.467
+    assert a.status == "on_track"
+    assert a.progress == pytest.approx((40 - 10) / (80 - 10))
+    assert "基期值为 0" in a.explain and "改以首个非零观测 2021 年 10.0 为基期" in a.explain
+    assert a.note in a.explain
+
+
+def test_tracking037_zero_baseline_without_a_year_of_nonzero_data_reads_the_linear_pace():
+    # the first non-zero observation (end of June 2023 = 2022.5) is only half a year before
+    # the latest: linear from 0 — required 80/5 = 16 a year, actual 40/3 ≈ 13.33 → 0.833
+    a = rate({2020: 0, month_end_year(2023, 6): 10, 2023: 40})
+    assert (a.method_used, a.fallback) == ("linear", "zero_baseline")
+    assert a.numbers["ratio"] == pytest.approx((40 / 3) / 16)
+    assert a.status == "acceleration_needed"
+    assert (a.baseline_year, a.baseline_value) == (2020, 0)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "fallback"),
+    [
+        # 1 % of max(|56.3|, |90|) is 0.9: 0.5 is near zero, 1.0 is not
+        (0.5, "zero_baseline"),
+        (0.9, "zero_baseline"),
+        (1.0, None),
+    ],
+)
+def test_tracking038_near_zero_baseline(baseline, fallback):
+    a = assess({2020: baseline, 2023: 56.3}, target=90, target_year=2025)
+    assert a.fallback == fallback
+    if fallback:
+        # linear: (56.3 - b)/3 against (90 - b)/5
+        assert a.numbers["ratio"] == pytest.approx(((56.3 - baseline) / 3) / ((90 - baseline) / 5))
+        assert "接近 0" in a.explain
+    else:
+        assert a.numbers["cagr_actual"] == pytest.approx((56.3 / 1.0) ** (1 / 3) - 1)
+
+
+def test_tracking039_target_of_the_other_sign_reads_the_linear_pace():
+    # -10 → -4, target +5: required (5 - -10)/5 = 3 a year, actual 6/3 = 2 a year → 0.667
+    a = assess({2020: -10, 2023: -4}, target=5, target_year=2025, method="projection")
+    assert (a.method, a.method_used, a.fallback) == ("projection", "linear", "sign_change")
+    assert a.numbers["ratio"] == pytest.approx(2 / 3)
+    assert a.status == "acceleration_needed"
+    assert "目标值与基期值符号相反" in a.explain
+
+
+def test_tracking040_near_the_natural_bound_reads_the_linear_pace():
+    series = {2020: 60, 2023: 80}
+    # as published: CAGR_a = (80/60)^(1/3) - 1 ≈ 0.10064, CAGR_r = 1.6^0.2 - 1 ≈ 0.09856 → 1.021
+    plain = assess(series, target=96, target_year=2025)
+    assert plain.fallback is None
+    assert plain.numbers["ratio"] == pytest.approx(((80 / 60) ** (1 / 3) - 1) / (1.6**0.2 - 1))
+    assert plain.status == "on_track"
+    # with bounds 0–100 the target 96 is 4 points (≤ 5 % of the range) from 100: linear,
+    # required 36/5 = 7.2 a year, actual 20/3 ≈ 6.67 → 0.926
+    near = assess(series, target=96, target_year=2025, bounds=(0, 100))
+    assert (near.method_used, near.fallback) == ("linear", "near_bound")
+    assert near.numbers["ratio"] == pytest.approx((20 / 3) / 7.2)
+    assert near.status == "acceleration_needed"
+    assert "目标值接近自然界限 100.0" in near.explain
+
+
+def test_tracking041_target_at_the_lower_bound_and_baseline_near_the_upper_bound():
+    # lower is better towards 0 with a lower bound 0: no 0.001 substitute, the linear pace:
+    # required -10/5 = -2 a year, actual -5/3 a year → d * v_a / |v_r| = (5/3)/2 ≈ 0.833
+    zero = assess(
+        {2020: 10, 2023: 5}, target=0, target_year=2025, polarity="lower", bounds=(0, None)
+    )
+    assert zero.fallback == "near_bound"
+    assert zero.numbers["ratio"] == pytest.approx((5 / 3) / 2)
+    assert zero.status == "acceleration_needed"
+    # a baseline of 97 (3 points from 100) that slid to 90 against a target of 94:
+    # required (94-97)/5 = -0.6, actual -7/3 → ratio = -(7/3)/0.6 ≈ -3.89
+    slid = assess({2020: 97, 2023: 90}, target=94, target_year=2025, bounds=(0, 100))
+    assert slid.fallback == "near_bound"
+    assert "基期值接近自然界限" in slid.explain
+    assert slid.numbers["ratio"] == pytest.approx(-(7 / 3) / 0.6)
+    assert slid.status == "deterioration"
+
+
+def test_tracking042_short_span_without_a_target_annualises_the_growth():
+    # 50 → 51 in half a year: (51/50)^(1/0.5) - 1 = 1.02^2 - 1 = 0.0404 ≥ 0.015
+    a = assess({2020: 50, 2020.5: 51}, target=None, target_year=None)
+    assert (a.method_used, a.fallback) == ("ratio", "short_span")
+    assert a.numbers["cagr_actual"] == pytest.approx(1.02**2 - 1)
+    assert a.status == "on_track"
+    assert "年化" in a.explain
+
+
+def test_tracking043_one_observation_after_a_missing_baseline_reads_time_against_task():
+    # baseline 2020 missing; 6 % at the end of June 2021 (t = 2020.5); bounds 0–100.
+    # From (2020, 0): required 80/5 = 16 a year, actual 6/0.5 = 12 a year → 0.75;
+    # time 0.5/5 = 10 %, task 6/80 = 7.5 %
+    series = {month_end_year(2021, 6): 6}
+    a = rate(series, baseline_year=2020, bounds=(0, 100))
+    assert (a.method_used, a.fallback) == ("linear", "origin_baseline")
+    assert (a.baseline_year, a.baseline_value) == (2020, 0)
+    assert a.numbers["ratio"] == pytest.approx(12 / 16)
+    assert a.status == "acceleration_needed"
+    assert a.progress == pytest.approx(6 / 80)
+    assert "时间进度 10.0%，任务进度 7.5%" in a.explain
+    # no natural lower bound, or lower is better: nothing to start from
+    assert rate(series, baseline_year=2020).fallback == "single_observation"
+    lower = assess(series, target=2, target_year=2025, polarity="lower", bounds=(0, 100))
+    assert lower.status == "not_assessable"
+
+
+@pytest.mark.parametrize(
+    ("series", "status"),
+    [
+        ({2026: 70, 2027: 75}, "acceleration_needed"),  # towards the target
+        ({2026: 70, 2027: 70}, "limited_progress"),
+        ({2026: 75, 2027: 70}, "deterioration"),  # away from it
+        ({2026: 70}, "limited_progress"),  # one observation: no direction
+    ],
+)
+def test_tracking044_first_observation_after_the_target_year(series, status):
+    a = rate(series)
+    assert (a.method_used, a.fallback, a.status) == (None, "after_deadline", status)
+    assert f"最新值距目标仍差 {80 - series[max(series)]:.1f}" in a.explain
+
+
+def test_tracking045_projection_never_projects_backwards():
+    # latest at the end of June 2026 (2025.5), after the target year: the value at 2025 is the
+    # observation at 2025, 70 — not 78 pulled back along its growth rate (≈ 73.4)
+    end_june_2026 = month_end_year(2026, 6)
+    a = rate({2020: 40, 2025: 70, end_june_2026: 78}, method="projection")
+    assert a.fallback == "observed_at_target_year"
+    assert a.numbers["projected_value"] == 70
+    assert a.numbers["ratio"] == pytest.approx((70 - 40) / (80 - 40))
+    assert a.status == "acceleration_needed"
+    assert "不反向外推" in a.explain
+    # no observation exactly at 2025: the last one before it (2024: 60) → 20/40 = 0.5
+    gap = rate({2020: 40, 2024: 60, 2026: 79}, method="projection")
+    assert gap.numbers["projected_value"] == 60
+    assert gap.status == "acceleration_needed"
+    # with a rebased baseline too: (70 - 10)/(80 - 10)
+    rebased = rate({2020: 0, 2021: 10, 2025: 70, end_june_2026: 78}, method="projection")
+    assert rebased.fallback == "rebased"
+    assert rebased.numbers["projected_value"] == 70
+    assert rebased.numbers["ratio"] == pytest.approx(60 / 70)
+
+
+def test_tracking046_linear_path_stops_at_the_target_year():
+    # 40 → 78 by 2026: the straight path reached 80 in 2025 and stays there; gap 78 - 80 = -2
+    a = rate({2020: 40, 2026: 78}, method="linear")
+    assert a.numbers["expected_now"] == pytest.approx(80)
+    assert a.numbers["gap_pp"] == pytest.approx(-2)
+    assert a.numbers["ratio"] == pytest.approx((38 / 6) / 8)  # ≈ 0.79
+    assert "目标年已过" in a.explain
+
+
+@pytest.mark.parametrize(
+    ("series", "options", "reason"),
+    [
+        ({}, {}, "no_observation"),
+        ({2019: 40}, {"baseline_year": 2020}, "no_observation_after_baseline"),
+        ({2020: 40}, {}, "single_observation"),
+        ({2020: 0, 2023: 5}, {"target": None}, "zero_baseline_no_target"),
+        ({2020: -3, 2023: 5}, {"target": None}, "sign_change_no_target"),
+    ],
+)
+def test_tracking047_not_assessable_only_without_usable_data_and_says_why(series, options, reason):
+    a = assess(series, **({"target": 80, "target_year": 2025} | options))
+    assert a.status == "not_assessable"
+    assert a.fallback == reason
+    assert a.method_used is None
+    assert a.explain.endswith("无法评估。")
+    assert a.note and a.note in a.explain
+    assert reason in NOT_ASSESSABLE_REASONS and FALLBACK_LABELS[reason]
+    assert a.to_dict()["fallback_label"] == FALLBACK_LABELS[reason]
+
+
+# --- wording by unit -------------------------------------------------------------------------
+
+
+def test_tracking048_percent_unit_says_percentage_points():
+    a = rate(BASE | {2023: 62}, method="linear", unit="%")
+    # 22/3 ≈ 7.33 a year against 8; expected now 64, 2 behind; 0.917
+    assert a.explain == (
+        "基期 2020 年 40.0%，最新 2023 年 62.0%，目标 2025 年 80.0%（越高越好）；"
+        "实际年均变化 7.3 个百分点，达标所需年均变化 8.0 个百分点；"
+        "按直线路径此时应为 64.0%，实际落后 2.0 个百分点，比值 0.92（0.60 ≤ 比值 < 0.95），需加速。"
+    )
+    # projection: 62 * 1.15729^2 ≈ 83.04 → change 43.0, required 40.0 percentage points
+    p = rate(BASE | {2023: 62}, method="projection", unit="%")
+    assert "2025 年预计 83.0%；预计变化 43.0 个百分点，所需变化 40.0 个百分点" in p.explain
+    # growth rates stay relative (%), never percentage points
+    r = rate(BASE | {2023: 62}, unit="%")
+    assert "实际年均增速 15.7%，达标所需年均增速 14.9%" in r.explain
+    assert "个百分点" not in r.explain
+    # any other unit (or none) prints bare numbers, as before
+    assert (
+        rate(BASE | {2023: 62}, method="linear", unit="个").explain
+        == rate(BASE | {2023: 62}, method="linear").explain
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "polarity", "expected"),
+    [
+        # 98.96 would round to 99.0 with one decimal: two decimals, gap 0.04
+        (
+            98.96,
+            99,
+            "higher",
+            "截至 2025 年末 98.96%，目标 99%，到期未达成，差 0.04 个百分点（目标的 0.04%）；"
+            "截止前从未达到目标。",
+        ),
+        (94.8, 95, "higher", "截至 2025 年末 94.8%，目标 95%，到期未达成，差 0.2 个百分点"),
+        # a success never reads as a miss or as a zero gap
+        (99.04, 99, "higher", "截至 2025 年末 99.04%，目标 99%，到期达成，优于目标 0.04 个百分点"),
+        (99.0, 99, "higher", "截至 2025 年末 99.0%，目标 99%，到期达成，恰好达到目标"),
+        # lower is better: 35.004 misses 35 by 0.004; 35.0 and 35.00 would look like a hit
+        (35.004, 35, "lower", "截至 2025 年末 35.004%，目标 35%（越低越好），到期未达成，差 0.004"),
+    ],
+)
+def test_tracking049_final_assessment_never_shows_a_zero_gap_for_a_miss(
+    value, target, polarity, expected
+):
+    f = final_assessment(
+        {2020: 90.0, 2025: value}, target=target, target_year=2025, polarity=polarity, unit="%"
+    )
+    assert f.explain.startswith(expected)
+    assert f.achieved == (value >= target if polarity == "higher" else value <= target)
+
+
+def test_tracking050_labels_and_fields():
+    assert FINAL_STATUS_LABELS == {"achieved": "到期达成", "not_achieved": "到期未达成"}
+    assert set(NOT_ASSESSABLE_REASONS) <= set(FALLBACK_LABELS)
+    a = rate(BASE | {2023: 62})
+    assert (a.method_used, a.fallback, a.note) == ("ratio", None, "")
+    d = a.to_dict()
+    assert d["method_used"] == "ratio" and d["fallback"] is None and d["fallback_label"] is None
+    with pytest.raises(ValueError, match="unit must be a string"):
+        rate(BASE | {2023: 62}, unit=5)

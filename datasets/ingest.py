@@ -11,6 +11,12 @@ Loading is atomic: all files of one call are validated first and loaded in one w
 (see :mod:`datasets.warehouse`); if any file fails, nothing is loaded. Re-loading a file that is
 already loaded (same dataset, same sha256) changes nothing. Rows whose key already exists are
 replaced by the newer file's rows (registries are re-submitted as they are updated).
+
+Every row records when it arrived (``recorded_at``, transaction time; see docs/replays.md): the
+file's own 入库时间 column when it has one, else the load time. A replaced row's new version
+arrives at the new load time; a re-submitted row identical to the one held keeps its arrival.
+Rows loaded into an empty dataset without an arrival time are its initial population (NULL:
+recorded when their events happened).
 """
 
 from __future__ import annotations
@@ -27,7 +33,15 @@ import polars as pl
 
 from datasets import config
 from datasets.regions import region_codes
-from datasets.schema import SYNTHETIC_COLUMN, Column, DatasetSchema, load_schemas, normalise_header
+from datasets.schema import (
+    RECORDED_COLUMN,
+    RECORDED_LABEL,
+    SYNTHETIC_COLUMN,
+    Column,
+    DatasetSchema,
+    load_schemas,
+    normalise_header,
+)
 from datasets.warehouse import Warehouse
 
 MAX_ISSUES = 200
@@ -388,6 +402,8 @@ def validate(
     )
     if SYNTHETIC_COLUMN not in text.columns:
         text = text.with_columns(pl.lit("false").alias(SYNTHETIC_COLUMN))
+    if RECORDED_COLUMN not in text.columns:
+        text = text.with_columns(pl.lit(None, dtype=pl.String).alias(RECORDED_COLUMN))
     for c in schema.columns:
         if c.name not in text.columns:
             text = text.with_columns(pl.lit(None, dtype=pl.String).alias(c.name))
@@ -398,9 +414,10 @@ def validate(
         _parse_column(pl.col(SYNTHETIC_COLUMN), _SYNTHETIC)
         .fill_null(False)
         .alias(SYNTHETIC_COLUMN),
+        _parse_column(pl.col(RECORDED_COLUMN), _RECORDED).alias(RECORDED_COLUMN),
     )
     codes = list(region_codes())
-    for c in schema.columns:
+    for c in [*schema.columns, _RECORDED]:
         raw, val = pl.col(c.name), pl.col(f"__typed_{c.name}")
         both = text.select(ROW, c.name).with_columns(typed[c.name].alias(f"__typed_{c.name}"))
         if c.required:
@@ -524,6 +541,7 @@ def _show(value) -> str:
 
 
 _SYNTHETIC = Column(name=SYNTHETIC_COLUMN, label="是否模拟数据", type="boolean")
+_RECORDED = Column(name=RECORDED_COLUMN, label=RECORDED_LABEL, type="timestamp", not_future=True)
 
 
 def parse(
@@ -569,24 +587,58 @@ def parse(
 
 
 # --------------------------------------------------------------------------- loading
+def load_time(today: dt.date | None = None) -> dt.datetime:
+    """The time a load records: now, on the pinned day when ``today`` (or ``DATABRAIN_TODAY``)
+    says which day it is — so rows arrive within the horizon the engine computes to."""
+    now = dt.datetime.now().replace(microsecond=0)
+    return dt.datetime.combine(today or config.today(), now.time())
+
+
 def _load(
-    con, schema: DatasetSchema, parsed: ParsedFile, typed: pl.DataFrame, load_id: int
+    con,
+    schema: DatasetSchema,
+    parsed: ParsedFile,
+    typed: pl.DataFrame,
+    load_id: int,
+    *,
+    loaded_at: dt.datetime,
+    initial: bool,
 ) -> LoadResult:
+    """Replace rows with the same key, insert the rest, record the load. Each row's arrival is
+    the file's own, else the load time (NULL for a dataset's initial population); a row
+    identical to the one it replaces keeps that one's arrival."""
     cols = schema.column_names + [SYNTHETIC_COLUMN]
-    incoming = typed.select(cols)
+    arrival = pl.col(RECORDED_COLUMN)
+    if not initial:
+        arrival = arrival.fill_null(loaded_at)
+    incoming = typed.select(*cols, arrival.cast(pl.Datetime("us")).alias(RECORDED_COLUMN))
     con.register("_incoming", incoming.to_arrow())
     try:
         match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM i."{k}"' for k in schema.key)
+        source = "_incoming"
+        if not initial:
+            # arrival of re-submitted identical rows: the one already held
+            same = " AND ".join(f't."{c}" IS NOT DISTINCT FROM i."{c}"' for c in cols)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _incoming_kept AS "
+                f"SELECT i.* REPLACE (CASE WHEN t._held THEN t.{RECORDED_COLUMN} "
+                f"ELSE i.{RECORDED_COLUMN} END AS {RECORDED_COLUMN}) "
+                f'FROM _incoming i LEFT JOIN (SELECT *, TRUE AS _held FROM "{schema.name}") t '
+                f"ON {same}"
+            )
+            source = "_incoming_kept"
         replaced = con.execute(
             f'DELETE FROM "{schema.name}" t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {match})'
         ).fetchall()[0][0]
         col_list = ", ".join(f'"{c}"' for c in cols)
         con.execute(
-            f'INSERT INTO "{schema.name}" ({col_list}, _load_id) SELECT {col_list}, ? FROM _incoming',
+            f'INSERT INTO "{schema.name}" ({col_list}, _load_id, {RECORDED_COLUMN}) '
+            f"SELECT {col_list}, ?, {RECORDED_COLUMN} FROM {source}",
             [load_id],
         )
     finally:
         con.unregister("_incoming")
+        con.execute("DROP TABLE IF EXISTS _incoming_kept")
     synthetic = int(incoming[SYNTHETIC_COLUMN].sum())
     con.execute(
         "INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -601,7 +653,7 @@ def _load(
             incoming.height - replaced,
             replaced,
             synthetic,
-            dt.datetime.now(),
+            loaded_at,
         ],
     )
     return LoadResult(
@@ -648,9 +700,16 @@ def ingest(
     if all_issues:
         raise IngestError(all_issues, total)
     results = []
+    loaded_at = load_time(today)
     with warehouse.writer(fresh=fresh) as staging:
         con = staging.con
         next_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM _loads").fetchall()[0][0]
+        # a dataset empty before this call receives its initial population
+        initial = {
+            schema.name
+            for schema in {s.name: s for _, s, _ in checked}.values()
+            if con.execute(f'SELECT count(*) FROM "{schema.name}"').fetchall()[0][0] == 0
+        }
         for parsed, schema, typed in checked:
             seen = con.execute(
                 "SELECT count(*) FROM _loads WHERE dataset = ? AND sha256 = ?",
@@ -661,7 +720,17 @@ def ingest(
                     LoadResult(schema.name, parsed.name, parsed.sha256, typed.height, skipped=True)
                 )
                 continue
-            results.append(_load(con, schema, parsed, typed, next_id))
+            results.append(
+                _load(
+                    con,
+                    schema,
+                    parsed,
+                    typed,
+                    next_id,
+                    loaded_at=loaded_at,
+                    initial=schema.name in initial,
+                )
+            )
             next_id += 1
         if not fresh and all(r.skipped for r in results):
             staging.discard()

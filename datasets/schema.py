@@ -13,6 +13,13 @@ SCHEMA_FILE = Path(__file__).with_name("schemas.yaml")
 TYPES = {"string", "integer", "number", "date", "timestamp", "boolean", "enum", "region"}
 DEFAULT_MAX = 1e12
 SYNTHETIC_COLUMN = "is_synthetic"
+# When a row arrived in the warehouse (transaction time). Files may carry it as 入库时间 (the demo's
+# simulated monthly arrivals, or history migrated from an earlier warehouse); otherwise it is the
+# load time. NULL marks the initial population of a dataset: rows loaded into an empty table
+# without their own arrival time count as recorded when their events happened, since the
+# warehouse has no record of when they would have arrived before it existed.
+RECORDED_COLUMN = "recorded_at"
+RECORDED_LABEL = "入库时间"
 
 # DuckDB column type for each schema type.
 SQL_TYPES = {
@@ -84,6 +91,8 @@ class DatasetSchema:
             aliases[normalise_header(c.label)] = c.name
         aliases[normalise_header(SYNTHETIC_COLUMN)] = SYNTHETIC_COLUMN
         aliases[normalise_header("是否模拟数据")] = SYNTHETIC_COLUMN
+        aliases[normalise_header(RECORDED_COLUMN)] = RECORDED_COLUMN
+        aliases[normalise_header(RECORDED_LABEL)] = RECORDED_COLUMN
         return aliases
 
     def indicator_score(self, indicators: list[str]) -> float:

@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 
 from datasets.config import db_path
-from datasets.schema import SYNTHETIC_COLUMN, DatasetSchema, load_schemas
+from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, DatasetSchema, load_schemas
 
 KEEP_VERSIONS = 3
 _VERSION_RE = re.compile(r"^v(\d{6})\.duckdb$")
@@ -64,13 +64,25 @@ SYSTEM_DDL = [
 
 def dataset_ddl(schema: DatasetSchema) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in schema.columns]
-    cols += [f"{SYNTHETIC_COLUMN} BOOLEAN NOT NULL DEFAULT FALSE", "_load_id BIGINT NOT NULL"]
+    cols += [
+        f"{SYNTHETIC_COLUMN} BOOLEAN NOT NULL DEFAULT FALSE",
+        "_load_id BIGINT NOT NULL",
+        f"{RECORDED_COLUMN} TIMESTAMP",
+    ]
     return f'CREATE TABLE IF NOT EXISTS "{schema.name}" ({", ".join(cols)})'
+
+
+def _add_recorded_column(con, schema: DatasetSchema) -> None:
+    """Warehouses made before arrival times were recorded get the column, NULL on every row: the
+    rows already there are the initial population (see :data:`datasets.schema.RECORDED_COLUMN`)."""
+    con.execute(f'ALTER TABLE "{schema.name}" ADD COLUMN IF NOT EXISTS {RECORDED_COLUMN} TIMESTAMP')
 
 
 def _statistics_view(schemas: dict[str, DatasetSchema]) -> str:
     longs = [s for s in schemas.values() if s.long_form]
-    cols = ", ".join(f'"{c}"' for c in longs[0].column_names + [SYNTHETIC_COLUMN])
+    cols = ", ".join(
+        f'"{c}"' for c in longs[0].column_names + [SYNTHETIC_COLUMN, RECORDED_COLUMN]
+    )
     parts = [f"SELECT '{s.name}' AS dataset, {cols} FROM \"{s.name}\"" for s in longs]
     return "CREATE OR REPLACE VIEW statistics AS " + " UNION ALL ".join(parts)
 
@@ -266,6 +278,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     schemas = load_schemas()
     for schema in schemas.values():
         con.execute(dataset_ddl(schema))
+        _add_recorded_column(con, schema)
     con.execute(_statistics_view(schemas))
     if con.execute("SELECT count(*) FROM regions").fetchall()[0][0] == 0:
         con.register("_region_reference", region_table().to_arrow())

@@ -22,6 +22,15 @@ Planted anomalies, for the cockpit's alerts and for tests to find:
 * 盐城 320900 — a smaller surge of 生态环境 tickets in 2024-06 (≈2.5×, 秸秆焚烧 season).
 * 宿迁 321300 and 连云港 320700 lag on 一件事 completion (≈65–72% at the end of 2025) while
   苏州, 南京 and 无锡 pass 80% already in 2024.
+
+Arrival (入库时间, ``recorded_at``): every row also says when it reached the warehouse, so that
+"what was known then" (transaction time) differs from "what we know now about then" (event
+time); see docs/replays.md and :func:`arrivals`. Registries, evaluations and statistics arrive
+with the warehouse's monthly load (the 8th) after they are reported — most within a month or
+two, a few much later; the 12345 and data-sharing systems feed it continuously. Planted: part of
+南京's 一件事 items listed in 2022 are recorded only in 2024–2026 (a department's late backfill).
+Nothing arrives after ``end`` (the files are an extract taken then). Arrivals use their own
+random streams, so the data themselves are the same with or without them.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from datasets.regions import PROVINCE_CODE, cities, counties
-from datasets.schema import SYNTHETIC_COLUMN, load_schemas
+from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, load_schemas
 
 START = date(2020, 1, 1)
 EPOCH = date(1970, 1, 1)
@@ -656,9 +665,11 @@ def _conform(frame: pl.DataFrame, dataset: str) -> pl.DataFrame:
         "boolean": pl.Boolean,
         "timestamp": pl.Datetime("us"),
     }
+    arrival = [pl.col(RECORDED_COLUMN)] if RECORDED_COLUMN in frame.columns else []
     return frame.select(
         *[pl.col(c.name).cast(types.get(c.type, pl.String)) for c in schema.columns],
         pl.lit(True).alias(SYNTHETIC_COLUMN),
+        *arrival,
     )
 
 
@@ -1135,14 +1146,19 @@ def _hotline_chunks(rng, scale: int, end: date):
         yield _conform(frame, "hotline_tickets")
 
 
-def hotline_tickets(rng, scale: int, end: date, out_dir: Path) -> Path:
+def hotline_tickets(
+    rng, scale: int, end: date, out_dir: Path, *, arrival_rng: np.random.Generator | None = None
+) -> Path:
     """12345 工单 at county level (≥100k at scale 1): category shares with seasonality, growth
     ~9%/year, working-hour timestamps, 3/5/10 working-day limits, on-time ~93–97%; planted
-    surges from :data:`CITY_PROFILES`. Written year by year into one Parquet file."""
+    surges from :data:`CITY_PROFILES`. Written year by year into one Parquet file, with each
+    ticket's arrival when ``arrival_rng`` is given."""
     path = out_dir / "hotline_tickets.parquet"
     writer = None
     try:
         for frame in _hotline_chunks(rng, scale, end):
+            if arrival_rng is not None:
+                frame = frame.with_columns(arrivals(arrival_rng, "hotline_tickets", frame, end))
             table = frame.to_arrow()
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema, compression="zstd")
@@ -1424,6 +1440,88 @@ def governance_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataF
     return out.frame()
 
 
+# --------------------------------------------------------------------------- arrival
+LOAD_DAY = 8  # the warehouse's monthly load: the 8th, at 02:00
+LATE_BACKFILL = ("320100", "一件事", date(2022, 1, 1), date(2022, 12, 31), 0.3)
+LATE_BACKFILL_WINDOW = (date(2024, 3, 1), date(2026, 6, 30))
+
+
+def _reporting_delay(rng, n: int) -> np.ndarray:
+    """Days from an event until it is reported: mostly days, some a month or three, ~4% far
+    later (half a year to two and a half years)."""
+    u = rng.random(n)
+    return np.where(
+        u < 0.81,
+        rng.exponential(9.0, n),
+        np.where(u < 0.96, rng.uniform(30, 95, n), rng.uniform(180, 900, n)),
+    )
+
+
+def _next_load(days: np.ndarray) -> np.ndarray:
+    """Second of the first monthly load on or after each day (days since 1970, float)."""
+    dates = pl.Series(np.floor(days).astype(np.int64)).cast(pl.Int32).cast(pl.Date)
+    this_month = dates.dt.truncate("1mo").dt.offset_by(f"{LOAD_DAY - 1}d")
+    load = pl.select(
+        pl.when(dates <= this_month)
+        .then(this_month)
+        .otherwise(this_month.dt.offset_by("1mo"))
+    ).to_series()
+    return load.cast(pl.Int32).to_numpy().astype(np.int64) * DAY_SECONDS + 2 * 3_600
+
+
+def _period_end_days(frame: pl.DataFrame) -> np.ndarray:
+    """Last day of each row's period (year, month; a missing month is the whole year)."""
+    month = frame["month"].fill_null(12)
+    first_next = pl.select(
+        pl.date(frame["year"], month, 1).dt.offset_by("1mo").cast(pl.Int32)
+    ).to_series()
+    return first_next.to_numpy().astype(float) - 1
+
+
+def arrivals(rng, dataset: str, frame: pl.DataFrame, end: date) -> pl.Series:
+    """``recorded_at`` of each row of ``frame`` (a dataset's rows as generated): when it reached
+    the warehouse. Monthly loads for registries, evaluations and statistics (after a reporting
+    delay, or a publication delay for statistics), a continuous feed for 12345 tickets and
+    data-sharing requests; never after ``end``."""
+    schema = load_schemas()[dataset]
+    n = frame.height
+    if dataset in ("hotline_tickets", "data_sharing_requests"):
+        start = frame[schema.period_column].cast(pl.Datetime("us")).dt.epoch("s").to_numpy()
+        u = rng.random(n)
+        lag = np.where(u < 0.97, rng.exponential(600.0, n), rng.uniform(1, 5, n) * DAY_SECONDS)
+        seconds = start.astype(np.int64) + lag.astype(np.int64)
+    else:
+        if "year" in frame.columns:
+            event = _period_end_days(frame)
+            annual = frame["month"].is_null().to_numpy() if "month" in frame.columns else False
+            delay = np.where(annual, rng.uniform(40, 75, n), rng.uniform(8, 28, n))
+            late = rng.random(n) < 0.02
+            delay = np.where(late, delay + rng.uniform(60, 200, n), delay)
+        else:
+            event = frame[schema.period_column].cast(pl.Int32).to_numpy().astype(float)
+            delay = _reporting_delay(rng, n)
+        days = event + delay
+        if dataset == "service_items":
+            region, kind, first, last, share = LATE_BACKFILL
+            listed = frame["listed_date"]
+            backfill = (
+                (frame["region_code"] == region)
+                & (frame["list_type"] == kind)
+                & listed.is_between(first, last)
+            ).to_numpy() & (rng.random(n) < share)
+            window = _uniform_days(rng, n, *LATE_BACKFILL_WINDOW)
+            days = np.where(backfill, window, days)
+        seconds = _next_load(days)
+    cap = (_day(end) + 1) * DAY_SECONDS - 3_600  # the extract is taken at 23:00 on ``end``
+    seconds = np.minimum(seconds, cap)
+    return pl.Series(RECORDED_COLUMN, seconds * 1_000_000).cast(pl.Datetime("us"))
+
+
+def _with_arrivals(frame: pl.DataFrame, dataset: str, seed: int, end: date) -> pl.DataFrame:
+    rng = _rng(seed, f"{dataset}/arrival")
+    return frame.with_columns(arrivals(rng, dataset, frame, end))
+
+
 # --------------------------------------------------------------------------- entry point
 def generate(
     out_dir: Path, *, scale: int = 1, seed: int = 20210831, end: date = date(2026, 10, 31)
@@ -1454,7 +1552,14 @@ def generate(
         "governance_stats": lambda g: governance_stats(g, regions, end, source),
     }
     paths = {
-        name: _write(build(_rng(seed, name)), name, out_dir) for name, build in registries.items()
+        name: _write(_with_arrivals(build(_rng(seed, name)), name, seed, end), name, out_dir)
+        for name, build in registries.items()
     }
-    paths["hotline_tickets"] = hotline_tickets(_rng(seed, "hotline_tickets"), scale, end, out_dir)
+    paths["hotline_tickets"] = hotline_tickets(
+        _rng(seed, "hotline_tickets"),
+        scale,
+        end,
+        out_dir,
+        arrival_rng=_rng(seed, "hotline_tickets/arrival"),
+    )
     return dict(sorted(paths.items()))

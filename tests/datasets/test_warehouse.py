@@ -40,8 +40,8 @@ def test_warehouse002_crash_midway_in_process_leaves_warehouse_unchanged(
     before = snapshot(loaded)
     real_load = ingest_module._load
 
-    def load_then_fail(con, *args):
-        real_load(con, *args)  # rows are in the staged copy by now
+    def load_then_fail(con, *args, **kwargs):
+        real_load(con, *args, **kwargs)  # rows are in the staged copy by now
         raise RuntimeError("simulated crash after insert")
 
     monkeypatch.setattr(ingest_module, "_load", load_then_fail)
@@ -62,8 +62,8 @@ def test_warehouse003_killed_process_leaves_warehouse_unchanged(loaded, tmp_path
         import os, datasets.ingest as m
         from datasets.warehouse import Warehouse
         real = m._load
-        def die(con, *a):
-            real(con, *a)
+        def die(con, *a, **k):
+            real(con, *a, **k)
             os._exit(9)   # the process dies mid-write: no cleanup, no exception handling
         m._load = die
         m.ingest([{str(path)!r}], warehouse=Warehouse({str(loaded.path)!r}))

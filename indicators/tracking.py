@@ -824,10 +824,11 @@ def _projection(*, base, cur, target, target_year, d, bounds, units, obs, limits
     else:
         t_at, projected = at_target
         cagr_a = _cagr(projected, y0, t_at - t0) if t_at - t0 > _EPS else None
-        lead = (
-            f"最新观测已过目标年，不反向外推：{_when(target_year, year_end=True)}前最后观测"
-            f"（{_when(t_at)}）为"
-        )
+        lead = "最新观测已过目标年，不反向外推："
+        if abs(t_at - target_year) < _EPS:
+            lead += f"取 {_when(target_year)}的观测值"
+        else:
+            lead += f"目标年无观测，取此前最后一个观测 {_when(t_at)}"
     required = target - y0
     change = projected - y0
     numbers |= {

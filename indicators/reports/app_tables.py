@@ -57,15 +57,13 @@ from indicators.reports.tables import (
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
-    STATUS_ORDER,
     STATUS_STYLE,
     month_label,
     time_label,
 )
-from indicators.tracking import value_at_deadline
+from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict
 
 COMPOSITE = "综合"
-FINAL_WORDS = {"achieved": "达成", "not_achieved": "未达成"}
 FORMATS = ("csv", "xlsx")
 
 
@@ -167,7 +165,7 @@ def _targets_state(warehouse, query: dict) -> dict:
     """The /targets page's state (``_state`` of pages/targets.py): same keys, same defaults."""
     ts = _target_set(query)
     names = _region_names()
-    allowed = set(STATUS_ORDER) | {"not_achieved"}
+    legacy = {"not_achieved": "final_not_achieved"}  # links made before verdicts
     as_of = _as_of(warehouse, query)
     deadline = dt.date(ts.target_year, 12, 31)
     return {
@@ -177,7 +175,11 @@ def _targets_state(warehouse, query: dict) -> dict:
         "names": names,
         "method": query.get("method") if query.get("method") in METHOD_LABELS else None,
         "domain": query.get("domain") if query.get("domain") in DOMAINS else None,
-        "statuses": [s for s in _split(query.get("status")) if s in allowed],
+        "statuses": [
+            legacy.get(s, s)
+            for s in _split(query.get("status"))
+            if legacy.get(s, s) in VERDICT_ORDER
+        ],
         "target": query.get("target") if ts.target(query.get("target") or "") else None,
         "final": as_of >= deadline,
         "order": {t.indicator: i for i, t in enumerate(ts.targets)},
@@ -195,25 +197,26 @@ def _target_columns(final: bool, target_year: int) -> tuple[Column, ...]:
         Column("binding_zh", "约束性/预期性"),
         Column("baseline_label", "基期"),
         _number("baseline_value", "基期值", **per_row),
-        Column("current_label", "最新值时期"),
-        _number("current_value", "最新值", **per_row),
+        Column("shown_label", f"{target_year} 年末值时期" if final else "最新值时期"),
+        _number("shown_value", "期末值（评估所据）" if final else "最新值", **per_row),
         Column("target_year_int", "目标年份", "integer"),
         _number("target_value", "目标值", **per_row),
         Column("statement", "定性目标表述", width=30),
         Column("unit", "单位"),
-        Column("progress", "进度", "share", decimals=0),
-        Column("status_zh", "状态"),
+        Column("progress", "进度", "share", decimals=1),
+        Column("verdict_text", f"总结评估（{target_year} 年末）" if final else "状态", width=26),
         Column("method_zh", "方法"),
-        Column("explain", "说明", width=60),
+        Column("verdict_explain", "说明", width=60),
         Column("responsible_units", "责任单位", width=30),
     )
     if final:
         cols += (
-            Column("final_zh", f"总结评估（{target_year} 年末）"),
-            _number("at_deadline", "期末值", **per_row),
-            _number("final_gap", "差距（正为优于目标）", **per_row),
+            Column(
+                "gap", "差距（目标值的单位，百分率为百分点；正为优于目标）", "number", decimals=3
+            ),
             Column("first_reached_label", "首次达标"),
-            Column("final_explain", "总结评估说明", width=60),
+            Column("since_label", "截止后最新值时期"),
+            _number("since_value", "截止后最新值（参考，不改变结论）", **per_row),
         )
     return cols
 
@@ -227,17 +230,22 @@ def _target_records(rows: list[dict], names: dict[str, str], final: bool) -> lis
             "region": names.get(r["region_code"], r["region_code"]),
             "binding_zh": BINDING_LABELS.get(r["binding"], r["binding"] or ""),
             "baseline_label": time_label(r["baseline_year"]),
-            "current_label": time_label(r["current_year"]),
+            "shown_label": f"{int(r['target_year'])} 年末"
+            if r["verdict"] in FINAL_VERDICTS
+            else time_label(r["current_year"]),
+            "progress": progress_at_verdict(r),
+            "verdict_explain": r["final_explain"]
+            if r["verdict"] in FINAL_VERDICTS
+            else r["explain"],
             "target_year_int": int(r["target_year"]) if r["target_year"] is not None else None,
             "statement": None if quantified else (r["statement"] or "定性目标"),
-            "status_zh": STATUS_STYLE.get(r["status"], STATUS_STYLE["not_assessable"])[0],
             "method_zh": METHOD_LABELS.get(r["method"], r["method"]),
         }
         if final:
-            record["final_zh"] = FINAL_WORDS.get(r["final_status"], "不作量化评估")
-            record["at_deadline"] = value_at_deadline(
-                r["target_value"], r["final_gap"], r["polarity"]
-            )
+            since = bool(r.get("since_text"))
+            record["gap"] = r["final_gap"]
+            record["since_label"] = time_label(r["current_year"]) if since else None
+            record["since_value"] = r["current_value"] if since else None
             record["first_reached_label"] = (
                 time_label(r["first_reached"])
                 if r["first_reached"] is not None
@@ -253,7 +261,10 @@ def _targets_notes(state: dict) -> tuple[str, ...]:
         "状态按所示方法判定，“说明”列为判定所用的数字。"
     ]
     if state["final"]:
-        notes.append(f"总结评估以 {state['ts'].target_year} 年末的数值与目标比较。")
+        notes.append(
+            f"总结评估以 {state['ts'].target_year} 年末的数值与目标比较；截止后的数据只作参考，"
+            "不改变结论；定性目标没有数值目标，列其趋势读数。"
+        )
     return tuple(notes)
 
 
@@ -262,10 +273,7 @@ def _filters_text(state: dict) -> tuple[tuple[str, str], ...]:
     if state["domain"]:
         parts.append(f"领域：{state['domain']}")
     if state["statuses"]:
-        words = [
-            "总结评估未达成" if s == "not_achieved" else STATUS_STYLE[s][0]
-            for s in state["statuses"]
-        ]
+        words = [STATUS_STYLE[s][0] for s in state["statuses"]]
         parts.append("状态：" + "、".join(words))
     method = METHOD_LABELS[state["method"]] if state["method"] else "各目标默认方法"
     out = [("评估方法", method)]
@@ -286,11 +294,7 @@ def targets(warehouse, query: dict) -> AppTable:
         r
         for r in frame.iter_rows(named=True)
         if (state["domain"] is None or r["domain"] == state["domain"])
-        and (
-            not wanted
-            or r["status"] in wanted
-            or ("not_achieved" in wanted and r["final_status"] == "not_achieved")
-        )
+        and (not wanted or r["verdict"] in wanted)
     ]
     if query.get("order") == "plan":  # the city page lists its targets in plan order
         rows.sort(key=lambda r: state["order"].get(r["indicator"], 99))
@@ -360,19 +364,12 @@ def targets_heatmap(warehouse, query: dict) -> AppTable:
     ]
     frame = read.progress(warehouse, state["ts"].id, state["as_of"], method=state["method"])
     lookup = {(r["region_code"], r["indicator"]): r for r in frame.iter_rows(named=True)}
-    keys = [*STATUS_ORDER, "not_achieved"]
     records = []
     for code, name in state["names"].items():
         record = {"region": name, "region_code": code}
         for ind in numeric:
             r = lookup.get((code, ind))
-            if r is None:
-                record[ind] = None
-            elif state["final"] and r["final_status"]:
-                record[ind] = FINAL_WORDS[r["final_status"]]
-            else:
-                status = r["status"] if r["status"] in keys else "not_assessable"
-                record[ind] = STATUS_STYLE[status][0]
+            record[ind] = None if r is None else r["verdict_label"]
         records.append(record)
     columns = (
         Column("region", "地区"),
@@ -380,8 +377,7 @@ def targets_heatmap(warehouse, query: dict) -> AppTable:
         *(Column(ind, catalog[ind].name_zh) for ind in numeric),
     )
     what = (
-        f"规划期已过：单元格为总结评估（{state['ts'].target_year} 年末是否达到目标），"
-        "无总结评估时为当前跟踪状态"
+        f"规划期已过：单元格为总结评估（{state['ts'].target_year} 年末是否达到目标）"
         if state["final"]
         else "单元格为目标状态"
     )

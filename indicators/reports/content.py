@@ -28,6 +28,7 @@ from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.reports.tables import Provenance, provenance
 from indicators.text import fmt_value, month_label
 from indicators.tracking import STATUSES, decimal_year_to_date, required_path
+from indicators.verdict import verdict_counts, verdict_rank
 
 #: Status order of the summary: best first (as an evaluation reads), qualitative last.
 SUMMARY_ORDER = STATUSES
@@ -151,18 +152,24 @@ class Report:
         return out
 
     def status_counts(self) -> dict[str, int]:
-        """How many targets are in each tracking status (all targets, qualitative included)."""
-        counts = {s: 0 for s in SUMMARY_ORDER}
+        """How many targets have each verdict (all targets, qualitative included), worst
+        first — see :meth:`verdict_groups` for counts that say what they count."""
+        counts: dict[str, int] = {}
         for b in self.blocks:
-            counts[b.row["status"]] = counts.get(b.row["status"], 0) + 1
-        return {s: n for s, n in counts.items() if n}
+            counts[b.row["verdict"]] = counts.get(b.row["verdict"], 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: verdict_rank(kv[0])))
+
+    def verdict_groups(self) -> list[tuple[str, int, list[tuple[str, int]]]]:
+        """Verdict counts of the quantified and the qualitative targets, apart
+        (:func:`indicators.verdict.verdict_counts`)."""
+        return verdict_counts([b.row for b in self.blocks])
 
     def final_counts(self) -> dict[str, int]:
-        """Quantified targets achieved / not achieved by the deadline (final evaluation only)."""
-        finals = [b.row["final_status"] for b in self.blocks if b.row.get("final_status")]
+        """Quantified targets achieved / not achieved at the deadline (final evaluation only)."""
+        verdicts = [b.row["verdict"] for b in self.blocks]
         return {
-            "achieved": sum(s == "achieved" for s in finals),
-            "not_achieved": sum(s == "not_achieved" for s in finals),
+            "achieved": sum(v == "final_achieved" for v in verdicts),
+            "not_achieved": sum(v == "final_not_achieved" for v in verdicts),
         }
 
 
@@ -287,6 +294,7 @@ def _heatmap(warehouse, target_set: str, as_of: dt.date, region: str) -> pl.Data
         pl.col("name_zh").alias("indicator_name"),
         "status",
         "final_status",
+        "verdict",
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from indicators.reports import charts
-from indicators.reports.content import SUMMARY_ORDER, Report, TargetBlock
+from indicators.reports.content import Report, TargetBlock
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
@@ -24,10 +24,13 @@ from indicators.text import (
     time_label,
 )
 from indicators.tracking import DEFAULT_THRESHOLDS
+from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict, progress_words
 
 TEMPLATES = Path(__file__).with_name("templates")
 SHORT_LABELS = {  # heatmap cells are narrow
-    "achieved": "达成",
+    "final_achieved": "达成",
+    "final_not_achieved": "未达成",
+    "achieved": "已达成",
     "on_track": "正常",
     "acceleration_needed": "加速",
     "limited_progress": "有限",
@@ -93,24 +96,31 @@ def _block_context(block: TargetBlock, report: Report) -> dict:
     row = block.row
     unit, decimals = row["unit"], row["decimals"]
     quantified = row["target_value"] is not None
+    assessed = row["verdict"] in FINAL_VERDICTS
     return {
         "indicator": row["indicator"],
         "name": row["name_zh"],
         "domain": row["domain"],
         "baseline": fmt_value(row["baseline_value"], unit, decimals),
         "baseline_when": time_label(row["baseline_year"]),
-        "current": fmt_value(row["current_value"], unit, decimals),
-        "current_when": time_label(row["current_year"]),
+        "current": fmt_value(row["shown_value"], unit, decimals),
+        "current_when": f"{int(row['target_year'])} 年末"
+        if assessed
+        else time_label(row["current_year"]),
+        "current_label": "期末" if assessed else "最新",
+        "since": row.get("since_text"),
         "target": fmt_value(row["target_value"], unit, decimals)
         if quantified
         else (row["statement"] or "定性目标"),
         "target_short": fmt_value(row["target_value"], unit, decimals) if quantified else "定性",
         "target_when": f"{int(row['target_year'])} 年末" if row["target_year"] else "—",
-        "progress": _pct(row["progress"]),
-        "badge": _badge(row["status"]),
-        "final_badge": _badge(row["final_status"]) if row.get("final_status") else "",
-        "explain": row["explain"] or "—",
-        "final_explain": row.get("final_explain") if report.phase.final else None,
+        "progress": progress_words(progress_at_verdict(row)),
+        "verdict": row["verdict"],
+        "badge": _badge(row["verdict"]),
+        "verdict_detail": (row["verdict_text"] or "")[len(row["verdict_label"] or "") :].lstrip(
+            "，"
+        ),
+        "explain": (row.get("final_explain") if assessed else row["explain"]) or "—",
         "forecast_text": forecast_summary(block.forecast_model) if block.forecast_model else None,
         "binding": BINDING_LABELS.get(row["binding"], row["binding"] or ""),
         "method": METHOD_LABELS.get(row["method"], row["method"]),
@@ -133,9 +143,7 @@ def _heatmap_context(report: Report) -> tuple[list[str], list[dict]]:
         out = []
         for ind in present:
             r = cells.get((code, ind))
-            status = (r or {}).get("status")
-            if report.phase.final and r and r.get("final_status"):
-                status = r["final_status"]
+            status = (r or {}).get("verdict")
             label, colour, symbol = STATUS_STYLE.get(status or "", STATUS_STYLE["not_assessable"])
             out.append(
                 {
@@ -180,30 +188,24 @@ def context(report: Report) -> dict:
     """Everything the template shows, as formatted text (the template computes nothing)."""
     blocks = [_block_context(b, report) for b in report.blocks]
     by_indicator = {b["indicator"]: b for b in blocks}
-    counts = []
-    for status in SUMMARY_ORDER:
-        n = report.status_counts().get(status)
-        if n:
-            label, colour, symbol = STATUS_STYLE[status]
-            counts.append(
-                {"status": status, "n": n, "label": label, "colour": colour, "symbol": symbol}
+    groups = []
+    for group, total, present in report.verdict_groups():
+        items = []
+        for verdict, n in present:
+            label, colour, symbol = STATUS_STYLE[verdict]
+            items.append(
+                {"status": verdict, "n": n, "label": label, "colour": colour, "symbol": symbol}
             )
+        groups.append({"label": group, "total": total, "counts": items})
+    counts = [c for g in groups for c in g["counts"]]
     finals = report.final_counts()
     finals["total"] = finals["achieved"] + finals["not_achieved"]
-    if report.phase.final:
-        lagging = [
-            f"{b.row['name_zh']}（{fmt_value(b.row['final_gap'], b.row['unit'], b.row['decimals'])}）"
-            if b.row.get("final_gap") is not None
-            else b.row["name_zh"]
-            for b in report.blocks
-            if b.row.get("final_status") == "not_achieved"
-        ]
-    else:
-        lagging = [
-            f"{b.row['name_zh']}（{STATUS_STYLE[b.row['status']][0]}）"
-            for b in report.blocks
-            if b.row["status"] in ("deterioration", "limited_progress", "acceleration_needed")
-        ]
+    lagging = [
+        f"{b.row['name_zh']}（{b.row['verdict_text']}）"
+        for b in report.blocks
+        if b.row["verdict"]
+        in ("final_not_achieved", "deterioration", "limited_progress", "acceleration_needed")
+    ]
     heat_headers, heat_rows = _heatmap_context(report)
     composite_domains, composite = _composite_context(report)
     leagues = [
@@ -265,7 +267,12 @@ def context(report: Report) -> dict:
         "%Y-%m-%dT%H:%M:%SZ"
     )
     bar = charts.status_bar(
-        counts=[(f"{c['symbol']} {c['label']}", c["n"], c["colour"]) for c in counts]
+        counts=[
+            (f"{c['symbol']} {c['label']}", c["n"], c["colour"])
+            for g in groups
+            if g["label"] == "量化目标"
+            for c in g["counts"]
+        ]
     )
     default_method = METHOD_LABELS.get(
         report.blocks[0].row["method"] if report.blocks else "ratio", "增速比值法"
@@ -289,6 +296,7 @@ def context(report: Report) -> dict:
             for domain, items in report.domains()
         ],
         "counts": counts,
+        "groups": groups,
         "finals": finals,
         "colours": {s: STATUS_STYLE[s][1] for s in STATUS_STYLE},
         "lagging": lagging,
@@ -302,19 +310,8 @@ def context(report: Report) -> dict:
                 "colour": STATUS_STYLE[s][1],
                 "symbol": STATUS_STYLE[s][2],
             }
-            for s in (
-                (
-                    "achieved",
-                    "not_achieved",
-                    "on_track",
-                    "acceleration_needed",
-                    "limited_progress",
-                    "deterioration",
-                    "not_assessable",
-                )
-                if report.phase.final
-                else SUMMARY_ORDER
-            )
+            for s in VERDICT_ORDER
+            if s in set(report.heatmap["verdict"].to_list()) | set(report.status_counts())
         ],
         "composite_domains": composite_domains,
         "composite": composite,

@@ -15,8 +15,7 @@ import polars as pl
 from indicators.reports.content import Report
 from indicators.reports.tables import Column, Table, to_xlsx
 from indicators.text import BINDING_LABELS, METHOD_LABELS, STATUS_STYLE, time_label
-
-FINAL_LABELS = {"achieved": "达成", "not_achieved": "未达成"}
+from indicators.verdict import FINAL_VERDICTS, progress_at_verdict
 
 
 def _label(status: str | None) -> str | None:
@@ -28,6 +27,7 @@ def targets_table(report: Report) -> Table:
     rows = []
     for b in report.blocks:
         r = b.row
+        assessed = r["verdict"] in FINAL_VERDICTS
         rows.append(
             {
                 "indicator": r["indicator"],
@@ -38,18 +38,20 @@ def targets_table(report: Report) -> Table:
                 "decimals": r["decimals"],
                 "baseline_when": time_label(r["baseline_year"]),
                 "baseline_value": r["baseline_value"],
-                "current_when": time_label(r["current_year"]),
-                "current_value": r["current_value"],
+                "current_when": f"{int(r['target_year'])} 年末"
+                if assessed
+                else time_label(r["current_year"]),
+                "current_value": r["shown_value"],
+                "since_when": time_label(r["current_year"]) if r.get("since_text") else None,
+                "since_value": r["current_value"] if r.get("since_text") else None,
                 "target_year": int(r["target_year"]) if r["target_year"] else None,
                 "target_value": r["target_value"],
                 "statement": r["statement"],
-                "progress": r["progress"],
-                "status": _label(r["status"]),
+                "progress": progress_at_verdict(r),
+                "verdict": r["verdict_text"],
                 "method": METHOD_LABELS.get(r["method"], r["method"]),
-                "explain": r["explain"],
-                "final_status": FINAL_LABELS.get(r.get("final_status") or ""),
+                "explain": r.get("final_explain") if assessed else r["explain"],
                 "final_gap": r.get("final_gap"),
-                "final_explain": r.get("final_explain"),
                 "rank": b.rank,
                 "responsible_units": r["responsible_units"],
                 "clause": r["target_clause"],
@@ -63,21 +65,40 @@ def targets_table(report: Report) -> Table:
         Column("unit", "单位"),
         Column("baseline_when", "基期"),
         Column("baseline_value", "基期值", "number", decimals_from="decimals"),
-        Column("current_when", "最新值时间"),
-        Column("current_value", "最新值", "number", decimals_from="decimals"),
+        Column("current_when", "期末值时间" if report.phase.final else "最新值时间"),
+        Column(
+            "current_value",
+            "期末值（评估所据）" if report.phase.final else "最新值",
+            "number",
+            decimals_from="decimals",
+        ),
         Column("target_year", "目标年", "integer"),
         Column("target_value", "目标值", "number", decimals_from="decimals"),
         Column("statement", "定性目标", width=24),
         Column("progress", "完成进度", "share"),
-        Column("status", "跟踪状态"),
+        Column(
+            "verdict",
+            f"总结评估（{report.target_year} 年末）" if report.phase.final else "状态",
+            width=26,
+        ),
         Column("method", "评估方法", width=22),
         Column("explain", "评估说明", width=60),
     ]
     if report.phase.final:
         columns += [
-            Column("final_status", "总结评估"),
-            Column("final_gap", "到期差距", "number", decimals_from="decimals"),
-            Column("final_explain", "总结评估说明", width=60),
+            Column(
+                "final_gap",
+                "到期差距（目标值的单位，百分率为百分点；正数为优于目标）",
+                "number",
+                decimals=3,
+            ),
+            Column("since_when", "截止后最新值时间"),
+            Column(
+                "since_value",
+                "截止后最新值（参考，不改变结论）",
+                "number",
+                decimals_from="decimals",
+            ),
         ]
     if report.is_city:
         columns.append(Column("rank", "13 市排名", "integer"))
@@ -160,21 +181,20 @@ def composite_table(report: Report) -> Table:
 
 
 def heatmap_table(report: Report) -> Table:
-    """City × target statuses (final assessment where there is one, after the deadline)."""
+    """City × target verdicts (the final assessment where there is one, after the deadline)."""
     frame = report.heatmap.with_columns(
-        status_zh=pl.col("status").replace_strict(
+        verdict_zh=pl.col("verdict").replace_strict(
             {s: v[0] for s, v in STATUS_STYLE.items()}, default=None
         ),
-        final_zh=pl.col("final_status").replace_strict(FINAL_LABELS, default=None),
     )
     columns = [
         Column("name_zh", "城市"),
         Column("region_code", "地区代码"),
         Column("indicator_name", "目标指标", width=24),
-        Column("status_zh", "跟踪状态"),
+        Column(
+            "verdict_zh", f"总结评估（{report.target_year} 年末）" if report.phase.final else "状态"
+        ),
     ]
-    if report.phase.final:
-        columns.append(Column("final_zh", "总结评估"))
     return Table("heatmap", "目标状态", frame, tuple(columns))
 
 

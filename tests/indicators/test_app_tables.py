@@ -28,6 +28,26 @@ STATUS_WORDS = {
 STATUS_RANK = {s: i for i, s in enumerate(["deterioration", "limited_progress",
                                           "acceleration_needed", "on_track", "achieved",
                                           "not_assessable"])}  # fmt: skip
+FINAL_WORDS = {"achieved": "到期达成", "not_achieved": "到期未达成"}
+
+
+def verdict_word(r: dict) -> str:
+    """The one verdict a row must show, worked out here from the stored columns: the final
+    assessment where there is one, else the tracking status."""
+    return FINAL_WORDS[r["final_status"]] if r["final_status"] else STATUS_WORDS[r["status"]]
+
+
+def judged_value(r: dict) -> float | None:
+    """The value the verdict is about: at the deadline (target ± gap) once assessed."""
+    if not r["final_status"]:
+        return r["current_value"]
+    return (
+        r["target_value"] - r["final_gap"]
+        if r["polarity"] == "lower"
+        else (r["target_value"] + r["final_gap"])
+    )
+
+
 CITIES = [
     "320100", "320200", "320300", "320400", "320500", "320600", "320700",
     "320800", "320900", "321000", "321100", "321200", "321300",
@@ -47,7 +67,7 @@ def progress_rows(wh, as_of, region="320000", method=None) -> pl.DataFrame:
     cond = "(p.method = ? OR p.target_value IS NULL)" if method else "p.is_default_method"
     return wh.query(
         f"""
-        SELECT p.*, c.domain, c.decimals, c.unit
+        SELECT p.*, c.domain, c.decimals, c.unit, c.polarity
         FROM target_progress p JOIN catalog_indicators c USING (indicator)
         WHERE p.target_set = ? AND p.as_of = ? AND p.region_code = ? AND {cond}
         """,
@@ -74,38 +94,40 @@ def test_app_tables001_targets_equal_target_progress_for_the_as_of(demo_computed
     expected = progress_rows(demo_computed, as_of)
     got = by_indicator(table)
     assert set(got) == set(expected["indicator"].to_list())
+    final = as_of > dt.date(2025, 12, 31)
     for r in expected.iter_rows(named=True):
         row = got[r["indicator"]]
-        for col in ("baseline_value", "current_value", "target_value", "progress"):
+        for col in ("baseline_value", "target_value"):
             assert row[col] == r[col], (r["indicator"], col)
-        assert row["status_zh"] == STATUS_WORDS[r["status"]]
+        assert row["shown_value"] == pytest.approx(judged_value(r), abs=1e-9)
+        # one verdict: the label leads the text (a miss adds its gap)
+        assert row["verdict_text"].startswith(verdict_word(r)), r["indicator"]
         assert row["region"] == "全省"
-    # the CSV shows each value with its indicator's decimals, progress as a whole per cent
+        if r["final_status"] == "not_achieved":
+            unit = "个百分点" if r["unit"] == "%" else r["unit"]
+            assert unit in row["verdict_text"]
+    # the CSV shows each value with its indicator's decimals
+    value_header = "期末值（评估所据）" if final else "最新值"
     shown = {r["指标代码"]: r for r in csv_records(table)}
     for r in expected.iter_rows(named=True):
-        value = r["current_value"]
-        assert shown[r["indicator"]]["最新值"] == (
+        value = judged_value(r)
+        assert shown[r["indicator"]][value_header] == (
             "" if value is None else f"{value:.{r['decimals']}f}"
         )
-        p = r["progress"]
-        assert shown[r["indicator"]]["进度"] == ("" if p is None else f"{100 * p:.0f}%")
     # the final assessment's columns only once the deadline (2025 年末) has passed
     headers = [c.label for c in table.columns]
-    final = as_of > dt.date(2025, 12, 31)
     assert ("总结评估（2025 年末）" in headers) == final
-    assert ("差距（正为优于目标）" in headers) == final
+    assert ("状态" in headers) == (not final)
     assert ("首次达标" in headers) == final
     if final:
         for r in expected.iter_rows(named=True):
-            word = {"achieved": "达成", "not_achieved": "未达成"}.get(r["final_status"])
-            assert got[r["indicator"]]["final_zh"] == (word or "不作量化评估")
-            assert got[r["indicator"]]["final_gap"] == r["final_gap"]
+            assert got[r["indicator"]]["gap"] == r["final_gap"]
 
 
 def test_app_tables002_targets_list_lagging_first(demo_computed):
     table = app_tables.build(demo_computed, "targets", {"as_of": "2023-06"})
     rank_of = {STATUS_WORDS[s]: i for s, i in STATUS_RANK.items()}
-    ranks = [rank_of[r["status_zh"]] for r in table.frame.iter_rows(named=True)]
+    ranks = [rank_of[r["verdict_text"]] for r in table.frame.iter_rows(named=True)]
     assert ranks == sorted(ranks)
 
 
@@ -113,8 +135,15 @@ def test_app_tables002_targets_list_lagging_first(demo_computed):
     ("query", "keep"),
     [
         ({"domain": "政务服务"}, lambda r: r["domain"] == "政务服务"),
-        ({"status": "achieved,on_track"}, lambda r: r["status"] in ("achieved", "on_track")),
+        # after the deadline a quantified target's verdict is its final assessment, so only
+        # targets without one (qualitative) keep a tracking status
+        (
+            {"status": "achieved,on_track"},
+            lambda r: r["final_status"] is None and r["status"] in ("achieved", "on_track"),
+        ),
+        ({"status": "final_not_achieved"}, lambda r: r["final_status"] == "not_achieved"),
         ({"status": "not_achieved"}, lambda r: r["final_status"] == "not_achieved"),
+        ({"status": "final_achieved"}, lambda r: r["final_status"] == "achieved"),
     ],
 )
 def test_app_tables003_targets_honour_the_page_filters(demo_computed, newest, query, keep):
@@ -134,7 +163,7 @@ def test_app_tables004_targets_of_a_city_by_another_method(demo_computed):
     for r in expected.iter_rows(named=True):
         assert got[r["indicator"]]["region"] == "连云港市"
         assert got[r["indicator"]]["progress"] == r["progress"]
-        assert got[r["indicator"]]["status_zh"] == STATUS_WORDS[r["status"]]
+        assert got[r["indicator"]]["verdict_text"] == STATUS_WORDS[r["status"]]
     quantified = [r for r in got.values() if r["target_value"] is not None]
     assert {r["method_zh"] for r in quantified} == {"线性进度法（百分点）"}
     assert table.stem == "目标进度_连云港市_2024-12"
@@ -143,7 +172,8 @@ def test_app_tables004_targets_of_a_city_by_another_method(demo_computed):
 def test_app_tables005_target_cities_and_heatmap(demo_computed, newest):
     cities = app_tables.build(demo_computed, "target_cities", {"target": "system_cloud_rate"})
     expected = demo_computed.query(
-        "SELECT region_code, current_value, status FROM target_progress WHERE target_set = ? "
+        "SELECT region_code, current_value, status, final_status, final_gap, target_value, "
+        "'higher' AS polarity FROM target_progress WHERE target_set = ? "
         "AND as_of = ? AND indicator = 'system_cloud_rate' AND is_default_method "
         "AND region_code != '320000'",
         [SET, newest],
@@ -151,7 +181,8 @@ def test_app_tables005_target_cities_and_heatmap(demo_computed, newest):
     got = {r["region_code"]: r for r in cities.frame.iter_rows(named=True)}
     assert sorted(got) == CITIES
     for r in expected.iter_rows(named=True):
-        assert got[r["region_code"]]["current_value"] == r["current_value"]
+        assert got[r["region_code"]]["shown_value"] == pytest.approx(judged_value(r), abs=1e-9)
+        assert got[r["region_code"]]["verdict_text"].startswith(verdict_word(r))
 
     heat = app_tables.build(demo_computed, "targets_heatmap", {"as_of": "2023-06"})
     assert heat.frame["region_code"].to_list() == ["320000", *CITIES]

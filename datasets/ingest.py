@@ -14,9 +14,10 @@ replaced by the newer file's rows (registries are re-submitted as they are updat
 
 Every row records when it arrived (``recorded_at``, transaction time; see docs/replays.md): the
 file's own 入库时间 column when it has one, else the load time. A replaced row's new version
-arrives at the new load time; a re-submitted row identical to the one held keeps its arrival.
-Rows loaded into an empty dataset without an arrival time are its initial population (NULL:
-recorded when their events happened).
+arrives at the new load time and the version it replaces is kept (``_superseded_<dataset>``,
+valid until then), so what the warehouse held at any past moment can still be read; a
+re-submitted row identical to the one held keeps its arrival. Rows loaded into an empty dataset
+without an arrival time are its initial population (NULL: recorded when their events happened).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from datasets.schema import (
     load_schemas,
     normalise_header,
 )
-from datasets.warehouse import Warehouse
+from datasets.warehouse import Warehouse, superseded_table
 
 MAX_ISSUES = 200
 ROW = "_row"
@@ -627,6 +628,14 @@ def _load(
                 f"ON {same}"
             )
             source = "_incoming_kept"
+        # the versions being replaced stay valid, in transaction time, until the new ones arrive
+        differs = " OR ".join(f't."{c}" IS DISTINCT FROM i."{c}"' for c in cols)
+        con.execute(
+            f'INSERT INTO "{superseded_table(schema.name)}" '
+            f'SELECT t.*, i.{RECORDED_COLUMN} FROM "{schema.name}" t JOIN {source} i ON {match} '
+            f"WHERE i.{RECORDED_COLUMN} IS NOT NULL AND ({differs}) "
+            f"AND (t.{RECORDED_COLUMN} IS NULL OR t.{RECORDED_COLUMN} < i.{RECORDED_COLUMN})"
+        )
         replaced = con.execute(
             f'DELETE FROM "{schema.name}" t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {match})'
         ).fetchall()[0][0]

@@ -72,19 +72,47 @@ def dataset_ddl(schema: DatasetSchema) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{schema.name}" ({", ".join(cols)})'
 
 
+def superseded_table(name: str) -> str:
+    """Where the replaced versions of dataset ``name``'s rows are kept (transaction time)."""
+    return f"_superseded_{name}"
+
+
+def superseded_ddl(schema: DatasetSchema) -> str:
+    """A dataset's replaced row versions: its columns, when each version arrived
+    (``recorded_at``) and when the newer version replaced it (``superseded_at``). What the
+    warehouse held at a past moment is the current rows recorded by then plus these versions
+    valid then; the event-time reading ignores them."""
+    cols = [f'"{c.name}" {c.sql_type}' for c in schema.columns]
+    cols += [
+        f"{SYNTHETIC_COLUMN} BOOLEAN NOT NULL DEFAULT FALSE",
+        "_load_id BIGINT NOT NULL",
+        f"{RECORDED_COLUMN} TIMESTAMP",
+        "superseded_at TIMESTAMP NOT NULL",
+    ]
+    return f'CREATE TABLE IF NOT EXISTS "{superseded_table(schema.name)}" ({", ".join(cols)})'
+
+
 def _add_recorded_column(con, schema: DatasetSchema) -> None:
     """Warehouses made before arrival times were recorded get the column, NULL on every row: the
     rows already there are the initial population (see :data:`datasets.schema.RECORDED_COLUMN`)."""
     con.execute(f'ALTER TABLE "{schema.name}" ADD COLUMN IF NOT EXISTS {RECORDED_COLUMN} TIMESTAMP')
 
 
-def _statistics_view(schemas: dict[str, DatasetSchema]) -> str:
+def _statistics_view(schemas: dict[str, DatasetSchema], *, superseded: bool = False) -> str:
+    """``statistics``: every long-form dataset in one view (``_superseded_statistics``: their
+    replaced versions)."""
     longs = [s for s in schemas.values() if s.long_form]
-    cols = ", ".join(
-        f'"{c}"' for c in longs[0].column_names + [SYNTHETIC_COLUMN, RECORDED_COLUMN]
-    )
-    parts = [f"SELECT '{s.name}' AS dataset, {cols} FROM \"{s.name}\"" for s in longs]
-    return "CREATE OR REPLACE VIEW statistics AS " + " UNION ALL ".join(parts)
+    names = longs[0].column_names + [SYNTHETIC_COLUMN, RECORDED_COLUMN]
+    if superseded:
+        names.append("superseded_at")
+    cols = ", ".join(f'"{c}"' for c in names)
+    parts = [
+        f"SELECT '{s.name}' AS dataset, {cols} FROM "
+        f'"{superseded_table(s.name) if superseded else s.name}"'
+        for s in longs
+    ]
+    view = superseded_table("statistics") if superseded else "statistics"
+    return f"CREATE OR REPLACE VIEW {view} AS " + " UNION ALL ".join(parts)
 
 
 @dataclass
@@ -270,7 +298,8 @@ def shared_warehouse() -> Warehouse:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the system tables, one table per dataset and the ``statistics`` view if missing."""
+    """Create the system tables, one table per dataset (with its table of replaced versions) and
+    the ``statistics`` views if missing."""
     from datasets.regions import region_table
 
     for ddl in SYSTEM_DDL:
@@ -279,7 +308,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in schemas.values():
         con.execute(dataset_ddl(schema))
         _add_recorded_column(con, schema)
+        con.execute(superseded_ddl(schema))
     con.execute(_statistics_view(schemas))
+    con.execute(_statistics_view(schemas, superseded=True))
     if con.execute("SELECT count(*) FROM regions").fetchall()[0][0] == 0:
         con.register("_region_reference", region_table().to_arrow())
         con.execute("INSERT INTO regions SELECT * FROM _region_reference")

@@ -20,12 +20,24 @@ Every value row carries ``known_from`` (the month end from which it is the best 
 Nothing dated after X contributes, which is how the 2023 mid-term evaluation is replayed and how
 forecasts are backtested honestly. As-of resolution is the month.
 
+Two readings of "known" (docs/replays.md), each materialised in full:
+
+``transaction``  按当时已入库数据 — what the warehouse held then: a fact counts from
+                 k' = max(k, the month its row arrived, ``recorded_at``). The default for replays
+                 (the 中期评估 included). Table ``indicator_values``.
+``event``        按现有数据回溯 — today's data read back: a fact counts from k, so rows recorded
+                 late revise the past. Table ``indicator_values_event``.
+
+With k' > p a registry stock is a development triangle too: the value of month m is first known
+at m (everything known by then) and revised at every later month in which a fact dated ≤ m
+arrived. For the newest vintage both readings agree unless rows arrived after it.
+
 Regions roll up through ``regions`` (county → city → province); shares sum numerator and
 denominator before dividing. Indicator SQL uses only standard constructs (CASE, window sums,
 date_trunc, EXTRACT, joins) so it can later run on a distributed SQL engine.
 
 Public API: :func:`materialise` (write the tables inside a warehouse write),
-:func:`values_as_of` (read them), :func:`horizon`.
+:func:`values_as_of` (read them), :func:`horizon`, :data:`READINGS` and :func:`parse_reading`.
 """
 
 from __future__ import annotations
@@ -39,10 +51,38 @@ from dataclasses import dataclass
 import polars as pl
 
 from datasets import config
+from datasets.warehouse import superseded_table
 from indicators.catalog import FREQUENCY_ORDER, Catalog, Indicator, default_catalog
 
 GRID_START = dt.date(2019, 1, 1)
 PERIOD_TYPES = ("month", "quarter", "year")
+
+TRANSACTION = "transaction"
+EVENT = "event"
+READINGS = (TRANSACTION, EVENT)
+DEFAULT_READING = TRANSACTION
+READING_LABELS = {TRANSACTION: "按当时已入库数据", EVENT: "按现有数据回溯"}
+READING_NOTES = {
+    TRANSACTION: "只计入当时已进入数据仓库的记录（事后补录的记录从入库之月起计入）",
+    EVENT: "用现有全部数据回看当时（含事后补录的记录，按其发生时间计入）",
+}
+VALUE_TABLES = {TRANSACTION: "indicator_values", EVENT: "indicator_values_event"}
+
+
+def parse_reading(value: str | None) -> str:
+    """A reading from a URL or an argument: ``transaction``/``event`` (or their Chinese
+    labels); empty means the default (transaction time). ValueError for anything else."""
+    if value in (None, ""):
+        return DEFAULT_READING
+    if value in READINGS:
+        return value
+    by_label = {label: key for key, label in READING_LABELS.items()}
+    if value in by_label:
+        return by_label[value]
+    raise ValueError(
+        f"未知的数据口径「{value}」：应为 transaction（{READING_LABELS[TRANSACTION]}）"
+        f"或 event（{READING_LABELS[EVENT]}）"
+    )
 
 
 def _month(expr: str) -> str:
@@ -62,44 +102,54 @@ def _where(*parts: str | None) -> str:
     return " AND ".join(conds) if conds else "TRUE"
 
 
-def _facts_sql(ind: Indicator) -> str:
-    """SELECT indicator, region_code, p, k, num, den — the facts of one indicator."""
+ARRIVAL = "CAST(date_trunc('month', recorded_at) AS DATE)"
+SUPERSEDED = "CAST(date_trunc('month', superseded_at) AS DATE)"
+
+
+def _facts_sql(ind: Indicator, *, superseded: bool = False) -> str:
+    """SELECT indicator, region_code, p, k, a, sup, num, den — the facts of one indicator: p the
+    month of the period, k the month it became known, a the month its row arrived (NULL: the
+    initial population, known at k), sup the month a newer version replaced it (NULL for the
+    current rows; ``superseded=True`` reads the replaced versions instead)."""
     c, code = ind.compute, _lit(ind.code)
-    table = f'"{c.get("dataset", "statistics")}"'
+    source = c.get("dataset", "statistics")
+    table = f'"{superseded_table(source) if superseded else source}"'
+    statistics = superseded_table("statistics") if superseded else "statistics"
     t = c["type"]
+    a = f"{ARRIVAL} AS a, {SUPERSEDED if superseded else 'NULL::DATE'} AS sup"
     if t == "stock_share":
         start = f"coalesce({c['start']}, DATE '1900-01-01')"
         end, event = c.get("end"), c["event"]
         live = f"({end} IS NULL OR {event} < {end})" if end else "TRUE"
         parts = [
-            f"SELECT {code}, region_code, {_month(start)}, 0.0, 1.0 FROM {table} "
+            f"SELECT {code}, region_code, {_month(start)}, {a}, 0.0, 1.0 FROM {table} "
             f"WHERE {_where(c.get('where'))}",
-            f"SELECT {code}, region_code, {_month(f'greatest({event}, {start})')}, 1.0, 0.0 "
+            f"SELECT {code}, region_code, {_month(f'greatest({event}, {start})')}, {a}, 1.0, 0.0 "
             f"FROM {table} WHERE {_where(c.get('where'), f'{event} IS NOT NULL', live)}",
         ]
         if end:
             parts += [
-                f"SELECT {code}, region_code, {_month(end)}, 0.0, -1.0 FROM {table} "
+                f"SELECT {code}, region_code, {_month(end)}, {a}, 0.0, -1.0 FROM {table} "
                 f"WHERE {_where(c.get('where'), f'{end} IS NOT NULL')}",
-                f"SELECT {code}, region_code, {_month(end)}, -1.0, 0.0 FROM {table} "
+                f"SELECT {code}, region_code, {_month(end)}, {a}, -1.0, 0.0 FROM {table} "
                 f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}",
             ]
         body = " UNION ALL ".join(parts)
-        return f"SELECT c0 AS indicator, region_code, p, p AS k, num, den FROM ({body}) AS s(c0, region_code, p, num, den)"
+        return f"SELECT c0 AS indicator, region_code, p, p AS k, a, sup, num, den FROM ({body}) AS s(c0, region_code, p, a, sup, num, den)"
     if t == "stock_count":
         end, event = c.get("end"), c["event"]
         live = f"({end} IS NULL OR {event} < {end})" if end else "TRUE"
         parts = [
-            f"SELECT {code}, region_code, {_month(event)}, 1.0 FROM {table} "
+            f"SELECT {code}, region_code, {_month(event)}, {a}, 1.0 FROM {table} "
             f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', live)}"
         ]
         if end:
             parts.append(
-                f"SELECT {code}, region_code, {_month(end)}, -1.0 FROM {table} "
+                f"SELECT {code}, region_code, {_month(end)}, {a}, -1.0 FROM {table} "
                 f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}"
             )
         body = " UNION ALL ".join(parts)
-        return f"SELECT c0 AS indicator, region_code, p, p AS k, num, NULL AS den FROM ({body}) AS s(c0, region_code, p, num)"
+        return f"SELECT c0 AS indicator, region_code, p, p AS k, a, sup, num, NULL AS den FROM ({body}) AS s(c0, region_code, p, a, sup, num)"
     if t == "flow_share":
         period = c["period"]
         den, num = c.get("denominator") or {}, c["numerator"]
@@ -107,10 +157,10 @@ def _facts_sql(ind: Indicator) -> str:
         base = _where(c.get("where"), den.get("where"), f"{period} IS NOT NULL")
         return (
             f"SELECT {code} AS indicator, region_code, {_month(period)} AS p, "
-            f"{_month(f'greatest({den_known}, {period})')} AS k, 0.0 AS num, 1.0 AS den "
+            f"{_month(f'greatest({den_known}, {period})')} AS k, {a}, 0.0 AS num, 1.0 AS den "
             f"FROM {table} WHERE {base} AND {den_known} IS NOT NULL "
             f"UNION ALL SELECT {code}, region_code, {_month(period)}, "
-            f"{_month(f'greatest({num_known}, {den_known}, {period})')}, 1.0, 0.0 "
+            f"{_month(f'greatest({num_known}, {den_known}, {period})')}, {a}, 1.0, 0.0 "
             f"FROM {table} WHERE {base} AND ({num['where'] if num.get('where') else 'TRUE'}) "
             f"AND {num_known} IS NOT NULL AND {den_known} IS NOT NULL"
         )
@@ -118,7 +168,8 @@ def _facts_sql(ind: Indicator) -> str:
         period = c["period"]
         return (
             f"SELECT {code} AS indicator, region_code, {_month(period)} AS p, {_month(period)} AS k, "
-            f"1.0 AS num, NULL AS den FROM {table} WHERE {_where(c.get('where'), f'{period} IS NOT NULL')}"
+            f"{a}, 1.0 AS num, NULL AS den FROM {table} "
+            f"WHERE {_where(c.get('where'), f'{period} IS NOT NULL')}"
         )
     if t in ("table_share", "table_sum"):
         p = "CAST(date_trunc('month', DATE '2000-01-01' + (year - 2000) * INTERVAL 1 YEAR + (month - 1) * INTERVAL 1 MONTH) AS DATE)"
@@ -126,7 +177,7 @@ def _facts_sql(ind: Indicator) -> str:
         num = c["numerator"] if t == "table_share" else c["column"]
         den = c["denominator"] if t == "table_share" else "NULL"
         return (
-            f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, "
+            f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, {a}, "
             f"CAST({num} AS DOUBLE) AS num, CAST({den} AS DOUBLE) AS den FROM {table} "
             f"WHERE {_where(c.get('where'))}"
         )
@@ -137,12 +188,12 @@ def _facts_sql(ind: Indicator) -> str:
     )
     k = _month(f"{_month_end(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
     sql = (
-        f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, value AS num, "
-        f"NULL AS den FROM statistics WHERE indicator = {_lit(c['indicator'])} AND day IS NULL"
+        f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, {a}, value AS num, "
+        f"NULL AS den FROM {statistics} WHERE indicator = {_lit(c['indicator'])} AND day IS NULL"
     )
     if c.get("denominator"):
         sql += (
-            f" UNION ALL SELECT {code}, region_code, {p}, {k}, 0.0, value FROM statistics "
+            f" UNION ALL SELECT {code}, region_code, {p}, {k}, {a}, 0.0, value FROM {statistics} "
             f"WHERE indicator = {_lit(c['denominator'])} AND day IS NULL"
         )
     return sql
@@ -202,7 +253,8 @@ def _meta_frame(catalog: Catalog) -> pl.DataFrame:
 
 
 def _values_sql(meta_table: str, end: dt.date) -> str:
-    """The three pipelines over ``_facts`` → rows of ``indicator_values``."""
+    """The three pipelines over the prepared facts → rows of both value tables (with
+    ``reading``)."""
     end_lit = f"DATE '{end.isoformat()}'"
     grid_lit = f"DATE '{GRID_START.isoformat()}'"
     value = (
@@ -211,70 +263,82 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
     )
     selects = []
     for kind_index, kind in enumerate(PERIOD_TYPES):
-        # stock: running sums on a complete month grid, read at each month of the period
+        # stock: a month's value as first known (kn = m) read at every month of its period, and
+        # the revisions of a period's last month (late arrivals) once the period has ended
+        last_month = f"CAST(date_trunc('month', {_period_end(kind, 'x.m')}) AS DATE)"
         selects.append(
             f"""
-            SELECT x.indicator, x.region_code, '{kind}' AS period_type, {_period_key(kind, "x.m")} AS period,
+            SELECT x.reading, x.indicator, x.region_code, '{kind}' AS period_type,
+                   {_period_key(kind, "x.m")} AS period,
                    {_period_start(kind, "x.m")} AS period_start, {_period_end(kind, "x.m")} AS period_end,
-                   {_month_end("x.m")} AS known_from, x.num, x.den, {value} AS value
-            FROM _stock_cum x JOIN {meta_table} m USING (indicator)
-            WHERE m.min_period <= {kind_index}
+                   {_month_end("x.kn")} AS known_from, x.num, x.den, {value} AS value
+            FROM _stock_vals x JOIN {meta_table} m USING (indicator)
+            WHERE m.min_period <= {kind_index} AND (x.kn = x.m OR x.m = {last_month})
             """
         )
         # flow: sum within the period, cumulative over the month each fact became known
         selects.append(
             f"""
-            SELECT x.indicator, x.region_code, '{kind}', x.period, x.period_start,
+            SELECT x.reading, x.indicator, x.region_code, '{kind}', x.period, x.period_start,
                    {_period_end(kind, "x.period_start")}, {_month_end("x.k")}, x.num, x.den, {value}
             FROM (
-                SELECT indicator, region_code, period, period_start, k,
+                SELECT reading, indicator, region_code, period, period_start, k,
                        sum(num) OVER w AS num, sum(den) OVER w AS den
                 FROM (
-                    SELECT indicator, region_code, {_period_key(kind)} AS period,
+                    SELECT reading, indicator, region_code, {_period_key(kind)} AS period,
                            {_period_start(kind)} AS period_start, k,
                            sum(num) AS num, sum(den) AS den
-                    FROM _flow_facts GROUP BY 1, 2, 3, 4, 5
+                    FROM _flow_facts GROUP BY 1, 2, 3, 4, 5, 6
                 ) g
-                WINDOW w AS (PARTITION BY indicator, region_code, period ORDER BY k
+                WINDOW w AS (PARTITION BY reading, indicator, region_code, period ORDER BY k
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
             ) x JOIN {meta_table} m USING (indicator)
             WHERE m.min_period <= {kind_index}
             """
         )
-        # statistic: months of the period rolled up in order of publication
+        # statistic: a period's value as of each month a month of it became known rolls up
+        # the months known by then (the latest of them, their sum or their mean)
         selects.append(
             f"""
-            SELECT x.indicator, x.region_code, '{kind}', x.period, x.period_start,
+            SELECT x.reading, x.indicator, x.region_code, '{kind}', x.period, x.period_start,
                    {_period_end(kind, "x.period_start")}, {_month_end("x.k")},
                    x.num, x.den, {value}
             FROM (
-                SELECT s.indicator, s.region_code, {_period_key(kind, "s.p")} AS period,
-                       {_period_start(kind, "s.p")} AS period_start, s.k,
-                       CASE mm.over_time
-                         WHEN 'sum' THEN sum(s.num) OVER w
-                         WHEN 'mean' THEN avg(s.num) OVER w
-                         ELSE last_value(s.num) OVER w END AS num,
-                       sum(s.den) OVER w AS den
-                FROM _stat_rolled s JOIN {meta_table} mm USING (indicator)
-                WINDOW w AS (PARTITION BY s.indicator, s.region_code, {_period_key(kind, "s.p")}
-                             ORDER BY s.p ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                SELECT * FROM (
+                    SELECT s.reading, s.indicator, s.region_code,
+                           {_period_key(kind, "s.p")} AS period,
+                           {_period_start(kind, "s.p")} AS period_start, s.p, s.k,
+                           CASE mm.over_time
+                             WHEN 'sum' THEN sum(s.num) OVER w
+                             WHEN 'mean' THEN avg(s.num) OVER w
+                             ELSE arg_max(s.num, s.p) OVER w END AS num,
+                           sum(s.den) OVER w AS den
+                    FROM _stat_rolled s JOIN {meta_table} mm USING (indicator)
+                    WINDOW w AS (PARTITION BY s.reading, s.indicator, s.region_code,
+                                              {_period_key(kind, "s.p")}
+                                 ORDER BY s.k, s.p
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                ) r
+                QUALIFY row_number() OVER (
+                    PARTITION BY reading, indicator, region_code, period, k ORDER BY p DESC) = 1
             ) x JOIN {meta_table} m USING (indicator)
             WHERE m.min_period <= {kind_index}
             """
         )
     union = " UNION ALL ".join(selects)
     return f"""
-        SELECT indicator, region_code, period_type, period, period_start, period_end,
+        SELECT reading, indicator, region_code, period_type, period, period_start, period_end,
                least(known_from, {end_lit}) AS known_from, num AS numerator,
                den AS denominator, value
-        FROM ({union}) AS u(indicator, region_code, period_type, period, period_start,
+        FROM ({union}) AS u(reading, indicator, region_code, period_type, period, period_start,
                             period_end, known_from, num, den, value)
         WHERE period_start >= {grid_lit}
     """
 
 
 def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
-    """Temporary tables: region closure, facts by shape, stock running sums, rolled statistics.
+    """Temporary tables: region closure, facts by shape and reading, stock values with their
+    revisions, rolled statistics.
 
     Returns the horizon: the end of the last month in which any fact became known, or ``today``
     if that is earlier (facts known later than the horizon are left out).
@@ -288,23 +352,48 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
             WHERE region_code <> '320000' AND city_code <> '320000'
         """
     )
-    # Facts are summed per (indicator, region, period month, known month) straight away: millions
-    # of tickets become thousands of rows before anything joins or windows over them.
+    # Facts are summed per (indicator, region, period month, known month, arrival month) straight
+    # away: millions of tickets become thousands of rows before anything joins or windows over
+    # them. Each reading then takes its own known month from them.
     by_shape: dict[str, list[str]] = {"stock": [], "flow": [], "statistic": []}
     for ind in catalog.indicators.values():
-        by_shape[ind.shape].append(_facts_sql(ind))
-    empty = "SELECT NULL::VARCHAR AS indicator, NULL::VARCHAR AS region_code, NULL::DATE AS p, NULL::DATE AS k, NULL::DOUBLE AS num, NULL::DOUBLE AS den WHERE FALSE"
+        by_shape[ind.shape] += [_facts_sql(ind), _facts_sql(ind, superseded=True)]
+    empty = (
+        "SELECT NULL::VARCHAR AS indicator, NULL::VARCHAR AS region_code, NULL::DATE AS p, "
+        "NULL::DATE AS k, NULL::DATE AS a, NULL::DATE AS sup, NULL::DOUBLE AS num, "
+        "NULL::DOUBLE AS den WHERE FALSE"
+    )
     for shape, parts in by_shape.items():
         body = " UNION ALL ".join(parts) if parts else empty
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _{shape}_raw AS
-            SELECT indicator, region_code, p, k,
+            CREATE OR REPLACE TEMP TABLE _{shape}_arrived AS
+            SELECT indicator, region_code, p, k, a, sup,
                    sum(CAST(num AS DOUBLE)) AS num, sum(CAST(den AS DOUBLE)) AS den
             FROM ({body}) f
-            GROUP BY 1, 2, 3, 4
+            GROUP BY 1, 2, 3, 4, 5, 6
             """
         )
+        # event time: today's rows, each fact from k; transaction time: every version the
+        # warehouse held, each fact from max(k, arrival) until max(k, replacement)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _{shape}_raw AS
+            SELECT reading, indicator, region_code, p, k, sum(num) AS num, sum(den) AS den
+            FROM (
+                SELECT '{EVENT}' AS reading, indicator, region_code, p, k, num, den
+                FROM _{shape}_arrived WHERE sup IS NULL
+                UNION ALL
+                SELECT '{TRANSACTION}', indicator, region_code, p, greatest(k, a), num, den
+                FROM _{shape}_arrived
+                UNION ALL
+                SELECT '{TRANSACTION}', indicator, region_code, p, greatest(k, sup), -num, -den
+                FROM _{shape}_arrived WHERE sup IS NOT NULL
+            ) f
+            GROUP BY 1, 2, 3, 4, 5
+            """
+        )
+        con.execute(f"DROP TABLE _{shape}_arrived")
     latest = con.execute(
         "SELECT max(k) FROM (SELECT max(k) AS k FROM _stock_raw UNION ALL "
         "SELECT max(k) FROM _flow_raw UNION ALL SELECT max(k) FROM _statistic_raw) m"
@@ -313,66 +402,101 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
     end_lit, grid_lit = f"DATE '{end.isoformat()}'", f"DATE '{GRID_START.isoformat()}'"
     for shape in by_shape:
         con.execute(f"DELETE FROM _{shape}_raw WHERE k > {end_lit}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _months AS
+        WITH RECURSIVE months(m) AS (
+            SELECT {grid_lit} UNION ALL
+            SELECT CAST(m + INTERVAL 1 MONTH AS DATE) FROM months WHERE m < {_month(end_lit)}
+        )
+        SELECT m FROM months
+        """
+    )
     # stocks and flows roll up through the region closure
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stock_delta AS
-        SELECT f.indicator, c.ancestor AS region_code, greatest(f.p, {grid_lit}) AS m,
+        SELECT f.reading, f.indicator, c.ancestor AS region_code,
+               greatest(f.p, {grid_lit}) AS p, greatest(f.k, {grid_lit}) AS k,
                sum(f.num) AS num, sum(f.den) AS den
         FROM _stock_raw f JOIN _closure c ON c.region_code = f.region_code
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4, 5
         """
     )
+    # the value of month m as first known: everything known by m (k <= m implies p <= m)
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE _stock_cum AS
-        WITH RECURSIVE months(m) AS (
-            SELECT {grid_lit} UNION ALL
-            SELECT CAST(m + INTERVAL 1 MONTH AS DATE) FROM months WHERE m < {_month(end_lit)}
-        ),
-        keys AS (
+        WITH keys AS (
             -- every region that has data, plus the province and all cities (a city with no
             -- scenario yet has 0 of them, not no value)
-            SELECT indicator, region_code FROM _stock_delta
+            SELECT reading, indicator, region_code FROM _stock_delta
             UNION
-            SELECT DISTINCT d.indicator, r.region_code FROM _stock_delta d
+            SELECT DISTINCT d.reading, d.indicator, r.region_code FROM _stock_delta d
             CROSS JOIN regions r WHERE r.level IN ('province', 'city')
+        ),
+        by_known AS (
+            SELECT reading, indicator, region_code, k AS m, sum(num) AS num, sum(den) AS den
+            FROM _stock_delta GROUP BY 1, 2, 3, 4
         )
-        SELECT k.indicator, k.region_code, g.m,
+        SELECT k.reading, k.indicator, k.region_code, g.m,
                sum(coalesce(d.num, 0)) OVER w AS num, sum(coalesce(d.den, 0)) OVER w AS den
-        FROM keys k CROSS JOIN months g
-        LEFT JOIN _stock_delta d
-          ON d.indicator = k.indicator AND d.region_code = k.region_code AND d.m = g.m
-        WINDOW w AS (PARTITION BY k.indicator, k.region_code ORDER BY g.m
+        FROM keys k CROSS JOIN _months g
+        LEFT JOIN by_known d
+          ON d.reading = k.reading AND d.indicator = k.indicator
+         AND d.region_code = k.region_code AND d.m = g.m
+        WINDOW w AS (PARTITION BY k.reading, k.indicator, k.region_code ORDER BY g.m
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        """
+    )
+    # revisions: a fact of month p that became known at k > p changes every month m in
+    # [p, k) from k on
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stock_vals AS
+        SELECT reading, indicator, region_code, m, m AS kn, num, den FROM _stock_cum
+        UNION ALL
+        SELECT r.reading, r.indicator, r.region_code, r.m, r.kn,
+               c.num + sum(r.num) OVER w, c.den + sum(r.den) OVER w
+        FROM (
+            SELECT l.reading, l.indicator, l.region_code, g.m, l.k AS kn,
+                   sum(l.num) AS num, sum(l.den) AS den
+            FROM _stock_delta l JOIN _months g ON g.m >= l.p AND g.m < l.k
+            WHERE l.k > l.p
+            GROUP BY 1, 2, 3, 4, 5
+        ) r
+        JOIN _stock_cum c USING (reading, indicator, region_code, m)
+        WINDOW w AS (PARTITION BY r.reading, r.indicator, r.region_code, r.m ORDER BY r.kn
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _flow_facts AS
-        SELECT f.indicator, c.ancestor AS region_code, f.p, greatest(f.k, f.p) AS k,
+        SELECT f.reading, f.indicator, c.ancestor AS region_code, f.p, greatest(f.k, f.p) AS k,
                sum(f.num) AS num, sum(f.den) AS den
         FROM _flow_raw f JOIN _closure c ON c.region_code = f.region_code
-        GROUP BY 1, 2, 3, 4
+        GROUP BY 1, 2, 3, 4, 5
         """
     )
     # statistics: as reported, or the sum / mean of the cities for every ancestor
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _stat_rolled AS
-        SELECT s.indicator, s.region_code, s.p, max(s.k) AS k, sum(s.num) AS num, sum(s.den) AS den
+        SELECT s.reading, s.indicator, s.region_code, s.p, max(s.k) AS k, sum(s.num) AS num,
+               sum(s.den) AS den
         FROM _statistic_raw s JOIN _meta m USING (indicator)
         WHERE m.over_regions = 'reported'
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
         UNION ALL
-        SELECT s.indicator, c.ancestor, s.p, max(s.k),
+        SELECT s.reading, s.indicator, c.ancestor, s.p, max(s.k),
                CASE WHEN max(m.over_regions) = 'mean' THEN avg(s.num) ELSE sum(s.num) END,
                sum(s.den)
         FROM _statistic_raw s JOIN _meta m USING (indicator)
         JOIN regions r ON r.region_code = s.region_code AND r.level = 'city'
         JOIN _closure c ON c.region_code = s.region_code
         WHERE m.over_regions IN ('sum', 'mean') AND s.num IS NOT NULL
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
         """
     )
     return end
@@ -384,7 +508,8 @@ def _last_day(month_start: dt.date) -> dt.date:
 
 
 def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None = None) -> dt.date:
-    """Create ``indicator_values`` (all indicators × regions × periods × vintages).
+    """Create ``indicator_values`` (transaction time) and ``indicator_values_event`` (event
+    time): all indicators × regions × periods × vintages, one table per reading.
 
     Returns the horizon (the newest vintage): the end of the last month any fact became known,
     capped at ``today``.
@@ -394,21 +519,30 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
 
     write_table(con, "_meta", _meta_frame(catalog), temp=True)
     end = _prepare(con, catalog, today or config.today())
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE indicator_values AS
-        SELECT * FROM ({_values_sql("_meta", end)}) v
-        ORDER BY indicator, region_code, period_type, period, known_from
-        """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _values AS {_values_sql('_meta', end)}")
+    columns = (
+        "indicator, region_code, period_type, period, period_start, period_end, known_from, "
+        "numerator, denominator, value"
     )
+    for reading, table in VALUE_TABLES.items():
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT {columns} FROM _values WHERE reading = '{reading}'
+            ORDER BY indicator, region_code, period_type, period, known_from
+            """
+        )
     for name in (
+        "_values",
         "_stock_raw",
         "_flow_raw",
         "_statistic_raw",
         "_stock_delta",
         "_stock_cum",
+        "_stock_vals",
         "_flow_facts",
         "_stat_rolled",
+        "_months",
         "_closure",
         "_meta",
     ):
@@ -438,9 +572,11 @@ def materialise(
 ) -> ComputeReport:
     """Recompute every derived table inside an open warehouse write (``Staging.con``).
 
-    Writes ``indicator_values``, ``catalog_indicators``, ``catalog_targets``, and — through
-    :mod:`indicators.tracking_table` — ``target_progress``, ``league_table`` and
-    ``composite_index``, plus one row in ``_computed``.
+    Writes ``indicator_values`` and ``indicator_values_event`` (the two readings),
+    ``catalog_indicators``, ``catalog_targets``, ``hotline_monthly`` and ``hotline_known``, and —
+    through :mod:`indicators.derived` — ``target_progress``, ``league_table`` and
+    ``composite_index`` (transaction time), then the early warnings of every risk vintage
+    (:func:`models.risk.materialise_risk`), plus one row in ``_computed``.
     """
     from indicators import derived
     from indicators.hotline import write_hotline_table
@@ -494,14 +630,17 @@ def values_as_of(
     period_type: str = "year",
     indicators: list[str] | None = None,
     regions: list[str] | None = None,
+    reading: str = DEFAULT_READING,
 ) -> pl.DataFrame:
-    """Indicator values as they were known at ``as_of`` (month resolution).
+    """Indicator values as they were known at ``as_of`` (month resolution) in ``reading``
+    (:data:`READINGS`; default transaction time, what the warehouse held then).
 
     One row per (indicator, region, period) whose period has started by ``as_of``: the row with
     the latest ``known_from <= as_of``. ``complete`` is false for a period still running.
     """
     if period_type not in PERIOD_TYPES:
         raise ValueError(f"period_type must be one of {PERIOD_TYPES}, got {period_type!r}")
+    table = VALUE_TABLES[parse_reading(reading)]
     filters, params = ["period_type = ?", "known_from <= ?"], [period_type, as_of]
     if indicators:
         filters.append(f"indicator IN ({', '.join('?' * len(indicators))})")
@@ -515,9 +654,9 @@ def values_as_of(
         SELECT v.indicator, v.region_code, v.period_type, v.period, v.period_start, v.period_end,
                v.known_from, v.numerator, v.denominator, v.value,
                v.period_end <= ? AS complete
-        FROM indicator_values v
+        FROM {table} v
         JOIN (SELECT indicator, region_code, period, max(known_from) AS known_from
-              FROM indicator_values WHERE {where} GROUP BY 1, 2, 3) l
+              FROM {table} WHERE {where} GROUP BY 1, 2, 3) l
           ON v.indicator = l.indicator AND v.region_code = l.region_code
          AND v.period = l.period AND v.known_from = l.known_from
         WHERE v.period_type = ?

@@ -1462,9 +1462,7 @@ def _next_load(days: np.ndarray) -> np.ndarray:
     dates = pl.Series(np.floor(days).astype(np.int64)).cast(pl.Int32).cast(pl.Date)
     this_month = dates.dt.truncate("1mo").dt.offset_by(f"{LOAD_DAY - 1}d")
     load = pl.select(
-        pl.when(dates <= this_month)
-        .then(this_month)
-        .otherwise(this_month.dt.offset_by("1mo"))
+        pl.when(dates <= this_month).then(this_month).otherwise(this_month.dt.offset_by("1mo"))
     ).to_series()
     return load.cast(pl.Int32).to_numpy().astype(np.int64) * DAY_SECONDS + 2 * 3_600
 

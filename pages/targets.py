@@ -29,7 +29,12 @@ from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.content import phase
 from indicators.text import forecast_summary, time_label
-from indicators.tracking import decimal_year_to_date, required_path, value_at_deadline
+from indicators.tracking import (
+    FALLBACK_LABELS,
+    decimal_year_to_date,
+    required_path,
+    value_at_deadline,
+)
 from indicators.verdict import (
     FINAL_VERDICTS,
     IN_PROGRESS_VERDICTS,
@@ -314,8 +319,9 @@ def detail_figure(
                 hovertemplate=hover,
             )
         )
+    used = row.get("method_used") or row["method"]
     path = required_path(
-        row["method"],
+        used,
         row["baseline_value"],
         row["baseline_year"],
         row["target_value"],
@@ -332,9 +338,7 @@ def detail_figure(
         )
         path_name = REQUIRED_PATH_NAME + "（直线：基期为 0，复合路径无定义）"
     else:
-        path_name = REQUIRED_PATH_NAME + (
-            "（直线）" if row["method"] == "linear" else "（复合增速）"
-        )
+        path_name = REQUIRED_PATH_NAME + ("（直线）" if used == "linear" else "（复合增速）")
     if path:
         fig.add_trace(
             go.Scatter(
@@ -755,6 +759,12 @@ def _explain_details(row: dict, final: bool) -> html.Details:
 MD_UP = "d-none d-md-table-cell"  # columns a phone leaves out (the name cell sums them up)
 
 
+def _fell_back(row: dict) -> bool:
+    """Whether the target was read by a documented fallback rather than its own method."""
+    used = row.get("method_used")
+    return bool(used) and used != row["method"] and bool(row.get("fallback"))
+
+
 def _explanation(row: dict) -> str:
     """How the verdict was reached: the final assessment once there is one, else the tracking
     method's working."""
@@ -865,9 +875,18 @@ def _target_row(state: dict, r: dict) -> html.Tr:
     ]
     cells += [
         html.Td(
-            METHOD_SHORT.get(r["method"], r["method"]),
+            [
+                html.Div(METHOD_SHORT.get(r["method"], r["method"])),
+                html.Div(
+                    "→ " + METHOD_SHORT.get(r["method_used"], r["method_used"]),
+                    className="small text-muted",
+                )
+                if _fell_back(r)
+                else None,
+            ],
             className=f"{MD_UP} small text-nowrap",
-            title=METHOD_LABELS.get(r["method"], r["method"]),
+            title=METHOD_LABELS.get(r["method"], r["method"])
+            + (f"；{FALLBACK_LABELS.get(r['fallback'], '')}" if _fell_back(r) else ""),
         ),
         html.Td(
             r["responsible_units"],
@@ -1398,6 +1417,10 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                     html.Span("评估方法：", className="text-muted"),
                     METHOD_LABELS.get(row["method"], row["method"]),
                     "（本页所选）" if state["method"] else "（默认）",
+                    f"；{FALLBACK_LABELS.get(row['fallback'], '')}，实际按"
+                    f"{METHOD_LABELS.get(row['method_used'], row['method_used'])}"
+                    if _fell_back(row)
+                    else "",
                 ]
             ),
             html.Li([html.Span("责任单位：", className="text-muted"), row["responsible_units"]]),

@@ -193,8 +193,9 @@ def _paths(series: pl.DataFrame) -> tuple[list, list]:
 
 def _required(row: dict) -> tuple[list | None, str]:
     args = (row["baseline_value"], row["baseline_year"], row["target_value"], row["target_year"])
-    path = required_path(row["method"], *args)
-    label = "达标所需路径（直线）" if row["method"] == "linear" else "达标所需路径（复合增速）"
+    used = row.get("method_used") or row["method"]
+    path = required_path(used, *args)
+    label = "达标所需路径（直线）" if used == "linear" else "达标所需路径（复合增速）"
     if path is None and row["target_value"] is not None:
         path = required_path("linear", *args)
         label = "达标所需路径（直线：基期为 0，复合路径无定义）"

@@ -510,3 +510,134 @@ def test_report017_a_bundle_job_zips_the_province_and_every_city(demo_computed, 
         codes = {r["地区代码"] for r in league}
         assert codes == ({f["region_code"]} if f["region_code"] != "320000" else codes)
         assert len(codes) == (13 if f["region_code"] == "320000" else 1)
+
+
+# --- one verdict per target in both formats ----------------------------------------------------
+
+VERDICT_WORDS = {
+    "final_achieved": "到期达成",
+    "final_not_achieved": "到期未达成",
+    "achieved": "已达成",
+    "on_track": "进度正常",
+    "acceleration_needed": "需加速",
+    "limited_progress": "进展有限",
+    "deterioration": "退步",
+    "not_assessable": "无法评估",
+}
+# longest first, so 到期未达成 is not read as 未达成
+_WORDS = sorted(VERDICT_WORDS.values(), key=len, reverse=True)
+_BADGE = re.compile(r"[✔✘●▲■▼○](" + "|".join(_WORDS) + ")")
+
+
+@pytest.fixture(scope="module")
+def newest_reports(demo_computed, tmp_path_factory, monkeypatch_module):
+    """The province's and 无锡's final reports at the newest as-of (after the deadline, when
+    values reached since could tempt a second verdict), PDF and Excel."""
+    out = tmp_path_factory.mktemp("newest-reports")
+    monkeypatch_module.setenv("DATABRAIN_DB", str(demo_computed.path))
+    newest = demo_computed.query("SELECT max(as_of) AS d FROM target_progress")["d"][0]
+    runner = CliRunner()
+    for region in ("320000", WUXI):
+        args = ["report", "--as-of", f"{newest:%Y-%m}", "--region", region, "-o", str(out)]
+        result = runner.invoke(cli, [*args, "--format", "pdf", "--format", "xlsx"])
+        assert result.exit_code == 0, result.output
+    return out, newest
+
+
+def expected_verdict(wh, region: str, as_of: dt.date) -> dict[str, str]:
+    """indicator → the one verdict, worked out from the stored columns."""
+    return {
+        r["indicator"]: f"final_{r['final_status']}" if r["final_status"] else r["status"]
+        for r in progress_rows(wh, region, as_of)
+    }
+
+
+def pdf_verdicts(pdf, names: dict[str, str]) -> dict[str, set[str]]:
+    """Every verdict word printed for a target: in its summary row, its block's head and the
+    list of targets needing attention (badges carry a symbol; the list writes name（word…）)."""
+    flat = re.sub(r"\s+", "", pdftotext(pdf, raw=True))
+    # the heatmap (legend and short cell words) is read by heat_cells
+    start = min(flat.find(h) for h in ("本市目标状态一览", "城市×目标状态热力图") if h in flat)
+    flat = flat[:start] + flat[flat.index("四、风险预警", start) :]
+    found: dict[str, set[str]] = {}
+    for code, name in names.items():
+        key = name.replace(" ", "")
+        for m in re.finditer(re.escape(key), flat):
+            tail = flat[m.end() : m.end() + 70]
+            badge = _BADGE.search(tail)
+            # a badge belongs to this name when no other target's name comes first
+            if badge and not any(
+                other.replace(" ", "") in tail[: badge.start()]
+                for other in names.values()
+                if other != name
+            ):
+                found.setdefault(code, set()).add(badge.group(1))
+            listed = re.match("（(" + "|".join(_WORDS) + ")", tail)
+            if listed:
+                found.setdefault(code, set()).add(listed.group(1))
+    return found
+
+
+HEAT_WORDS = {
+    "达成": "final_achieved",
+    "未达成": "final_not_achieved",
+    "已达成": "achieved",
+    "正常": "on_track",
+    "加速": "acceleration_needed",
+    "有限": "limited_progress",
+    "退步": "deterioration",
+    "—": "not_assessable",
+}
+
+
+def heat_cells(pdf, region_name: str) -> list[str]:
+    """The verdicts in a city report's own heatmap row, in order."""
+    flat = re.sub(r"\s+", "", pdftotext(pdf, raw=True))
+    section = flat[flat.index("本市目标状态一览") : flat.index("四、风险预警")]
+    row = section[section.index(region_name) :]
+    words = "|".join(sorted(HEAT_WORDS, key=len, reverse=True))
+    cells = re.match(f"{region_name}((?:[✔✘●▲■▼○](?:{words}))+)", row)
+    assert cells, row[:120]
+    return [HEAT_WORDS[w] for w in re.findall(f"[✔✘●▲■▼○]({words})", cells.group(1))]
+
+
+@pytest.mark.parametrize("region", ["320000", WUXI])
+def test_report014_pdf_shows_one_verdict_per_target(newest_reports, demo_computed, region):
+    out, newest = newest_reports
+    pdf = one(out, f"{newest:%Y-%m}_{region}_*.pdf")
+    rows = progress_rows(demo_computed, region, newest)
+    names = {r["indicator"]: r["name_zh"] for r in rows}
+    expected = expected_verdict(demo_computed, region, newest)
+    found = pdf_verdicts(pdf, names)
+    assert len(found) == len(rows), (
+        f"targets without a verdict in the PDF: {set(names) - set(found)}"
+    )
+    for code, words in found.items():
+        assert words == {VERDICT_WORDS[expected[code]]}, (names[code], words, expected[code])
+    # after the deadline no quantified target is read by a later value
+    assert all(w not in {"已达成"} for ws in found.values() for w in ws)
+    if region != "320000":  # a city's report repeats its own row of the heatmap
+        name = dict(cities().select("region_code", "name_zh").iter_rows())[region]
+        assert sorted(heat_cells(pdf, name)) == sorted(expected.values())
+
+
+@pytest.mark.parametrize("region", ["320000", WUXI])
+def test_report015_workbook_shows_one_verdict_per_target(newest_reports, demo_computed, region):
+    out, newest = newest_reports
+    book = openpyxl.load_workbook(one(out, f"{newest:%Y-%m}_{region}_*.xlsx"))
+    expected = expected_verdict(demo_computed, region, newest)
+    targets = {r["指标代码"]: r for r in sheet_rows(book["目标评估"])}
+    column = "总结评估（2025 年末）"
+    assert set(targets) == set(expected)
+    for code, row in targets.items():
+        word = VERDICT_WORDS[expected[code]]
+        assert re.match(word + "($|，|（)", row[column]), (code, row[column], word)
+    # the city × target sheet: every region's verdict equals the stored one
+    names = {r["name_zh"]: r["region_code"] for r in cities().to_dicts()}
+    by_name = {r["indicator"]: r["name_zh"] for r in progress_rows(demo_computed, region, newest)}
+    cells = sheet_rows(book["目标状态"])
+    assert cells
+    for cell in cells:
+        code = next(k for k, v in by_name.items() if v == cell["目标指标"])
+        want = expected_verdict(demo_computed, names[cell["城市"]], newest)[code]
+        assert cell[column] == VERDICT_WORDS[want], cell

@@ -1,7 +1,10 @@
 """Tables derived from ``indicator_values``: target progress, league tables, composite indices.
 
 All are computed for every as-of month end (the vintages), so a page replaying any past month
-reads a few rows instead of recomputing anything.
+reads a few rows instead of recomputing anything. They are for the default reading, transaction
+time (what the warehouse held at each vintage; see :mod:`indicators.engine`); target progress in
+the event-time reading is computed on demand from ``indicator_values_event``
+(:func:`progress_frame` with ``reading="event"``).
 
 ``target_progress``  (target_set, indicator, region_code, as_of, method) → status and its trace
 ``league_table``     (as_of, indicator, region_code) → the latest value, 0–100 score, rank of 13
@@ -24,6 +27,7 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities
 from indicators import tracking
 from indicators.catalog import DOMAINS, Catalog, Indicator, Target, TargetSet
+from indicators.engine import DEFAULT_READING, VALUE_TABLES
 
 OVERALL = "综合"
 METHODS = ("ratio", "projection", "linear")
@@ -109,15 +113,21 @@ def write_catalog_tables(con, catalog: Catalog) -> None:
 
 
 def _vintage_values(
-    con, codes: list[str], period_type: str, vintages: list[dt.date]
+    con,
+    codes: list[str],
+    period_type: str,
+    vintages: list[dt.date],
+    *,
+    reading: str = DEFAULT_READING,
 ) -> pl.DataFrame:
-    """For every vintage: each (indicator, region, period)'s value as known then."""
+    """For every vintage: each (indicator, region, period)'s value as known then in
+    ``reading`` (see :mod:`indicators.engine`)."""
     if not codes or not vintages:
         return pl.DataFrame()
     rows = con.sql(
         f"""
         SELECT indicator, region_code, period, period_end, known_from, value
-        FROM indicator_values
+        FROM {VALUE_TABLES[reading]}
         WHERE period_type = ? AND indicator IN ({", ".join("?" * len(codes))})
           AND value IS NOT NULL AND region_code IN (SELECT region_code FROM regions
                                                     WHERE level IN ('province', 'city'))
@@ -276,10 +286,15 @@ PROGRESS_SCHEMA = {
 }
 
 
-def progress_frame(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFrame:
-    """Target progress for every target set, target, region (province + 13 cities), vintage."""
+def progress_frame(
+    con, catalog: Catalog, vintages: list[dt.date], *, reading: str = DEFAULT_READING
+) -> pl.DataFrame:
+    """Target progress for every target set, target, region (province + 13 cities), vintage,
+    from the values as known then in ``reading`` (``target_progress`` holds the default,
+    transaction time; the event-time reading is computed on demand, see
+    :func:`indicators.read.progress`)."""
     codes = sorted({t.indicator for ts in catalog.target_sets.values() for t in ts.targets})
-    years = _vintage_values(con, codes, "year", vintages)
+    years = _vintage_values(con, codes, "year", vintages, reading=reading)
     stock_codes = [
         c for c in codes if catalog[c].shape == "stock" and catalog[c].frequency == "month"
     ]
@@ -288,7 +303,7 @@ def progress_frame(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFra
         default=vintages[-1] if vintages else dt.date.max,
     )
     months = _vintage_values(
-        con, stock_codes, "month", [v for v in vintages if v >= first_deadline]
+        con, stock_codes, "month", [v for v in vintages if v >= first_deadline], reading=reading
     )
     rows: list[dict] = []
     if years.is_empty():

@@ -3,6 +3,13 @@
 Every function takes the warehouse and returns a small polars frame; none scans a raw registry
 (those are read only by the engine). ``as_of`` values are month ends (vintages); pass any date
 and the latest vintage on or before it is used.
+
+``reading`` (where a function takes it) chooses what "known at as_of" means
+(:data:`indicators.engine.READINGS`, docs/replays.md): ``transaction`` — 按当时已入库数据, what
+the warehouse held then, the default — or ``event`` — 按现有数据回溯, today's data read back
+(late records revise the past). The two agree at the newest vintage unless rows arrived after
+it. Target progress, league tables and composites are materialised for the default reading;
+:func:`progress` computes the event-time reading on demand.
 """
 
 from __future__ import annotations
@@ -12,7 +19,15 @@ import datetime as dt
 import polars as pl
 
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators.engine import values_as_of
+from indicators.engine import (
+    DEFAULT_READING,
+    EVENT,
+    READING_LABELS,
+    READING_NOTES,
+    READINGS,
+    parse_reading,
+    values_as_of,
+)
 from indicators.verdict import with_verdict
 
 DEFAULT_TARGET_SET = "jiangsu-14fyp-digital-gov"
@@ -61,6 +76,18 @@ def _parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def reading_options() -> list[dict]:
+    """The two readings for a selector: value, Chinese label and what it means; the default
+    (transaction time) first."""
+    order = [DEFAULT_READING, *(r for r in READINGS if r != DEFAULT_READING)]
+    return [{"value": r, "label": READING_LABELS[r], "note": READING_NOTES[r]} for r in order]
+
+
+def reading_label(reading: str | None) -> str:
+    """按当时已入库数据 / 按现有数据回溯."""
+    return READING_LABELS[parse_reading(reading)]
+
+
 def regions() -> pl.DataFrame:
     """Province and cities with Chinese names, in code order."""
     return (
@@ -85,12 +112,18 @@ def progress(
     *,
     method: str | None = None,
     regions: list[str] | None = None,
+    reading: str | None = None,
 ) -> pl.DataFrame:
     """Target progress rows joined with the catalog (names, unit, domain, binding, units).
 
     ``method=None`` returns each target's default method (the target set's, or the target's own).
     Every row carries its one verdict (:func:`indicators.verdict.with_verdict`).
+    ``reading="event"`` assesses the values read back with today's data (computed on demand;
+    the materialised rows are the default, transaction time).
     """
+    if parse_reading(reading) == EVENT:
+        rows = _progress_on_demand(warehouse, target_set, as_of, method=method, regions=regions)
+        return with_verdict(rows)
     filters = ["p.target_set = ?", "p.as_of = ?"]
     params: list = [target_set, as_of]
     if method:
@@ -103,9 +136,7 @@ def progress(
         params += regions
     rows = warehouse.query(
         f"""
-        SELECT p.*, c.name_zh, c.name_en, c.domain, c.unit, c.polarity, c.decimals, c.kind,
-               t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
-               t.city_targets_basis
+        SELECT p.*, {_PROGRESS_CATALOG_COLUMNS}
         FROM target_progress p
         JOIN catalog_indicators c USING (indicator)
         JOIN catalog_targets t ON t.target_set = p.target_set AND t.indicator = p.indicator
@@ -115,6 +146,39 @@ def progress(
         params,
     )
     return with_verdict(rows)
+
+
+_PROGRESS_CATALOG_COLUMNS = """c.name_zh, c.name_en, c.domain, c.unit, c.polarity, c.decimals,
+               c.kind, t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
+               t.city_targets_basis"""
+
+
+def _progress_on_demand(
+    warehouse, target_set: str, as_of: dt.date, *, method: str | None, regions: list[str] | None
+) -> pl.DataFrame:
+    """:func:`progress` in the event-time reading: the same assessment
+    (:func:`indicators.derived.progress_frame`) of ``indicator_values_event`` at ``as_of``."""
+    from indicators.catalog import default_catalog
+    from indicators.derived import progress_frame
+
+    with warehouse.reader() as cursor:
+        frame = progress_frame(cursor, default_catalog(), [as_of], reading=EVENT)
+    frame = frame.filter(pl.col("target_set") == target_set)
+    if method:
+        frame = frame.filter((pl.col("method") == method) | pl.col("target_value").is_null())
+    else:
+        frame = frame.filter(pl.col("is_default_method"))
+    if regions:
+        frame = frame.filter(pl.col("region_code").is_in(regions))
+    meta = warehouse.query(
+        f"""
+        SELECT c.indicator, {_PROGRESS_CATALOG_COLUMNS}
+        FROM catalog_indicators c JOIN catalog_targets t USING (indicator)
+        WHERE t.target_set = ?
+        """,
+        [target_set],
+    )
+    return frame.join(meta, on="indicator").sort("indicator", "region_code")
 
 
 def progress_history(
@@ -141,10 +205,16 @@ def series(
     as_of: dt.date,
     *,
     period_type: str = "year",
+    reading: str | None = None,
 ) -> pl.DataFrame:
-    """An indicator's values by period for some regions, as known at ``as_of``."""
+    """An indicator's values by period for some regions, as known at ``as_of`` in ``reading``."""
     return values_as_of(
-        warehouse, as_of, period_type=period_type, indicators=[indicator], regions=regions
+        warehouse,
+        as_of,
+        period_type=period_type,
+        indicators=[indicator],
+        regions=regions,
+        reading=parse_reading(reading),
     )
 
 
@@ -205,36 +275,63 @@ def history(
 
 
 def latest_values(
-    warehouse, as_of: dt.date, indicators: list[str], region: str, period_type: str
+    warehouse,
+    as_of: dt.date,
+    indicators: list[str],
+    region: str,
+    period_type: str,
+    *,
+    reading: str | None = None,
 ) -> pl.DataFrame:
-    """Each indicator's periods for one region as known at ``as_of`` (newest last)."""
+    """Each indicator's periods for one region as known at ``as_of`` in ``reading`` (newest
+    last)."""
     return values_as_of(
-        warehouse, as_of, period_type=period_type, indicators=indicators, regions=[region]
+        warehouse,
+        as_of,
+        period_type=period_type,
+        indicators=indicators,
+        regions=[region],
+        reading=parse_reading(reading),
     ).sort("indicator", "period")
 
 
 def forecast(
-    warehouse, indicator: str, region: str, as_of: dt.date
+    warehouse, indicator: str, region: str, as_of: dt.date, *, reading: str | None = None
 ) -> tuple[dict | None, pl.DataFrame]:
     """The newest stored forecast made on or before ``as_of`` for one series: (model row with
     model, mase, naive_mase, beats_naive, note, probability, expected_period, as_of; monthly
-    rows period, mean, lo80, hi80, lo95, hi95). (None, empty) when none exists."""
+    rows period, mean, lo80, hi80, lo95, hi95). (None, empty) when none exists.
+
+    Forecasts are made from the transaction-time values of their vintage (what the warehouse
+    held then), which both readings knew by then, so the same forecast stands in both; a
+    forecast table that records its ``reading`` is filtered by it."""
     if not {"forecasts", "forecast_models"} <= warehouse.table_names():
         return None, pl.DataFrame()
+    reading = parse_reading(reading)
+    by_reading = (
+        "AND reading = ?"
+        if "reading" in warehouse.query("DESCRIBE forecast_models")["column_name"].to_list()
+        else ""
+    )
     models = warehouse.query(
-        """
+        f"""
         SELECT * FROM forecast_models
-        WHERE indicator = ? AND region_code = ? AND as_of <= ?
+        WHERE indicator = ? AND region_code = ? AND as_of <= ? {by_reading}
         ORDER BY as_of DESC LIMIT 1
         """,
-        [indicator, region, as_of],
+        [indicator, region, as_of] + ([reading] if by_reading else []),
     )
     if models.is_empty():
         return None, pl.DataFrame()
     model = models.row(0, named=True)
+    rows_by_reading = (
+        "AND reading = ?"
+        if "reading" in warehouse.query("DESCRIBE forecasts")["column_name"].to_list()
+        else ""
+    )
     rows = warehouse.query(
         "SELECT period, mean, lo80, hi80, lo95, hi95 FROM forecasts "
-        "WHERE indicator = ? AND region_code = ? AND as_of = ? ORDER BY step",
-        [indicator, region, model["as_of"]],
+        f"WHERE indicator = ? AND region_code = ? AND as_of = ? {rows_by_reading} ORDER BY step",
+        [indicator, region, model["as_of"]] + ([reading] if rows_by_reading else []),
     )
     return model, rows

@@ -64,6 +64,12 @@ def _trimmed_mean(x: np.ndarray) -> float:
     return float(np.mean(x[1:-1])) if len(x) > 4 else float(np.mean(x))
 
 
+def _trimmed_means(y: np.ndarray, window: int) -> np.ndarray:
+    """:func:`_trimmed_mean` of every run of ``window`` consecutive values (index = start)."""
+    runs = np.sort(np.lib.stride_tricks.sliding_window_view(y, window), axis=1)
+    return runs[:, 1:-1].mean(axis=1) if window > 4 else runs.mean(axis=1)
+
+
 def level_shifts(
     y: np.ndarray, *, window: int, threshold: float
 ) -> list[tuple[int, float, float, float]]:
@@ -77,11 +83,10 @@ def level_shifts(
     if sigma == 0:
         sigma = float(np.std(sdiff)) / np.sqrt(2) or 1.0
     se = sigma * np.sqrt(2 / window)
+    means = _trimmed_means(np.asarray(y, dtype=float), window)  # means[t] = y[t : t + window]
     scores = np.zeros(n)
-    for t in range(window, n - window + 1):
-        after = _trimmed_mean(y[t : t + window])
-        before = _trimmed_mean(y[t - window : t])
-        scores[t] = (after - before - drift * window) / se
+    t = np.arange(window, n - window + 1)
+    scores[t] = (means[t] - means[t - window] - drift * window) / se
     found: list[tuple[int, float, float, float]] = []
     for t in range(window, n - window + 1):
         s = scores[t]
@@ -92,16 +97,17 @@ def level_shifts(
             continue  # not the peak of this shift
         if any(abs(t - f[0]) < window for f in found):
             continue  # the same shift (equal scores on a plateau)
-        before = _trimmed_mean(y[t - window : t]) + drift * window / 2
-        after = _trimmed_mean(y[t : t + window]) - drift * window / 2
+        before = float(means[t - window]) + drift * window / 2
+        after = float(means[t]) - drift * window / 2
         found.append((t, before, after, float(s)))
     return found
 
 
-def spikes(
+def _spikes(
     y: np.ndarray, *, period: int, threshold: float, max_spikes: int = 12
-) -> list[tuple[int, float, float]]:
-    """(position, expected, z) of each spike, flagged one at a time (see module doc)."""
+) -> tuple[list[tuple[int, float, float]], np.ndarray]:
+    """The spikes (see :func:`spikes`) and the expected value (trend + season) of every
+    position from the final fit."""
     clean = y.astype(float).copy()
     flagged: list[int] = []
     z = np.zeros(len(y))
@@ -122,7 +128,46 @@ def spikes(
             break
         flagged.append(worst)
         clean[worst] = expected[worst]
-    return [(i, float(expected[i]), float(z[i])) for i in sorted(flagged)]
+    return [(i, float(expected[i]), float(z[i])) for i in sorted(flagged)], np.asarray(expected)
+
+
+def spikes(
+    y: np.ndarray, *, period: int, threshold: float, max_spikes: int = 12
+) -> list[tuple[int, float, float]]:
+    """(position, expected, z) of each spike, flagged one at a time (see module doc)."""
+    return _spikes(y, period=period, threshold=threshold, max_spikes=max_spikes)[0]
+
+
+def decompose(
+    values,
+    *,
+    period: int = 12,
+    z_threshold: float = 4.0,
+    shift_threshold: float = 6.0,
+    labels: list[str] | None = None,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """:func:`detect`'s findings and the expected value of every position: the final fit's
+    trend + season with the level shifts found put back — what the month would have been
+    without a spike. One definition of "expected" for every table that shows one (``nan``
+    for series too short to fit)."""
+    y = np.asarray(values, dtype=float)
+    n = len(y)
+    labels = labels or [str(i) for i in range(n)]
+    rows: list[dict] = []
+    if n < 6:
+        return _frame(rows), np.full(n, np.nan)
+    window = period if period > 1 else 4
+    corrected = y.copy()
+    offset = np.zeros(n)  # the shifts taken out of the series at each position
+    for t, before, after, score in level_shifts(y, window=window, threshold=shift_threshold):
+        rows.append(_row(t, labels, "level_shift", after, before, score))
+        corrected[t:] -= after - before
+        offset[t:] += after - before
+    found, expected = _spikes(corrected, period=period, threshold=z_threshold)
+    expected = expected + offset
+    for i, _, z in found:
+        rows.append(_row(i, labels, "spike", y[i], expected[i], z))
+    return _frame(rows), expected
 
 
 def detect(
@@ -137,22 +182,16 @@ def detect(
 
     Returns a frame with ``position`` (0-based), ``label`` (the period, when given), ``kind``
     (``spike``/``level_shift``), ``kind_zh`` (异常点/水平突变), ``value``, ``expected``,
-    ``size`` (value − expected), ``direction`` (上升/下降) and ``score``.
+    ``size`` (value − expected), ``direction`` (上升/下降) and ``score``. A spike's value is the
+    month's own and its expected value includes any level shift before it.
     """
-    y = np.asarray(values, dtype=float)
-    n = len(y)
-    labels = labels or [str(i) for i in range(n)]
-    rows: list[dict] = []
-    if n < 6:
-        return _frame(rows)
-    window = period if period > 1 else 4
-    corrected = y.copy()
-    for t, before, after, score in level_shifts(y, window=window, threshold=shift_threshold):
-        rows.append(_row(t, labels, "level_shift", after, before, score))
-        corrected[t:] -= after - before
-    for i, expected, z in spikes(corrected, period=period, threshold=z_threshold):
-        rows.append(_row(i, labels, "spike", corrected[i], expected, z))
-    return _frame(rows)
+    return decompose(
+        values,
+        period=period,
+        z_threshold=z_threshold,
+        shift_threshold=shift_threshold,
+        labels=labels,
+    )[0]
 
 
 def _row(i, labels, kind, value, expected, score) -> dict:
@@ -169,16 +208,20 @@ def _row(i, labels, kind, value, expected, score) -> dict:
     }
 
 
+_SCHEMA = {
+    "position": pl.Int64,
+    "label": pl.String,
+    "kind": pl.String,
+    "kind_zh": pl.String,
+    "value": pl.Float64,
+    "expected": pl.Float64,
+    "size": pl.Float64,
+    "direction": pl.String,
+    "score": pl.Float64,
+}
+
+
 def _frame(rows: list[dict]) -> pl.DataFrame:
-    schema = {
-        "position": pl.Int64,
-        "label": pl.String,
-        "kind": pl.String,
-        "kind_zh": pl.String,
-        "value": pl.Float64,
-        "expected": pl.Float64,
-        "size": pl.Float64,
-        "direction": pl.String,
-        "score": pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema).sort("position")
+    if not rows:
+        return pl.DataFrame(schema=_SCHEMA)
+    return pl.DataFrame(rows, schema=_SCHEMA).sort("position")

@@ -149,7 +149,7 @@ def progress(
 
 
 _PROGRESS_CATALOG_COLUMNS = """c.name_zh, c.name_en, c.domain, c.unit, c.polarity, c.decimals,
-               c.kind, t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
+               c.kind, c.compute_type, t.binding, t.statement, t.clause AS target_clause, t.responsible_units,
                t.city_targets_basis"""
 
 

@@ -64,6 +64,25 @@ def time_label(t: float | None) -> str:
     return month_label(decimal_year_to_date(t))
 
 
+FLOW_COMPUTE_TYPES = ("flow_share", "flow_count", "table_share", "table_sum")
+
+
+def value_time_label(t: float | None, compute_type: str | None = None) -> str:
+    """When a target's yearly value stands, said precisely: a completed year is '2025 年'; a
+    running year is the year to date for a flow (summed over the period: '2026年1–10月') and the
+    month end for a stock or a published level ('2026年10月末'), so the same figure is never
+    labelled with a month whose own value differs."""
+    if t is None or t != t:
+        return "—"
+    if abs(t - round(t)) < 1e-6:
+        return f"{round(t)} 年"
+    d = decimal_year_to_date(t)
+    if compute_type in FLOW_COMPUTE_TYPES:
+        return f"{d.year}年1–{d.month}月" if d.month > 1 else f"{d.year}年1月"
+    last = calendar.monthrange(d.year, d.month)[1]
+    return f"{d.year}年{d.month}月末" if d.day == last else month_label(d)
+
+
 def forecast_summary(model: dict) -> str:
     """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
     parts = [

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from indicators.text import STATUS_STYLE, fmt_value, time_label
+from indicators.text import STATUS_STYLE, fmt_value, time_label, value_time_label
 
 #: Every verdict code, worst first (the order lists sort by and legends show).
 VERDICT_ORDER = [
@@ -97,7 +97,7 @@ def _since_text(row: dict) -> str | None:
     if t is None or value is None or deadline is None or t <= deadline + 1e-6:
         return None
     shown = fmt_value(value, row.get("unit") or "", row.get("decimals") or 1)
-    return f"此后：{time_label(t)}为 {shown}"
+    return f"此后：{value_time_label(t, row.get('compute_type'))}为 {shown}"
 
 
 def _verdict_text(row: dict, verdict: str) -> str:

@@ -28,7 +28,7 @@ from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.content import phase
-from indicators.text import forecast_summary, time_label
+from indicators.text import forecast_summary, time_label, value_time_label
 from indicators.tracking import (
     FALLBACK_LABELS,
     decimal_year_to_date,
@@ -777,7 +777,7 @@ def _value_when(r: dict) -> str:
     """When the value a verdict is about was observed: 2025 年末, or the latest period."""
     if r["verdict"] in FINAL_VERDICTS:
         return f"{int(r['target_year'])} 年末"
-    return time_label(r["current_year"])
+    return value_time_label(r["current_year"], r.get("compute_type"))
 
 
 def _phone_summary(r: dict, final: bool) -> html.Div:

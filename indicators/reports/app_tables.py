@@ -60,6 +60,7 @@ from indicators.text import (
     STATUS_STYLE,
     month_label,
     time_label,
+    value_time_label,
 )
 from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict
 
@@ -232,7 +233,7 @@ def _target_records(rows: list[dict], names: dict[str, str], final: bool) -> lis
             "baseline_label": time_label(r["baseline_year"]),
             "shown_label": f"{int(r['target_year'])} 年末"
             if r["verdict"] in FINAL_VERDICTS
-            else time_label(r["current_year"]),
+            else value_time_label(r["current_year"], r.get("compute_type")),
             "progress": progress_at_verdict(r),
             "verdict_explain": r["final_explain"]
             if r["verdict"] in FINAL_VERDICTS
@@ -244,7 +245,9 @@ def _target_records(rows: list[dict], names: dict[str, str], final: bool) -> lis
         if final:
             since = bool(r.get("since_text"))
             record["gap"] = r["final_gap"]
-            record["since_label"] = time_label(r["current_year"]) if since else None
+            record["since_label"] = (
+                value_time_label(r["current_year"], r.get("compute_type")) if since else None
+            )
             record["since_value"] = r["current_value"] if since else None
             record["first_reached_label"] = (
                 time_label(r["first_reached"])

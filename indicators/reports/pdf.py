@@ -22,6 +22,7 @@ from indicators.text import (
     forecast_summary,
     month_label,
     time_label,
+    value_time_label,
 )
 from indicators.tracking import DEFAULT_THRESHOLDS
 from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict, progress_words
@@ -106,7 +107,7 @@ def _block_context(block: TargetBlock, report: Report) -> dict:
         "current": fmt_value(row["shown_value"], unit, decimals),
         "current_when": f"{int(row['target_year'])} 年末"
         if assessed
-        else time_label(row["current_year"]),
+        else value_time_label(row["current_year"], row.get("compute_type")),
         "current_label": "期末" if assessed else "最新",
         "since": row.get("since_text"),
         "target": fmt_value(row["target_value"], unit, decimals)

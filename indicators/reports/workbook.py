@@ -14,7 +14,13 @@ import polars as pl
 
 from indicators.reports.content import Report
 from indicators.reports.tables import Column, Table, to_xlsx
-from indicators.text import BINDING_LABELS, METHOD_LABELS, STATUS_STYLE, time_label
+from indicators.text import (
+    BINDING_LABELS,
+    METHOD_LABELS,
+    STATUS_STYLE,
+    time_label,
+    value_time_label,
+)
 from indicators.verdict import FINAL_VERDICTS, progress_at_verdict
 
 
@@ -40,9 +46,11 @@ def targets_table(report: Report) -> Table:
                 "baseline_value": r["baseline_value"],
                 "current_when": f"{int(r['target_year'])} 年末"
                 if assessed
-                else time_label(r["current_year"]),
+                else value_time_label(r["current_year"], r.get("compute_type")),
                 "current_value": r["shown_value"],
-                "since_when": time_label(r["current_year"]) if r.get("since_text") else None,
+                "since_when": value_time_label(r["current_year"], r.get("compute_type"))
+                if r.get("since_text")
+                else None,
                 "since_value": r["current_value"] if r.get("since_text") else None,
                 "target_year": int(r["target_year"]) if r["target_year"] else None,
                 "target_value": r["target_value"],

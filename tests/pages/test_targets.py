@@ -256,7 +256,7 @@ def test_heatmap_after_the_deadline_shows_the_final_assessment():
     hover = trace.hovertext[0][0]
     assert "2025 年末 94.8%，目标 95.0%" in hover  # 95 − 0.2
     assert "差 0.2 个百分点" in hover
-    assert "此后：2026年9月为 95.5%" in hover  # t = 2025.75 is the end of 2026-09
+    assert "此后：2026年9月末为 95.5%" in hover  # t = 2025.75 is the end of 2026-09
     assert "已达成" not in hover.replace("到期未达成", "")
     (shape,) = fig.layout.shapes
     assert (shape.y0, shape.y1) == (0.5, 1.5)  # the selected city's row is outlined

@@ -106,6 +106,66 @@ def verdict_badge(row: dict, *, big: bool = False, text: bool = False) -> html.S
     return badge
 
 
+def figure(
+    value,
+    unit: str,
+    decimals: int,
+    *,
+    indicator: str,
+    region: str,
+    period: str | None,
+    className: str = "",
+) -> html.Span:
+    """A figure on screen, tagged with what it is — indicator, region and period (2025,
+    2026Q3, 2026-10) — so every displayed value can be traced to (and checked against) the
+    read API."""
+    return html.Span(
+        fmt_value(value, unit, decimals),
+        className=className or None,
+        **{"data-figure": f"{indicator}|{region}|{period or ''}"},
+    )
+
+
+def target_figure(row: dict, *, className: str = "") -> html.Span:
+    """The value a target's verdict is about (at the deadline once assessed, else the latest),
+    tagged with its period."""
+    from indicators.verdict import shown_period
+
+    return figure(
+        row["shown_value"],
+        row["unit"],
+        row["decimals"],
+        indicator=row["indicator"],
+        region=row["region_code"],
+        period=shown_period(row),
+        className=className,
+    )
+
+
+def since_line(row: dict, *, className: str = "small text-muted") -> html.Div | None:
+    """After the deadline, what followed as context: 此后：2026年10月末为 96.9% (the figure
+    tagged with its period)."""
+    from indicators.text import value_time_label
+    from indicators.verdict import year_period
+
+    if not row.get("since_text"):
+        return None
+    return html.Div(
+        [
+            f"此后：{value_time_label(row['current_year'], row.get('compute_type'))}为 ",
+            figure(
+                row["current_value"],
+                row["unit"],
+                row["decimals"],
+                indicator=row["indicator"],
+                region=row["region_code"],
+                period=year_period(row["current_year"]),
+            ),
+        ],
+        className=f"{className} since-line".strip(),
+    )
+
+
 def verdict_legend(verdicts=None, *, className: str = "") -> html.Div:
     """The verdict colours, symbols and meanings (only those in ``verdicts`` when given)."""
     from indicators.verdict import VERDICT_MEANING, VERDICT_ORDER

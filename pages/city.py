@@ -48,6 +48,8 @@ from pages._components import (
     fmt_value,
     month_label,
     not_ready,
+    since_line,
+    target_figure,
     to_search,
     verdict_badge,
     verdict_count_line,
@@ -367,10 +369,7 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
             ),
             _col(
                 [
-                    html.Span(
-                        fmt_value(r["shown_value"], unit, decimals),
-                        className="fw-bold me-1 city-target-current",
-                    ),
+                    target_figure(r, className="fw-bold me-1 city-target-current"),
                     html.Span(
                         f"/ {fmt_value(r['target_value'], unit, decimals)}"
                         f"（{int(r['target_year'])}）"
@@ -378,9 +377,7 @@ def _targets(state: dict, frame: pl.DataFrame) -> html.Div:
                         else f"/ {r['statement'] or '定性目标'}",
                         className="small text-muted",
                     ),
-                    html.Div(r["since_text"], className="small text-muted city-target-since")
-                    if r.get("since_text")
-                    else None,
+                    since_line(r, className="small text-muted city-target-since"),
                 ],
                 xs=12,
                 md=widths["values"],

@@ -37,10 +37,13 @@ from pages._components import (
     as_of_options,
     dropdown,
     export_header,
+    figure,
     fmt_value,
     month_label,
     not_ready,
     page_header,
+    since_line,
+    target_figure,
     to_search,
     verdict_badge,
     verdict_count_line,
@@ -214,7 +217,7 @@ def _evaluation_label(state: dict) -> str:
 
 
 def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.Col:
-    unit, decimals = row["unit"], row["decimals"]
+    unit = row["unit"]
     colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
     values = history["current_value"].to_list() if history.height else []
     spark = sparkline_svg(values, target=row["target_value"], colour=colour)
@@ -233,9 +236,7 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
             [
                 html.Span(
                     [
-                        html.Span(
-                            fmt_value(row["shown_value"], unit, decimals), className="kpi-value"
-                        ),
+                        target_figure(row, className="kpi-value"),
                         html.Span(f" {int(row['target_year'])} 年末", className="small text-muted")
                         if assessed
                         else None,
@@ -263,9 +264,7 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
             ],
             className="d-flex flex-wrap align-items-center gap-1",
         ),
-        html.Div(row["since_text"], className="small text-muted kpi-since")
-        if row.get("since_text")
-        else None,
+        since_line(row, className="small text-muted kpi-since"),
     ]
     href = f"/targets?target={row['indicator']}&city={row['region_code']}&as_of={as_of_key(row['as_of'])}"
     return dbc.Col(
@@ -515,10 +514,10 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
         frame = read.latest_values(wh, state["as_of"], [code], state["city"], period_type)
         ind = catalog[code]
         if frame.is_empty():
-            value, note, spark = None, "暂无数据", ""
+            value, note, spark, period = None, "暂无数据", "", None
         else:
             last = frame.row(-1, named=True)
-            value = last["value"]
+            value, period = last["value"], last["period"]
             note = period_label(last["period"])
             spark = sparkline_svg(frame["value"].tail(12).to_list(), colour="#0072B2")
         cols.append(
@@ -529,7 +528,15 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
                             html.Div(label, className="kpi-name"),
                             html.Div(
                                 [
-                                    html.Span(fmt_value(value, ind.unit, 1), className="kpi-value"),
+                                    figure(
+                                        value,
+                                        ind.unit,
+                                        ind.decimals,
+                                        indicator=code,
+                                        region=state["city"],
+                                        period=period,
+                                        className="kpi-value",
+                                    ),
                                     html.Img(src=spark, className="kpi-spark", alt="")
                                     if spark
                                     else None,

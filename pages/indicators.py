@@ -42,6 +42,7 @@ from indicators.periods import (  # noqa: F401  (page-facing names; tests import
     rank_values,
     series_view,
 )
+from indicators.text import value_time_label
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -50,12 +51,15 @@ from pages._components import (
     dropdown,
     export_buttons,
     export_header,
+    figure,
     fmt_value,
     month_label,
     not_ready,
     page_header,
-    status_badge,
+    since_line,
+    target_figure,
     to_search,
+    verdict_badge,
 )
 
 dash.register_page(__name__, path="/indicators", name="指标库", title="数据大脑 · 指标库", order=4)
@@ -290,7 +294,15 @@ def _list_table(state: dict) -> html.Div:
                     html.Td(
                         [
                             html.Div(
-                                fmt_value(value, r["unit"], r["decimals"]), className="text-nowrap"
+                                figure(
+                                    value,
+                                    r["unit"],
+                                    r["decimals"],
+                                    indicator=r["indicator"],
+                                    region=PROVINCE_CODE,
+                                    period=period,
+                                ),
+                                className="text-nowrap",
                             ),
                             html.Div(
                                 period_text(period) if period else "",
@@ -475,7 +487,12 @@ def _targets(state: dict) -> html.Div:
                 if r["baseline_value"] is not None
                 else f"基线 {int(r['baseline_year'])} 年"
             )
-            final = r.get("final_status")
+            assessed = r["verdict"] in ("final_achieved", "final_not_achieved")
+            when = (
+                f"{int(r['target_year'])} 年末"
+                if assessed
+                else value_time_label(r["current_year"], r.get("compute_type"))
+            )
             blocks.append(
                 html.Div(
                     [
@@ -492,14 +509,9 @@ def _targets(state: dict) -> html.Div:
                         html.Div(f"{target}；{baseline}", className="small"),
                         html.Div(
                             [
-                                html.Span(
-                                    f"全省（{month_label(as_of)}）：", className="small me-1"
-                                ),
-                                html.Span(
-                                    fmt_value(r["current_value"], unit, decimals),
-                                    className="small fw-bold me-2",
-                                ),
-                                status_badge(r["status"]),
+                                html.Span(f"全省（{when}）：", className="small me-1"),
+                                target_figure(r, className="small fw-bold me-2"),
+                                verdict_badge(r, text=True),
                                 dcc.Link(
                                     "目标追踪 →",
                                     href=f"/targets?target={code}&as_of={as_of_key(as_of)}",
@@ -509,15 +521,12 @@ def _targets(state: dict) -> html.Div:
                             className="d-flex flex-wrap align-items-center",
                         ),
                         html.Div(
-                            [
-                                html.Span("总结评估：", className="small me-1"),
-                                status_badge(final),
-                                html.Span(r.get("final_explain") or "", className="small ms-1"),
-                            ],
-                            className="d-flex flex-wrap align-items-center mt-1 target-final",
+                            r.get("final_explain") or "",
+                            className="small text-muted mt-1 target-final",
                         )
-                        if final
+                        if assessed
                         else None,
+                        since_line(r),
                         html.Div(f"条款：{r['target_clause']}", className="small text-muted"),
                     ],
                     className="mb-2",

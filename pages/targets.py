@@ -59,8 +59,10 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
+    since_line,
     split_param,
     status_badge,
+    target_figure,
     to_search,
     verdict_badge,
     verdict_legend,
@@ -844,14 +846,9 @@ def _target_row(state: dict, r: dict) -> html.Tr:
         ),
         html.Td(
             [
-                html.Div(
-                    fmt_value(r["shown_value"], unit, decimals),
-                    className="fw-bold targets-latest",
-                ),
+                html.Div(target_figure(r), className="fw-bold targets-latest"),
                 html.Div(_value_when(r), className="small text-muted"),
-                html.Div(r["since_text"], className="small text-muted targets-since")
-                if r.get("since_text")
-                else None,
+                since_line(r, className="small text-muted targets-since"),
             ],
             className=f"{MD_UP} text-nowrap",
         ),
@@ -1223,7 +1220,7 @@ def _cities_block(state: dict, frame: pl.DataFrame, row: dict) -> html.Div:
                 className="text-nowrap",
             ),
             html.Td(
-                fmt_value(r["shown_value"], unit, decimals),
+                target_figure(r),
                 className="text-nowrap fw-semibold",
                 title=r.get("since_text") or "",
             ),

@@ -1,0 +1,90 @@
+"""One number per figure: every value a page shows for an indicator × region × period (at the
+page's as-of) is the same on every page, and equals the read API's value for that period.
+
+Pages tag each figure with what it is (``data-figure="indicator|region|period"``); this test
+reads the expected values itself from ``indicators.engine.values_as_of`` and formats them with
+its own rule (the indicator's decimals, thousands separators, the unit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from indicators.engine import values_as_of
+
+pytestmark = pytest.mark.browser
+
+
+def period_type(period: str) -> str:
+    if "Q" in period:
+        return "quarter"
+    return "month" if "-" in period else "year"
+
+
+def shown(value: float | None, unit: str, decimals: int) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text + "%" if unit == "%" else f"{text} {unit}".rstrip()
+
+
+def resolve(wh, month: str | None) -> dt.date:
+    vintages = wh.query("SELECT DISTINCT as_of FROM target_progress ORDER BY as_of")["as_of"]
+    if month is None:
+        return vintages[-1]
+    year, m = map(int, month.split("-"))
+    return max(v for v in vintages if (v.year, v.month) <= (year, m))
+
+
+@pytest.mark.parametrize("month", [None, "2024-06"])
+def test_figures001_each_figure_has_one_value_equal_to_the_read_api(tab, app_warehouse, month):
+    as_of = resolve(app_warehouse, month)
+    q = f"as_of={month}" if month else ""
+    paths = [
+        f"/?{q}",
+        f"/?city=320700&{q}",
+        f"/?screen=big&rotate=0&{q}",
+        f"/targets?{q}",
+        f"/targets?target=data_sharing_rate&{q}",
+        f"/city/320700?{q}",
+        f"/indicators?{q}",
+        f"/indicators?code=data_sharing_rate&{q}",
+    ]
+    seen: dict[tuple[str, str, str], set[str]] = {}
+    for path in paths:
+        page = tab.open(path)
+        page.wait_for_load_state("networkidle")
+        for key, text in page.eval_on_selector_all(
+            "[data-figure]", "els => els.map(e => [e.dataset.figure, e.innerText.trim()])"
+        ):
+            indicator, region, period = key.split("|")
+            if period:
+                seen.setdefault((indicator, region, period), set()).add(text)
+    assert len(seen) >= 30, f"too few tagged figures to mean anything: {len(seen)}"
+    catalog = {
+        r["indicator"]: r
+        for r in app_warehouse.query(
+            "SELECT indicator, unit, decimals FROM catalog_indicators"
+        ).to_dicts()
+    }
+    several = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not several, f"figures shown with more than one value: {several}"
+    wrong = {}
+    for (indicator, region, period), texts in seen.items():
+        frame = values_as_of(
+            app_warehouse,
+            as_of,
+            period_type=period_type(period),
+            indicators=[indicator],
+            regions=[region],
+        )
+        row = frame.filter(frame["period"] == period)
+        assert row.height == 1, (indicator, region, period)
+        c = catalog[indicator]
+        want = shown(row["value"][0], c["unit"], c["decimals"])
+        if texts != {want}:
+            wrong[(indicator, region, period)] = (texts, want)
+    assert not wrong, f"figures that differ from the read API: {wrong}"
+    assert tab.errors == []

@@ -177,6 +177,21 @@ def progress_at_verdict(row: dict) -> float | None:
     return (value - base) / (target - base)
 
 
+def year_period(t: float | None) -> str | None:
+    """The year a decimal-year time falls in, as a period key: 2025.0 (end of 2025) → '2025';
+    2025.83 (end of October 2026) → '2026'."""
+    if t is None or t != t:
+        return None
+    return str(round(t)) if abs(t - round(t)) < 1e-6 else str(math.floor(t) + 1)
+
+
+def shown_period(row: dict) -> str | None:
+    """The yearly period of the value a verdict is about: the target year once assessed."""
+    if row.get("verdict") in FINAL_VERDICTS and row.get("target_year") is not None:
+        return str(int(row["target_year"]))
+    return year_period(row.get("current_year"))
+
+
 def progress_words(progress: float | None) -> str:
     """Progress as a share of the way to the target, never rounded up to 100 % while short of
     it (99.6 %, not 100 %)."""

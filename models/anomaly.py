@@ -150,12 +150,32 @@ def decompose(
     trend + season with the level shifts found put back — what the month would have been
     without a spike. One definition of "expected" for every table that shows one (``nan``
     for series too short to fit)."""
+    rows, expected = findings(
+        values,
+        period=period,
+        z_threshold=z_threshold,
+        shift_threshold=shift_threshold,
+        labels=labels,
+    )
+    return _frame(rows), expected
+
+
+def findings(
+    values,
+    *,
+    period: int = 12,
+    z_threshold: float = 4.0,
+    shift_threshold: float = 6.0,
+    labels: list[str] | None = None,
+) -> tuple[list[dict], np.ndarray]:
+    """:func:`decompose` with the findings as a list of dicts (the columns of :func:`detect`),
+    for callers scanning many series."""
     y = np.asarray(values, dtype=float)
     n = len(y)
     labels = labels or [str(i) for i in range(n)]
     rows: list[dict] = []
     if n < 6:
-        return _frame(rows), np.full(n, np.nan)
+        return rows, np.full(n, np.nan)
     window = period if period > 1 else 4
     corrected = y.copy()
     offset = np.zeros(n)  # the shifts taken out of the series at each position
@@ -167,7 +187,7 @@ def decompose(
     expected = expected + offset
     for i, _, z in found:
         rows.append(_row(i, labels, "spike", y[i], expected[i], z))
-    return _frame(rows), expected
+    return sorted(rows, key=lambda r: r["position"]), expected
 
 
 def detect(

@@ -50,7 +50,8 @@ import yaml
 
 from datasets.regions import PROVINCE_CODE, cities
 from indicators.catalog import DOMAINS, Catalog, default_catalog
-from models.anomaly import detect
+from indicators.engine import DEFAULT_READING, EVENT, READINGS, TRANSACTION, parse_reading
+from models.anomaly import detect, findings
 
 HERE = Path(__file__).resolve().parent
 RULES_FILE = HERE / "rules" / "early_warning.yaml"
@@ -224,6 +225,44 @@ class _Reader:
         return self.con.sql(sql, params=params or []).pl()
 
 
+class _Context:
+    """What the rules read for one reading: the connection (``sql`` passes through), the
+    reading, target progress in it, and the 12345 scans (:func:`hotline_scan`) by as-of."""
+
+    def __init__(
+        self,
+        con,
+        catalog: Catalog,
+        reading: str = DEFAULT_READING,
+        *,
+        event_progress: pl.DataFrame | None = None,
+        hotline: dict[dt.date, pl.DataFrame] | None = None,
+        memo: dict | None = None,
+    ):
+        self.con = con.con if isinstance(con, _Context) else con
+        self.catalog = catalog
+        self.reading = parse_reading(reading)
+        self.event_progress = event_progress
+        self.hotline = hotline if hotline is not None else {}
+        self.memo = memo if memo is not None else {}
+
+    def sql(self, query: str, params: list | None = None):
+        return self.con.sql(query, params=params or [])
+
+    def scan(self, as_of: dt.date, rule: Rule | None = None) -> pl.DataFrame:
+        if as_of not in self.hotline:
+            self.hotline[as_of] = hotline_scan(
+                self.con, as_of, self.reading, rule=rule, memo=self.memo
+            )
+        return self.hotline[as_of]
+
+
+def _context(con, catalog: Catalog | None = None, reading: str = DEFAULT_READING) -> _Context:
+    return (
+        con if isinstance(con, _Context) else _Context(con, catalog or default_catalog(), reading)
+    )
+
+
 def _tables(con) -> set[str]:
     return set(
         con.sql("SELECT table_name FROM information_schema.tables").pl()["table_name"].to_list()
@@ -320,19 +359,56 @@ def _first_of_run(history: dict[tuple, dict[dt.date, bool]], key: tuple, as_of: 
 
 
 # ---------------------------------------------------------------------------- target rules
+_PROGRESS_COLUMNS = [
+    "target_set",
+    "indicator",
+    "region_code",
+    "as_of",
+    "status",
+    "progress",
+    "current_value",
+    "target_value",
+    "baseline_value",
+    "target_year",
+    "final_status",
+    "final_gap",
+]
+
+
 def _progress(con, target_set: str | None, as_of: dt.date) -> pl.DataFrame:
+    """Default-method target progress at every vintage up to ``as_of`` in the context's reading:
+    the materialised rows (transaction time), or the event-time assessment of the vintages the
+    context was given."""
+    ctx = _context(con)
+    if ctx.reading == EVENT:
+        if ctx.event_progress is None:
+            ctx.event_progress = event_progress(ctx.con, ctx.catalog, [as_of])
+        tp = ctx.event_progress.filter(pl.col("as_of") <= as_of)
+        if target_set:
+            tp = tp.filter(pl.col("target_set") == target_set)
+        return tp.select(_PROGRESS_COLUMNS)
     cond, params = "is_default_method AND as_of <= ?", [as_of]
     if target_set:
         cond += " AND target_set = ?"
         params.append(target_set)
-    return con.sql(
-        f"""
-        SELECT target_set, indicator, region_code, as_of, status, progress, current_value,
-               target_value, baseline_value, target_year, final_status, final_gap
-        FROM target_progress WHERE {cond}
-        """,
+    return ctx.sql(
+        f"SELECT {', '.join(_PROGRESS_COLUMNS)} FROM target_progress WHERE {cond}",
         params=params,
     ).pl()
+
+
+def event_progress(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFrame:
+    """Default-method target progress in the event-time reading at ``vintages`` and, for the
+    off-track rule's comparison, at each of them ``lookback_months`` earlier."""
+    from indicators.derived import progress_frame
+
+    wanted = set(vintages)
+    for rule in load_rules(catalog=catalog):
+        if rule.kind == "target_off_track":
+            months = rule.parameters["lookback_months"]
+            wanted |= {_period_end(_shift_months(_ym(v), -months)) for v in vintages}
+    frame = progress_frame(con, catalog, sorted(wanted), reading=EVENT)
+    return frame.filter(pl.col("is_default_method"))
 
 
 def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
@@ -548,54 +624,149 @@ def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
 def _monthly(con, as_of: dt.date, indicators: list[str], regions: list[str]) -> pl.DataFrame:
     from indicators.engine import values_as_of
 
+    ctx = _context(con)
     rows = values_as_of(
-        _Reader(con), as_of, period_type="month", indicators=indicators, regions=regions
+        _Reader(ctx.con),
+        as_of,
+        period_type="month",
+        indicators=indicators,
+        regions=regions,
+        reading=ctx.reading,
     )
     return rows.filter(pl.col("complete"))
 
 
 def _filled(values: dict[str, float], last: str) -> tuple[list[str], np.ndarray]:
     """Months from the first observed through ``last``; months without tickets are 0."""
-    periods, p = [], min(values)
-    while p <= last:
-        periods.append(p)
-        p = _shift_months(p, 1)
+    first = min(values)
+    start = int(first[:4]) * 12 + int(first[5:7]) - 1
+    stop = int(last[:4]) * 12 + int(last[5:7]) - 1
+    periods = [f"{i // 12}-{i % 12 + 1:02d}" for i in range(start, stop + 1)]
     return periods, np.array([values.get(q, 0.0) for q in periods], dtype=float)
+
+
+SURGE_WINDOW = 6  # months of the 12345 surge table: the last 6 complete months
+SCAN_DEFAULTS = {"z_threshold": 4.0, "shift_threshold": 6.0, "min_months": 25}
+SCAN_SCHEMA = {
+    "region_code": pl.String,
+    "category": pl.String,
+    "month": pl.Date,
+    "tickets": pl.Int64,
+    "expected": pl.Float64,
+    "ratio": pl.Float64,
+    "kind": pl.String,
+    "kind_zh": pl.String,
+    "direction": pl.String,
+    "score": pl.Float64,
+    "in_window": pl.Boolean,
+}
+
+
+def _last_complete(as_of: dt.date) -> str:
+    """The newest month complete at ``as_of`` ('YYYY-MM')."""
+    if as_of == _month_end(as_of.year, as_of.month):
+        return _ym(as_of)
+    return _shift_months(_ym(as_of), -1)
+
+
+def hotline_scan(
+    con,
+    as_of: dt.date,
+    reading: str = DEFAULT_READING,
+    *,
+    rule=None,
+    memo: dict | None = None,
+) -> pl.DataFrame:
+    """Every city × category monthly 12345 ticket series as known at ``as_of`` in ``reading``
+    (``hotline_known``), run through :func:`models.anomaly.decompose`: the one place the
+    expected volume of a month is worked out. The warning rule, the surge table and the
+    anomaly list all read these rows.
+
+    Rows: each series' last :data:`SURGE_WINDOW` complete months (``in_window``) and every month
+    flagged as a spike or level shift; ``tickets`` the month's tickets, ``expected`` the fitted
+    trend + season (for a flagged month, what the detector expected: the level before a shift),
+    ``ratio`` = tickets ÷ expected, ``kind``/``kind_zh``/``direction``/``score`` for flagged months.
+    Series shorter than the rule's ``min_months`` are left out. ``memo`` shares the fits of
+    identical series between calls (the two readings of a vintage mostly agree)."""
+    params = {**SCAN_DEFAULTS, **(rule.parameters if rule is not None else {})}
+    memo = {} if memo is None else memo
+    last = _last_complete(as_of)
+    counts = con.sql(
+        """
+        SELECT h.region_code, h.category, strftime(h.month, '%Y-%m') AS period,
+               sum(h.tickets) AS tickets
+        FROM hotline_known h JOIN regions r USING (region_code)
+        WHERE r.level = 'city' AND h.reading = ? AND h.known <= ?
+          AND strftime(h.month, '%Y-%m') <= ?
+        GROUP BY 1, 2, 3 HAVING sum(h.tickets) <> 0
+        """,
+        params=[parse_reading(reading), dt.date(as_of.year, as_of.month, 1), last],
+    ).pl()
+    window = {_shift_months(last, -k) for k in range(SURGE_WINDOW)}
+    by_series: dict[tuple[str, str], dict[str, float]] = {}
+    for region, category, period, tickets in counts.iter_rows():
+        by_series.setdefault((region, category), {})[period] = tickets
+    rows: list[dict] = []
+    for (region, category), values in sorted(by_series.items()):
+        periods, y = _filled(values, last)
+        if len(y) < params["min_months"]:
+            continue
+        key = (tuple(periods), y.tobytes(), params["z_threshold"], params["shift_threshold"])
+        if key not in memo:
+            memo[key] = findings(
+                y,
+                period=12,
+                labels=periods,
+                z_threshold=params["z_threshold"],
+                shift_threshold=params["shift_threshold"],
+            )
+        found, expected = memo[key]
+        flagged = {r["position"]: r for r in found}
+        for i, period in enumerate(periods):
+            hit = flagged.get(i)
+            if hit is None and period not in window:
+                continue
+            exp = hit["expected"] if hit else float(expected[i])
+            rows.append(
+                {
+                    "region_code": region,
+                    "category": category,
+                    "month": dt.date(int(period[:4]), int(period[5:7]), 1),
+                    "tickets": int(y[i]),
+                    "expected": exp,
+                    "ratio": y[i] / exp if exp > 0 else None,
+                    "kind": hit["kind"] if hit else None,
+                    "kind_zh": hit["kind_zh"] if hit else None,
+                    "direction": hit["direction"] if hit else None,
+                    "score": hit["score"] if hit else None,
+                    "in_window": period in window,
+                }
+            )
+    return pl.DataFrame(rows, schema=SCAN_SCHEMA).sort("region_code", "category", "month")
 
 
 def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
     p = rule.parameters
-    city_codes = cities()["region_code"].to_list()
-    series = {s["indicator"]: s["category"] for s in p["series"]}
-    rows = _monthly(con, as_of, list(series), city_codes)
-    last = (
-        _ym(as_of)
-        if as_of == _month_end(as_of.year, as_of.month)
-        else _shift_months(_ym(as_of), -1)
+    ctx = _context(con, catalog)
+    series = {s["category"]: s["indicator"] for s in p["series"]}
+    last = _last_complete(as_of)
+    recent = [_shift_months(last, -k) for k in range(p["recent_months"])]
+    scan = ctx.scan(as_of, rule).with_columns(period=pl.col("month").dt.strftime("%Y-%m"))
+    hits_all = scan.filter(
+        pl.col("category").is_in(list(series))
+        & pl.col("kind").is_not_null()
+        & pl.col("period").is_in(recent)
+        & (pl.col("direction") == "上升")
+        & (pl.col("tickets") >= p.get("min_ratio", 1.5) * pl.col("expected").clip(1e-9))
     )
-    recent = {_shift_months(last, -k) for k in range(p["recent_months"])}
     out = []
-    for (indicator, region), grp in rows.group_by("indicator", "region_code", maintain_order=True):
-        periods, y = _filled(dict(zip(grp["period"], grp["value"], strict=True)), last)
-        if len(y) < p.get("min_months", 25):
-            continue
-        found = detect(
-            y,
-            period=12,
-            labels=periods,
-            z_threshold=p.get("z_threshold", 4.0),
-            shift_threshold=p.get("shift_threshold", 6.0),
-        )
-        hits = found.filter(
-            pl.col("label").is_in(sorted(recent))
-            & (pl.col("direction") == "上升")
-            & (pl.col("value") >= p.get("min_ratio", 1.5) * pl.col("expected").clip(1e-9))
-        ).sort("position")
-        if hits.height == 0:
-            continue
-        ind, category = catalog[indicator], series[indicator]
-        months = hits["label"].to_list()
-        values, expected = hits["value"].to_list(), hits["expected"].to_list()
+    for (region, category), hits in hits_all.sort("month").group_by(
+        "region_code", "category", maintain_order=True
+    ):
+        indicator = series[category]
+        ind = catalog[indicator]
+        months = hits["period"].to_list()
+        values, expected = hits["tickets"].to_list(), hits["expected"].to_list()
         ratio = max(v / e if e > 0 else float("inf") for v, e in zip(values, expected, strict=True))
         sev = "high" if ratio >= p.get("high_ratio", 3.0) else rule.severity
         evidence = {
@@ -631,11 +802,11 @@ def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
                 as_of,
                 region,
                 indicator,
-                severity=sev,
                 first_fired=_period_end(months[0]),
                 evidence=evidence,
                 message=message,
                 drill=drill,
+                severity=sev,
             )
         )
     return out
@@ -738,6 +909,7 @@ def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
 
 def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
     from datasets.schema import load_schemas
+    from datasets.warehouse import superseded_table
 
     schemas = load_schemas()
     out = []
@@ -749,9 +921,17 @@ def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
             expr = f"last_day(make_date(year::BIGINT, {month}::BIGINT, 1))"
         else:
             expr = f'CAST("{s.period_column}" AS DATE)'
+        source = f'SELECT {expr} AS d FROM "{s.name}"'
+        if _context(con, catalog).reading == TRANSACTION:
+            # what the warehouse held: rows arrived by then, and versions replaced since
+            held = "(recorded_at IS NULL OR CAST(recorded_at AS DATE) <= $as_of)"
+            source = (
+                f'SELECT {expr} AS d FROM "{s.name}" WHERE {held} UNION ALL '
+                f'SELECT {expr} FROM "{superseded_table(s.name)}" WHERE {held} '
+                "AND CAST(superseded_at AS DATE) > $as_of"
+            )
         latest = con.sql(
-            f'SELECT max(d) AS d FROM (SELECT {expr} AS d FROM "{s.name}") WHERE d <= ?',
-            params=[as_of],
+            f"SELECT max(d) AS d FROM ({source}) WHERE d <= $as_of", params={"as_of": as_of}
         ).pl()["d"][0]
         age = (as_of - latest).days if latest else None
         if age is not None and age <= feed["max_age_days"]:
@@ -798,12 +978,43 @@ def newest_vintage(con) -> dt.date:
     return con.sql("SELECT max(as_of) AS d FROM target_progress").pl()["d"][0]
 
 
-def evaluate_rules(con, catalog: Catalog, rules: list[Rule], as_of: dt.date) -> pl.DataFrame:
-    """Every warning fired at ``as_of``: one row per rule × region × indicator (columns of
+def risk_vintages(con, catalog: Catalog | None = None) -> list[dt.date]:
+    """The vintages whose warnings, risk scores, open items and 12345 scans are materialised:
+    every year end, the middle (June 30) of a plan's mid-term year (the 中期评估), and the
+    newest. A replay at any other month reads the latest of these on or before it."""
+    catalog = catalog or default_catalog()
+    all_ = con.sql("SELECT DISTINCT as_of FROM target_progress ORDER BY 1").pl()["as_of"]
+    if all_.is_empty():
+        return []
+    mid_years = {
+        ts.baseline_year + (max(t.target_year for t in ts.targets) - ts.baseline_year + 1) // 2
+        for ts in catalog.target_sets.values()
+        if ts.targets
+    }
+    keep = {all_[-1]}
+    for v in all_.to_list():
+        if v != _month_end(v.year, v.month):
+            continue
+        if v.month == 12 or (v.year in mid_years and v.month == 6):
+            keep.add(v)
+    return sorted(keep)
+
+
+def evaluate_rules(
+    con,
+    catalog: Catalog,
+    rules: list[Rule],
+    as_of: dt.date,
+    *,
+    reading: str = DEFAULT_READING,
+) -> pl.DataFrame:
+    """Every warning fired at ``as_of`` in ``reading`` (only data known by then, see
+    :mod:`indicators.engine`): one row per rule × region × indicator (columns of
     :data:`WARNING_SCHEMA`; ``evidence`` and ``drill`` are JSON text), most severe first."""
+    ctx = con if isinstance(con, _Context) else _Context(con, catalog, reading)
     rows: list[dict] = []
     for rule in rules:
-        rows += EVALUATORS[rule.kind](con, catalog, rule, as_of)
+        rows += EVALUATORS[rule.kind](ctx, catalog, rule, as_of)
     frame = pl.DataFrame(rows, schema=WARNING_SCHEMA)
     return frame.sort("severity_rank", "region_code", "rule_id", "indicator", nulls_last=True)
 
@@ -872,12 +1083,14 @@ def risk_scores(
 # ---------------------------------------------------------------------------- materialise
 @dataclass(frozen=True)
 class RiskReport:
-    """What :func:`materialise_risk` wrote."""
+    """What :func:`materialise_risk` wrote: the newest vintage's warnings in the default
+    reading (``warnings``, ``by_rule``) and how many vintages were evaluated."""
 
     as_of: dt.date
     warnings: int
     by_rule: dict[str, int]
     seconds: float
+    vintages: tuple[dt.date, ...] = ()
 
 
 def materialise_risk(
@@ -886,97 +1099,237 @@ def materialise_risk(
     as_of: dt.date | None = None,
     *,
     rules: list[Rule] | None = None,
+    vintages: list[dt.date] | None = None,
 ) -> RiskReport:
-    """Evaluate the rules at ``as_of`` (default: the newest vintage) and replace the tables
-    ``warnings`` and ``risk_scores``."""
+    """Evaluate the rules at every risk vintage (:func:`risk_vintages`, or ``vintages``) in
+    both readings, each with only the data known then, and replace the tables:
+
+    ``warning_vintages``     warnings (:data:`WARNING_SCHEMA` + ``reading``) per vintage
+    ``risk_score_vintages``  city × domain risk scores (+ ``reading``) per vintage
+    ``hotline_surges``       the 12345 scans (:func:`hotline_scan`; + ``as_of``, ``reading``)
+    ``open_items``           outstanding registry rows (+ ``as_of``, ``reading``)
+    ``warnings``, ``risk_scores``  the vintage ``as_of`` (default: the newest) in the default
+                             reading, as one table each for readers that want only the present.
+    """
     from indicators.derived import write_table
 
     started = time.perf_counter()
     catalog = catalog or default_catalog()
     rules = rules or load_rules(catalog=catalog)
     as_of = as_of or newest_vintage(con)
-    warnings = evaluate_rules(con, catalog, rules, as_of)
-    write_table(con, "warnings", warnings)
-    write_table(con, "risk_scores", risk_scores(warnings, catalog, as_of))
-    write_open_items(con, as_of)
+    vintages = sorted(set(vintages or risk_vintages(con, catalog)) | {as_of})
+    hotline_rule = next((r for r in rules if r.kind == "hotline_surge"), None)
+    warnings, scores, scans = [], [], []
+    memo: dict = {}  # series fits shared by the readings
+    for reading in READINGS:
+        ctx = _Context(con, catalog, reading, memo=memo)
+        if reading == EVENT and any(r.kind in _TARGET_KINDS for r in rules):
+            ctx.event_progress = event_progress(con, catalog, vintages)
+        for vintage in vintages:
+            found = evaluate_rules(ctx, catalog, rules, vintage).with_columns(
+                reading=pl.lit(reading)
+            )
+            warnings.append(found)
+            scores.append(
+                risk_scores(found, catalog, vintage).with_columns(reading=pl.lit(reading))
+            )
+            scans.append(
+                ctx.scan(vintage, hotline_rule).with_columns(
+                    as_of=pl.lit(vintage), reading=pl.lit(reading)
+                )
+            )
+    warning_vintages = pl.concat(warnings)
+    score_vintages = pl.concat(scores)
+    write_table(con, "warning_vintages", warning_vintages)
+    write_table(con, "risk_score_vintages", score_vintages)
+    write_table(con, "hotline_surges", pl.concat(scans))
+    now = (pl.col("as_of") == as_of) & (pl.col("reading") == DEFAULT_READING)
+    newest = warning_vintages.filter(now).drop("reading")
+    write_table(con, "warnings", newest)
+    write_table(con, "risk_scores", score_vintages.filter(now).drop("reading"))
+    write_open_items(con, vintages)
     counts = {r.id: 0 for r in rules}
-    for rule_id in warnings["rule_id"].to_list():
+    for rule_id in newest["rule_id"].to_list():
         counts[rule_id] += 1
-    return RiskReport(as_of, warnings.height, counts, round(time.perf_counter() - started, 2))
-
-
-def write_open_items(con, as_of: dt.date) -> None:
-    """``open_items``: the registry rows still outstanding at ``as_of`` — what a warning drills
-    down to (which systems are not yet on the cloud, which networks not integrated, which apps
-    not on 苏服办, which list items not achieved), with their city for filtering."""
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE open_items AS
-        SELECT 'system_cloud_rate' AS indicator, s.region_code, r.city_code, s.system_id AS item_id,
-               s.system_name AS item_name, s.department, s.built_date AS since
-        FROM info_systems s JOIN regions r USING (region_code)
-        WHERE NOT s.classified AND s.built_date <= $as_of
-          AND (s.cloud_date IS NULL OR s.cloud_date > $as_of)
-          AND (s.retired_date IS NULL OR s.retired_date > $as_of)
-        UNION ALL
-        SELECT 'private_network_integration_rate', n.region_code, r.city_code, n.network_id,
-               n.network_name, n.department, n.built_date
-        FROM private_networks n JOIN regions r USING (region_code)
-        WHERE NOT n.classified AND n.built_date <= $as_of
-          AND (n.integrated_date IS NULL OR n.integrated_date > $as_of)
-        UNION ALL
-        SELECT 'sufuban_onboarding_rate', a.region_code, r.city_code, a.app_id, a.app_name,
-               a.department, a.launched_date
-        FROM gov_apps a JOIN regions r USING (region_code)
-        WHERE a.launched_date <= $as_of
-          AND (a.onboarded_date IS NULL OR a.onboarded_date > $as_of)
-        UNION ALL
-        SELECT CASE i.list_type WHEN '一件事' THEN 'one_thing_completion_rate'
-                                WHEN '一类事' THEN 'one_class_completion_rate'
-                                ELSE 'one_body_completion_rate' END,
-               i.region_code, r.city_code, i.item_id, i.item_name, i.department, i.listed_date
-        FROM service_items i JOIN regions r USING (region_code)
-        WHERE i.listed_date <= $as_of AND (i.achieved_date IS NULL OR i.achieved_date > $as_of)
-        """,
-        {"as_of": as_of},
+    return RiskReport(
+        as_of,
+        newest.height,
+        counts,
+        round(time.perf_counter() - started, 2),
+        tuple(vintages),
     )
 
 
-def anomalies_table(con, catalog=None, *, as_of: dt.date | None = None) -> pl.DataFrame:
-    """Spikes and level shifts in every monthly indicator series (province + 13 cities), as
-    known at ``as_of`` (default: the newest vintage), via :func:`models.anomaly.detect`.
+_TARGET_KINDS = {"target_off_track", "final_not_achieved"}
 
-    Rows: indicator, region_code, period ('2026-07'), series ('月度值' or '月度增量'), kind,
-    kind_zh, value, expected, size, direction, score. Series with fewer than 24 months are
-    skipped. Which series: monthly flows (volumes and rates of a month) as they are; registry
-    stocks through their monthly increments (a running total has no spikes of its own — a
-    stalled programme is a drop in its increments); year-to-date statistics are left out
+_OPEN_ITEMS_SQL = """
+    SELECT 'system_cloud_rate' AS indicator, s.region_code, r.city_code, s.system_id AS item_id,
+           s.system_name AS item_name, s.department, s.built_date AS since
+    FROM {info_systems} s JOIN regions r USING (region_code)
+    WHERE NOT s.classified AND s.built_date <= $as_of AND {held_s}
+      AND (s.cloud_date IS NULL OR s.cloud_date > $as_of)
+      AND (s.retired_date IS NULL OR s.retired_date > $as_of)
+    UNION ALL
+    SELECT 'private_network_integration_rate', n.region_code, r.city_code, n.network_id,
+           n.network_name, n.department, n.built_date
+    FROM {private_networks} n JOIN regions r USING (region_code)
+    WHERE NOT n.classified AND n.built_date <= $as_of AND {held_n}
+      AND (n.integrated_date IS NULL OR n.integrated_date > $as_of)
+    UNION ALL
+    SELECT 'sufuban_onboarding_rate', a.region_code, r.city_code, a.app_id, a.app_name,
+           a.department, a.launched_date
+    FROM {gov_apps} a JOIN regions r USING (region_code)
+    WHERE a.launched_date <= $as_of AND {held_a}
+      AND (a.onboarded_date IS NULL OR a.onboarded_date > $as_of)
+    UNION ALL
+    SELECT CASE i.list_type WHEN '一件事' THEN 'one_thing_completion_rate'
+                            WHEN '一类事' THEN 'one_class_completion_rate'
+                            ELSE 'one_body_completion_rate' END,
+           i.region_code, r.city_code, i.item_id, i.item_name, i.department, i.listed_date
+    FROM {service_items} i JOIN regions r USING (region_code)
+    WHERE i.listed_date <= $as_of AND {held_i}
+      AND (i.achieved_date IS NULL OR i.achieved_date > $as_of)
+"""
+
+
+def open_items_sql(reading: str) -> str:
+    """The registry rows outstanding at ``$as_of`` in ``reading``: in event time today's rows
+    read back; in transaction time the versions the warehouse held then (arrived by then and
+    not yet replaced), so an item recorded later is not listed and a later correction does not
+    close an item early."""
+    from datasets.warehouse import superseded_table
+
+    tables = ("info_systems", "private_networks", "gov_apps", "service_items")
+    if parse_reading(reading) == EVENT:
+        sources = {t: f'"{t}"' for t in tables}
+        held = "TRUE"
+    else:
+        arrived = "(recorded_at IS NULL OR CAST(recorded_at AS DATE) <= $as_of)"
+        sources = {
+            t: (
+                f'(SELECT * EXCLUDE (superseded_at) FROM "{superseded_table(t)}" '
+                f"WHERE CAST(superseded_at AS DATE) > $as_of UNION ALL "
+                f'SELECT * FROM "{t}")'
+            )
+            for t in tables
+        }
+        held = arrived
+    return _OPEN_ITEMS_SQL.format(
+        **sources,
+        held_s=held.replace("recorded_at", "s.recorded_at"),
+        held_n=held.replace("recorded_at", "n.recorded_at"),
+        held_a=held.replace("recorded_at", "a.recorded_at"),
+        held_i=held.replace("recorded_at", "i.recorded_at"),
+    )
+
+
+def write_open_items(con, vintages: list[dt.date] | dt.date) -> None:
+    """``open_items``: the registry rows still outstanding at each vintage in each reading —
+    what a warning drills down to (which systems are not yet on the cloud, which networks not
+    integrated, which apps not on 苏服办, which list items not achieved), with their city for
+    filtering; columns ``as_of``, ``reading``, indicator, region_code, city_code, item_id,
+    item_name, department, since."""
+    vintages = [vintages] if isinstance(vintages, dt.date) else list(vintages)
+    parts = [
+        f"SELECT CAST($v{i} AS DATE) AS as_of, '{reading}' AS reading, * "
+        f"FROM ({open_items_sql(reading).replace('$as_of', f'$v{i}')})"
+        for i, _ in enumerate(vintages)
+        for reading in READINGS
+    ]
+    params = {f"v{i}": v for i, v in enumerate(vintages)}
+    con.execute(f"CREATE OR REPLACE TABLE open_items AS {' UNION ALL '.join(parts)}", params)
+
+
+ANOMALY_SCHEMA = {
+    "as_of": pl.Date,
+    "reading": pl.String,
+    "indicator": pl.String,
+    "region_code": pl.String,
+    "period": pl.String,
+    "series": pl.String,
+    "kind": pl.String,
+    "kind_zh": pl.String,
+    "value": pl.Float64,
+    "expected": pl.Float64,
+    "size": pl.Float64,
+    "direction": pl.String,
+    "score": pl.Float64,
+}
+
+
+def anomalies_table(
+    con,
+    catalog=None,
+    *,
+    as_of: dt.date | None = None,
+    reading: str = DEFAULT_READING,
+    scan: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Spikes and level shifts in every monthly indicator series (province + 13 cities), as
+    known at ``as_of`` (default: the newest vintage) in ``reading``, via
+    :func:`models.anomaly.detect`.
+
+    Rows: as_of, reading, indicator, region_code, period ('2026-07'), series ('月度值' or
+    '月度增量'), kind, kind_zh, value, expected, size, direction, score. Series with fewer than
+    24 months are skipped. Which series: monthly flows (volumes and rates of a month) as they
+    are; registry stocks through their monthly increments (a running total has no spikes of its
+    own — a stalled programme is a drop in its increments); year-to-date statistics are left out
     (they restart every January, so their months are not comparable), and so are intermittent
-    series (zero in most months, e.g. scenarios recognised in batches).
+    series (zero in most months, e.g. scenarios recognised in batches). A city's 12345 category
+    volumes watched by the surge rule come from its scan (:func:`hotline_scan`, or ``scan``), so
+    their expected values are the very numbers the warning and the surge table show.
     """
     from indicators.engine import values_as_of
 
     catalog = catalog or default_catalog()
     as_of = as_of or newest_vintage(con)
+    reading = parse_reading(reading)
     regions = [PROVINCE_CODE, *cities()["region_code"].to_list()]
+    city_codes = set(regions[1:])
+    rules = {r.kind: r for r in load_rules(catalog=catalog)}
+    surge = rules.get("hotline_surge")
+    by_scan = {s["indicator"]: s["category"] for s in surge.parameters["series"]} if surge else {}
     monthly = [
         i.code
         for i in catalog.indicators.values()
         if i.frequency == "month"
         and not (i.shape == "statistic" and i.compute.get("over_time", "last") == "last")
     ]
-
-    class _Con:  # values_as_of expects a warehouse-like object with .query
-        def query(self, sql, params=None):
-            return con.sql(sql, params=params).pl()
-
     frame = values_as_of(
-        _Con(), as_of, period_type="month", indicators=monthly, regions=regions
+        _Reader(con),
+        as_of,
+        period_type="month",
+        indicators=monthly,
+        regions=regions,
+        reading=reading,
     ).filter(pl.col("complete") & pl.col("value").is_not_null())
     rows = []
+    if by_scan:
+        if scan is None:
+            scan = hotline_scan(con, as_of, reading, rule=surge)
+        indicator_of = {c: i for i, c in by_scan.items()}
+        for r in scan.filter(pl.col("kind").is_not_null()).iter_rows(named=True):
+            if r["category"] in indicator_of:
+                rows.append(
+                    {
+                        "indicator": indicator_of[r["category"]],
+                        "region_code": r["region_code"],
+                        "period": r["month"].strftime("%Y-%m"),
+                        "series": "月度值",
+                        "kind": r["kind"],
+                        "kind_zh": r["kind_zh"],
+                        "value": float(r["tickets"]),
+                        "expected": r["expected"],
+                        "size": r["tickets"] - r["expected"],
+                        "direction": r["direction"],
+                        "score": r["score"],
+                    }
+                )
     for (code, region), series in frame.sort("period").group_by(
         ["indicator", "region_code"], maintain_order=True
     ):
+        if code in by_scan and region in city_codes:
+            continue  # from the scan above
         if series.height < 24:
             continue
         values, labels, what = series["value"].to_list(), series["period"].to_list(), "月度值"
@@ -1007,17 +1360,43 @@ def anomalies_table(con, catalog=None, *, as_of: dt.date | None = None) -> pl.Da
                     },
                 }
             )
-    schema = {
-        "indicator": pl.String,
-        "region_code": pl.String,
-        "period": pl.String,
-        "series": pl.String,
-        "kind": pl.String,
-        "kind_zh": pl.String,
-        "value": pl.Float64,
-        "expected": pl.Float64,
-        "size": pl.Float64,
-        "direction": pl.String,
-        "score": pl.Float64,
+    schema = {k: v for k, v in ANOMALY_SCHEMA.items() if k not in ("as_of", "reading")}
+    return (
+        pl.DataFrame(rows, schema=schema)
+        .with_columns(as_of=pl.lit(as_of, dtype=pl.Date), reading=pl.lit(reading))
+        .select(list(ANOMALY_SCHEMA))
+        .sort("indicator", "region_code", "period", "kind")
+    )
+
+
+def write_anomaly_tables(con, catalog=None, *, vintages: list[dt.date] | None = None) -> int:
+    """``anomaly_vintages``: :func:`anomalies_table` at every risk vintage in both readings, and
+    ``anomalies``: the newest vintage in the default reading. Returns the rows written. (Slower
+    than the rules — a seasonal fit per series and vintage — so it runs with the forecasts.)"""
+    from indicators.derived import write_table
+
+    catalog = catalog or default_catalog()
+    vintages = vintages or risk_vintages(con, catalog)
+    newest = newest_vintage(con)
+    scans = _stored_scans(con)
+    frames = [
+        anomalies_table(con, catalog, as_of=v, reading=reading, scan=scans.get((v, reading)))
+        for v in sorted(set(vintages) | {newest})
+        for reading in READINGS
+    ]
+    every = pl.concat(frames)
+    write_table(con, "anomaly_vintages", every)
+    now = every.filter((pl.col("as_of") == newest) & (pl.col("reading") == DEFAULT_READING))
+    write_table(con, "anomalies", now)
+    return every.height
+
+
+def _stored_scans(con) -> dict[tuple[dt.date, str], pl.DataFrame]:
+    """The 12345 scans materialised by :func:`materialise_risk`, by (as_of, reading)."""
+    if "hotline_surges" not in _tables(con):
+        return {}
+    stored = con.sql("SELECT * FROM hotline_surges").pl()
+    return {
+        (key[0], key[1]): grp.drop("as_of", "reading")
+        for key, grp in stored.group_by("as_of", "reading")
     }
-    return pl.DataFrame(rows, schema=schema)

@@ -519,7 +519,6 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
 
     write_table(con, "_meta", _meta_frame(catalog), temp=True)
     end = _prepare(con, catalog, today or config.today())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _values AS {_values_sql('_meta', end)}")
     columns = (
         "indicator, region_code, period_type, period, period_start, period_end, known_from, "
         "numerator, denominator, value"
@@ -528,12 +527,11 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
         con.execute(
             f"""
             CREATE OR REPLACE TABLE {table} AS
-            SELECT {columns} FROM _values WHERE reading = '{reading}'
+            SELECT {columns} FROM ({_values_sql("_meta", end)}) v WHERE reading = '{reading}'
             ORDER BY indicator, region_code, period_type, period, known_from
             """
         )
     for name in (
-        "_values",
         "_stock_raw",
         "_flow_raw",
         "_statistic_raw",

@@ -986,11 +986,7 @@ def risk_vintages(con, catalog: Catalog | None = None) -> list[dt.date]:
     all_ = con.sql("SELECT DISTINCT as_of FROM target_progress ORDER BY 1").pl()["as_of"]
     if all_.is_empty():
         return []
-    mid_years = {
-        ts.baseline_year + (max(t.target_year for t in ts.targets) - ts.baseline_year + 1) // 2
-        for ts in catalog.target_sets.values()
-        if ts.targets
-    }
+    mid_years = {ts.midterm_year for ts in catalog.target_sets.values() if ts.midterm_year}
     keep = {all_[-1]}
     for v in all_.to_list():
         if v != _month_end(v.year, v.month):

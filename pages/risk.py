@@ -1,9 +1,11 @@
 """风险预警 `/risk`: where the risk is now — a city × domain risk heatmap, ranked early
 warnings with a drill-down to the data behind each, and 12345 hotline analytics.
 
-URL state: ``warning`` (rule:region:indicator of the warning to drill into), ``city`` (heatmap
-filter), ``hotline`` (region of the hotline section, default the province), ``category``.
-Reads the materialised ``warnings``, ``risk_scores`` and ``hotline_monthly`` tables only.
+URL state: ``as_of`` (YYYY-MM; default the newest), ``reading`` (``transaction`` 按当时已入库数据,
+the default, or ``event`` 按现有数据回溯), ``warning`` (rule:region:indicator of the warning to
+drill into), ``city`` (heatmap filter), ``hotline`` (region of the hotline section, default the
+province), ``category``. Every panel shows what was known at ``as_of`` in that reading, through
+:mod:`indicators.read_risk` (materialised per risk vintage).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, default_catalog
+from indicators.engine import DEFAULT_READING, parse_reading
 from pages import _ids
 from pages._components import (
+    as_of_key,
+    as_of_options,
     dropdown,
     export_buttons,
     export_header,
@@ -45,6 +50,8 @@ RISK_SURGES = "risk-surges"
 RISK_HOTLINE_CATEGORIES = "risk-hotline-categories"
 RISK_HOTLINE_TREND = "risk-hotline-trend"
 RISK_ANOMALIES = "risk-anomalies"
+RISK_READING = "risk-reading"
+RISK_AS_OF = "risk-as-of"
 
 SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
     1: ("高", "#882255", "▲▲"),
@@ -138,7 +145,7 @@ def _warnings_table(frame: pl.DataFrame, query: dict) -> html.Div:
     )
 
 
-def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
+def _drill(frame: pl.DataFrame, key: str, view: dict) -> dbc.Card | None:
     match = [r for r in frame.iter_rows(named=True) if warning_key(r) == key]
     if not match:
         return None
@@ -150,7 +157,7 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
     title = ""
     region = drill.get("region") or r["region_code"]
     if drill.get("category"):
-        series = read_risk.hotline_monthly(wh, region, drill["category"])
+        series = read_risk.hotline_monthly(wh, region, drill["category"], **view)
         title = f"{region_name(region)} · 12345「{drill['category']}」月度工单量（件）"
         fig.add_trace(
             go.Bar(
@@ -177,8 +184,9 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
     elif r.get("indicator"):
         indicator = r["indicator"]
         ind = default_catalog()[indicator]
-        as_of = read.vintages(wh)[-1]
-        series = read.series(wh, indicator, [region], as_of, period_type="month")
+        series = read.series(
+            wh, indicator, [region], view["as_of"], period_type="month", reading=view["reading"]
+        )
         title = f"{region_name(region)} · {ind.name_zh}（{ind.unit}），按月"
         fig.add_trace(
             go.Scatter(
@@ -209,7 +217,7 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
         )
         for k, v in drill.items()
     ]
-    extra = _drill_tables(r, drill, region)
+    extra = _drill_tables(r, drill, region, view)
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -224,7 +232,19 @@ def _drill(frame: pl.DataFrame, key: str) -> dbc.Card | None:
                                 region_name(r["region_code"]),
                             ]
                         ),
-                        dcc.Link("× 关闭", href="?", className="btn btn-sm btn-outline-secondary"),
+                        dcc.Link(
+                            "× 关闭",
+                            href=to_search(
+                                {
+                                    "as_of": as_of_key(view["as_of"]),
+                                    "reading": None
+                                    if view["reading"] == DEFAULT_READING
+                                    else view["reading"],
+                                }
+                            )
+                            or "?",
+                            className="btn btn-sm btn-outline-secondary",
+                        ),
                     ],
                     className="d-flex justify-content-between align-items-center",
                 )
@@ -308,12 +328,14 @@ OPEN_ITEM_INDICATOR = {
 }
 
 
-def _drill_tables(r: dict, drill: dict, region: str) -> list:
+def _drill_tables(r: dict, drill: dict, region: str, view: dict) -> list:
     """The data behind a warning: counties of a hotline surge, outstanding registry rows."""
     wh = shared_warehouse()
     out = []
     if drill.get("category") and drill.get("months") and region != PROVINCE_CODE:
-        counties = read_risk.hotline_by_county(wh, region, drill["category"], drill["months"])
+        counties = read_risk.hotline_by_county(
+            wh, region, drill["category"], drill["months"], **view
+        )
         if counties.height:
             out.append(
                 html.Div(
@@ -335,7 +357,7 @@ def _drill_tables(r: dict, drill: dict, region: str) -> list:
                 )
             )
     indicator = OPEN_ITEM_INDICATOR.get(r.get("indicator"), r.get("indicator"))
-    items = read_risk.open_items(wh, [indicator] if indicator else [], region)
+    items = read_risk.open_items(wh, [indicator] if indicator else [], region, **view)
     if items.height:
         total = items["total"][0]
         out.append(
@@ -378,8 +400,8 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _anomalies(query: dict) -> dbc.Card | None:
-    frame = read_risk.anomalies(shared_warehouse(), region=query.get("city"))
+def _anomalies(query: dict, view: dict) -> dbc.Card | None:
+    frame = read_risk.anomalies(shared_warehouse(), region=query.get("city"), **view)
     if frame.is_empty():
         return None
     rows = [
@@ -433,17 +455,18 @@ def _caption(text: str, table: str, query: dict, className: str = "small text-mu
     )
 
 
-def _hotline(query: dict) -> dbc.Card:
+def _hotline(query: dict, view: dict) -> dbc.Card:
     wh = shared_warehouse()
     region = query.get("hotline") or PROVINCE_CODE
     category = query.get("category") or None
-    window = read_risk.hotline_window(wh)
+    window = read_risk.hotline_window(wh, **view)
     if window is None:
         return dbc.Card(dbc.CardBody("没有 12345 工单数据。"), id=RISK_HOTLINE)
     first, last = window
-    by_cat = read_risk.hotline_by_category(wh, region, first, last)
-    monthly = read_risk.hotline_monthly(wh, region, category)
-    surges = read_risk.hotline_surges(wh, last).head(read_risk.SURGES_SHOWN)
+    by_cat = read_risk.hotline_by_category(wh, region, first, last, **view)
+    monthly = read_risk.hotline_monthly(wh, region, category, **view)
+    surges = read_risk.hotline_surges(wh, **view).head(read_risk.SURGES_SHOWN)
+    scanned = [m for m in surges["month"].to_list() if m is not None]
     region_options = [{"label": "江苏省（全省）", "value": PROVINCE_CODE}] + [
         {"label": n, "value": c} for c, n in cities().select("region_code", "name_zh").iter_rows()
     ]
@@ -508,17 +531,19 @@ def _hotline(query: dict) -> dbc.Card:
                 html.Td(cat),
                 html.Td(ym(month)),
                 html.Td(f"{t:,}", className="text-end"),
-                html.Td("—" if b is None else f"{b:,.1f}", className="text-end"),
+                html.Td("—" if e is None else f"{e:,.1f}", className="text-end"),
                 html.Td(
                     "—" if ratio is None else f"{ratio:.1f}×",
                     className="text-end fw-bold" if (ratio or 0) >= 2 else "text-end",
                 ),
-            ]
+            ],
+            **{"data-surge": f"{c}:{cat}:{month:%Y-%m}"},
         )
-        for c, cat, month, t, b, ratio in surges.select(
-            "region_code", "category", "month", "tickets", "baseline", "ratio"
+        for c, cat, month, t, e, ratio in surges.select(
+            "region_code", "category", "month", "tickets", "expected", "ratio"
         ).iter_rows()
     ]
+    surge_until = max(scanned) if scanned else last
     return dbc.Card(
         [
             dbc.CardHeader("12345 热线分析"),
@@ -588,8 +613,9 @@ def _hotline(query: dict) -> dbc.Card:
                     ),
                     html.Div(
                         _caption(
-                            f"诉求激增：近 6 个月（至 {ym(last)}）各市各类别单月工单量与其前 12 个月"
-                            f"均值之比的最大值（前 {read_risk.SURGES_SHOWN}）",
+                            f"诉求激增：近 6 个月（至 {ym(surge_until)}）各市各类别单月工单量与其预期"
+                            f"（按此前各月的趋势与季节拟合，与预警、异常检测同一口径）之比的最大值"
+                            f"（前 {read_risk.SURGES_SHOWN}）",
                             "hotline_surges",
                             query,
                             className="fw-semibold small",
@@ -607,7 +633,7 @@ def _hotline(query: dict) -> dbc.Card:
                                             "类别",
                                             "月份",
                                             "当月",
-                                            "前 12 月均值",
+                                            "预期（当月）",
                                             "倍数",
                                         ]
                                     ]
@@ -628,14 +654,64 @@ def _hotline(query: dict) -> dbc.Card:
     )
 
 
+def _reading(query: dict) -> str:
+    try:
+        return parse_reading(query.get("reading"))
+    except ValueError:
+        return DEFAULT_READING
+
+
+def _controls(vintages: list[dt.date], as_of: dt.date, reading: str) -> html.Div:
+    """The as-of month and the reading (what "known then" means), both kept in the URL."""
+    return html.Div(
+        [
+            html.Div(
+                dropdown(
+                    id=RISK_AS_OF,
+                    options=as_of_options(vintages),
+                    value=as_of_key(as_of),
+                    clearable=False,
+                    style={"minWidth": "11rem"},
+                ),
+                title="数据截至",
+            ),
+            dbc.RadioItems(
+                id=RISK_READING,
+                options=[
+                    {"label": o["label"], "value": o["value"]} for o in read.reading_options()
+                ],
+                value=reading,
+                inline=True,
+                className="small",
+            ),
+        ],
+        className="d-flex flex-wrap align-items-center gap-2",
+    )
+
+
+def _subtitle(wh, as_of: dt.date, reading: str) -> str:
+    text = (
+        f"数据截至 {month_label(as_of)}（{read.reading_label(reading)}）；"
+        "预警规则以数据声明（models/rules/early_warning.yaml）"
+    )
+    vintage = read_risk.risk_vintage(wh, as_of)
+    if vintage is not None and vintage != as_of:
+        text += f"；预警、风险分与异常按 {month_label(vintage)} 的评估（年末、中期与最新时点）"
+    return text
+
+
 def layout(**query):
     wh = shared_warehouse()
     if not wh.exists() or not read.ready(wh):
         return html.Div([page_header("风险预警"), not_ready()])
+    vintages = read.vintages(wh)
+    as_of = read.resolve_as_of(wh, query.get("as_of"))
+    reading = _reading(query)
+    view = {"as_of": as_of, "reading": reading}
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
     body = []
     if read_risk.has_risk(wh):
-        warnings = read_risk.warnings(wh)
+        warnings = read_risk.warnings(wh, **view)
         city = query.get("city")
         shown = warnings.filter(pl.col("region_code") == city) if city else warnings
         counts = warnings.group_by("severity_rank").len().sort("severity_rank")
@@ -646,7 +722,13 @@ def layout(**query):
             ],
             className="mb-2",
         )
-        drill = _drill(warnings, query["warning"]) if query.get("warning") else None
+        drill = _drill(warnings, query["warning"], view) if query.get("warning") else None
+        if read_risk.risk_vintage(wh, as_of) is None:
+            summary = dbc.Alert(
+                f"{month_label(as_of)} 之前尚未进行预警评估（预警按年末、中期与最新时点评估）。",
+                color="info",
+                className="py-2",
+            )
         body += [
             summary,
             drill,
@@ -666,7 +748,9 @@ def layout(**query):
                                 dbc.CardBody(
                                     dcc.Graph(
                                         id=RISK_HEATMAP,
-                                        figure=heatmap_figure(read_risk.risk_scores(wh), names),
+                                        figure=heatmap_figure(
+                                            read_risk.risk_scores(wh, **view), names
+                                        ),
                                         config={"displaylogo": False},
                                     ),
                                     className="p-1",
@@ -707,14 +791,14 @@ def layout(**query):
             ),
             dcc.Graph(id=RISK_HEATMAP, style={"display": "none"}),  # keeps the callback whole
         ]
-    body.append(_anomalies(query))
-    body.append(_hotline(query))
+    body.append(_anomalies(query, view))
+    body.append(_hotline(query, view))
     return html.Div(
         [
             page_header(
                 "风险预警",
-                f"预警规则以数据声明（models/rules/early_warning.yaml）；数据截至 "
-                f"{month_label(read.vintages(wh)[-1])}",
+                _subtitle(wh, as_of, reading),
+                right=_controls(vintages, as_of, reading),
             ),
             *body,
         ]
@@ -726,11 +810,14 @@ def layout(**query):
     Input(RISK_HEATMAP, "clickData"),
     Input(RISK_HOTLINE_REGION, "value"),
     Input(RISK_HOTLINE_CATEGORY, "value"),
+    Input(RISK_AS_OF, "value"),
+    Input(RISK_READING, "value"),
     State(_ids.PAGES_LOCATION, "search"),
     prevent_initial_call=True,
 )
-def risk_state_to_url(click, region, category, search):
-    """Put the heatmap city and the hotline region and category into the URL."""
+def risk_state_to_url(click, region, category, as_of, reading, search):
+    """Put the heatmap city, the hotline region and category, the as-of month and the reading
+    into the URL."""
     if len(ctx.triggered_prop_ids) != 1:
         return dash.no_update  # the page's first render fires every input at once
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
@@ -743,6 +830,12 @@ def risk_state_to_url(click, region, category, search):
         query["hotline"] = None if region == PROVINCE_CODE else region
     elif trigger == RISK_HOTLINE_CATEGORY:
         query["category"] = category
+    elif trigger == RISK_AS_OF:
+        query["as_of"] = as_of
+        query.pop("warning", None)
+    elif trigger == RISK_READING:
+        query["reading"] = None if reading == DEFAULT_READING else reading
+        query.pop("warning", None)
     new = to_search(query)
     return dash.no_update if new == (search or "") else new
 

@@ -17,13 +17,26 @@ SET = "jiangsu-14fyp-digital-gov"
 
 
 def progress_at(wh, as_of, region="320000"):
-    return wh.query(
-        "SELECT p.indicator, p.current_value, p.status, c.unit, c.decimals "
+    """(indicator, value the card must show, verdict, unit, decimals) per quantified target:
+    once a final assessment exists, the value at the deadline (target ± gap) and 到期…; before,
+    the latest value and the tracking status — worked out here from the stored columns."""
+    rows = wh.query(
+        "SELECT p.indicator, p.current_value, p.status, p.final_status, p.final_gap, "
+        "p.target_value, c.polarity, c.unit, c.decimals "
         "FROM target_progress p JOIN catalog_indicators c USING (indicator) "
         "WHERE p.target_set = ? AND p.as_of = ? AND p.region_code = ? AND p.is_default_method "
         "AND p.target_value IS NOT NULL",
         [SET, as_of, region],
-    )
+    ).to_dicts()
+    out = []
+    for r in rows:
+        value, verdict = r["current_value"], r["status"]
+        if r["final_status"]:
+            sign = -1 if r["polarity"] == "lower" else 1
+            value = r["target_value"] + sign * r["final_gap"]
+            verdict = f"final_{r['final_status']}"
+        out.append((r["indicator"], value, verdict, r["unit"], r["decimals"]))
+    return out
 
 
 def newest(wh):
@@ -31,7 +44,7 @@ def newest(wh):
 
 
 def card_value(page, indicator):
-    return page.inner_text(f'#cockpit-cards [data-indicator="{indicator}"] .kpi-value')
+    return page.inner_text(f'#cockpit-cards .kpi-item[data-indicator="{indicator}"] .kpi-value')
 
 
 def test_cockpit001_cards_show_every_target_with_warehouse_values(tab, app_warehouse):
@@ -39,12 +52,12 @@ def test_cockpit001_cards_show_every_target_with_warehouse_values(tab, app_wareh
     assert "领导驾驶舱" in page.inner_text("h1")
     assert "模拟数据" in page.inner_text("#synthetic-banner")
     expected = progress_at(app_warehouse, newest(app_warehouse))
-    cards = page.locator("#cockpit-cards [data-indicator]")
-    assert cards.count() == expected.height == 10
-    for code, value, status, unit, decimals in expected.iter_rows():
+    cards = page.locator("#cockpit-cards .kpi-item")
+    assert cards.count() == len(expected) == 10
+    for code, value, verdict, unit, decimals in expected:
         assert card_value(page, code) == fmt_value(value, unit, decimals), code
-        card = page.locator(f'#cockpit-cards [data-indicator="{code}"]')
-        assert card.get_attribute("data-status") == status
+        card = page.locator(f'#cockpit-cards .kpi-item[data-indicator="{code}"]')
+        assert card.get_attribute("data-status") == verdict
         # status is given in words, not only colour
         assert card.locator(".status-badge").first.inner_text().strip() != ""
     assert "总结评估" in page.inner_text("#cockpit-summary")
@@ -75,10 +88,10 @@ def test_cockpit002_clicking_a_city_on_the_map_filters_the_page(tab, app_warehou
     page.wait_for_url(re.compile(r"city=320700"))
     page.wait_for_function("document.querySelector('h1').innerText.includes('连云港')")
     expected = progress_at(app_warehouse, newest(app_warehouse), "320700")
-    for code, value, _status, unit, decimals in expected.iter_rows():
+    for code, value, _verdict, unit, decimals in expected:
         assert card_value(page, code) == fmt_value(value, unit, decimals), code
     # the lagging list now lists 连云港's own targets: its cloud migration stalled (planted)
-    lagging = page.locator('#cockpit-lagging [data-indicator="system_cloud_rate"]')
+    lagging = page.locator('#cockpit-lagging li[data-indicator="system_cloud_rate"]')
     assert "未达成" in lagging.inner_text()
     page.click("#cockpit-city-clear")
     page.wait_for_function("document.querySelector('h1').innerText.includes('全省')")
@@ -95,7 +108,7 @@ def test_cockpit003_as_of_replays_a_past_month(tab, app_warehouse):
     page.wait_for_function("document.querySelector('h1 + p').innerText.includes('2023年12月')")
     assert "中期评估" in page.inner_text("h1 + p")
     expected = progress_at(app_warehouse, dt.date(2023, 12, 31))
-    for code, value, _status, unit, decimals in expected.iter_rows():
+    for code, value, _verdict, unit, decimals in expected:
         assert card_value(page, code) == fmt_value(value, unit, decimals), code
     # no final assessment before the deadline
     assert "总结评估" not in page.inner_text("#cockpit-summary")
@@ -116,7 +129,7 @@ def test_cockpit004_big_screen_is_a_dark_16_by_9_canvas(browser, server):
     assert box["width"] / box["height"] == pytest.approx(16 / 9, rel=0.01)
     assert not page.locator("#navbar").is_visible()
     assert "模拟数据" in page.inner_text(".big-header")
-    assert page.locator("#cockpit-big [data-indicator]").count() >= 10
+    assert page.locator("#cockpit-big .kpi-item[data-indicator]").count() >= 10
     # rotation moves the map through the composite indices
     first = page.inner_text(".big-center .big-section")
     page.wait_for_function(

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import polars as pl
 import pytest
 
 from indicators.engine import values_as_of
-from pages._components import STATUS_ORDER, fmt_value
+from pages._components import fmt_value
 
 pytestmark = pytest.mark.browser
 SET = "jiangsu-14fyp-digital-gov"
@@ -22,14 +23,31 @@ def newest(wh):
 
 
 def progress_rows(wh, as_of, region="320000", method=None):
+    """Stored progress rows; ``value`` and ``verdict`` are what a page must show, worked out here:
+    once a final assessment exists, the value at the deadline (target ± gap) and 到期…"""
     method_filter = "p.method = ?" if method else "p.is_default_method"
-    return wh.query(
+    rows = wh.query(
         "SELECT p.indicator, p.status, p.final_status, p.current_value, p.target_value, "
-        "c.unit, c.decimals FROM target_progress p JOIN catalog_indicators c USING (indicator) "
+        "c.unit, c.decimals, p.final_gap, c.polarity "
+        "FROM target_progress p JOIN catalog_indicators c USING (indicator) "
         f"WHERE p.target_set = ? AND p.as_of = ? AND p.region_code = ? AND {method_filter} "
         "ORDER BY p.indicator",
         [SET, as_of, region] + ([method] if method else []),
     )
+    sign = pl.when(pl.col("polarity") == "lower").then(-1.0).otherwise(1.0)
+    return rows.with_columns(
+        value=pl.when(pl.col("final_status").is_not_null())
+        .then(pl.col("target_value") + sign * pl.col("final_gap"))
+        .otherwise(pl.col("current_value")),
+        verdict=pl.when(pl.col("final_status").is_not_null())
+        .then(pl.lit("final_") + pl.col("final_status"))
+        .otherwise(pl.col("status")),
+    )
+
+
+# lagging first: missed at the deadline, met at the deadline, then by status from worst
+ROW_ORDER = ["final_not_achieved", "final_achieved", "deterioration", "limited_progress",
+             "acceleration_needed", "on_track", "achieved", "not_assessable"]  # fmt: skip
 
 
 def catalog_counts(wh):
@@ -66,30 +84,25 @@ def test_targets001_every_target_with_the_warehouse_figures(tab, app_warehouse):
     assert page.locator('#targets-table tr[data-quantified="true"]').count() == quantified
     expected = progress_rows(app_warehouse, newest(app_warehouse))
     assert expected.height == total
-    for code, status, final, value, _target, unit, decimals in expected.iter_rows():
-        row = page.locator(f'#targets-table tr[data-indicator="{code}"]')
-        assert row.locator(".targets-latest").inner_text() == fmt_value(value, unit, decimals)
-        assert row.get_attribute("data-status") == status
-        assert row.get_attribute("data-final") == (final or "")
+    for r in expected.iter_rows(named=True):
+        row = page.locator(f'#targets-table tr[data-indicator="{r["indicator"]}"]')
+        latest = row.locator(".targets-latest [data-figure]").inner_text()
+        assert latest == fmt_value(r["value"], r["unit"], r["decimals"]), r["indicator"]
+        assert row.get_attribute("data-status") == r["verdict"]
+        assert row.get_attribute("data-final") == (r["final_status"] or "")
     # after the deadline: the final assessment, with its counts
     assert "总结评估" in page.inner_text("#targets-phase")
     missed = expected.filter(expected["final_status"] == "not_achieved").height
-    count = page.locator('#targets-summary [data-final="not_achieved"]').get_attribute("data-count")
+    count = page.locator(
+        '#targets-summary [data-count][data-status="final_not_achieved"]'
+    ).get_attribute("data-count")
     assert int(count) == missed
-    # lagging first: missed targets first, then by status from worst
-    final_rank = {"not_achieved": 0, "achieved": 1, "": 2}
-    keys = [
-        (
-            final_rank[r.get_attribute("data-final")],
-            STATUS_ORDER.index(r.get_attribute("data-status")),
-        )
-        for r in table_rows(page).all()
-    ]
+    keys = [ROW_ORDER.index(r.get_attribute("data-status")) for r in table_rows(page).all()]
     assert keys == sorted(keys)
-    # the explain trace opens on a tap
+    # the explain trace opens on a tap: a missed target explains its final assessment
     first = table_rows(page).first
     first.locator("summary").click()
-    assert "基期" in first.locator(".targets-explain").inner_text()
+    assert "2025 年末" in first.locator(".targets-explain").inner_text()
     plotly_data(page, "targets-heatmap-graph", "d.length")
     tab.screenshot("targets-desktop")
     assert tab.errors == []
@@ -150,9 +163,14 @@ def test_targets003_clicking_a_target_opens_its_detail(tab, app_warehouse):
     )
     assert path["y"][-1] == pytest.approx(95.0)
     assert path["x"][-1].startswith("2025-12-31")
-    # the method's numbers and the 13 cities
-    assert page.locator("#target-detail-numbers tr").count() >= 3
+    # after the deadline the final assessment explains the verdict, and the 13 cities
+    assert page.locator("#target-detail-final").get_attribute("data-final") == "not_achieved"
+    assert page.locator("#target-detail-numbers tr").count() == 0
     assert page.locator("#target-detail-cities tbody tr[data-region]").count() == 13
+    # before it, the method's key numbers
+    page = tab.open(f"/targets?city={LIANYUNGANG}&target=system_cloud_rate&as_of=2024-12")
+    page.locator("#target-detail").wait_for()
+    assert page.locator("#target-detail-numbers tr").count() >= 3
     assert tab.errors == []
 
 
@@ -165,12 +183,14 @@ def test_targets004_city_from_the_url_shows_lianyungang_missing_cloud_target(tab
     assert cloud["final_status"] == "not_achieved"  # planted: 连云港's cloud migration stalled
     row = page.locator('#targets-table tr[data-indicator="system_cloud_rate"]')
     assert row.get_attribute("data-final") == "not_achieved"
-    assert "未达成" in row.locator(".targets-final").inner_text()
-    assert row.locator(".targets-latest").inner_text() == fmt_value(
-        cloud["current_value"], cloud["unit"], cloud["decimals"]
+    assert "到期未达成" in row.locator(".targets-status").inner_text()
+    assert row.locator(".targets-latest [data-figure]").inner_text() == fmt_value(
+        cloud["value"], cloud["unit"], cloud["decimals"]
     )
     missed = expected.filter(expected["final_status"] == "not_achieved").height
-    count = page.locator('#targets-summary [data-final="not_achieved"]').get_attribute("data-count")
+    count = page.locator(
+        '#targets-summary [data-count][data-status="final_not_achieved"]'
+    ).get_attribute("data-count")
     assert int(count) == missed
     plotly_data(page, "targets-heatmap-graph", "d.length")  # let plotly load before leaving
     # a copied link with a target reproduces the detail, and the page leaves the URL alone
@@ -218,9 +238,10 @@ def test_targets006_mid_term_replay_and_another_method(tab, app_warehouse):
     assert "总结评估" not in page.inner_text("#targets-summary")
     assert page.locator("#targets-table .targets-final").count() == 0
     expected = progress_rows(app_warehouse, dt.date(2023, 6, 30), method="linear")
-    for code, status, _final, value, _target, unit, decimals in expected.iter_rows():
-        row = page.locator(f'#targets-table tr[data-indicator="{code}"]')
-        assert row.get_attribute("data-status") == status, code
-        assert row.locator(".targets-latest").inner_text() == fmt_value(value, unit, decimals)
+    for r in expected.iter_rows(named=True):
+        row = page.locator(f'#targets-table tr[data-indicator="{r["indicator"]}"]')
+        assert row.get_attribute("data-status") == r["status"], r["indicator"]
+        latest = row.locator(".targets-latest [data-figure]").inner_text()
+        assert latest == fmt_value(r["value"], r["unit"], r["decimals"])
         assert "线性进度法" in row.inner_text()
     assert tab.errors == []

@@ -101,9 +101,7 @@ def test_verdicts001_every_page_shows_one_verdict_per_target(tab, app_warehouse,
     two = {k: v for k, v in seen.items() if len(v) > 1}
     first = {k: (v, sorted(where[k])) for k, v in list(two.items())[:5]}
     assert not two, f"{len(two)} targets shown with two verdicts, e.g. {first}"
-    wrong = {
-        k: (next(iter(v)), expected.get(k)) for k, v in seen.items() if {expected.get(k)} != v
-    }
+    wrong = {k: (next(iter(v)), expected.get(k)) for k, v in seen.items() if {expected.get(k)} != v}
     assert not wrong, f"verdicts that differ from the stored assessment: {wrong}"
     final = as_of >= dt.date(2025, 12, 31)
     verdicts = {v for vs in seen.values() for v in vs}

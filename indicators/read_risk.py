@@ -55,11 +55,15 @@ def _newest(warehouse, as_of: dt.date | None, reading: str, vintages: list[dt.da
     )
 
 
+def risk_vintages(warehouse) -> list[dt.date]:
+    """The materialised risk vintages, oldest first."""
+    return _vintages(warehouse, "warning_vintages") or _vintages(warehouse, "warnings")
+
+
 def risk_vintage(warehouse, as_of: dt.date | None = None) -> dt.date | None:
     """The vintage of warnings and risk scores a replay at ``as_of`` shows: the latest
     materialised one on or before it (None when ``as_of`` precedes them all)."""
-    vintages = _vintages(warehouse, "warning_vintages") or _vintages(warehouse, "warnings")
-    return _resolve(vintages, as_of)
+    return _resolve(risk_vintages(warehouse), as_of)
 
 
 def warnings(

@@ -724,8 +724,11 @@ def layout(**query):
         )
         drill = _drill(warnings, query["warning"], view) if query.get("warning") else None
         if read_risk.risk_vintage(wh, as_of) is None:
+            first = read_risk.risk_vintages(wh)
+            since = f"，最早一次为 {month_label(first[0])}" if first else ""
             summary = dbc.Alert(
-                f"{month_label(as_of)} 之前尚未进行预警评估（预警按年末、中期与最新时点评估）。",
+                f"截至 {month_label(as_of)} 尚未进行预警评估（预警按年末、中期与最新时点评估"
+                f"{since}）。",
                 color="info",
                 className="py-2",
             )

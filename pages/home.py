@@ -24,6 +24,7 @@ from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
+from indicators.engine import DEFAULT_READING, parse_reading
 from indicators.verdict import (
     FINAL_VERDICTS,
     progress_at_verdict,
@@ -66,6 +67,7 @@ COCKPIT_BIG_MAP = "cockpit-big-map"
 COCKPIT_TICK = "cockpit-tick"
 COCKPIT_STATE = "cockpit-state"
 COCKPIT_WARNINGS = "cockpit-warnings"
+COCKPIT_READING = "cockpit-reading"
 
 JIANGSU_CENTER = {"lat": 32.95, "lon": 119.45}
 ECONOMY = [  # (indicator, period type, short label)
@@ -192,9 +194,15 @@ def _state(query: dict) -> dict | None:
         layer = COMPOSITE
     ts = catalog.target_sets[target_set]
     deadline = dt.date(ts.target_year, 12, 31)
+    try:
+        reading = parse_reading(query.get("reading"))
+    except ValueError:
+        reading = DEFAULT_READING
     return {
         "set": target_set,
         "as_of": as_of,
+        "reading": reading,
+        "newest": as_of == read.vintages(wh)[-1],
         "city": city,
         "layer": layer,
         "final": as_of >= deadline,
@@ -209,11 +217,13 @@ def _state(query: dict) -> dict | None:
 
 def _evaluation_label(state: dict) -> str:
     ts, as_of = state["ts"], state["as_of"]
+    # a replay says which reading of "known then" it shows
+    how = "" if state["newest"] else f"，{read.reading_label(state['reading'])}"
     if state["final"]:
-        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}）"
+        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}{how}）"
     if ts.midterm_year and as_of.year == ts.midterm_year:
-        return f"中期评估（{month_label(as_of)}）"
-    return f"实施监测（{month_label(as_of)}）"
+        return f"中期评估（{month_label(as_of)}{how}）"
+    return f"实施监测（{month_label(as_of)}{how}）"
 
 
 def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.Col:
@@ -291,6 +301,8 @@ def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
         (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
     )
     history = read.history(wh, state["set"], state["city"], until=state["as_of"])
+    if state["reading"] != DEFAULT_READING:
+        history = history.clear()  # the sparkline's vintages are of the default reading
     order = {t.indicator: i for i, t in enumerate(state["ts"].targets)}
     cards = [
         _kpi_card(row, history.filter(pl.col("indicator") == row["indicator"]), state["final"], big)
@@ -511,7 +523,9 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
     catalog = default_catalog()
     cols = []
     for code, period_type, label in ECONOMY:
-        frame = read.latest_values(wh, state["as_of"], [code], state["city"], period_type)
+        frame = read.latest_values(
+            wh, state["as_of"], [code], state["city"], period_type, reading=state["reading"]
+        )
         ind = catalog[code]
         if frame.is_empty():
             value, note, spark, period = None, "暂无数据", "", None
@@ -565,7 +579,7 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
     wh = shared_warehouse()
     if not read_risk.has_risk(wh):
         return None
-    frame = read_risk.warnings(wh)
+    frame = read_risk.warnings(wh, state["as_of"], reading=state["reading"])
     if state["city"] != PROVINCE_CODE:
         frame = frame.filter(pl.col("region_code") == state["city"])
     if frame.is_empty():
@@ -593,8 +607,23 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
             dbc.CardHeader(
                 html.Div(
                     [
-                        html.Span(f"风险预警 · 共 {frame.height} 条（按级别）"),
-                        dcc.Link("全部预警 →", href="/risk", className="small"),
+                        html.Span(
+                            f"风险预警 · 共 {frame.height} 条（按级别，截至 "
+                            f"{month_label(state['as_of'])}）"
+                        ),
+                        dcc.Link(
+                            "全部预警 →",
+                            href="/risk"
+                            + to_search(
+                                {
+                                    "as_of": None if state["newest"] else as_of_key(state["as_of"]),
+                                    "reading": None
+                                    if state["reading"] == DEFAULT_READING
+                                    else state["reading"],
+                                }
+                            ),
+                            className="small",
+                        ),
                     ],
                     className="d-flex justify-content-between",
                 )
@@ -611,7 +640,7 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
 
 def _desktop(state: dict) -> html.Div:
     wh = shared_warehouse()
-    frame = read.progress(wh, state["set"], state["as_of"])
+    frame = read.progress(wh, state["set"], state["as_of"], reading=state["reading"])
     region = "全省" if state["city"] == PROVINCE_CODE else region_name(state["city"])
     vintages = read.vintages(wh)
     controls = [
@@ -621,6 +650,17 @@ def _desktop(state: dict) -> html.Div:
             value=as_of_key(state["as_of"]),
             clearable=False,
             style={"minWidth": "10rem"},
+        ),
+        dropdown(
+            id=COCKPIT_READING,
+            options=[
+                {"label": o["label"], "value": o["value"], "title": o["note"]}
+                for o in read.reading_options()
+            ],
+            value=state["reading"],
+            clearable=False,
+            searchable=False,
+            style={"minWidth": "11rem"},
         ),
         dropdown(
             id=COCKPIT_LAYER,
@@ -731,7 +771,7 @@ def _big_body(state: dict, tick: int = 0) -> html.Div:
     if state["rotate"]:
         state = {**state, "layer": layers[tick % len(layers)]}
     wh = shared_warehouse()
-    frame = read.progress(wh, state["set"], state["as_of"])
+    frame = read.progress(wh, state["set"], state["as_of"], reading=state["reading"])
     return html.Div(
         [
             html.Div(
@@ -786,6 +826,7 @@ def _big(state: dict) -> html.Div:
                     "city": state["city"],
                     "layer": state["layer"],
                     "rotate": state["rotate"],
+                    "reading": state["reading"],
                 },
             ),
             dcc.Interval(
@@ -826,13 +867,14 @@ def layout(**query):
 @callback(
     Output(_ids.PAGES_LOCATION, "search", allow_duplicate=True),
     Input(COCKPIT_AS_OF, "value"),
+    Input(COCKPIT_READING, "value"),
     Input(COCKPIT_LAYER, "value"),
     Input(COCKPIT_MAP, "clickData"),
     Input(COCKPIT_CITY_CLEAR, "n_clicks"),
     State(_ids.PAGES_LOCATION, "search"),
     prevent_initial_call=True,
 )
-def cockpit_state_to_url(as_of, layer, click, _clear, search):
+def cockpit_state_to_url(as_of, reading, layer, click, _clear, search):
     """Put the cockpit's controls and the clicked city into the URL."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     if len(ctx.triggered_prop_ids) != 1:
@@ -843,6 +885,8 @@ def cockpit_state_to_url(as_of, layer, click, _clear, search):
         # the dropdown reports its initial value after rendering: the newest vintage is the
         # default and stays out of the URL (no second render, links keep meaning "latest")
         query["as_of"] = None if as_of == as_of_key(newest) else as_of
+    elif trigger == COCKPIT_READING:
+        query["reading"] = None if reading == DEFAULT_READING else reading
     elif trigger == COCKPIT_LAYER:
         query["layer"] = None if layer == COMPOSITE else layer
     elif trigger == COCKPIT_MAP and click and click.get("points"):

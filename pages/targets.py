@@ -26,6 +26,7 @@ from datasets.regions import PROVINCE_CODE
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
+from indicators.engine import DEFAULT_READING, parse_reading
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.content import phase
 from indicators.text import forecast_summary, time_label, value_time_label
@@ -72,6 +73,7 @@ dash.register_page(__name__, path="/targets", name="目标追踪", title="数据
 
 TARGETS_SET = "targets-set"
 TARGETS_AS_OF = "targets-as-of"
+TARGETS_READING = "targets-reading"
 TARGETS_METHOD = "targets-method"
 TARGETS_CITY = "targets-city"
 TARGETS_DOMAIN = "targets-domain"
@@ -576,10 +578,16 @@ def _state(query: dict) -> dict | None:
     ]
     target = query.get("target") if ts.target(query.get("target") or "") else None
     deadline = dt.date(ts.target_year, 12, 31)
+    try:
+        reading = parse_reading(query.get("reading"))
+    except ValueError:
+        reading = DEFAULT_READING
     return {
         "set": target_set,
         "ts": ts,
         "as_of": as_of,
+        "reading": reading,
+        "newest": as_of == read.vintages(wh)[-1],
         "as_of_given": bool(query.get("as_of")),
         "city": city,
         "names": names,
@@ -598,6 +606,7 @@ def _query(state: dict, **changes) -> dict:
     query = {
         "set": None if state["set"] == read.DEFAULT_TARGET_SET else state["set"],
         "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
+        "reading": None if state["reading"] == DEFAULT_READING else state["reading"],
         "method": state["method"],
         "domain": state["domain"],
         "status": state["statuses"],
@@ -619,11 +628,12 @@ def _export_query(state: dict) -> dict:
 
 def _phase(state: dict) -> str:
     ts, as_of = state["ts"], state["as_of"]
+    how = "" if state["newest"] else f"，{read.reading_label(state['reading'])}"
     if state["final"]:
-        return f"总结评估 · 截至 {ts.target_year} 年末（数据截至 {month_label(as_of)}）"
+        return f"总结评估 · 截至 {ts.target_year} 年末（数据截至 {month_label(as_of)}{how}）"
     if ts.midterm_year and as_of.year == ts.midterm_year:
-        return f"中期评估 · {ts.midterm_year} 年（数据截至 {month_label(as_of)}）"
-    return f"规划实施监测（数据截至 {month_label(as_of)}）"
+        return f"中期评估 · {ts.midterm_year} 年（数据截至 {month_label(as_of)}{how}）"
+    return f"规划实施监测（数据截至 {month_label(as_of)}{how}）"
 
 
 # --- header and summary ------------------------------------------------------------------------
@@ -661,6 +671,21 @@ def _controls(state: dict) -> list:
                 style={"minWidth": "9rem"},
             ),
             TARGETS_AS_OF,
+        ),
+        _labelled(
+            "数据口径",
+            dropdown(
+                id=TARGETS_READING,
+                options=[
+                    {"label": o["label"], "value": o["value"], "title": o["note"]}
+                    for o in read.reading_options()
+                ],
+                value=state["reading"],
+                clearable=False,
+                searchable=False,
+                style={"minWidth": "10rem"},
+            ),
+            TARGETS_READING,
         ),
         _labelled(
             "评估方法",
@@ -1350,10 +1375,20 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
     row = matches.row(0, named=True)
     unit = row["unit"]
     quantified = row["target_value"] is not None
-    series = read.series(shared_warehouse(), row["indicator"], [state["city"]], state["as_of"])
+    series = read.series(
+        shared_warehouse(),
+        row["indicator"],
+        [state["city"]],
+        state["as_of"],
+        reading=state["reading"],
+    )
     fig = detail_figure(series, row, region_name=region, final=state["final"])
     model, forecast_rows = read.forecast(
-        shared_warehouse(), row["indicator"], state["city"], state["as_of"]
+        shared_warehouse(),
+        row["indicator"],
+        state["city"],
+        state["as_of"],
+        reading=state["reading"],
     )
     if model is not None:
         add_forecast(fig, forecast_rows, unit=unit, decimals=row["decimals"])
@@ -1466,7 +1501,13 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                                         id="target-detail-explain",
                                     ),
                                     *(
-                                        [_numbers_table(row), _methods_table(state, row)]
+                                        [
+                                            _numbers_table(row),
+                                            # the stored comparison is of the default reading
+                                            _methods_table(state, row)
+                                            if state["reading"] == DEFAULT_READING
+                                            else html.Div(id=TARGET_DETAIL_METHODS),
+                                        ]
                                         if row["verdict"] not in FINAL_VERDICTS
                                         else [html.Div(id=TARGET_DETAIL_METHODS)]
                                     ),
@@ -1521,7 +1562,9 @@ def layout(**query):
     if state is None:
         return html.Div([page_header("目标追踪"), not_ready()])
     wh = shared_warehouse()
-    frame = read.progress(wh, state["set"], state["as_of"], method=state["method"])
+    frame = read.progress(
+        wh, state["set"], state["as_of"], method=state["method"], reading=state["reading"]
+    )
     rows = frame.filter(pl.col("region_code") == state["city"])
     region = state["names"][state["city"]]
     ts = state["ts"]
@@ -1562,6 +1605,7 @@ def layout(**query):
     Output(_ids.PAGES_LOCATION, "search", allow_duplicate=True),
     Input(TARGETS_SET, "value"),
     Input(TARGETS_AS_OF, "value"),
+    Input(TARGETS_READING, "value"),
     Input(TARGETS_METHOD, "value"),
     Input(TARGETS_CITY, "value"),
     Input(TARGETS_DOMAIN, "value"),
@@ -1570,7 +1614,7 @@ def layout(**query):
     State(_ids.PAGES_LOCATION, "search"),
     prevent_initial_call=True,
 )
-def targets_state_to_url(target_set, as_of, method, city, domain, status, click, search):
+def targets_state_to_url(target_set, as_of, reading, method, city, domain, status, click, search):
     """Put the page's controls, filters and a clicked heatmap cell into the URL."""
     if len(ctx.triggered_prop_ids) != 1:
         # the page's controls all "change" when the layout renders: that is no user's choice
@@ -1582,6 +1626,8 @@ def targets_state_to_url(target_set, as_of, method, city, domain, status, click,
         query["target"] = None
     elif trigger == TARGETS_AS_OF:
         query["as_of"] = as_of
+    elif trigger == TARGETS_READING:
+        query["reading"] = None if reading == DEFAULT_READING else reading
     elif trigger == TARGETS_METHOD:
         query["method"] = method
     elif trigger == TARGETS_CITY:

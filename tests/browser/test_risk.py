@@ -1,7 +1,10 @@
-"""风险预警 `/risk` in real headless Chromium: 12345 analytics finds the planted surge."""
+"""风险预警 `/risk` in real headless Chromium: 12345 analytics finds the planted surge; a
+replay shows what was known then, in the reading chosen."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 
 import pytest
@@ -14,15 +17,25 @@ def test_risk101_hotline_surges_lead_with_the_planted_xuzhou_surge(tab, app_ware
     assert "风险预警" in page.inner_text("h1")
     surges = page.locator("#risk-surges tbody tr")
     surges.first.wait_for()
-    # the demo plants a ≈4× 供水供电供气 surge in 徐州 in July–August 2026
+    # the demo plants a ≈4× 供水供电供气 surge in 徐州 in July–August 2026; against the volume
+    # expected for each month (trend and season) August stands out most
     first = surges.first.inner_text()
-    assert "徐州市" in first and "供水供电供气" in first and "2026年7月" in first
-    # its tickets equal the warehouse's (county rows rolled up to the city)
-    july = app_warehouse.query(
+    assert "徐州市" in first and "供水供电供气" in first and "2026年8月" in first
+    # its tickets equal the warehouse's (county rows rolled up to the city), and its expected
+    # volume is the one the warning states for that month
+    august = app_warehouse.query(
         "SELECT sum(tickets) AS n FROM hotline_monthly WHERE region_code = '320300' "
-        "AND category = '供水供电供气' AND month = DATE '2026-07-01'"
+        "AND category = '供水供电供气' AND month = DATE '2026-08-01'"
     )["n"][0]
-    assert f"{july:,}" in first
+    assert f"{august:,}" in first
+    evidence = json.loads(
+        app_warehouse.query(
+            "SELECT evidence FROM warnings WHERE rule_id = 'hotline_surge' "
+            "AND region_code = '320300'"
+        )["evidence"][0]
+    )
+    expected = dict(zip(evidence["months"], evidence["expected"], strict=True))["2026-08"]
+    assert f"{expected:,.1f}" in first
     assert tab.errors == []
 
 
@@ -93,7 +106,46 @@ def test_risk105_drill_down_names_counties_and_outstanding_systems(tab, app_ware
     items.wait_for()
     outstanding = app_warehouse.query(
         "SELECT count(*) AS n FROM open_items WHERE indicator = 'system_cloud_rate' "
-        "AND city_code = '320700'"
+        "AND city_code = '320700' AND reading = 'transaction' "
+        "AND as_of = (SELECT max(as_of) FROM open_items)"
     )["n"][0]
     assert f"共 {outstanding} 条" in page.inner_text("#risk-drill")
+    assert tab.errors == []
+
+
+def test_risk106_a_2023_replay_shows_what_was_known_then_in_either_reading(tab, app_warehouse):
+    page = tab.open("/risk?as_of=2023-12")
+    header = page.inner_text("#_pages_content .page-title + p")
+    assert "数据截至 2023年12月（按当时已入库数据）" in header
+    rows = page.locator("#risk-warnings tbody tr")
+    rows.first.wait_for()
+    held = app_warehouse.query(
+        "SELECT rule_id, region_code, first_fired FROM warning_vintages "
+        "WHERE as_of = DATE '2023-12-31' AND reading = 'transaction'"
+    )
+    assert rows.count() == held.height > 0
+    assert (held["first_fired"] <= dt.date(2023, 12, 31)).all()
+    shown = page.inner_text("#risk-warnings")
+    assert "未达成" not in shown and "2026" not in shown and "诉求激增" not in shown
+    assert page.locator('#risk-warnings tr[data-warning^="hotline_surge:"]').count() == 0
+    # the 12345 section ends with the replay's month
+    assert "2022年12月–2023年12月" in page.inner_text("#risk-hotline")
+    surges = page.locator("#risk-surges tbody tr")
+    for i in range(surges.count()):
+        assert surges.nth(i).get_attribute("data-surge").split(":")[2] <= "2023-12"
+    # the other reading: picked on the page, kept in the URL, named in the header
+    page.get_by_label("按现有数据回溯").check()
+    page.wait_for_url(re.compile(r"reading=event"))
+    page.wait_for_function(
+        "document.querySelector('#_pages_content .page-title + p').innerText"
+        ".includes('按现有数据回溯')"
+    )
+    assert "as_of=2023-12" in page.url
+    event = app_warehouse.query(
+        "SELECT count(*) AS n FROM warning_vintages "
+        "WHERE as_of = DATE '2023-12-31' AND reading = 'event'"
+    )["n"][0]
+    page.locator("#risk-warnings tbody tr").first.wait_for()
+    assert page.locator("#risk-warnings tbody tr").count() == event
+    assert "未达成" not in page.inner_text("#risk-warnings")
     assert tab.errors == []

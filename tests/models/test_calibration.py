@@ -26,7 +26,7 @@ def experiments():
         history, future = path[:LENGTH], path[LENGTH:]
         # a target near the likely outcome, so probabilities spread over (0, 1)
         target = history[-1] + drift * STEPS + rng.normal(0, sigma * np.sqrt(STEPS))
-        fc = Forecaster(models=("arima",), seed=i).fit(history)
+        fc = Forecaster(models=("arima",), horizon=STEPS, seed=i).fit(history)
         p = fc.probability(target, STEPS, n=2000)
         band = fc.forecast(STEPS, n=2000)
         inside = (band["lo80"].to_numpy() <= future) & (future <= band["hi80"].to_numpy())

@@ -12,9 +12,16 @@ Tables written (replaced on every run):
                      lo95, hi95
 ``forecast_models``  indicator, region_code, as_of, target_set, model, model_label, params
                      (JSON), mase, naive_mase, beats_naive, note, n_obs, target_value,
-                     target_period, probability (of meeting the target by the deadline),
-                     expected_period (median month the paths first meet it; NULL if they
-                     mostly don't)
+                     target_period, probability (of meeting the target at the deadline),
+                     expected_period (the first month from which the probability of meeting
+                     the target is at least ½ through the forecast horizon, so never at or
+                     before the deadline when the probability at the deadline is below ½;
+                     NULL if there is none)
+``forecast_track_record``  how good these probabilities have been (see
+                     :mod:`models.track_record`)
+
+Each series is forecast, and its model chosen and calibrated, at the horizon asked for: the
+months to the target's deadline (at least ``MIN_HORIZON``).
 """
 
 from __future__ import annotations
@@ -63,18 +70,28 @@ def _period_of(index: int) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
-def run_job(job: Job) -> tuple[list[dict], dict]:
-    """Fit one series; return (forecast rows, model row). Pure: safe in a worker process."""
-    last = _month_index(job.periods[-1])
-    steps = max(MIN_HORIZON, _month_index(job.deadline) - last)
+def job_steps(job: Job) -> int:
+    """Months forecast for a job: to the deadline, and at least MIN_HORIZON."""
+    return max(MIN_HORIZON, _month_index(job.deadline) - _month_index(job.periods[-1]))
+
+
+def fit_job(job: Job):
+    """The batch forecaster for one job, chosen and calibrated at the job's horizon."""
     forecaster = Forecaster(
         period=job.period,
         bounds=job.bounds,
         cumulative=job.cumulative,
-        models=("ets", "damped", "theta", "arima"),
+        horizon=job_steps(job),
         seed=20210831,
     )
-    fc = forecaster.fit(list(job.values))
+    return forecaster.fit(list(job.values))
+
+
+def run_job(job: Job) -> tuple[list[dict], dict]:
+    """Fit one series; return (forecast rows, model row). Pure: safe in a worker process."""
+    last = _month_index(job.periods[-1])
+    steps = job_steps(job)
+    fc = fit_job(job)
     frame = fc.forecast(steps, n=1000)
     rows = [
         {
@@ -189,6 +206,41 @@ class BatchReport:
     series: int
     seconds: float
     workers: int
+    track_record_questions: int = 0
+    track_record_skill: float | None = None
+
+
+def parallel_map(func, items: list, workers: int) -> list:
+    """``[func(x) for x in items]``, in ``workers`` processes when more than one."""
+    if workers <= 1 or len(items) <= 1:
+        return [func(x) for x in items]
+    # "spawn", not fork: the parent holds DuckDB and polars thread pools, and a forked child
+    # inheriting their locks can hang forever
+    context = multiprocessing.get_context("spawn")
+    # one BLAS / polars thread per worker: the workers are the parallelism, and nested thread
+    # pools on a small machine only fight over the cores
+    single = {
+        k: "1"
+        for k in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "POLARS_MAX_THREADS",
+        )
+    }
+    saved = {k: os.environ.get(k) for k in single}
+    os.environ.update(single)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(
+                pool.map(func, items, chunksize=max(1, min(16, len(items) // (4 * workers))))
+            )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def forecast_all(
@@ -199,9 +251,12 @@ def forecast_all(
     workers: int | None = None,
     indicators: list[str] | None = None,
     regions: list[str] | None = None,
+    track_record: bool = True,
 ) -> BatchReport:
     """Forecast every target series for the vintages and (re)write the forecast tables
-    (``indicators``/``regions`` restrict the batch, e.g. for tests)."""
+    (``indicators``/``regions`` restrict the batch, e.g. for tests); then, unless
+    ``track_record`` is false, replay the forecaster from past origins and (re)write
+    ``forecast_track_record`` (see :mod:`models.track_record`)."""
     from indicators.derived import write_table
 
     catalog = catalog or default_catalog()
@@ -209,35 +264,7 @@ def forecast_all(
     jobs = jobs_for(con, catalog, vintages, indicators=indicators, regions=regions)
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     started = time.perf_counter()
-    if workers > 1:
-        # "spawn", not fork: the parent holds DuckDB and polars thread pools, and a forked
-        # child inheriting their locks can hang forever
-        context = multiprocessing.get_context("spawn")
-        # one BLAS / polars thread per worker: the workers are the parallelism, and nested
-        # thread pools on a small machine only fight over the cores
-        single = {
-            k: "1"
-            for k in (
-                "OMP_NUM_THREADS",
-                "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS",
-                "POLARS_MAX_THREADS",
-            )
-        }
-        saved = {k: os.environ.get(k) for k in single}
-        os.environ.update(single)
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                results = list(pool.map(run_job, jobs, chunksize=4))
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    else:
-        results = [run_job(j) for j in jobs]
-    seconds = time.perf_counter() - started
+    results = parallel_map(run_job, jobs, workers)
     forecast_rows = [row for rows, _ in results for row in rows]
     model_rows = [model for _, model in results]
     write_table(con, "forecasts", pl.DataFrame(forecast_rows, infer_schema_length=None))
@@ -256,4 +283,21 @@ def forecast_all(
             infer_schema_length=None,
         ),
     )
-    return BatchReport(series=len(jobs), seconds=seconds, workers=workers)
+    questions, skill = 0, None
+    if track_record:
+        from models.track_record import materialise_track_record
+
+        table = materialise_track_record(
+            con, catalog, workers=workers, indicators=indicators, regions=regions
+        )
+        summary = table.filter(pl.col("kind") == "summary")
+        if summary.height:
+            questions, skill = int(summary["n"][0]), summary["skill"][0]
+    seconds = time.perf_counter() - started
+    return BatchReport(
+        series=len(jobs),
+        seconds=seconds,
+        workers=workers,
+        track_record_questions=questions,
+        track_record_skill=skill,
+    )

@@ -43,6 +43,19 @@ from models.forecast import Forecaster
 
 BINS = 10
 
+# The real-data evaluation: every city, the three indicators the plan's economy pages lean on,
+# origins every three years from 2006 to 2018, forecasts 1–3 years ahead.
+REAL_INDICATORS = ("gdp", "registered_population_yearend", "avg_wage_of_employees")
+REAL_ORIGINS = (2006, 2009, 2012, 2015, 2018)
+REAL_HORIZON = 3
+
+# What "calibrated" and "skilful" mean here.
+COVERAGE80 = (0.75, 0.85)
+COVERAGE95 = (0.90, 0.98)
+DEMO_SKILL = 0.25
+RELIABILITY_TOLERANCE = 0.10
+RELIABILITY_MIN_N = 20
+
 
 # --- scores ------------------------------------------------------------------------------------
 
@@ -84,7 +97,9 @@ def reliability_table(p, outcome, *, bins: int = BINS) -> list[dict]:
     return out
 
 
-def reliability_ok(table: list[dict], *, min_n: int = 20, tolerance: float = 0.10) -> bool:
+def reliability_ok(
+    table: list[dict], *, min_n: int = RELIABILITY_MIN_N, tolerance: float = RELIABILITY_TOLERANCE
+) -> bool:
     """Every bin holding at least ``min_n`` questions has |observed − predicted| ≤ tolerance."""
     return all(
         abs(r["observed"] - r["mean_predicted"]) <= tolerance for r in table if r["n"] >= min_n
@@ -307,6 +322,15 @@ def annual_series(frame: pl.DataFrame, indicators: list[str]) -> list[Series]:
     return out
 
 
+def load_real_series(path, indicators=REAL_INDICATORS) -> list[Series]:
+    """The 13 cities' annual series of ``indicators`` from a long CSV such as
+    ``../shared/realdata/jiangsu_city_annual.csv`` (region_code, year, indicator, value, …);
+    the province row is left out."""
+    frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8-lossy")
+    frame = frame.filter(pl.col("region_code") != "320000")
+    return annual_series(frame, list(indicators))
+
+
 def _damped_holt(train: np.ndarray, horizon: int):
     """statsmodels damped-trend Holt (additive errors): (mean, sd) per step ahead."""
     import pandas as pd
@@ -340,9 +364,9 @@ class RealEvaluation:
 
 def evaluate_real(
     series: list[Series],
-    origins: list[int],
+    origins=REAL_ORIGINS,
     *,
-    horizon: int = 3,
+    horizon: int = REAL_HORIZON,
     thresholds: int = 5,
     bounds=(0.0, None),
     min_train: int = 8,

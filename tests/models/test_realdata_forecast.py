@@ -1,16 +1,26 @@
-"""The forecaster on real Jiangsu series (../shared/realdata), loaded through ingestion.
+"""The forecaster on real Jiangsu series (../shared/realdata), skipped when they are absent.
 
-For each series the last observations are held out; the forecaster chooses its model on the
-rest (rolling-origin backtest) and is scored on the hold-out by MASE, next to the naive
-benchmark. Prints one line per series; the aggregate must beat naive.
+test_realforecast001: the last observations of each series are held out, loaded through
+ingestion; the forecaster must beat the naive benchmark by MASE.
+
+test_realforecast002–004: the 13 cities' GDP, registered population and average wage, from
+origins every three years 2006–2018, forecast 1–3 years ahead (models.track_record): point
+accuracy against the simple peers, interval coverage, and the skill and reliability of
+P(value ≥ v) questions against damped Holt's own normal intervals.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from datasets.ingest import ingest
+from models import track_record as tr
 from models.forecast import Forecaster, mase_scale
+
+REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 
 HOLDOUT = {"gdp": 3, "pm25_monthly_mean_derived": 6}
 
@@ -58,3 +68,38 @@ def test_realforecast001_beats_naive_on_real_city_series(realdata, warehouse):
         naive.append(naive_mase)
     print(f"aggregate MASE {np.mean(ours):.2f} vs naive {np.mean(naive):.2f}")
     assert np.mean(ours) < np.mean(naive)
+
+
+@pytest.fixture(scope="module")
+def real_evaluation():
+    if not (REALDATA / "jiangsu_city_annual.csv").is_file():
+        pytest.skip(f"real public statistics not available: {REALDATA} is absent")
+    series = tr.load_real_series(REALDATA / "jiangsu_city_annual.csv")
+    assert len(series) == 39  # 13 cities × 3 indicators
+    return tr.evaluate_real(series)
+
+
+@pytest.mark.realdata
+def test_realforecast002_the_forecast_is_no_worse_than_the_better_simple_peer(real_evaluation):
+    summary = tr.point_summary(real_evaluation.points)
+    print(summary)
+    assert summary["n"] >= 500
+    assert summary["mape_forecast"] <= min(summary["mape_linear5"], summary["mape_damped"])
+
+
+@pytest.mark.realdata
+def test_realforecast003_intervals_cover_what_they_say(real_evaluation):
+    summary = tr.point_summary(real_evaluation.points)
+    assert tr.COVERAGE80[0] <= summary["coverage80"] <= tr.COVERAGE80[1], summary
+    assert tr.COVERAGE95[0] <= summary["coverage95"] <= tr.COVERAGE95[1], summary
+
+
+@pytest.mark.realdata
+def test_realforecast004_probabilities_have_skill_and_are_reliable(real_evaluation):
+    q = real_evaluation.questions
+    ours = tr.brier_summary(q["probability"], q["outcome"])
+    damped = tr.brier_summary(q["probability_damped"], q["outcome"])
+    print(ours, damped)
+    assert ours["skill"] > 0 and ours["skill"] >= damped["skill"]
+    table = tr.reliability_table(q["probability"].to_numpy(), q["outcome"].to_numpy())
+    assert tr.reliability_ok(table), table

@@ -557,14 +557,18 @@ def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
     if "forecast_models" not in _tables(con):
         return []
     p = rule.parameters
+    # forecasts are made from transaction-time values; a table that records its reading is
+    # read in the context's
+    columns = con.sql("DESCRIBE forecast_models").pl()["column_name"].to_list()
+    by_reading = "AND reading = ?" if "reading" in columns else ""
     fm = con.sql(
-        """
+        f"""
         SELECT indicator, region_code, as_of, target_set, probability, target_value,
                target_period, model_label
         FROM forecast_models
-        WHERE as_of <= ? AND probability IS NOT NULL AND target_period IS NOT NULL
+        WHERE as_of <= ? AND probability IS NOT NULL AND target_period IS NOT NULL {by_reading}
         """,
-        params=[as_of],
+        params=[as_of] + ([_context(con, catalog).reading] if by_reading else []),
     ).pl()
     fm = fm.filter(pl.col("as_of").dt.strftime("%Y-%m") <= pl.col("target_period"))
     # after the deadline the final assessment speaks; a probability of meeting it is moot

@@ -37,6 +37,7 @@ from indicators.county import (
     county_period_label,
     county_ranking,
 )
+from indicators.engine import parse_reading
 from indicators.periods import (
     latest_period,
     period_bounds,
@@ -132,6 +133,19 @@ def _as_of(warehouse, query: dict) -> dt.date:
     if as_of is None:
         raise ValueError("指标尚未计算：没有可导出的数据截至日期")
     return as_of
+
+
+def _risk_view(warehouse, query: dict) -> dict:
+    """/risk's as-of (the latest vintage on or before the URL's) and reading, as the page
+    reads them, for the read_risk calls of its exports."""
+    return {
+        "as_of": read.resolve_as_of(warehouse, query.get("as_of")),
+        "reading": parse_reading(query.get("reading")),
+    }
+
+
+def _reading_extra(view: dict) -> tuple[tuple[str, str], ...]:
+    return (("数据口径", read.reading_label(view["reading"])),)
 
 
 def _number(name: str, header: str, unit: str = "", **kwargs) -> Column:
@@ -767,13 +781,14 @@ def warnings(warehouse, query: dict) -> AppTable:
         Column("responsible_units", "责任单位", width=30),
     )
     city = query.get("city")
+    view = _risk_view(warehouse, query)
     records, as_of = [], None
     if read_risk.has_risk(warehouse):
-        frame = read_risk.warnings(warehouse)
+        frame = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
+        as_of = frame["as_of"].max() if frame.height else None
         if city:
             frame = frame.filter(pl.col("region_code") == city)
         names = _all_names()
-        as_of = read_risk.warnings(warehouse)["as_of"].max()
         for r in frame.iter_rows(named=True):
             ind = r.get("indicator")
             records.append(
@@ -797,7 +812,7 @@ def warnings(warehouse, query: dict) -> AppTable:
         as_of=as_of,
         region=region or "江苏省与 13 个设区市",
         indicators=tuple(shown),
-        extra=(("预警规则", "models/rules/early_warning.yaml"),),
+        extra=(("预警规则", "models/rules/early_warning.yaml"), *_reading_extra(view)),
     )
 
 
@@ -817,14 +832,14 @@ def anomalies(warehouse, query: dict) -> AppTable:
         _number("score", "异常分"),
     )
     city = query.get("city")
-    frame = read_risk.anomalies(warehouse, region=city)
+    view = _risk_view(warehouse, query)
+    frame = read_risk.anomalies(warehouse, region=city, **view)
     names = _all_names()
     records = [
         {**r, "region": names.get(r["region_code"], r["region_code"])}
         for r in frame.iter_rows(named=True)
     ]
-    vintages = read.vintages(warehouse)
-    as_of = vintages[-1] if vintages else None
+    as_of = read_risk.risk_vintage(warehouse, view["as_of"]) or view["as_of"]
     region = names.get(city) if city else None
     return AppTable(
         key="anomalies",
@@ -838,17 +853,13 @@ def anomalies(warehouse, query: dict) -> AppTable:
         as_of=as_of,
         region=region or "江苏省与 13 个设区市",
         indicators=tuple(dict.fromkeys(r["indicator"] for r in records)),
+        extra=_reading_extra(view),
     )
 
 
 def _month_zh(d: dt.date) -> str:
     """2026-08-01 → 2026年8月 (the risk page's months)."""
     return f"{d.year}年{d.month}月"
-
-
-def _newest_vintage(warehouse) -> dt.date | None:
-    vintages = read.vintages(warehouse)
-    return vintages[-1] if vintages else None
 
 
 def risk_scores(warehouse, query: dict) -> AppTable:
@@ -868,9 +879,10 @@ def risk_scores(warehouse, query: dict) -> AppTable:
         Column("top_message", "主要预警说明", width=70),
     )
     records, as_of, shown = [], None, []
+    view = _risk_view(warehouse, query)
     if read_risk.has_risk(warehouse):
-        scores = read_risk.risk_scores(warehouse)
-        warnings = read_risk.warnings(warehouse)
+        scores = read_risk.risk_scores(warehouse, view["as_of"], reading=view["reading"])
+        warnings = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
         rule_names = dict(warnings.select("rule_id", "rule_name").unique("rule_id").iter_rows())
         names = dict(cities().select("region_code", "name_zh").iter_rows())
         by_cell = {(r["region_code"], r["domain"]): r for r in scores.iter_rows(named=True)}
@@ -904,7 +916,7 @@ def risk_scores(warehouse, query: dict) -> AppTable:
         as_of=as_of,
         region="13 个设区市",
         indicators=tuple(shown),
-        extra=(("预警规则", "models/rules/early_warning.yaml"),),
+        extra=(("预警规则", "models/rules/early_warning.yaml"), *_reading_extra(view)),
     )
 
 
@@ -916,8 +928,8 @@ def _hotline_region(query: dict) -> str:
     return code
 
 
-def _hotline_window(warehouse) -> tuple[dt.date, dt.date]:
-    window = read_risk.hotline_window(warehouse)
+def _hotline_window(warehouse, view: dict) -> tuple[dt.date, dt.date]:
+    window = read_risk.hotline_window(warehouse, view["as_of"], reading=view["reading"])
     if window is None:
         raise ValueError("没有 12345 工单数据")
     return window
@@ -947,8 +959,9 @@ def hotline_categories(warehouse, query: dict) -> AppTable:
     """/risk 12345 hotline: the region's (``hotline``) tickets per category over the section's
     months, most tickets first, with on-time and satisfaction rates."""
     code = _hotline_region(query)
-    first, last = _hotline_window(warehouse)
-    frame = read_risk.hotline_by_category(warehouse, code, first, last)
+    view = _risk_view(warehouse, query)
+    first, last = _hotline_window(warehouse, view)
+    frame = read_risk.hotline_by_category(warehouse, code, first, last, **view)
     columns = (Column("category", "类别"), *_hotline_columns())
     region = region_name(code)
     span = f"{_month_zh(first)}–{_month_zh(last)}"
@@ -959,10 +972,10 @@ def hotline_categories(warehouse, query: dict) -> AppTable:
         columns=columns,
         notes=(f"{span}各类别工单合计，按工单量从多到少。", HOTLINE_RATES),
         stem=_stem("12345热线", "各类别工单量", region, _ym(last)),
-        as_of=_newest_vintage(warehouse),
+        as_of=view["as_of"],
         region=region,
         indicators=HOTLINE_INDICATORS,
-        extra=(("时间范围", span),),
+        extra=(("时间范围", span), *_reading_extra(view)),
     )
 
 
@@ -971,7 +984,8 @@ def hotline_monthly(warehouse, query: dict) -> AppTable:
     rates of one category (``category``) or all, as the section's trend chart plots them."""
     code = _hotline_region(query)
     category = query.get("category") or None
-    frame = read_risk.hotline_monthly(warehouse, code, category)
+    view = _risk_view(warehouse, query)
+    frame = read_risk.hotline_monthly(warehouse, code, category, **view)
     columns = (Column("month", "月份", "month"), *_hotline_columns())
     region = region_name(code)
     last = frame["month"].max() if frame.height else None
@@ -982,18 +996,20 @@ def hotline_monthly(warehouse, query: dict) -> AppTable:
         columns=columns,
         notes=("工单按受理月份计。", HOTLINE_RATES),
         stem=_stem("12345热线", "月度", region, category or "", _ym(last) if last else ""),
-        as_of=_newest_vintage(warehouse),
+        as_of=view["as_of"],
         region=region,
         indicators=HOTLINE_INDICATORS,
-        extra=(("类别", category or "全部类别"),),
+        extra=(("类别", category or "全部类别"), *_reading_extra(view)),
     )
 
 
 def hotline_surges(warehouse, query: dict) -> AppTable:
     """/risk 12345 hotline: the strongest city × category surges of the last 6 months (the
-    page's 10): the month's tickets against the mean of the 12 months before it."""
-    _, last = _hotline_window(warehouse)
-    frame = read_risk.hotline_surges(warehouse, last).head(read_risk.SURGES_SHOWN)
+    page's 10): the month's tickets against the volume expected for that month (the seasonal-
+    trend fit the surge warning and the anomaly list also show)."""
+    view = _risk_view(warehouse, query)
+    _, last = _hotline_window(warehouse, view)
+    frame = read_risk.hotline_surges(warehouse, last, **view).head(read_risk.SURGES_SHOWN)
     names = dict(cities().select("region_code", "name_zh").iter_rows())
     records = [
         {**r, "region": names.get(r["region_code"], r["region_code"])}
@@ -1005,7 +1021,7 @@ def hotline_surges(warehouse, query: dict) -> AppTable:
         Column("category", "类别"),
         Column("month", "月份", "month"),
         Column("tickets", "当月", "integer", "件"),
-        _number("baseline", "前 12 月均值", "件"),
+        _number("expected", "预期（趋势与季节拟合）", "件"),
         _number("ratio", "倍数"),
     )
     return AppTable(
@@ -1014,13 +1030,15 @@ def hotline_surges(warehouse, query: dict) -> AppTable:
         frame=_frame(records, columns),
         columns=columns,
         notes=(
-            f"近 6 个月（至 {_month_zh(last)}）各市各类别单月工单量与其前 12 个月均值之比的最大值，"
-            f"按倍数从大到小，前 {read_risk.SURGES_SHOWN}。",
+            f"近 6 个月（至 {_month_zh(last)}）各市各类别单月工单量与当月预期量（趋势与季节的稳健"
+            f"拟合，预警与异常清单所示同一数值）之比的最大值，按倍数从大到小，"
+            f"前 {read_risk.SURGES_SHOWN}。",
         ),
         stem=_stem("12345热线", "诉求激增", _ym(last)),
-        as_of=_newest_vintage(warehouse),
+        as_of=view["as_of"],
         region="13 个设区市",
         indicators=("hotline_tickets",),
+        extra=_reading_extra(view),
     )
 
 

@@ -12,6 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from indicators import read_risk
 from indicators.reports import app_tables
 from tests.conftest import file_digest
 
@@ -463,46 +464,28 @@ def test_app_tables015_hotline_categories_monthly_and_surges(demo_computed):
     )
     assert every.frame.select("month", "tickets").rows() == all_months.rows()
 
-    # surges worked out here: each city × category's month in the last 6 whose tickets are the
-    # highest multiple of the mean of the (present) months of the 12 before it
-    rows = demo_computed.query(
-        "SELECT h.region_code, h.category, h.month, h.tickets FROM hotline_monthly h "
-        "JOIN regions r USING (region_code) WHERE r.level = 'city'"
-    )
-    series: dict[tuple, dict] = {}
-    for code, cat, month, t in rows.iter_rows():
-        series.setdefault((code, cat), {})[month] = t
-
-    def back(d: dt.date, k: int) -> dt.date:
-        n = d.year * 12 + d.month - 1 - k
-        return dt.date(n // 12, n % 12 + 1, 1)
-
-    best = []
-    for (code, cat), by_month in series.items():
-        found = None
-        for month, t in by_month.items():
-            if not back(last, 6) < month <= last:
-                continue
-            prior = [v for m, v in by_month.items() if back(month, 12) <= m < month]
-            if not prior:
-                continue
-            ratio = t / (sum(prior) / len(prior))
-            if found is None or ratio > found[3]:
-                found = (code, cat, month, ratio)
-        if found:
-            best.append(found)
-    best.sort(key=lambda r: -r[3])
+    # surges: the page's ten, each month's tickets against the one expected volume the warning
+    # and the anomaly list also show; the strongest first
     surges = app_tables.build(demo_computed, "hotline_surges", {})
     assert surges.frame.height == 10
-    got = [(r["region_code"], r["category"], r["month"], r["ratio"])
-           for r in surges.frame.iter_rows(named=True)]  # fmt: skip
-    assert [g[:3] for g in got] == [b[:3] for b in best[:10]]
-    assert [g[3] for g in got] == pytest.approx([b[3] for b in best[:10]])
-    first_row = csv_records(surges)[0]  # the demo's planted ≈4× surge in 徐州
+    page = read_risk.hotline_surges(demo_computed).head(10)
+    keys = ("region_code", "category", "month", "tickets", "expected")
+    assert surges.frame.select(keys).rows() == page.select(keys).rows()
+    ratios = surges.frame["ratio"].to_list()
+    assert ratios == sorted(ratios, reverse=True)
+    for r in surges.frame.iter_rows(named=True):
+        assert r["ratio"] == pytest.approx(r["tickets"] / r["expected"])
+    headers = [c.label for c in surges.columns]
+    assert any(h.startswith("预期（趋势与季节拟合）") for h in headers)
+    assert not any("前 12 月均值" in h for h in headers)
+    # a replay exports what the page shows then: nothing after its as-of
+    early = app_tables.build(demo_computed, "hotline_surges", {"as_of": "2023-12"})
+    assert early.frame.height and max(early.frame["month"].to_list()) <= dt.date(2023, 12, 31)
+    first_row = csv_records(surges)[0]  # the demo's planted surge in 徐州 peaks in August
     assert (first_row["城市"], first_row["类别"], first_row["月份"]) == (
         "徐州市",
         "供水供电供气",
-        "2026-07",
+        "2026-08",
     )
 
 

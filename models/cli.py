@@ -356,14 +356,13 @@ def forecast(
 
 def refresh_forecasts(warehouse, *, workers: int | None = None):
     """Forecasts, then the warnings that use them and the anomaly scan, in one new version."""
-    from indicators.derived import write_table
     from models.batch import forecast_all
-    from models.risk import anomalies_table, materialise_risk
+    from models.risk import materialise_risk, write_anomaly_tables
 
     with warehouse.writer() as staging:
         report = forecast_all(staging.con, workers=workers)
         materialise_risk(staging.con)  # probability warnings use the new forecasts
-        write_table(staging.con, "anomalies", anomalies_table(staging.con))
+        write_anomaly_tables(staging.con)  # every risk vintage, both readings
     return report
 
 

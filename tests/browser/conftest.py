@@ -39,9 +39,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
     """A demo warehouse of the browser tests' own (uploads change it), indicators computed."""
-    from indicators.derived import write_table
     from models.batch import forecast_all
-    from models.risk import anomalies_table
+    from models.risk import write_anomaly_tables
 
     wh = Warehouse(tmp_path_factory.mktemp("browser-wh") / "app.duckdb")
     # "today" pinned as in the demo_computed fixture: the newest vintage (and which months a
@@ -56,7 +55,7 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
         forecast_all(
             staging.con, indicators=["system_cloud_rate"], regions=["320000", "320700"], workers=1
         )
-        write_table(staging.con, "anomalies", anomalies_table(staging.con))
+        write_anomaly_tables(staging.con)
     return wh
 
 

@@ -15,6 +15,7 @@ it. Target progress, league tables and composites are materialised for the defau
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 
@@ -335,3 +336,24 @@ def forecast(
         [indicator, region, model["as_of"]] + ([reading] if rows_by_reading else []),
     )
     return model, rows
+
+
+def track_record(warehouse) -> tuple[dict | None, pl.DataFrame]:
+    """How well the stored probabilities of meeting a target have done on questions whose
+    answers are now known (``forecast_track_record``, written with the forecasts): the summary
+    (n, Brier score, base rate and its Brier score, skill, origins) and the reliability bins
+    (bin_lo, bin_hi, n, mean_predicted, observed). (None, empty) before any forecast run."""
+    if "forecast_track_record" not in warehouse.table_names():
+        return None, pl.DataFrame()
+    rows = warehouse.query(
+        "SELECT * FROM forecast_track_record WHERE source = 'target_series' ORDER BY bin_lo"
+    )
+    summary = rows.filter(pl.col("kind") == "summary")
+    if summary.is_empty():
+        return None, pl.DataFrame()
+    head = summary.row(0, named=True)
+    head["origins"] = json.loads(head.get("detail") or "{}").get("origins", [])
+    bins = rows.filter(pl.col("kind") == "reliability").select(
+        "bin_lo", "bin_hi", "n", "mean_predicted", "observed"
+    )
+    return head, bins

@@ -83,6 +83,28 @@ def value_time_label(t: float | None, compute_type: str | None = None) -> str:
     return f"{d.year}年{d.month}月末" if d.day == last else month_label(d)
 
 
+def track_record_text(summary: dict) -> str:
+    """The probabilities' track record in one paragraph: questions, Brier score, the base rate's
+    Brier score and the skill score (Brier 1950; skill = 1 − Brier ÷ base-rate Brier)."""
+    origins = summary.get("origins") or []
+    span = (
+        f"{origins[0][:7]} 至 {origins[-1][:7]} 的 {len(origins)} 个起点" if origins else "各起点"
+    )
+    skill = summary["skill"]
+    verdict = (
+        "优于一律回答基准率"
+        if skill is not None and skill > 0
+        else "未优于一律回答基准率，概率仅供参考"
+    )
+    return (
+        f"用 {span}当时已知的数据预测“截止时能否达标”，共 {summary['n']} 个现已知道答案的问题："
+        f"Brier 分数 {summary['brier']:.3f}（越小越好），一律回答基准率 "
+        f"{100 * summary['observed']:.0f}% 的 Brier 分数 {summary['brier_base']:.3f}，"
+        f"技巧评分 {skill:.2f}（1 为完美，0 与基准率相同），{verdict}。"
+        "可靠性图中各点越接近对角线，说明“预测 70%”的目标确有约七成达标。"
+    )
+
+
 def forecast_summary(model: dict) -> str:
     """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
     parts = [

@@ -29,7 +29,7 @@ from indicators.catalog import DOMAINS, default_catalog
 from indicators.engine import DEFAULT_READING, parse_reading
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.reports.content import phase
-from indicators.text import forecast_summary, time_label, value_time_label
+from indicators.text import forecast_summary, time_label, track_record_text, value_time_label
 from indicators.tracking import (
     FALLBACK_LABELS,
     decimal_year_to_date,
@@ -74,6 +74,8 @@ dash.register_page(__name__, path="/targets", name="目标追踪", title="数据
 TARGETS_SET = "targets-set"
 TARGETS_AS_OF = "targets-as-of"
 TARGETS_READING = "targets-reading"
+TARGET_TRACK_RECORD = "target-track-record"
+TARGET_TRACK_RECORD_CHART = "target-track-record-chart"
 TARGETS_METHOD = "targets-method"
 TARGETS_CITY = "targets-city"
 TARGETS_DOMAIN = "targets-domain"
@@ -1165,6 +1167,88 @@ def _methods_table(state: dict, row: dict) -> html.Div:
     )
 
 
+def track_record_figure(bins: pl.DataFrame) -> go.Figure:
+    """Reliability diagram: in each bin of predicted probability, the share of questions whose
+    target was in fact met, against the diagonal of perfect calibration (±10 points shaded)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1, 1, 0],
+            y=[0.1, 1.1, 0.9, -0.1],
+            fill="toself",
+            fillcolor="rgba(0,114,178,0.08)",
+            line={"width": 0},
+            hoverinfo="skip",
+            name="±10 个百分点",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line={"color": "#8C8C8C", "dash": "dash"},
+            hoverinfo="skip",
+            name="完全校准",
+        )
+    )
+    rows = bins.to_dicts()
+    fig.add_trace(
+        go.Scatter(
+            x=[r["mean_predicted"] for r in rows],
+            y=[r["observed"] for r in rows],
+            mode="markers+lines",
+            marker={
+                "size": [8 + min(16, r["n"] ** 0.5) for r in rows],
+                "color": ["#0072B2" if r["n"] >= 20 else "#ffffff" for r in rows],
+                "line": {"color": "#0072B2", "width": 2},
+            },
+            line={"color": "#0072B2", "width": 1},
+            text=[
+                f"预测 {100 * r['bin_lo']:.0f}–{100 * r['bin_hi']:.0f}%：{r['n']} 个问题，"
+                f"平均预测 {100 * r['mean_predicted']:.0f}%，实际达标 {100 * r['observed']:.0f}%"
+                for r in rows
+            ],
+            hovertemplate="%{text}<extra></extra>",
+            name="各区间（空心：不足 20 个问题）",
+        )
+    )
+    fig.update_layout(
+        height=300,
+        margin={"l": 50, "r": 10, "t": 10, "b": 45},
+        xaxis={"title": "预测的达标概率", "range": [-0.04, 1.04], "tickformat": ".0%"},
+        yaxis={"title": "实际达标比例", "range": [-0.05, 1.05], "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.3, "font": {"size": 10}},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def _track_record_block() -> html.Details | None:
+    """The probabilities' track record: Brier score against the base rate, and reliability."""
+    summary, bins = read.track_record(shared_warehouse())
+    if summary is None:
+        return None
+    return html.Details(
+        [
+            html.Summary("达标概率的历史检验（Brier 分数与可靠性图）", className="small"),
+            html.Div(
+                [
+                    html.P(track_record_text(summary), className="small mb-1"),
+                    dcc.Graph(
+                        id=TARGET_TRACK_RECORD_CHART,
+                        figure=track_record_figure(bins),
+                        config={"displaylogo": False, "displayModeBar": False},
+                    ),
+                ]
+            ),
+        ],
+        className="mt-2",
+        id=TARGET_TRACK_RECORD,
+    )
+
+
 def _final_block(state: dict, row: dict) -> html.Div | None:
     if not state["final"] or row["target_value"] is None:
         return None
@@ -1486,6 +1570,10 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                                         id="target-detail-forecast",
                                     )
                                     if model is not None
+                                    else None,
+                                    # scored on outcomes known now: not part of a replay
+                                    _track_record_block()
+                                    if model is not None and state["newest"]
                                     else None,
                                 ],
                                 lg=7,

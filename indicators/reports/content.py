@@ -117,6 +117,10 @@ class Report:
     risks_as_of: dt.date | None
     provenance: Provenance
     notes: list[str] = field(default_factory=list)
+    # the probabilities' track record (summary, reliability bins); only in a final evaluation,
+    # whose questions' answers are known by then
+    track_record: dict | None = None
+    track_record_bins: list[dict] = field(default_factory=list)
 
     @property
     def is_city(self) -> bool:
@@ -420,7 +424,15 @@ def build_report(
         risks_as_of=risks_as_of,
         provenance=about,
         notes=notes,
+        **_track_record(warehouse, kind),
     )
+
+
+def _track_record(warehouse, kind: Phase) -> dict:
+    if not kind.final:
+        return {}
+    summary, bins = read.track_record(warehouse)
+    return {"track_record": summary, "track_record_bins": bins.to_dicts() if summary else []}
 
 
 def value_text(block: TargetBlock, key: str) -> str:

@@ -22,6 +22,7 @@ from indicators.text import (
     forecast_summary,
     month_label,
     time_label,
+    track_record_text,
     value_time_label,
 )
 from indicators.tracking import DEFAULT_THRESHOLDS
@@ -325,6 +326,18 @@ def context(report: Report) -> dict:
             for m in ("ratio", "projection", "linear")
         ],
         "forecasts": forecasts,
+        "track_record": track_record_text(report.track_record) if report.track_record else None,
+        "track_bins": [
+            {
+                "range": f"{100 * b['bin_lo']:.0f}–{100 * b['bin_hi']:.0f}%",
+                "n": b["n"],
+                "predicted": _pct(b["mean_predicted"]),
+                "observed": _pct(b["observed"]),
+                "gap": f"{100 * (b['observed'] - b['mean_predicted']):+.1f}",
+                "few": b["n"] < 20,
+            }
+            for b in report.track_record_bins
+        ],
         "about_lines": about.lines(),
         "definitions": definitions,
         "sources": sources,

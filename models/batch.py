@@ -22,6 +22,14 @@ Tables written (replaced on every run):
 
 Each series is forecast, and its model chosen and calibrated, at the horizon asked for: the
 months to the target's deadline (at least ``MIN_HORIZON``).
+
+The probability answers the question the final assessment asks. For a stock (a completion rate,
+a running count) that is the value of the deadline month. For a flow (a share of the requests
+of a period, e.g. 公共数据按需共享率) the target is read on the *yearly* value, so the probability
+and the expected period come from a second forecast of the trailing twelve-month value — the
+mean of the last twelve monthly values, which in the deadline's December is the deadline year's
+value (up to the months' weights) — not from the single month, which for a share of a few
+requests is close to a coin toss. The fan in ``forecasts`` stays the monthly one.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ from indicators.catalog import Catalog, default_catalog
 from models.forecast import MODEL_LABELS, Forecaster
 
 MIN_HORIZON = 12
+YEAR_WINDOW = 12  # months in the trailing window of a flow's yearly question
+MIN_WINDOW = 6  # fewest monthly values a trailing window needs
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,9 @@ class Job:
     polarity: str
     target_value: float | None
     deadline: str  # 'YYYY-MM'
+    # a flow's trailing twelve-month values (same months as ``periods``, None before a window
+    # is full): the series the yearly question is forecast from; None for stocks
+    year_values: tuple[float | None, ...] | None = None
 
 
 def _month_index(period: str) -> int:
@@ -75,6 +88,18 @@ def job_steps(job: Job) -> int:
     return max(MIN_HORIZON, _month_index(job.deadline) - _month_index(job.periods[-1]))
 
 
+def trailing_year(periods, values) -> tuple[float | None, ...]:
+    """Mean of the monthly values of the twelve months ending at each month (months missing
+    from the series are left out; None while fewer than ``MIN_WINDOW`` are known)."""
+    index = {_month_index(p): v for p, v in zip(periods, values, strict=True)}
+    out = []
+    for p in periods:
+        last = _month_index(p)
+        window = [index[i] for i in range(last - YEAR_WINDOW + 1, last + 1) if i in index]
+        out.append(sum(window) / len(window) if len(window) >= MIN_WINDOW else None)
+    return tuple(out)
+
+
 def fit_job(job: Job):
     """The batch forecaster for one job, chosen and calibrated at the job's horizon."""
     forecaster = Forecaster(
@@ -85,6 +110,23 @@ def fit_job(job: Job):
         seed=20210831,
     )
     return forecaster.fit(list(job.values))
+
+
+def fit_question(job: Job):
+    """The forecaster that answers the job's target question (see the module docstring): the
+    monthly one for a stock, one of the trailing twelve-month value for a flow."""
+    known = [v for v in job.year_values or () if v is not None]
+    if job.year_values is None or len(known) < 2:
+        return fit_job(job)
+    forecaster = Forecaster(
+        period=1, bounds=job.bounds, cumulative=False, horizon=job_steps(job), seed=20210831
+    )
+    return forecaster.fit(known)
+
+
+def question_probability(job: Job, steps: int) -> float:
+    """P(the value the final assessment reads meets the target), ``steps`` months ahead."""
+    return fit_question(job).probability(job.target_value, steps, polarity=job.polarity, n=2000)
 
 
 def run_job(job: Job) -> tuple[list[dict], dict]:
@@ -113,8 +155,11 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
     probability = expected = None
     deadline_step = _month_index(job.deadline) - last
     if job.target_value is not None and deadline_step >= 1:
-        probability = fc.probability(job.target_value, deadline_step, polarity=job.polarity, n=2000)
-        first = fc.expected_step(job.target_value, steps, polarity=job.polarity, n=2000)
+        question = fit_question(job) if job.year_values is not None else fc
+        probability = question.probability(
+            job.target_value, deadline_step, polarity=job.polarity, n=2000
+        )
+        first = question.expected_step(job.target_value, steps, polarity=job.polarity, n=2000)
         expected = None if first is None else _period_of(last + first)
     model = {
         "indicator": job.indicator,
@@ -172,20 +217,25 @@ def jobs_for(
                     series = known.filter(pl.col("region_code") == region)
                     if series.height < 2:
                         continue
+                    periods = tuple(series["period"].to_list())
+                    values = tuple(series["value"].to_list())
                     out.append(
                         Job(
                             indicator=ind.code,
                             region_code=region,
                             as_of=as_of,
                             target_set=ts.id,
-                            periods=tuple(series["period"].to_list()),
-                            values=tuple(series["value"].to_list()),
+                            periods=periods,
+                            values=values,
                             bounds=ind.bounds,
                             cumulative=ind.compute_type == "stock_count",
                             period=12 if ind.shape == "flow" else 1,
                             polarity=ind.polarity,
                             target_value=target.value_for(region),
                             deadline=f"{target.target_year}-12",
+                            year_values=(
+                                trailing_year(periods, values) if ind.shape == "flow" else None
+                            ),
                         )
                     )
     return out

@@ -16,8 +16,10 @@ Two question sets:
 
 * :func:`demo_questions` — the demo warehouse's target series: from every origin (as-of month
   ends, e.g. every six months from 2021-06 to 2025-06) the batch forecaster is fitted to what was
-  known then, exactly as ``databrain forecast`` does, and asked for P(the value at the deadline
-  meets the target); the outcome is the value at the deadline as known today.
+  known then (transaction time), exactly as ``databrain forecast`` does, and asked for P(the
+  value the final assessment reads meets the target) — the deadline month's value for a stock,
+  the deadline year's value for a flow (see :mod:`models.batch`); the outcome is that value as
+  known today.
 * :func:`real_questions` — real annual series (e.g. 13 cities' GDP, registered population and
   average wage): from several origins, "will the value in year Y be at least v" for thresholds v
   spread evenly over the range the series' own recent growth makes plausible (lowest to highest
@@ -127,10 +129,27 @@ def default_origins(first: str = "2021-06", last: str = "2025-06", every: int = 
 def _question_probability(item) -> float:
     """P(target met at the deadline) for one (job, steps) pair: the batch forecaster as
     ``databrain forecast`` fits it. Top-level so worker processes can run it."""
-    from models.batch import fit_job
+    from models.batch import question_probability
 
     job, steps = item
-    return fit_job(job).probability(job.target_value, steps, polarity=job.polarity, n=2000)
+    return question_probability(job, steps)
+
+
+def _yearly_values(con, codes: list[str], now: dt.date) -> dict[tuple[str, str, str], float]:
+    """(indicator, region, 'YYYY') → the year's value as known at ``now`` (transaction time)."""
+    if not codes:
+        return {}
+    rows = con.sql(
+        f"""
+        SELECT indicator, region_code, period, arg_max(value, known_from) AS value
+        FROM indicator_values
+        WHERE period_type = 'year' AND value IS NOT NULL AND known_from <= ?
+          AND indicator IN ({", ".join("?" * len(codes))})
+        GROUP BY ALL
+        """,
+        params=[now, *codes],
+    ).fetchall()
+    return {(i, r, p): v for i, r, p, v in rows}
 
 
 def demo_questions(
@@ -158,6 +177,8 @@ def demo_questions(
         (j.target_set, j.indicator, j.region_code): dict(zip(j.periods, j.values, strict=True))
         for j in jobs_for(con, catalog, [now], indicators=indicators, regions=regions)
     }
+    flows = sorted({k[1] for k in latest if catalog[k[1]].shape == "flow"})
+    yearly = _yearly_values(con, flows, now)
     asked, rows = [], []
     for job in jobs_for(
         con, catalog, [o for o in origins if o < now], indicators=indicators, regions=regions
@@ -165,7 +186,13 @@ def demo_questions(
         if job.target_value is None:
             continue
         steps = _month_index(job.deadline) - _month_index(job.periods[-1])
-        value = latest.get((job.target_set, job.indicator, job.region_code), {}).get(job.deadline)
+        if job.indicator in flows:
+            # a flow's target is read on the deadline year's value
+            value = yearly.get((job.indicator, job.region_code, job.deadline[:4]))
+        else:
+            value = latest.get((job.target_set, job.indicator, job.region_code), {}).get(
+                job.deadline
+            )
         if steps < 1 or value is None:
             continue
         met = value >= job.target_value if job.polarity == "higher" else value <= job.target_value

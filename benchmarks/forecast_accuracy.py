@@ -1,6 +1,7 @@
 """How accurate and how honest the forecaster is, on real data and on the demo's targets.
 
     python benchmarks/forecast_accuracy.py [PATH/TO/jiangsu_city_annual.csv] [--workers N]
+                                           [--no-demo | --demo-only]
 
 Real data (default ``../shared/realdata/jiangsu_city_annual.csv``; skipped with a message when
 absent): the 13 cities' GDP, registered population and average wage, from origins every three
@@ -12,8 +13,9 @@ series for information.
 
 Demo target series: builds a scale-1 demo warehouse in a temporary directory (as of
 2026-11-22, as the tests do), replays the batch forecaster from every half-year origin
-2021-06 … 2025-06 and scores P(value at 2025-12 meets the target): Brier skill and reliability,
-by indicator and by origin.
+2021-06 … 2025-06 and scores P(the value the final assessment reads meets the target) — the
+2025-12 value of a stock, the 2025 value of a flow: Brier skill and reliability, by indicator and
+by origin.
 
 Every threshold line ends in PASS or FAIL.
 """
@@ -164,7 +166,8 @@ def demo_target_series(workers: int) -> dict[str, bool]:
             staging.discard()
         wh.close()
     print(
-        f"   {q.height} questions: P(value at the 2025-12 deadline meets the target) from "
+        f"   {q.height} questions: P(the 2025 value the final assessment reads meets the "
+        "target) from "
         f"{q['origin'].n_unique()} origins (every six months 2021-06 … 2025-06) × target "
         f"series ({time.perf_counter() - started:.0f} s, {workers} workers)"
     )
@@ -215,13 +218,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=REALDATA / "jiangsu_city_annual.csv")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--no-demo", action="store_true", help="skip the demo warehouse")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-demo", action="store_true", help="skip the demo warehouse")
+    which.add_argument("--demo-only", action="store_true", help="skip the real data")
     args = parser.parse_args()
     pl.Config.set_tbl_rows(30)
     pl.Config.set_tbl_width_chars(120)
     np.set_printoptions(precision=3)
     results: dict[str, bool] = {}
-    if args.path.is_file():
+    if args.demo_only:
+        pass
+    elif args.path.is_file():
         results |= real_data(args.path)
     else:
         print(

@@ -9,7 +9,7 @@ import polars as pl
 
 from indicators.catalog import default_catalog
 from indicators.engine import values_as_of
-from models.batch import forecast_all, jobs_for, run_job
+from models.batch import forecast_all, jobs_for, question_probability, run_job, trailing_year
 
 
 def test_batch001_a_vintage_sees_only_data_known_then(demo_computed):
@@ -100,3 +100,39 @@ def test_batch004_the_track_record_is_written_with_the_forecasts(demo_computed):
     bins = table.filter(pl.col("kind") == "reliability")
     assert bins["n"].sum() == 9
     assert json.loads(summary["detail"])["origins"][0] == "2021-06-30"
+
+
+def test_batch005_trailing_year_is_the_mean_of_the_last_twelve_months():
+    periods = [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"]
+    values = [float(m) for m in range(1, 14)]
+    out = trailing_year(periods, values)
+    # fewer than six months known: no yearly value yet
+    assert out[:5] == (None,) * 5
+    assert out[5] == (1 + 2 + 3 + 4 + 5 + 6) / 6
+    # December: the calendar year's twelve months; January 2025 drops January 2024
+    assert out[11] == sum(range(1, 13)) / 12
+    assert out[12] == sum(range(2, 14)) / 12
+    # a missing month is left out of its windows, not counted as zero
+    gap = trailing_year(periods[:6] + periods[7:12], values[:6] + values[7:12])
+    assert gap[-1] == (sum(range(1, 13)) - 7) / 11
+
+
+def test_batch006_a_flow_is_asked_about_its_yearly_value(demo_computed):
+    with demo_computed.writer() as staging:
+        jobs = jobs_for(
+            staging.con,
+            default_catalog(),
+            [dt.date(2024, 12, 31)],
+            indicators=["data_sharing_rate", "one_thing_completion_rate"],
+            regions=["320100"],
+        )
+        staging.discard()
+    by_code = {j.indicator: j for j in jobs}
+    # a stock's question is its deadline month: no yearly series
+    assert by_code["one_thing_completion_rate"].year_values is None
+    flow = by_code["data_sharing_rate"]
+    assert flow.year_values == trailing_year(flow.periods, flow.values)
+    rows, model = run_job(flow)
+    # the fan is the monthly series'; the probability is that of the yearly question
+    assert rows[0]["period"] == "2025-01"
+    assert model["probability"] == question_probability(flow, 12)

@@ -348,9 +348,9 @@ def track_record(warehouse) -> tuple[dict | None, pl.DataFrame]:
     rows = warehouse.query(
         "SELECT * FROM forecast_track_record WHERE source = 'target_series' ORDER BY bin_lo"
     )
-    summary = rows.filter(pl.col("kind") == "summary")
-    if summary.is_empty():
-        return None, pl.DataFrame()
+    summary = rows.filter((pl.col("kind") == "summary") & (pl.col("n") > 0))
+    if summary.is_empty() or summary["brier"][0] is None:
+        return None, pl.DataFrame()  # no question has an answer yet
     head = summary.row(0, named=True)
     head["origins"] = json.loads(head.get("detail") or "{}").get("origins", [])
     bins = rows.filter(pl.col("kind") == "reliability").select(

@@ -91,11 +91,12 @@ def track_record_text(summary: dict) -> str:
         f"{origins[0][:7]} 至 {origins[-1][:7]} 的 {len(origins)} 个起点" if origins else "各起点"
     )
     skill = summary["skill"]
-    verdict = (
-        "优于一律回答基准率"
-        if skill is not None and skill > 0
-        else "未优于一律回答基准率，概率仅供参考"
-    )
+    if skill is None or summary.get("brier_base") is None:  # every answer the same: no skill
+        return (
+            f"用 {span}当时已知的数据预测“截止时能否达标”，共 {summary['n']} 个现已知道答案的"
+            f"问题，Brier 分数 {summary['brier']:.3f}（越小越好）；各问题答案相同，无法计算技巧评分。"
+        )
+    verdict = "优于一律回答基准率" if skill > 0 else "未优于一律回答基准率，概率仅供参考"
     return (
         f"用 {span}当时已知的数据预测“截止时能否达标”，共 {summary['n']} 个现已知道答案的问题："
         f"Brier 分数 {summary['brier']:.3f}（越小越好），一律回答基准率 "

@@ -49,6 +49,7 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
         sorted(demo_files.values()),
         warehouse=wh,
         fresh=True,
+        today=TODAY,  # the server pins the same day: later uploads' load times sort after it
         after_load=lambda con: materialise(con, today=TODAY),
     )
     with wh.writer() as staging:  # forecasts for one target, province and 连云港 (kept small)

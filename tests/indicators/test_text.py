@@ -1,0 +1,28 @@
+"""Wording shared by pages and reports: the probabilities' track record."""
+
+from __future__ import annotations
+
+from indicators.text import track_record_text
+
+
+def test_text001_track_record_names_questions_scores_and_skill():
+    summary = {
+        "n": 120,
+        "brier": 0.15,
+        "observed": 0.6,
+        "brier_base": 0.24,  # 0.6 × 0.4
+        "skill": 1 - 0.15 / 0.24,
+        "origins": ["2021-06-30", "2023-12-31", "2025-06-30"],
+    }
+    text = track_record_text(summary)
+    assert "2021-06 至 2025-06 的 3 个起点" in text
+    assert "共 120 个" in text and "Brier 分数 0.150" in text
+    assert "基准率 60% 的 Brier 分数 0.240" in text
+    assert "技巧评分 0.38" in text and "优于一律回答基准率" in text
+
+
+def test_text002_track_record_without_skill_says_why():
+    # every question had the same answer: the base rate's Brier score is 0, skill undefined
+    summary = {"n": 6, "brier": 0.02, "observed": 0.0, "brier_base": 0.0, "skill": None}
+    text = track_record_text(summary)
+    assert "无法计算技巧评分" in text and "0.020" in text

@@ -22,7 +22,8 @@ WUXI = "320200"
 def progress_rows(wh, region: str, as_of: dt.date) -> list[dict]:
     return wh.query(
         """
-        SELECT p.indicator, c.name_zh, c.unit, c.decimals, p.current_value
+        SELECT p.indicator, c.name_zh, c.unit, c.decimals, p.current_value, p.final_status,
+               p.final_gap, p.target_value, c.polarity
         FROM target_progress p JOIN catalog_indicators c USING (indicator)
         WHERE p.target_set = ? AND p.region_code = ? AND p.as_of = ? AND p.is_default_method
         """,
@@ -89,8 +90,13 @@ def test_reports102_excel_choice_goes_to_the_url_and_downloads_a_workbook(
     header = [c.value for c in book["目标评估"][1]]
     newest = app_warehouse.query("SELECT max(as_of) AS d FROM target_progress")["d"][0]
     for r in progress_rows(app_warehouse, "320000", newest):
-        cell = got[r["indicator"]][header.index("最新值")].value
-        assert cell == pytest.approx(r["current_value"], abs=1e-9)
+        # the value the verdict is about: at the deadline (target ± gap) once assessed
+        judged = r["current_value"]
+        if r["final_status"]:
+            sign = -1 if r["polarity"] == "lower" else 1
+            judged = r["target_value"] + sign * r["final_gap"]
+        cell = got[r["indicator"]][header.index("期末值（评估所据）")].value
+        assert cell == pytest.approx(judged, abs=1e-9)
     assert len(book["目标排名"]["A"]) > 13  # the province's workbook ranks all 13 cities
     assert tab.errors == []
 

@@ -83,6 +83,32 @@ def value_time_label(t: float | None, compute_type: str | None = None) -> str:
     return f"{d.year}年{d.month}月末" if d.day == last else month_label(d)
 
 
+def rate_axis_range(
+    values, *, bounds: tuple[float, float] = (0.0, 100.0), min_span: float = 20.0
+) -> list[float]:
+    """A rate axis that does not turn small moves into cliffs: it covers the data and at least
+    ``min_span`` points (20 percentage points by default), anchored at the bound the data sit
+    near and never beyond ``bounds``. 90.3–98.1 becomes 80–100, so a 1.5-point dip reads as
+    the small move it is."""
+    data = [v for v in values if v is not None and v == v]
+    lo_bound, hi_bound = bounds
+    if not data:
+        return [lo_bound, hi_bound]
+    lo, hi = min(data), max(data)
+    pad = max(1.0, 0.05 * (hi - lo))
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < min_span:
+        middle = (lo + hi) / 2
+        lo, hi = middle - min_span / 2, middle + min_span / 2
+        if hi > hi_bound:
+            lo, hi = hi_bound - min_span, hi_bound
+        if lo < lo_bound:
+            lo, hi = lo_bound, lo_bound + min_span
+    lo, hi = max(lo_bound, lo), min(hi_bound, hi)
+    step = 5.0
+    return [step * (lo // step), min(hi_bound, step * -(-hi // step))]
+
+
 def track_record_text(summary: dict) -> str:
     """The probabilities' track record in one paragraph: questions, Brier score, the base rate's
     Brier score and the skill score (Brier 1950; skill = 1 − Brier ÷ base-rate Brier)."""

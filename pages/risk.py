@@ -25,6 +25,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.engine import DEFAULT_READING, parse_reading
+from indicators.text import rate_axis_range
 from pages import _ids
 from pages._components import (
     as_of_key,
@@ -515,11 +516,24 @@ def _hotline(query: dict, view: dict) -> dbc.Card:
             line={"color": "#D55E00"},
         )
     )
+    rates = rate_axis_range(
+        monthly["on_time_rate"].to_list() + monthly["satisfaction_rate"].to_list()
+    )
     trend.update_layout(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         height=320,
         yaxis={"title": {"text": "工单量（件）"}},
-        yaxis2={"title": {"text": "%"}, "overlaying": "y", "side": "right"},
+        # rates on a stated range of at least 20 points: a small dip stays small
+        yaxis2={
+            "title": {"text": f"%（纵轴 {rates[0]:.0f}–{rates[1]:.0f}）"},
+            "overlaying": "y",
+            "side": "right",
+            "range": rates,
+            "tickmode": "linear",
+            "tick0": 0,
+            "dtick": 5 if rates[1] - rates[0] <= 40 else 10,
+            "showgrid": False,
+        },
         template="plotly_white",
         legend={"orientation": "h", "y": -0.2},
         paper_bgcolor="rgba(0,0,0,0)",

@@ -26,3 +26,15 @@ def test_text002_track_record_without_skill_says_why():
     summary = {"n": 6, "brier": 0.02, "observed": 0.0, "brier_base": 0.0, "skill": None}
     text = track_record_text(summary)
     assert "无法计算技巧评分" in text and "0.020" in text
+
+
+def test_text003_rate_axis_keeps_small_moves_small():
+    from indicators.text import rate_axis_range
+
+    # the 12345 on-time rate between 90.3 and 98.1: a stated 80–100 range, not 90–98
+    assert rate_axis_range([90.3, 96.8, 98.1]) == [80.0, 100.0]
+    # a wide spread keeps its own range (padded to whole fives, inside 0–100)
+    assert rate_axis_range([12.0, 88.0]) == [5.0, 95.0]
+    # near the lower bound the range is anchored at 0
+    assert rate_axis_range([1.0, 4.0]) == [0.0, 20.0]
+    assert rate_axis_range([None]) == [0.0, 100.0]

@@ -71,22 +71,29 @@ def warnings(
 ) -> pl.DataFrame:
     """The warnings in force at ``as_of`` in ``reading`` (those of :func:`risk_vintage`), most
     severe first (then region, rule). Empty before the first vintage."""
-    reading = parse_reading(reading)
     order = "ORDER BY severity_rank, region_code, rule_id, indicator"
-    vintages = _vintages(warehouse, "warning_vintages")
+    return _at_vintage(warehouse, "warnings", "warning_vintages", as_of, reading, order)
+
+
+def _at_vintage(warehouse, newest_table, vintage_table, as_of, reading, order="") -> pl.DataFrame:
+    """The rows of ``newest_table`` (the newest vintage, default reading) when they are what
+    ``as_of`` asks for, else those of the latest vintage on or before ``as_of`` in
+    ``vintage_table``; never a later one (empty before the first vintage)."""
+    reading = parse_reading(reading)
+    vintages = _vintages(warehouse, vintage_table)
     if _newest(warehouse, as_of, reading, vintages) and (
-        not vintages or "warnings" in warehouse.table_names()
+        not vintages or newest_table in warehouse.table_names()
     ):
-        frame = warehouse.query(f"SELECT * FROM warnings {order}")
+        frame = warehouse.query(f"SELECT * FROM {newest_table} {order}")
         newest = frame["as_of"].max() if frame.height else None
         if as_of is None or newest is None or newest <= as_of:
             return frame
         return frame.clear()
     vintage = _resolve(vintages, as_of)
     if vintage is None:
-        return warehouse.query(f"SELECT * FROM warnings WHERE FALSE {order}")
+        return warehouse.query(f"SELECT * FROM {newest_table} WHERE FALSE {order}")
     return warehouse.query(
-        f"SELECT * EXCLUDE (reading) FROM warning_vintages WHERE as_of = ? AND reading = ? {order}",
+        f"SELECT * EXCLUDE (reading) FROM {vintage_table} WHERE as_of = ? AND reading = ? {order}",
         [vintage, reading],
     )
 
@@ -95,21 +102,7 @@ def risk_scores(
     warehouse, as_of: dt.date | None = None, *, reading: str | None = None
 ) -> pl.DataFrame:
     """City × domain risk scores at ``as_of`` in ``reading`` (those of :func:`risk_vintage`)."""
-    reading = parse_reading(reading)
-    vintages = _vintages(warehouse, "risk_score_vintages")
-    if _newest(warehouse, as_of, reading, vintages):
-        frame = warehouse.query("SELECT * FROM risk_scores")
-        newest = frame["as_of"].max() if frame.height else None
-        if as_of is None or newest is None or newest <= as_of:
-            return frame
-        return frame.clear()
-    vintage = _resolve(vintages, as_of)
-    if vintage is None:
-        return warehouse.query("SELECT * FROM risk_scores WHERE FALSE")
-    return warehouse.query(
-        "SELECT * EXCLUDE (reading) FROM risk_score_vintages WHERE as_of = ? AND reading = ?",
-        [vintage, reading],
-    )
+    return _at_vintage(warehouse, "risk_scores", "risk_score_vintages", as_of, reading)
 
 
 # ---------------------------------------------------------------------------- 12345

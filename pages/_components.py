@@ -184,6 +184,43 @@ def verdict_legend(verdicts=None, *, className: str = "") -> html.Div:
     )
 
 
+def verdict_summary(rows: list[dict], *, final: bool, target_year: int, id: str, head_class: str):
+    """A page's verdict summary: after the deadline how many quantified targets were met at it,
+    then the counts of every verdict by group, and the legend of the verdicts shown."""
+    from indicators.verdict import FINAL_VERDICTS
+
+    head = None
+    if final:
+        quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
+        done = sum(r["verdict"] == "final_achieved" for r in quantified)
+        head = html.Span(
+            f"总结评估（{target_year} 年末）：{done} / {len(quantified)} 项量化目标到期达成",
+            className=f"fw-bold me-3 {head_class}",
+        )
+    return html.Div(
+        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
+        className="mb-2",
+        id=id,
+    )
+
+
+def reading_dropdown(id: str, value: str, **style) -> dcc.Dropdown:
+    """The two readings of a replay (按当时已入库数据 / 按现有数据回溯), each with what it means."""
+    from indicators import read
+
+    return dropdown(
+        id=id,
+        options=[
+            {"label": o["label"], "value": o["value"], "title": o["note"]}
+            for o in read.reading_options()
+        ],
+        value=value,
+        clearable=False,
+        searchable=False,
+        style={"minWidth": "10rem", **style},
+    )
+
+
 def verdict_count_line(rows, *, id=None, className: str = "") -> html.Div:
     """Verdict counts that say what they count: 量化目标 N 项：… ｜ 定性目标（按趋势）M 项：…"""
     from indicators.verdict import verdict_counts

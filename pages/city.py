@@ -52,8 +52,7 @@ from pages._components import (
     target_figure,
     to_search,
     verdict_badge,
-    verdict_count_line,
-    verdict_legend,
+    verdict_summary,
 )
 
 dash.register_page(
@@ -298,20 +297,12 @@ def _header(state: dict, composite: pl.DataFrame) -> dbc.Row:
 
 
 def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
-    rows = frame.to_dicts()
-    head = None
-    if state["final"]:
-        quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
-        done = sum(r["verdict"] == "final_achieved" for r in quantified)
-        head = html.Span(
-            f"总结评估（{state['ts'].target_year} 年末）："
-            f"{done} / {len(quantified)} 项量化目标到期达成",
-            className="fw-bold me-3 city-final-count",
-        )
-    return html.Div(
-        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
-        className="mb-2",
+    return verdict_summary(
+        frame.to_dicts(),
+        final=state["final"],
+        target_year=state["ts"].target_year,
         id=CITY_SUMMARY,
+        head_class="city-final-count",
     )
 
 

@@ -43,12 +43,12 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
+    reading_dropdown,
     since_line,
     target_figure,
     to_search,
     verdict_badge,
-    verdict_count_line,
-    verdict_legend,
+    verdict_summary,
 )
 
 dash.register_page(__name__, path="/", name="领导驾驶舱", title="数据大脑 · 领导驾驶舱", order=0)
@@ -312,20 +312,12 @@ def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
 
 
 def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
-    rows = frame.filter(pl.col("region_code") == state["city"]).to_dicts()
-    head = None
-    if state["final"]:
-        quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
-        done = sum(r["verdict"] == "final_achieved" for r in quantified)
-        head = html.Span(
-            f"总结评估（{state['ts'].target_year} 年末）："
-            f"{done} / {len(quantified)} 项量化目标到期达成",
-            className="fw-bold me-3 cockpit-final-count",
-        )
-    return html.Div(
-        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
-        className="mb-2",
+    return verdict_summary(
+        frame.filter(pl.col("region_code") == state["city"]).to_dicts(),
+        final=state["final"],
+        target_year=state["ts"].target_year,
         id=COCKPIT_SUMMARY,
+        head_class="cockpit-final-count",
     )
 
 
@@ -651,17 +643,7 @@ def _desktop(state: dict) -> html.Div:
             clearable=False,
             style={"minWidth": "10rem"},
         ),
-        dropdown(
-            id=COCKPIT_READING,
-            options=[
-                {"label": o["label"], "value": o["value"], "title": o["note"]}
-                for o in read.reading_options()
-            ],
-            value=state["reading"],
-            clearable=False,
-            searchable=False,
-            style={"minWidth": "11rem"},
-        ),
+        reading_dropdown(COCKPIT_READING, state["reading"], minWidth="11rem"),
         dropdown(
             id=COCKPIT_LAYER,
             options=_layer_options(),

@@ -60,6 +60,7 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
+    reading_dropdown,
     since_line,
     split_param,
     status_badge,
@@ -676,17 +677,7 @@ def _controls(state: dict) -> list:
         ),
         _labelled(
             "数据口径",
-            dropdown(
-                id=TARGETS_READING,
-                options=[
-                    {"label": o["label"], "value": o["value"], "title": o["note"]}
-                    for o in read.reading_options()
-                ],
-                value=state["reading"],
-                clearable=False,
-                searchable=False,
-                style={"minWidth": "10rem"},
-            ),
+            reading_dropdown(TARGETS_READING, state["reading"]),
             TARGETS_READING,
         ),
         _labelled(

@@ -143,3 +143,13 @@ def tab(browser, server):
     t = Page(browser, server)
     yield t
     t.page.close()
+
+
+def vintage_of(wh, month: str | None) -> dt.date:
+    """The vintage a page shows for ``?as_of=month`` (the newest when None): the latest one on
+    or before that month."""
+    vintages = wh.query("SELECT DISTINCT as_of FROM target_progress ORDER BY as_of")["as_of"]
+    if month is None:
+        return vintages[-1]
+    year, m = map(int, month.split("-"))
+    return max(v for v in vintages if (v.year, v.month) <= (year, m))

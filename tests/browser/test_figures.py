@@ -8,11 +8,10 @@ its own rule (the indicator's decimals, thousands separators, the unit).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from indicators.engine import values_as_of
+from tests.browser.conftest import vintage_of
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +29,9 @@ def shown(value: float | None, unit: str, decimals: int) -> str:
     return text + "%" if unit == "%" else f"{text} {unit}".rstrip()
 
 
-def resolve(wh, month: str | None) -> dt.date:
-    vintages = wh.query("SELECT DISTINCT as_of FROM target_progress ORDER BY as_of")["as_of"]
-    if month is None:
-        return vintages[-1]
-    year, m = map(int, month.split("-"))
-    return max(v for v in vintages if (v.year, v.month) <= (year, m))
-
-
 @pytest.mark.parametrize("month", [None, "2024-06"])
 def test_figures001_each_figure_has_one_value_equal_to_the_read_api(tab, app_warehouse, month):
-    as_of = resolve(app_warehouse, month)
+    as_of = vintage_of(app_warehouse, month)
     q = f"as_of={month}" if month else ""
     paths = [
         f"/?{q}",

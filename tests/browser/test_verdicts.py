@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 
 from indicators.text import STATUS_STYLE
+from tests.browser.conftest import vintage_of
 
 pytestmark = pytest.mark.browser
 SET = "jiangsu-14fyp-digital-gov"
@@ -32,14 +33,6 @@ def expected_verdicts(wh, as_of: dt.date) -> dict[tuple[str, str], str]:
         )
         for r in rows
     }
-
-
-def resolve(wh, month: str | None) -> dt.date:
-    vintages = wh.query("SELECT DISTINCT as_of FROM target_progress ORDER BY as_of")["as_of"]
-    if month is None:
-        return vintages[-1]
-    year, m = map(int, month.split("-"))
-    return max(v for v in vintages if (v.year, v.month) <= (year, m))
 
 
 def badges(page) -> list[tuple[str, str, str]]:
@@ -79,7 +72,7 @@ def sweep(tab, path: str) -> list[tuple[str, str, str, str]]:
 
 @pytest.mark.parametrize("month", [None, "2025-12", "2024-06"])
 def test_verdicts001_every_page_shows_one_verdict_per_target(tab, app_warehouse, month):
-    as_of = resolve(app_warehouse, month)
+    as_of = vintage_of(app_warehouse, month)
     expected = expected_verdicts(app_warehouse, as_of)
     q = f"as_of={month}" if month else ""
     paths = [

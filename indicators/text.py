@@ -132,8 +132,10 @@ def track_record_text(summary: dict) -> str:
     )
 
 
-def forecast_summary(model: dict) -> str:
-    """One Chinese sentence: model, backtest accuracy against naive, probability, expected date."""
+def forecast_summary(model: dict, *, compute_type: str | None = None) -> str:
+    """One Chinese sentence: model, backtest accuracy against naive, probability, expected date.
+    A flow (``compute_type``) is judged on its deadline year's value, and the probability says
+    so (全年), a stock on its value at the year end (年末)."""
     parts = [
         f"预测模型：{model['model_label']}（{model['as_of']:%Y年%m月} 时点，{model['n_obs']} 个月度观测）"
     ]
@@ -145,9 +147,9 @@ def forecast_summary(model: dict) -> str:
     else:
         parts.append(model.get("note") or "未做回测")
     if model.get("probability") is not None:
-        parts.append(
-            f"按期（{model['target_period'][:4]} 年末）达标概率 {100 * model['probability']:.0f}%"
-        )
+        year = model["target_period"][:4]
+        when = f"{year} 年全年" if compute_type in FLOW_COMPUTE_TYPES else f"{year} 年末"
+        parts.append(f"按期（{when}）达标概率 {100 * model['probability']:.0f}%")
     if model.get("expected_period"):
         y, m = model["expected_period"].split("-")
         parts.append(f"预计 {y} 年 {int(m)} 月首次达到目标")

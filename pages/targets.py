@@ -1556,7 +1556,9 @@ def _detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                                         config={"displaylogo": False},
                                     ),
                                     html.Div(
-                                        forecast_summary(model),
+                                        forecast_summary(
+                                            model, compute_type=row.get("compute_type")
+                                        ),
                                         className="small mt-1",
                                         id="target-detail-forecast",
                                     )

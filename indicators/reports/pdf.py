@@ -123,7 +123,11 @@ def _block_context(block: TargetBlock, report: Report) -> dict:
             "，"
         ),
         "explain": (row.get("final_explain") if assessed else row["explain"]) or "—",
-        "forecast_text": forecast_summary(block.forecast_model) if block.forecast_model else None,
+        "forecast_text": forecast_summary(
+            block.forecast_model, compute_type=row.get("compute_type")
+        )
+        if block.forecast_model
+        else None,
         "binding": BINDING_LABELS.get(row["binding"], row["binding"] or ""),
         "method": METHOD_LABELS.get(row["method"], row["method"]),
         "clause": row["target_clause"] or "—",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from indicators.text import track_record_text
 
 
@@ -38,3 +40,21 @@ def test_text003_rate_axis_keeps_small_moves_small():
     # near the lower bound the range is anchored at 0
     assert rate_axis_range([1.0, 4.0]) == [0.0, 20.0]
     assert rate_axis_range([None]) == [0.0, 100.0]
+
+
+def test_text004_a_flow_probability_is_about_the_deadline_year():
+    from indicators.text import forecast_summary
+
+    model = {
+        "model_label": "组合预测",
+        "as_of": dt.date(2024, 6, 30),
+        "n_obs": 60,
+        "mase": 0.5,
+        "naive_mase": 1.2,
+        "beats_naive": True,
+        "probability": 0.72,
+        "target_period": "2025-12",
+        "expected_period": None,
+    }
+    assert "按期（2025 年全年）达标概率 72%" in forecast_summary(model, compute_type="flow_share")
+    assert "按期（2025 年末）达标概率 72%" in forecast_summary(model, compute_type="stock_share")

@@ -10,7 +10,7 @@ import math
 
 import polars as pl
 
-from indicators.verdict import verdict_of, verdict_rank
+from indicators.verdict import progress_at_verdict, verdict_of, verdict_rank
 
 
 def method_comparison(
@@ -39,7 +39,7 @@ def sort_rows(rows: list[dict], *, final: bool, order: dict[str, int]) -> list[d
     already carries the phase."""
 
     def key(r):
-        progress = r.get("progress")
+        progress = progress_at_verdict(r) if "shown_value" in r else r.get("progress")
         verdict = r.get("verdict") or verdict_of(r.get("status"), r.get("final_status"))
         return (
             {"final_not_achieved": 0, "final_achieved": 1}.get(verdict, 2),

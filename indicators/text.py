@@ -77,9 +77,10 @@ def value_time_label(t: float | None, compute_type: str | None = None) -> str:
     if abs(t - round(t)) < 1e-6:
         return f"{round(t)} 年"
     d = decimal_year_to_date(t)
-    if compute_type in FLOW_COMPUTE_TYPES:
-        return f"{d.year}年1–{d.month}月" if d.month > 1 else f"{d.year}年1月"
     last = calendar.monthrange(d.year, d.month)[1]
+    if compute_type in FLOW_COMPUTE_TYPES:
+        span = f"{d.year}年1–{d.month}月" if d.month > 1 else f"{d.year}年1月"
+        return span if d.day == last else f"{span}（截至 {d.day} 日）"
     return f"{d.year}年{d.month}月末" if d.day == last else month_label(d)
 
 

@@ -88,6 +88,12 @@ def gap_text(gap: float | None, unit: str, decimals: int) -> str:
     return f"{amount}{what}"
 
 
+def _decimals(row: dict) -> int:
+    """The indicator's decimals (0 for counts is a real value, not a missing one)."""
+    d = row.get("decimals")
+    return 1 if d is None else int(d)
+
+
 def _since_text(row: dict) -> str | None:
     """After the deadline: the latest value since, as context ("此后：2026年11月为 96.9%")."""
     if row.get("final_status") is None:
@@ -96,7 +102,7 @@ def _since_text(row: dict) -> str | None:
     deadline = row.get("target_year")
     if t is None or value is None or deadline is None or t <= deadline + 1e-6:
         return None
-    shown = fmt_value(value, row.get("unit") or "", row.get("decimals") or 1)
+    shown = fmt_value(value, row.get("unit") or "", _decimals(row))
     return f"此后：{value_time_label(t, row.get('compute_type'))}为 {shown}"
 
 
@@ -104,7 +110,7 @@ def _verdict_text(row: dict, verdict: str) -> str:
     """The verdict in one line, with the gap when a quantified target was missed."""
     label = verdict_label(verdict)
     if verdict == "final_not_achieved":
-        gap = gap_text(row.get("final_gap"), row.get("unit") or "", row.get("decimals") or 1)
+        gap = gap_text(row.get("final_gap"), row.get("unit") or "", _decimals(row))
         return f"{label}，差 {gap}" if gap else label
     if verdict == "final_achieved" and row.get("first_reached") is not None:
         return f"{label}（{time_label(row['first_reached'])}首次达到）"
@@ -119,7 +125,8 @@ def with_verdict(frame: pl.DataFrame) -> pl.DataFrame:
     ``verdict``, ``verdict_label``, ``verdict_text`` (label plus gap or first date),
     ``shown_value`` / ``shown_year`` (the value the verdict is about: at the deadline once
     there is a final assessment, else the latest), ``since_text`` (what happened after the
-    deadline, or null) and ``quantified`` (the target has a numerical value).
+    deadline, or null), ``quantified`` (the target has a numerical value) and
+    ``judged_progress`` (that value's share of the way to the target: what lists sort by).
     """
     if frame.is_empty():
         return frame.with_columns(
@@ -130,6 +137,7 @@ def with_verdict(frame: pl.DataFrame) -> pl.DataFrame:
             shown_year=pl.lit(None, pl.Float64),
             since_text=pl.lit(None, pl.String),
             quantified=pl.lit(None, pl.Boolean),
+            judged_progress=pl.lit(None, pl.Float64),
         )
     extra = {
         "verdict": [],
@@ -139,6 +147,7 @@ def with_verdict(frame: pl.DataFrame) -> pl.DataFrame:
         "shown_year": [],
         "since_text": [],
         "quantified": [],
+        "judged_progress": [],
     }
     for row in frame.iter_rows(named=True):
         v = verdict_of(row.get("status"), row.get("final_status"))
@@ -154,6 +163,8 @@ def with_verdict(frame: pl.DataFrame) -> pl.DataFrame:
             extra["shown_year"].append(row.get("current_year"))
         extra["since_text"].append(_since_text(row))
         extra["quantified"].append(row.get("target_value") is not None)
+        shown = {**row, "shown_value": extra["shown_value"][-1]}
+        extra["judged_progress"].append(progress_at_verdict(shown))
     schema = {
         "verdict": pl.String,
         "verdict_label": pl.String,
@@ -162,6 +173,7 @@ def with_verdict(frame: pl.DataFrame) -> pl.DataFrame:
         "shown_year": pl.Float64,
         "since_text": pl.String,
         "quantified": pl.Boolean,
+        "judged_progress": pl.Float64,
     }
     drop = [c for c in schema if c in frame.columns]
     return pl.concat([frame.drop(drop), pl.DataFrame(extra, schema=schema)], how="horizontal")

@@ -133,7 +133,7 @@ def lagging_targets(progress: pl.DataFrame, *, final: bool) -> pl.DataFrame:
         rows.with_columns(
             _order=pl.col("verdict").replace_strict(order, default=99, return_dtype=pl.Int32)
         )
-        .sort("_order", "progress", nulls_last=True)
+        .sort("_order", "judged_progress", nulls_last=True)
         .drop("_order")
     )
 

@@ -164,7 +164,7 @@ def lagging_targets(frame: pl.DataFrame, *, final: bool, limit: int = 5) -> list
         out.append(
             {
                 "indicator": code[0],
-                "rows": behind.sort("progress", nulls_last=True),
+                "rows": behind.sort("judged_progress", nulls_last=True),
                 "province": province.row(0, named=True) if province.height else None,
                 "count": behind.height,
             }
@@ -226,7 +226,9 @@ def _evaluation_label(state: dict) -> str:
     return f"实施监测（{month_label(as_of)}{how}）"
 
 
-def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.Col:
+def _kpi_card(
+    row: dict, history: pl.DataFrame, final: bool, big: bool, reading: str = DEFAULT_READING
+) -> dbc.Col:
     unit = row["unit"]
     colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
     values = history["current_value"].to_list() if history.height else []
@@ -277,6 +279,8 @@ def _kpi_card(row: dict, history: pl.DataFrame, final: bool, big: bool) -> dbc.C
         since_line(row, className="small text-muted kpi-since"),
     ]
     href = f"/targets?target={row['indicator']}&city={row['region_code']}&as_of={as_of_key(row['as_of'])}"
+    if reading != DEFAULT_READING:  # the detail opens in the reading the card was read in
+        href += f"&reading={reading}"
     return dbc.Col(
         html.Div(
             dcc.Link(
@@ -305,7 +309,13 @@ def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
         history = history.clear()  # the sparkline's vintages are of the default reading
     order = {t.indicator: i for i, t in enumerate(state["ts"].targets)}
     cards = [
-        _kpi_card(row, history.filter(pl.col("indicator") == row["indicator"]), state["final"], big)
+        _kpi_card(
+            row,
+            history.filter(pl.col("indicator") == row["indicator"]),
+            state["final"],
+            big,
+            state["reading"],
+        )
         for row in sorted(region_rows.iter_rows(named=True), key=lambda r: order[r["indicator"]])
     ]
     return dbc.Row(cards, className="g-2", id=COCKPIT_CARDS)
@@ -432,7 +442,7 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
             className="mb-2 lagging-item",
             **{"data-indicator": r["indicator"]},
         )
-        for r in rows.sort("progress", nulls_last=True).iter_rows(named=True)
+        for r in rows.sort("judged_progress", nulls_last=True).iter_rows(named=True)
     ]
     return html.Ol(items, className="ps-4 mb-0", id=COCKPIT_LAGGING)
 

@@ -473,6 +473,9 @@ def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
     unit, decimals = (rows[0]["unit"], rows[0]["decimals"]) if rows else ("", 1)
     y = [names.get(r["region_code"], r["region_code"]) for r in rows]
     colours = [STATUS_STYLE.get(r["verdict"], STATUS_STYLE["not_assessable"])[1] for r in rows]
+    # after the deadline the bars are the values at it, and say so
+    final = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
+    when = f"{int(final[0]['target_year'])} 年末" if final else "当前"
     fig = go.Figure(
         go.Bar(
             x=[r["shown_value"] for r in rows],
@@ -488,9 +491,9 @@ def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
             insidetextanchor="end",
             textfont={"size": 12},
             constraintext="none",
-            name="当前值（颜色 = 状态）",
+            name=f"{when}值（颜色 = 状态）",
             showlegend=False,
-            hovertemplate="%{y}<br>当前 %{text}<extra></extra>",
+            hovertemplate=f"%{{y}}<br>{when} %{{text}}<extra></extra>",
         )
     )
     targets = [r["target_value"] for r in rows]
@@ -511,7 +514,7 @@ def city_figure(rows: list[dict], *, names: dict[str, str]) -> go.Figure:
         showlegend=False,
         xaxis={
             "title": {
-                "text": f"当前值（{unit}）"
+                "text": f"{when}值（{unit}）"
                 + ("；竖线 = 该市目标" if any(t is not None for t in targets) else "")
             },
             "fixedrange": True,

@@ -198,6 +198,7 @@ def _targets_state(warehouse, query: dict) -> dict:
         "target": query.get("target") if ts.target(query.get("target") or "") else None,
         "final": as_of >= deadline,
         "order": {t.indicator: i for i, t in enumerate(ts.targets)},
+        "reading": parse_reading(query.get("reading")),
     }
 
 
@@ -293,7 +294,7 @@ def _filters_text(state: dict) -> tuple[tuple[str, str], ...]:
         words = [STATUS_STYLE[s][0] for s in state["statuses"]]
         parts.append("状态：" + "、".join(words))
     method = METHOD_LABELS[state["method"]] if state["method"] else "各目标默认方法"
-    out = [("评估方法", method)]
+    out = [("评估方法", method), ("数据口径", read.reading_label(state["reading"]))]
     if parts:
         out.append(("筛选", "；".join(parts)))
     return tuple(out)
@@ -304,7 +305,12 @@ def targets(warehouse, query: dict) -> AppTable:
     ``order=plan`` lists them in plan order, as the city page does)."""
     state = _targets_state(warehouse, query)
     frame = read.progress(
-        warehouse, state["ts"].id, state["as_of"], method=state["method"], regions=[state["city"]]
+        warehouse,
+        state["ts"].id,
+        state["as_of"],
+        method=state["method"],
+        regions=[state["city"]],
+        reading=state["reading"],
     )
     wanted = set(state["statuses"])
     rows = [
@@ -344,7 +350,9 @@ def target_cities(warehouse, query: dict) -> AppTable:
     state = _targets_state(warehouse, query)
     if state["target"] is None:
         raise ValueError("导出分市情况需要指定目标（target）")
-    frame = read.progress(warehouse, state["ts"].id, state["as_of"], method=state["method"])
+    frame = read.progress(
+        warehouse, state["ts"].id, state["as_of"], method=state["method"], reading=state["reading"]
+    )
     rows = [
         r
         for r in frame.iter_rows(named=True)
@@ -379,7 +387,9 @@ def targets_heatmap(warehouse, query: dict) -> AppTable:
         if t.target is not None
         and (state["domain"] is None or catalog[t.indicator].domain == state["domain"])
     ]
-    frame = read.progress(warehouse, state["ts"].id, state["as_of"], method=state["method"])
+    frame = read.progress(
+        warehouse, state["ts"].id, state["as_of"], method=state["method"], reading=state["reading"]
+    )
     lookup = {(r["region_code"], r["indicator"]): r for r in frame.iter_rows(named=True)}
     records = []
     for code, name in state["names"].items():

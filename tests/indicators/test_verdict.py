@@ -131,7 +131,37 @@ def test_verdict007_counts_say_what_they_count():
         (2025.0 + 10 / 12, "flow_share", "2026年1–10月"),  # a year to date: summed
         (2025.0 + 10 / 12, "stock_share", "2026年10月末"),  # a level at a date
         (2025.0 + 1 / 12, "flow_count", "2026年1月"),
+        # a running month: the year to date says where it stops
+        (2025.0 + (304 + 22) / 365, "flow_share", "2026年1–11月（截至 22 日）"),
     ],
 )
 def test_verdict008_a_running_year_says_which_period_it_covers(t, compute_type, expected):
     assert value_time_label(t, compute_type) == expected
+
+
+def test_verdict009_counts_keep_their_whole_numbers():
+    row = with_verdict(
+        pl.DataFrame(
+            [
+                _row(
+                    unit="个",
+                    decimals=0,
+                    target_value=100.0,
+                    final_status="not_achieved",
+                    final_gap=-5.0,
+                    current_value=108.0,
+                )
+            ]  # fmt: skip
+        )
+    ).row(0, named=True)
+    assert row["verdict_text"] == "到期未达成，差 5 个"
+    assert row["since_text"] == "此后：2026年10月末为 108 个"
+
+
+def test_verdict010_lists_sort_by_the_progress_of_the_judged_value():
+    # missed at the deadline (94.8 of 95 from 44.9) though past the target since (96.9)
+    row = with_verdict(pl.DataFrame([_row(final_status="not_achieved", final_gap=-0.2)])).row(
+        0, named=True
+    )
+    assert row["judged_progress"] == pytest.approx((94.8 - 44.9) / (95 - 44.9))
+    assert row["judged_progress"] < 1 < row["progress"]

@@ -74,9 +74,9 @@ FINAL_STATUS_LABELS = {"achieved": "到期达成", "not_achieved": "到期未达
 #: (``Assessment.fallback``), and why a row is not assessable; short Chinese labels for pages.
 FALLBACK_LABELS = {
     "rebased": "基期为 0 或接近 0，改以首个非零观测为基期",
-    "zero_baseline": "基期为 0 或接近 0，改用年均进度法",
-    "sign_change": "数值正负号改变，改用年均进度法",
-    "near_bound": "目标或基期接近自然界限，改用年均进度法",
+    "zero_baseline": "基期为 0 或接近 0，改用线性进度法",
+    "sign_change": "数值正负号改变，改用线性进度法",
+    "near_bound": "目标或基期接近自然界限，改用线性进度法",
     "short_span": "距基期不足 1 年，按现有间隔计算",
     "origin_baseline": "基期无观测，以自然下限为起点按时间进度对照",
     "after_deadline": "首个可用观测已在目标年之后，按差距与变化方向判断",
@@ -656,7 +656,7 @@ def _read(
                 return _unassessable(code, f"{note}，且{problem[1]}")
             note += "，增速按实际间隔年化，仅供参考"
             return _Reading("ratio", "short_span", note, base, _no_target(base=base, cur=cur, **kw))
-        note += "，改按直线所需路径比较（年均进度法），仅供参考"
+        note += "，改按直线所需路径比较（线性进度法），仅供参考"
         return _Reading("linear", "short_span", note, base, linear(base=base, cur=cur, **kw))
 
     if method == "linear":
@@ -690,16 +690,16 @@ def _read(
         why = f"{_zero_words(base[1], units)}，且没有距最新观测 1 年以上的非零观测可作基期"
         if linear is None:
             return _unassessable(
-                "zero_baseline_no_target", f"{why}（无数值目标，不能改用年均进度法）"
+                "zero_baseline_no_target", f"{why}（无数值目标，不能改用线性进度法）"
             )
-        note = f"{why}；改用年均进度法（按绝对变化计，不受基期接近 0 影响）"
+        note = f"{why}；改用线性进度法（按绝对变化计，不受基期接近 0 影响）"
         return _Reading("linear", "zero_baseline", note, base, linear(base=base, cur=cur, **kw))
     if problem:
         if linear is None:
             return _unassessable(
-                "sign_change_no_target", f"{problem[1]}（无数值目标，无法改用年均进度法）"
+                "sign_change_no_target", f"{problem[1]}（无数值目标，无法改用线性进度法）"
             )
-        note = f"{problem[1]}；改用年均进度法"
+        note = f"{problem[1]}；改用线性进度法"
         return _Reading("linear", "sign_change", note, base, linear(base=base, cur=cur, **kw))
 
     near = _near_bound(base[1], target, d, lo, hi) if target is not None else None
@@ -707,7 +707,7 @@ def _read(
         what, bound = near
         note = (
             f"{what}接近自然界限 {units.value(bound)}（不超过量程的 {NEAR_BOUND_SHARE:.0%}），"
-            "复合增长路径在界限附近失真；改用年均进度法"
+            "复合增长路径在界限附近失真；改用线性进度法"
         )
         return _Reading("linear", "near_bound", note, base, linear(base=base, cur=cur, **kw))
 

@@ -207,7 +207,7 @@ def test_assess011_zero_baseline_example_gives_a_status_with_its_explanation():
     assert out["method"] == "ratio"
     assert out["method_used"] == "linear"
     assert out["fallback"] == "zero_baseline"
-    assert out["fallback_label"] == "基期为 0 或接近 0，改用年均进度法"
+    assert out["fallback_label"] == "基期为 0 或接近 0，改用线性进度法"
     assert out["ratio"] == pytest.approx((56.3 / 3) / 18)
     assert "基期值为 0，无法计算复合增长率" in out["explain"]
     assert "无法评估" not in out["explain"]
@@ -223,7 +223,7 @@ def test_assess012_unit_percent_words_changes_as_percentage_points():
     text = run(*args, "--text")
     assert text.exit_code == 0
     assert text.output.splitlines()[0] == (
-        "进度正常（on_track，ratio → linear，基期为 0 或接近 0，改用年均进度法）"
+        "进度正常（on_track，ratio → linear，基期为 0 或接近 0，改用线性进度法）"
     )
 
 

@@ -165,7 +165,7 @@ def test_tracking008_sign_change_falls_back_to_the_linear_pace():
     assert (a.method, a.method_used, a.fallback) == ("ratio", "linear", "sign_change")
     assert a.numbers["ratio"] == pytest.approx(5 / 4)
     assert a.status == "on_track"
-    assert "符号相反" in a.explain and "改用年均进度法" in a.explain
+    assert "符号相反" in a.explain and "改用线性进度法" in a.explain
 
 
 # --- projection (UNSD Progress Chart) ---------------------------------------------------------

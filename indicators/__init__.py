@@ -1,1 +1,1 @@
-"""Indicator catalog and target tracking (built in the indicator-system issue, #3)."""
+"""Indicator catalog, the engine that computes indicators, target tracking and the read API."""

@@ -1,1 +1,1 @@
-"""Forecasting and risk models (built in the forecasts-and-risk issue, #5)."""
+"""Forecasting, forecast track records, anomaly detection, early-warning rules and risk scores."""

@@ -184,9 +184,18 @@ def verdict_legend(verdicts=None, *, className: str = "") -> html.Div:
     )
 
 
-def verdict_summary(rows: list[dict], *, final: bool, target_year: int, id: str, head_class: str):
+def verdict_summary(
+    rows: list[dict],
+    *,
+    final: bool,
+    target_year: int,
+    id: str,
+    head_class: str,
+    legend: bool = True,
+):
     """A page's verdict summary: after the deadline how many quantified targets were met at it,
-    then the counts of every verdict by group, and the legend of the verdicts shown."""
+    then the counts of every verdict by group, and (``legend``) the legend of the verdicts
+    shown."""
     from indicators.verdict import FINAL_VERDICTS
 
     head = None
@@ -198,7 +207,11 @@ def verdict_summary(rows: list[dict], *, final: bool, target_year: int, id: str,
             className=f"fw-bold me-3 {head_class}",
         )
     return html.Div(
-        [head, verdict_count_line(rows), verdict_legend({r["verdict"] for r in rows})],
+        [
+            head,
+            verdict_count_line(rows),
+            verdict_legend({r["verdict"] for r in rows}) if legend else None,
+        ],
         className="mb-2",
         id=id,
     )

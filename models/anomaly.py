@@ -228,7 +228,8 @@ def _row(i, labels, kind, value, expected, score) -> dict:
     }
 
 
-_SCHEMA = {
+#: Columns of a series' findings (:func:`findings`).
+FINDING_SCHEMA = {
     "position": pl.Int64,
     "label": pl.String,
     "kind": pl.String,
@@ -243,5 +244,5 @@ _SCHEMA = {
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
     if not rows:
-        return pl.DataFrame(schema=_SCHEMA)
-    return pl.DataFrame(rows, schema=_SCHEMA).sort("position")
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    return pl.DataFrame(rows, schema=FINDING_SCHEMA).sort("position")

@@ -51,7 +51,7 @@ import yaml
 from datasets.regions import PROVINCE_CODE, cities
 from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.engine import DEFAULT_READING, EVENT, READINGS, TRANSACTION, parse_reading
-from models.anomaly import detect, findings
+from models.anomaly import FINDING_SCHEMA, detect, findings
 
 HERE = Path(__file__).resolve().parent
 RULES_FILE = HERE / "rules" / "early_warning.yaml"
@@ -1240,6 +1240,7 @@ def write_open_items(con, vintages: list[dt.date] | dt.date) -> None:
     con.execute(f"CREATE OR REPLACE TABLE open_items AS {' UNION ALL '.join(parts)}", params)
 
 
+# a finding (models.anomaly) placed in its vintage, reading, series and month
 ANOMALY_SCHEMA = {
     "as_of": pl.Date,
     "reading": pl.String,
@@ -1247,14 +1248,7 @@ ANOMALY_SCHEMA = {
     "region_code": pl.String,
     "period": pl.String,
     "series": pl.String,
-    "kind": pl.String,
-    "kind_zh": pl.String,
-    "value": pl.Float64,
-    "expected": pl.Float64,
-    "size": pl.Float64,
-    "direction": pl.String,
-    "score": pl.Float64,
-}
+} | {k: v for k, v in FINDING_SCHEMA.items() if k not in ("position", "label")}
 
 
 def anomalies_table(

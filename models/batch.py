@@ -40,12 +40,13 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from datasets.regions import PROVINCE_CODE, cities
 from indicators.catalog import Catalog, default_catalog
+from models.counts import CountPrior, is_event_count, window_evidence
 from models.forecast import MODEL_LABELS, Forecaster
 
 MIN_HORIZON = 12
@@ -72,6 +73,18 @@ class Job:
     # a flow's trailing twelve-month values (same months as ``periods``, None before a window
     # is full): the series the yearly question is forecast from; None for stocks
     year_values: tuple[float | None, ...] | None = None
+    # a running count of events: the month before the first event anywhere among the regions
+    # (earlier months say nothing about the rate) and, for a city, the batch rate and sizes
+    # its peers showed (see models.counts)
+    count_from: str | None = None
+    count_prior: CountPrior | None = None
+
+    def modelled_values(self) -> tuple[float, ...]:
+        """The values the forecaster sees: from ``count_from`` on for a running count."""
+        if self.count_from is None:
+            return self.values
+        kept = [v for p, v in zip(self.periods, self.values, strict=True) if p >= self.count_from]
+        return tuple(kept) if len(kept) >= 2 else self.values
 
 
 def _month_index(period: str) -> int:
@@ -108,8 +121,9 @@ def fit_job(job: Job):
         cumulative=job.cumulative,
         horizon=job_steps(job),
         seed=20210831,
+        count_prior=job.count_prior,
     )
-    return forecaster.fit(list(job.values))
+    return forecaster.fit(list(job.modelled_values()))
 
 
 def fit_question(job: Job):
@@ -206,6 +220,7 @@ def jobs_for(
                 params=[ind.code],
             ).pl()
             for as_of in vintages:
+                family: list[Job] = []
                 known = (
                     rows.filter(pl.col("known_from") <= as_of)
                     .sort("known_from")
@@ -219,7 +234,7 @@ def jobs_for(
                         continue
                     periods = tuple(series["period"].to_list())
                     values = tuple(series["value"].to_list())
-                    out.append(
+                    family.append(
                         Job(
                             indicator=ind.code,
                             region_code=region,
@@ -238,6 +253,43 @@ def jobs_for(
                             ),
                         )
                     )
+                out.extend(with_count_priors(family))
+    return out
+
+
+def with_count_priors(family: list[Job]) -> list[Job]:
+    """The jobs of one indicator and vintage, each city's running count of events given the
+    batch rate and sizes of the *other* cities (leave-one-out empirical Bayes): a city that has
+    recognised nothing yet is judged by how often its peers do, not by its own short silence.
+    Months before the first event anywhere in the family (the programme had not started) are
+    dropped from every count, as they say nothing about the rate."""
+    counting = [j for j in family if j.cumulative and is_event_count(j.values)]
+    started = [p for j in counting for p, v in zip(j.periods, j.values, strict=True) if v > 0]
+    if not counting or not started:
+        return family
+    start = _period_of(_month_index(min(started)) - 1)
+    trimmed = {j.region_code: replace(j, count_from=start) for j in counting}
+    evidence = {
+        code: window_evidence(j.modelled_values())
+        for code, j in trimmed.items()
+        if code != PROVINCE_CODE
+    }
+    out = []
+    for job in family:
+        if job.region_code not in trimmed:
+            out.append(job)
+            continue
+        job = trimmed[job.region_code]
+        if job.region_code not in evidence or len(evidence) < 3:
+            out.append(job)
+            continue
+        peers = [e for code, e in evidence.items() if code != job.region_code]
+        prior = CountPrior(
+            batches=float(sum(e[0] for e in peers)),
+            months=float(sum(e[1] for e in peers)),
+            sizes=tuple(float(s) for e in peers for s in e[2]),
+        )
+        out.append(replace(job, count_prior=prior))
     return out
 
 

@@ -68,6 +68,8 @@ import numpy as np
 import polars as pl
 from scipy.special import ndtr, ndtri, stdtrit
 
+from models import counts
+
 MODELS = ("naive", "linear5", "damped", "theta", "arima", "combo")
 DEFAULT_MODELS = ("linear5", "damped", "arima", "combo")  # Theta under-trends growth series
 MODEL_LABELS = {
@@ -78,6 +80,7 @@ MODEL_LABELS = {
     "arima": "ARIMA(1,1,0)+漂移",
     "combo": "组合预测（近 5 期直线、阻尼趋势、ARIMA 等权）",
     "drift": "带漂移的朴素预测（序列过短或尚无变化）",
+    "counts": "复合泊松计数模型（成批认定的累计数）",
 }
 SCALE_LABELS = {"identity": "原始尺度", "logit": "logit 尺度", "log1p": "对数尺度"}
 MIN_BACKTEST = 8  # fewer observations than this: no backtest, drift fallback
@@ -521,6 +524,35 @@ class Forecast:
         return first if first <= steps else None
 
 
+@dataclass
+class CountForecast(Forecast):
+    """A running total of events recognised in batches (:mod:`models.counts`): its quantiles are
+    those of simulated compound-Poisson paths, whole numbers that never fall."""
+
+    prior: counts.CountPrior | None = None
+    _cache: dict = field(repr=False, default_factory=dict)
+
+    def _simulated(self, steps: int) -> np.ndarray:
+        if steps not in self._cache:
+            self._cache[steps] = counts.simulate(
+                self._y, steps, n=4000, seed=self.seed, prior=self.prior
+            )
+        return self._cache[steps]
+
+    def quantiles(self, steps: int, levels=_GRID) -> np.ndarray:
+        ordered = np.sort(self._simulated(steps), axis=0)
+        n = ordered.shape[0]
+        # the inverted empirical CDF: the smallest simulated value with at least q of paths ≤ it
+        rank = np.ceil(np.clip(np.asarray(levels, dtype=float), 0.0, 1.0) * n).astype(int) - 1
+        return ordered[np.clip(rank, 0, n - 1)]
+
+    def step_probabilities(self, target: float, steps: int, *, polarity: str = "higher", n=4000):
+        """The share of simulated paths meeting the target at each step."""
+        paths = self._simulated(steps)
+        hit = paths >= target if polarity == "higher" else paths <= target
+        return hit.mean(axis=0)
+
+
 class Forecaster:
     """Choose, fit and calibrate a forecasting model for one series by rolling-origin backtest
     at the horizon that will be asked for.
@@ -555,6 +587,7 @@ class Forecaster:
         origins: int | None = None,
         models: tuple[str, ...] = DEFAULT_MODELS,
         seed: int = 20210831,
+        count_prior: counts.CountPrior | None = None,
     ):
         unknown = set(models) - set(MODELS)
         if unknown:
@@ -571,6 +604,7 @@ class Forecaster:
         self.origins = origins
         self.models = tuple(dict.fromkeys(("naive", *models)))
         self.seed = seed
+        self.count_prior = count_prior
 
     # -- helpers --
 
@@ -621,6 +655,42 @@ class Forecaster:
             floor=self._floor(y),
         )
         return fc
+
+    def _fit_counts(self, y: np.ndarray) -> CountForecast:
+        """The compound-Poisson model of :mod:`models.counts` for a staircase running total."""
+        batches, months, sizes = counts.window_evidence(y)
+        pooled = self.count_prior is not None and self.count_prior.months > 0
+        note = (
+            f"成批认定的累计数（近 {months} 个月中 {batches} 个月有新增）：按复合泊松过程模拟，"
+            "批次频率的不确定性计入区间"
+            + ("，并借鉴同类地区的批次频率（经验贝叶斯）" if pooled else "")
+            + "；区间为模拟分位数。"
+        )
+        return CountForecast(
+            model="counts",
+            params={
+                "window_months": months,
+                "window_batches": batches,
+                "mean_batch_size": float(np.mean(sizes)) if len(sizes) else None,
+                "pooled_prior": (
+                    {"batches": self.count_prior.batches, "months": self.count_prior.months}
+                    if pooled
+                    else None
+                ),
+            },
+            backtest={},
+            n_obs=len(y),
+            period=self.period,
+            transform=Transform("identity", 0.0, None),
+            cumulative=True,
+            note=note,
+            horizon=self.horizon,
+            _y=y,
+            _last=float(y[-1]),
+            seed=self.seed,
+            floor=float(y[-1]),
+            prior=self.count_prior,
+        )
 
     @staticmethod
     def _min_step(t: Transform, y: np.ndarray) -> float:
@@ -679,6 +749,8 @@ class Forecaster:
         y_all = np.asarray([v for v in values if v is not None and v == v], dtype=float)
         if len(y_all) < 2:
             raise ValueError(f"need at least 2 observations, got {len(y_all)}")
+        if self.cumulative and counts.is_event_count(y_all):
+            return self._fit_counts(y_all)
         y = self._trim(y_all)
         n, m, h = len(y), self.period, self.horizon
         if np.ptp(y) == 0:

@@ -211,7 +211,38 @@ def demo_target_series(workers: int) -> dict[str, bool]:
         f"   origins 2024-06 and later (≤ 18 months ahead): {late['n']} questions, skill "
         f"{late['skill']:.3f}  (information)"
     )
+    print_ceiling(q)
     return results
+
+
+def print_ceiling(q: pl.DataFrame, sigmas=(1.0, 2.0, 3.0, 5.0, 8.0), draws: int = 200) -> None:
+    """How separable the demo's questions are, whatever the forecaster: the Brier skill of an
+    oracle that knows each rate's final value up to a normal error of σ percentage points and
+    answers Φ((estimate − target)/σ). A diagnostic of the data (it uses the outcomes), not a
+    forecast."""
+    from scipy.stats import norm
+
+    rates = q.filter(~pl.col("indicator").is_in(["typical_scenarios", "regional_samples"]))
+    rates = rates.filter(pl.col("origin") == rates["origin"].min())
+    v, t = rates["value_at_deadline"].to_numpy(), rates["target_value"].to_numpy()
+    o = rates["outcome"].to_numpy()
+    gap = np.abs(v - t)
+    print(
+        f"   how far the {len(v)} rate series end from their targets: median "
+        f"{np.median(gap):.1f} points, {np.mean(gap < 2):.0%} within 2 points"
+    )
+    rng = np.random.default_rng(0)
+    base = o.mean() * (1 - o.mean())
+    cells = []
+    for sigma in sigmas:
+        briers = []
+        for _ in range(draws):
+            estimate = v + rng.normal(0.0, sigma, len(v))
+            p = norm.cdf((estimate - t) / sigma)
+            p = np.where(rates["polarity"].to_numpy() == "higher", p, 1 - p)
+            briers.append(np.mean((p - o) ** 2))
+        cells.append(f"σ = {sigma:g}: {1 - np.mean(briers) / base:+.2f}")
+    print("   skill of an oracle knowing the final value to ±σ points: " + ", ".join(cells))
 
 
 def main() -> None:

@@ -45,6 +45,10 @@ Floors. A running total (``cumulative=True``) never falls below its last observa
 whose falls are at most a fifth of its movement (a completion rate) never falls below its last
 value less its largest fall so far. In both cases every quantile path is non-decreasing.
 
+Counts of events recognised in batches (a running total of whole numbers whose months mostly
+add nothing: 典型场景, 区域合作样板) are not trend-fitted: they get the compound-Poisson model of
+:mod:`models.counts` (:class:`CountForecast`), with a prior pooled over peer regions when given.
+
 Short or flat series (fewer than :data:`MIN_BACKTEST` observations, or no movement at all) get
 a random walk with drift whose spread includes the uncertainty of the estimated drift:
 sₕ = s √(h + h²/(n − 1)), with Student-t quantiles.

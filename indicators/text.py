@@ -146,7 +146,7 @@ def forecast_summary(model: dict, *, compute_type: str | None = None) -> str:
             f"回测 MASE {model['mase']:.2f}（朴素预测 {model['naive_mase']:.2f}），{verdict}"
         )
     else:
-        parts.append(model.get("note") or "未做回测")
+        parts.append((model.get("note") or "未做回测").rstrip("。"))
     if model.get("probability") is not None:
         year = model["target_period"][:4]
         when = f"{year} 年全年" if compute_type in FLOW_COMPUTE_TYPES else f"{year} 年末"

@@ -58,3 +58,22 @@ def test_text004_a_flow_probability_is_about_the_deadline_year():
     }
     assert "按期（2025 年全年）达标概率 72%" in forecast_summary(model, compute_type="flow_share")
     assert "按期（2025 年末）达标概率 72%" in forecast_summary(model, compute_type="stock_share")
+
+
+def test_text005_a_model_note_joins_the_sentence_without_doubled_punctuation():
+    from indicators.text import forecast_summary
+
+    model = {
+        "model_label": "复合泊松计数模型",
+        "as_of": dt.date(2023, 12, 31),
+        "n_obs": 32,
+        "mase": None,
+        "naive_mase": None,
+        "note": "成批认定的累计数：按复合泊松过程模拟；区间为模拟分位数。",
+        "probability": 0.43,
+        "target_period": "2025-12",
+        "expected_period": None,
+    }
+    text = forecast_summary(model, compute_type="stock_count")
+    assert "区间为模拟分位数；按期（2025 年末）达标概率 43%" in text
+    assert "。；" not in text and text.endswith("。")

@@ -32,7 +32,8 @@ data before the first backtest origin).
 
 Calibration (split-conformal in spirit: Stankeviciute et al. 2021; Angelopoulos & Bates 2023).
 The chosen model's bias at each horizon is its recency-weighted median backtest error, smoothed
-by a straight line over h, and is added to the forecast. The corrected backtest errors eₒ,ₕ —
+by a straight line over h, and is added to the forecast; only horizons checked from at least
+half the origins enter the line, and beyond the last of them it is held, not extrapolated. The corrected backtest errors eₒ,ₕ —
 in percentage points for a rate, on the log scale for a quantity bounded below, raw otherwise —
 give a spread per horizon sₕ (recency-weighted root mean square); log sₕ = a + γ log h is fitted
 by least squares (γ ∈ [½, 1½]); past the longest horizon with backtest evidence the spread
@@ -87,6 +88,7 @@ MODEL_LABELS = {
     "counts": "复合泊松计数模型（成批认定的累计数）",
 }
 SCALE_LABELS = {"identity": "原始尺度", "logit": "logit 尺度", "log1p": "对数尺度"}
+MIN_BIAS_SHARE = 0.5
 MIN_BACKTEST = 8  # fewer observations than this: no backtest, drift fallback
 MIN_TRAIN = 5  # observations before the first backtest origin
 EPS = 0.005  # logit clip, as a share of the range: 0.5 point on a 0–100 scale
@@ -304,14 +306,16 @@ def _seasonal_indices(z: np.ndarray, m: int) -> np.ndarray:
 
 def _horizon_bias(errors: np.ndarray, half_life: float) -> np.ndarray:
     """Bias per horizon: the weighted median backtest error at each horizon (weight ½ per
-    ``half_life`` origins of age; horizons with fewer than 3 errors are skipped), smoothed by a
-    least-squares line over h (weights √count). Returns (H,)."""
+    ``half_life`` origins of age), smoothed by a least-squares line over h (weights √count).
+    Horizons checked from fewer than half the origins (or 3) are skipped — their errors come
+    only from the oldest origins, whose regime may be long gone — and beyond the longest
+    horizon kept the line is held flat. Returns (H,)."""
     n_o, h = errors.shape
     w = 0.5 ** ((n_o - 1 - np.arange(n_o)) / half_life)
     hs, meds, cnt = [], [], []
     for k in range(h):
         ok = np.isfinite(errors[:, k])
-        if ok.sum() < 3:
+        if ok.sum() < max(3, MIN_BIAS_SHARE * n_o):
             continue
         e, ww = errors[ok, k], w[ok]
         order = np.argsort(e)
@@ -324,7 +328,7 @@ def _horizon_bias(errors: np.ndarray, half_life: float) -> np.ndarray:
     if len(hs) == 1:
         return np.full(h, meds[0])
     c1, c0 = np.polyfit(hs, meds, 1, w=np.sqrt(cnt))
-    return c0 + c1 * _steps(h)
+    return c0 + c1 * np.minimum(_steps(h), max(hs))
 
 
 # --- the forecaster ----------------------------------------------------------------------------

@@ -64,6 +64,29 @@ def window_evidence(y: np.ndarray) -> tuple[int, int, np.ndarray]:
     return int(np.count_nonzero(recent)), len(recent), steps[steps > 0]
 
 
+def backtest_mase(
+    y: np.ndarray, horizon: int, *, prior: CountPrior | None = None, first: int = 4, n: int = 400
+) -> tuple[float | None, float | None]:
+    """(MASE of the model's median, MASE of the naive last value) over a rolling-origin
+    backtest: from every origin with at least ``first`` observations before it, refit on the data
+    up to it and forecast 1 … ``horizon`` months; absolute errors averaged over the horizons
+    each origin can be checked at, then over origins, and scaled by the series' mean absolute
+    monthly step. (None, None) when no origin can be checked or the series never moved."""
+    y = np.asarray(y, dtype=float)
+    scale = float(np.mean(np.abs(np.diff(y)))) if len(y) > 1 else 0.0
+    if scale == 0 or len(y) <= first + 1:
+        return None, None
+    model_err, naive_err = [], []
+    for origin in range(first, len(y) - 1):
+        ahead = min(horizon, len(y) - 1 - origin)
+        actual = y[origin + 1 : origin + 1 + ahead]
+        paths = simulate(y[: origin + 1], ahead, n=n, seed=origin, prior=prior)
+        median = np.sort(paths, axis=0)[n // 2]
+        model_err.append(float(np.mean(np.abs(median - actual))))
+        naive_err.append(float(np.mean(np.abs(y[origin] - actual))))
+    return float(np.mean(model_err)) / scale, float(np.mean(naive_err)) / scale
+
+
 def simulate(
     y: np.ndarray, steps: int, *, n: int = 4000, seed: int = 0, prior: CountPrior | None = None
 ) -> np.ndarray:

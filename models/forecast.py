@@ -668,12 +668,19 @@ class Forecaster:
         """The compound-Poisson model of :mod:`models.counts` for a staircase running total."""
         batches, months, sizes = counts.window_evidence(y)
         pooled = self.count_prior is not None and self.count_prior.months > 0
+        mase, naive = counts.backtest_mase(
+            y, self.horizon, prior=self.count_prior, first=MIN_TRAIN - 1
+        )
+        checked = (
+            f"回测 MASE {mase:.2f}，朴素预测 {naive:.2f}；" if mase is not None else "未做回测；"
+        )
         note = (
-            f"成批认定的累计数（近 {months} 个月中 {batches} 个月有新增）：按复合泊松过程模拟，"
-            "批次频率的不确定性计入区间"
+            f"成批认定的累计数（近 {months} 个月中 {batches} 个月有新增）：{checked}"
+            "按复合泊松过程模拟，批次频率的不确定性计入区间"
             + ("，并借鉴同类地区的批次频率（经验贝叶斯）" if pooled else "")
             + "；区间为模拟分位数。"
         )
+        backtest = {} if mase is None else {"counts": mase, "naive": naive}
         return CountForecast(
             model="counts",
             params={
@@ -686,7 +693,7 @@ class Forecaster:
                     else None
                 ),
             },
-            backtest={},
+            backtest=backtest,
             n_obs=len(y),
             period=self.period,
             transform=Transform("identity", 0.0, None),

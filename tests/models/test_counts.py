@@ -104,3 +104,15 @@ def test_counts005_the_prior_excludes_the_city_itself(n_events):
         [_job("320100", mine)] + [_job(f"3202{i:02d}", v) for i, v in enumerate(peers)]
     )
     assert family[0].count_prior.batches == 4
+
+
+def test_counts006_the_count_model_reports_its_backtest_against_naive():
+    """Like every other model, the count model is scored by a rolling-origin backtest at the
+    horizon asked for, against the naive last value, on the series' own scale."""
+    fc = Forecaster(cumulative=True, horizon=12).fit(STAIRCASE)
+    assert fc.model == "counts"
+    assert fc.mase is not None and fc.backtest["naive"] is not None
+    assert fc.mase > 0 and fc.backtest["naive"] > 0
+    assert "回测 MASE" in fc.note
+    # a series that never moved has no scale to score against
+    assert Forecaster(cumulative=True, horizon=12).fit([0.0] * 20).mase is None

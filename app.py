@@ -13,9 +13,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 import pages._exports  # noqa: F401  (the table-export callback)
-from indicators.reports.jobs import register_routes as register_report_routes
 from pages import _ids
 from pages._components import synthetic_banner
+from reports.jobs import register_routes as register_report_routes
 
 HERE = Path(__file__).resolve().parent
 

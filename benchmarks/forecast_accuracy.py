@@ -148,7 +148,7 @@ def demo_target_series(workers: int) -> dict[str, bool]:
     from datasets.demo.generator import generate
     from datasets.ingest import ingest
     from datasets.warehouse import Warehouse
-    from indicators.engine import materialise
+    from pipeline import recompute
 
     print("== Demo target series (synthetic, scale 1, as of 2026-11-22)")
     with tempfile.TemporaryDirectory(prefix="databrain-fc-accuracy-") as tmp:
@@ -158,7 +158,7 @@ def demo_target_series(workers: int) -> dict[str, bool]:
             sorted(files.values()),
             warehouse=wh,
             fresh=True,
-            after_load=lambda con: materialise(con, today=dt.date(2026, 11, 22)),
+            after_load=lambda con: recompute(con, today=dt.date(2026, 11, 22)),
         )
         started = time.perf_counter()
         with wh.writer() as staging:

@@ -21,8 +21,8 @@ from datasets.demo.generator import generate
 from datasets.ingest import ingest
 from datasets.warehouse import Warehouse
 from indicators.catalog import default_catalog
-from indicators.engine import materialise
 from models.batch import default_vintages, forecast_all
+from pipeline import recompute
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="databrain-fc-bench-") as tmp:
         files = generate(Path(tmp) / "files", scale=1)
         wh = Warehouse(Path(tmp) / "wh" / "bench.duckdb")
-        ingest(sorted(files.values()), warehouse=wh, fresh=True, after_load=materialise)
+        ingest(sorted(files.values()), warehouse=wh, fresh=True, after_load=recompute)
         results = {}
         for n in (1, workers):
             for track_record in (False, True):

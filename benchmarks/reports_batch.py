@@ -3,7 +3,7 @@
     python benchmarks/reports_batch.py
 
 Builds the scale-1 demo warehouse (not timed), then measures for the province and one city:
-assembling the report from the warehouse (:func:`indicators.reports.content.build_report`),
+assembling the report from the warehouse (:func:`reports.content.build_report`),
 rendering the PDF (HTML + SVG → weasyprint) and the workbook; then the whole
 ``databrain report --all-cities`` batch in PDF and Excel. Prints seconds and the ratio of PDF
 rendering to assembly (the part worth optimising first).
@@ -18,11 +18,11 @@ from pathlib import Path
 from datasets.demo.generator import generate
 from datasets.ingest import ingest
 from datasets.warehouse import Warehouse
-from indicators.engine import materialise
-from indicators.reports.batch import all_regions, write_reports
-from indicators.reports.content import build_report, warnings_at
-from indicators.reports.pdf import render_pdf
-from indicators.reports.workbook import render_xlsx
+from pipeline import recompute
+from reports.batch import all_regions, write_reports
+from reports.content import build_report, warnings_at
+from reports.pdf import render_pdf
+from reports.workbook import render_xlsx
 
 SET = "jiangsu-14fyp-digital-gov"
 
@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="databrain-report-bench-") as tmp:
         files = generate(Path(tmp) / "files", scale=1)
         wh = Warehouse(Path(tmp) / "wh" / "bench.duckdb")
-        ingest(sorted(files.values()), warehouse=wh, fresh=True, after_load=materialise)
+        ingest(sorted(files.values()), warehouse=wh, fresh=True, after_load=recompute)
         as_of = "2025-12"
         warnings, t_rules = timed(
             warnings_at,

@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from datasets.config import db_path
+from datasets.regions import region_table
 from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, DatasetSchema, load_schemas
 
 KEEP_VERSIONS = 3
@@ -300,8 +301,6 @@ def shared_warehouse() -> Warehouse:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the system tables, one table per dataset (with its table of replaced versions) and
     the ``statistics`` views if missing."""
-    from datasets.regions import region_table
-
     for ddl in SYSTEM_DDL:
         con.execute(ddl)
     schemas = load_schemas()

@@ -1,6 +1,6 @@
 """``databrain assess`` — read one series against a target from the command line.
 
-Registered in the main group by ``datasets.cli`` (``main.add_command(assess)``); it needs no
+Registered in the main group by ``cli`` (``main.add_command(assess)``); it needs no
 warehouse. Times are decimal years (``2023``, ``2023.5``) or ``YYYY-MM`` for the end of that month
 (``2024-06`` = 2023.5), as in :mod:`indicators.tracking`.
 """

@@ -27,7 +27,7 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities
 from indicators import tracking
 from indicators.catalog import DOMAINS, Catalog, Indicator, Target, TargetSet
-from indicators.engine import DEFAULT_READING, VALUE_TABLES
+from indicators.readings import DEFAULT_READING, VALUE_TABLES
 
 OVERALL = "综合"
 METHODS = ("ratio", "projection", "linear")

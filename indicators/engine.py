@@ -53,36 +53,21 @@ import polars as pl
 from datasets import config
 from datasets.warehouse import superseded_table
 from indicators.catalog import FREQUENCY_ORDER, Catalog, Indicator, default_catalog
+from indicators.derived import write_catalog_tables, write_table, write_tracking_tables
+from indicators.hotline import write_hotline_table
+from indicators.readings import (  # noqa: F401 — the readings are part of the engine's API
+    DEFAULT_READING,
+    EVENT,
+    READING_LABELS,
+    READING_NOTES,
+    READINGS,
+    TRANSACTION,
+    VALUE_TABLES,
+    parse_reading,
+)
 
 GRID_START = dt.date(2019, 1, 1)
 PERIOD_TYPES = ("month", "quarter", "year")
-
-TRANSACTION = "transaction"
-EVENT = "event"
-READINGS = (TRANSACTION, EVENT)
-DEFAULT_READING = TRANSACTION
-READING_LABELS = {TRANSACTION: "按当时已入库数据", EVENT: "按现有数据回溯"}
-READING_NOTES = {
-    TRANSACTION: "只计入当时已进入数据仓库的记录（事后补录的记录从入库之月起计入）",
-    EVENT: "用现有全部数据回看当时（含事后补录的记录，按其发生时间计入）",
-}
-VALUE_TABLES = {TRANSACTION: "indicator_values", EVENT: "indicator_values_event"}
-
-
-def parse_reading(value: str | None) -> str:
-    """A reading from a URL or an argument: ``transaction``/``event`` (or their Chinese
-    labels); empty means the default (transaction time). ValueError for anything else."""
-    if value in (None, ""):
-        return DEFAULT_READING
-    if value in READINGS:
-        return value
-    by_label = {label: key for key, label in READING_LABELS.items()}
-    if value in by_label:
-        return by_label[value]
-    raise ValueError(
-        f"未知的数据口径「{value}」：应为 transaction（{READING_LABELS[TRANSACTION]}）"
-        f"或 event（{READING_LABELS[EVENT]}）"
-    )
 
 
 def _month(expr: str) -> str:
@@ -515,8 +500,6 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
     capped at ``today``.
     """
     catalog = catalog or default_catalog()
-    from indicators.derived import write_table
-
     write_table(con, "_meta", _meta_frame(catalog), temp=True)
     end = _prepare(con, catalog, today or config.today())
     columns = (
@@ -573,21 +556,15 @@ def materialise(
     Writes ``indicator_values`` and ``indicator_values_event`` (the two readings),
     ``catalog_indicators``, ``catalog_targets``, ``hotline_monthly`` and ``hotline_known``, and —
     through :mod:`indicators.derived` — ``target_progress``, ``league_table`` and
-    ``composite_index`` (transaction time), then the early warnings of every risk vintage
-    (:func:`models.risk.materialise_risk`), plus one row in ``_computed``.
+    ``composite_index`` (transaction time), plus one row in ``_computed``. The early warnings
+    that read these tables are the next stage (:func:`pipeline.recompute` runs both).
     """
-    from indicators import derived
-    from indicators.hotline import write_hotline_table
-
     started = time.perf_counter()
     catalog = catalog or default_catalog()
     end = compute_values(con, catalog, today=today)
-    derived.write_catalog_tables(con, catalog)
+    write_catalog_tables(con, catalog)
     write_hotline_table(con)
-    derived.write_tracking_tables(con, catalog, end=end)
-    from models.risk import materialise_risk
-
-    materialise_risk(con, catalog)  # early warnings read the tables just written
+    write_tracking_tables(con, catalog, end=end)
     rows = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
     seconds = time.perf_counter() - started
     con.execute(

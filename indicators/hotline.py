@@ -20,7 +20,7 @@ scanning tickets.
 from __future__ import annotations
 
 from datasets.warehouse import superseded_table
-from indicators.engine import EVENT, TRANSACTION
+from indicators.readings import EVENT, TRANSACTION
 
 _CLOSURE = """
     closure AS (

@@ -20,14 +20,16 @@ import json
 import polars as pl
 
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators.engine import (
+from indicators.catalog import default_catalog
+from indicators.derived import progress_frame
+from indicators.engine import values_as_of
+from indicators.readings import (
     DEFAULT_READING,
     EVENT,
     READING_LABELS,
     READING_NOTES,
     READINGS,
     parse_reading,
-    values_as_of,
 )
 from indicators.verdict import with_verdict
 
@@ -159,9 +161,6 @@ def _progress_on_demand(
 ) -> pl.DataFrame:
     """:func:`progress` in the event-time reading: the same assessment
     (:func:`indicators.derived.progress_frame`) of ``indicator_values_event`` at ``as_of``."""
-    from indicators.catalog import default_catalog
-    from indicators.derived import progress_frame
-
     with warehouse.reader() as cursor:
         frame = progress_frame(cursor, default_catalog(), [as_of], reading=EVENT)
     frame = frame.filter(pl.col("target_set") == target_set)

@@ -19,7 +19,7 @@ import datetime as dt
 
 import polars as pl
 
-from indicators.engine import DEFAULT_READING, parse_reading
+from indicators.readings import DEFAULT_READING, parse_reading
 
 SURGES_SHOWN = 10  # the risk page lists the 10 strongest surges
 

@@ -48,9 +48,13 @@ import numpy as np
 import polars as pl
 import yaml
 
-from datasets.regions import PROVINCE_CODE, cities
+from datasets.regions import PROVINCE_CODE, cities, region_name
+from datasets.schema import load_schemas
+from datasets.warehouse import superseded_table
 from indicators.catalog import DOMAINS, Catalog, default_catalog
-from indicators.engine import DEFAULT_READING, EVENT, READINGS, TRANSACTION, parse_reading
+from indicators.derived import progress_frame, write_table
+from indicators.engine import values_as_of
+from indicators.readings import DEFAULT_READING, EVENT, READINGS, TRANSACTION, parse_reading
 from models.anomaly import FINDING_SCHEMA, detect, findings
 
 HERE = Path(__file__).resolve().parent
@@ -192,7 +196,6 @@ def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[
 
 
 def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[RuleIssue]:
-    from datasets.schema import load_schemas
 
     p, out = rule.parameters, []
     if catalog is not None:
@@ -303,7 +306,6 @@ def _domain(rule: Rule, catalog: Catalog, indicator: str | None) -> str:
 
 
 def _region_name(code: str) -> str:
-    from datasets.regions import region_name
 
     return region_name(code)
 
@@ -400,7 +402,6 @@ def _progress(con, target_set: str | None, as_of: dt.date) -> pl.DataFrame:
 def event_progress(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFrame:
     """Default-method target progress in the event-time reading at ``vintages`` and, for the
     off-track rule's comparison, at each of them ``lookback_months`` earlier."""
-    from indicators.derived import progress_frame
 
     wanted = set(vintages)
     for rule in load_rules(catalog=catalog):
@@ -626,8 +627,6 @@ def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
 
 # ---------------------------------------------------------------------------- series rules
 def _monthly(con, as_of: dt.date, indicators: list[str], regions: list[str]) -> pl.DataFrame:
-    from indicators.engine import values_as_of
-
     ctx = _context(con)
     rows = values_as_of(
         _Reader(ctx.con),
@@ -912,8 +911,6 @@ def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
 
 
 def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
-    from datasets.schema import load_schemas
-    from datasets.warehouse import superseded_table
 
     schemas = load_schemas()
     out = []
@@ -1111,7 +1108,6 @@ def materialise_risk(
     ``warnings``, ``risk_scores``  the vintage ``as_of`` (default: the newest) in the default
                              reading, as one table each for readers that want only the present.
     """
-    from indicators.derived import write_table
 
     started = time.perf_counter()
     catalog = catalog or default_catalog()
@@ -1197,7 +1193,6 @@ def open_items_sql(reading: str) -> str:
     read back; in transaction time the versions the warehouse held then (arrived by then and
     not yet replaced), so an item recorded later is not listed and a later correction does not
     close an item early."""
-    from datasets.warehouse import superseded_table
 
     tables = ("info_systems", "private_networks", "gov_apps", "service_items")
     if parse_reading(reading) == EVENT:
@@ -1273,7 +1268,6 @@ def anomalies_table(
     volumes watched by the surge rule come from its scan (:func:`hotline_scan`, or ``scan``), so
     their expected values are the very numbers the warning and the surge table show.
     """
-    from indicators.engine import values_as_of
 
     catalog = catalog or default_catalog()
     as_of = as_of or newest_vintage(con)
@@ -1367,7 +1361,6 @@ def write_anomaly_tables(con, catalog=None, *, vintages: list[dt.date] | None = 
     """``anomaly_vintages``: :func:`anomalies_table` at every risk vintage in both readings, and
     ``anomalies``: the newest vintage in the default reading. Returns the rows written. (Slower
     than the rules — a seasonal fit per series and vintage — so it runs with the forecasts.)"""
-    from indicators.derived import write_table
 
     catalog = catalog or default_catalog()
     vintages = vintages or risk_vintages(con, catalog)

@@ -41,7 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from indicators.catalog import default_catalog
+from indicators.derived import write_table
 from models.forecast import Forecaster
+from models.jobs import jobs_for, parallel_map, question_probability
 
 BINS = 10
 
@@ -129,7 +132,6 @@ def default_origins(first: str = "2021-06", last: str = "2025-06", every: int = 
 def _question_probability(item) -> float:
     """P(target met at the deadline) for one (job, steps) pair: the batch forecaster as
     ``databrain forecast`` fits it. Top-level so worker processes can run it."""
-    from models.batch import question_probability
 
     job, steps = item
     return question_probability(job, steps)
@@ -166,9 +168,6 @@ def demo_questions(
     region_code, origin, deadline, target_value, polarity, probability (from the batch
     forecaster fitted to the data known at the origin), value_at_deadline (as known ``now``,
     default the newest vintage), outcome (1 if that value meets the target)."""
-    from indicators.catalog import default_catalog
-    from models.batch import jobs_for, parallel_map
-
     catalog = catalog or default_catalog()
     origins = origins or default_origins()
     if now is None:
@@ -298,8 +297,6 @@ def materialise_track_record(
     """Compute the demo target series' track record and (re)write ``forecast_track_record``
     (source ``target_series``: a summary row and reliability rows). ``restrict`` passes
     ``indicators``/``regions`` on to :func:`demo_questions`. Returns the table."""
-    from indicators.derived import write_table
-
     if questions is None:
         questions = demo_questions(con, catalog, origins=origins, workers=workers, **restrict)
     table = pl.DataFrame(

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
+from indicators import read
 from indicators.text import (  # noqa: F401  (page-facing names)
     BINDING_LABELS,
     METHOD_LABELS,
@@ -16,6 +17,15 @@ from indicators.text import (  # noqa: F401  (page-facing names)
     STATUS_STYLE,
     fmt_value,
     month_label,
+    value_time_label,
+)
+from indicators.verdict import (
+    FINAL_VERDICTS,
+    VERDICT_MEANING,
+    VERDICT_ORDER,
+    shown_period,
+    verdict_counts,
+    year_period,
 )
 from pages import _ids
 
@@ -129,8 +139,6 @@ def figure(
 def target_figure(row: dict, *, className: str = "") -> html.Span:
     """The value a target's verdict is about (at the deadline once assessed, else the latest),
     tagged with its period."""
-    from indicators.verdict import shown_period
-
     return figure(
         row["shown_value"],
         row["unit"],
@@ -145,9 +153,6 @@ def target_figure(row: dict, *, className: str = "") -> html.Span:
 def since_line(row: dict, *, className: str = "small text-muted") -> html.Div | None:
     """After the deadline, what followed as context: 此后：2026年10月末为 96.9% (the figure
     tagged with its period)."""
-    from indicators.text import value_time_label
-    from indicators.verdict import year_period
-
     if not row.get("since_text"):
         return None
     return html.Div(
@@ -168,8 +173,6 @@ def since_line(row: dict, *, className: str = "small text-muted") -> html.Div | 
 
 def verdict_legend(verdicts=None, *, className: str = "") -> html.Div:
     """The verdict colours, symbols and meanings (only those in ``verdicts`` when given)."""
-    from indicators.verdict import VERDICT_MEANING, VERDICT_ORDER
-
     shown = [v for v in VERDICT_ORDER if verdicts is None or v in set(verdicts)]
     return html.Div(
         [html.Span("图例：", className="small text-muted me-1")]
@@ -196,8 +199,6 @@ def verdict_summary(
     """A page's verdict summary: after the deadline how many quantified targets were met at it,
     then the counts of every verdict by group, and (``legend``) the legend of the verdicts
     shown."""
-    from indicators.verdict import FINAL_VERDICTS
-
     head = None
     if final:
         quantified = [r for r in rows if r["verdict"] in FINAL_VERDICTS]
@@ -219,8 +220,6 @@ def verdict_summary(
 
 def reading_dropdown(id: str, value: str, **style) -> dcc.Dropdown:
     """The two readings of a replay (按当时已入库数据 / 按现有数据回溯), each with what it means."""
-    from indicators import read
-
     return dropdown(
         id=id,
         options=[
@@ -236,8 +235,6 @@ def reading_dropdown(id: str, value: str, **style) -> dcc.Dropdown:
 
 def verdict_count_line(rows, *, id=None, className: str = "") -> html.Div:
     """Verdict counts that say what they count: 量化目标 N 项：… ｜ 定性目标（按趋势）M 项：…"""
-    from indicators.verdict import verdict_counts
-
     parts = []
     for label, total, counts in verdict_counts(rows):
         if parts:
@@ -358,7 +355,7 @@ def export_query(query: dict | None) -> str:
 
 
 def export_buttons(table: str, query: dict | None, *, className: str = "", **kwargs) -> html.Div:
-    """导出 CSV / 导出 Excel for one table (a key of ``indicators.reports.app_tables.BUILDERS``)
+    """导出 CSV / 导出 Excel for one table (a key of ``reports.app_tables.BUILDERS``)
     in the state ``query`` (the page's URL query); the clicks go to the shell's one download."""
     payload = export_query(query)
     buttons = [
@@ -388,4 +385,28 @@ def export_header(title, table: str, query: dict | None) -> html.Div:
     return html.Div(
         [html.Span(title, className="me-auto"), export_buttons(table, query)],
         className="d-flex flex-wrap align-items-center justify-content-between gap-1",
+    )
+
+
+# --- early warnings -----------------------------------------------------------------------------
+
+SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
+    1: ("高", "#882255", "▲▲"),
+    2: ("中", "#D55E00", "▲"),
+    3: ("低", "#E69F00", "△"),
+}
+
+
+def warning_key(row: dict) -> str:
+    """A stable id for a warning in the URL: rule:region:indicator."""
+    return f"{row['rule_id']}:{row['region_code']}:{row.get('indicator') or '-'}"
+
+
+def severity_badge(rank: int | None, label: str | None = None) -> html.Span:
+    text, colour, symbol = SEVERITY_STYLE.get(rank or 3, SEVERITY_STYLE[3])
+    return html.Span(
+        [html.Span(symbol, className="status-symbol"), f"{label or text}风险"],
+        className="status-badge",
+        style={"backgroundColor": colour},
+        **{"data-severity": str(rank)},
     )

@@ -2,7 +2,7 @@
 
 The buttons (``pages._components.export_buttons``) carry the table's key, the format and the
 page's URL query in their pattern-matching ids; the file goes to the shell's one
-``dcc.Download`` (``app.py``). The table itself is built by ``indicators.reports.app_tables``.
+``dcc.Download`` (``app.py``). The table itself is built by ``reports.app_tables``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import dash
 from dash import ALL, Input, Output, callback, ctx, dcc
 
 from datasets.warehouse import shared_warehouse
-from indicators.reports import app_tables
 from pages import _ids
+from reports import app_tables
 
 log = logging.getLogger(__name__)
 

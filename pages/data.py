@@ -15,12 +15,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from datasets.ingest import IngestError, ingest
+import pipeline
+from datasets.ingest import IngestError
 from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
-from indicators.engine import materialise
 from pages import _ids
 from pages._components import export_header, fmt_int
 
@@ -463,17 +463,14 @@ def upload_file(contents, filename, dataset):
         path = Path(tmp) / f"upload{Path(filename).suffix.lower()}"
         path.write_bytes(data)
         try:
-            results = ingest(
+            results = pipeline.load(
                 [path],
                 None if dataset in (None, "", "auto") else dataset,
                 warehouse=warehouse,
                 display_names=[filename],
-                after_load=materialise,
             )
             if any(not r.skipped for r in results):
-                from models.cli import start_background_forecast
-
-                start_background_forecast(warehouse.path)  # forecasts follow in a new version
+                pipeline.start_background_forecast(warehouse.path)  # forecasts: a new version
         except IngestError as err:
             issues = err.issues[:50]
             more = err.total - len(issues)

@@ -22,9 +22,9 @@ from datasets import boundaries
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
-from indicators import read
+from indicators import read, read_risk
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.engine import DEFAULT_READING, parse_reading
+from indicators.readings import DEFAULT_READING, parse_reading
 from indicators.verdict import (
     FINAL_VERDICTS,
     progress_at_verdict,
@@ -44,11 +44,13 @@ from pages._components import (
     not_ready,
     page_header,
     reading_dropdown,
+    severity_badge,
     since_line,
     target_figure,
     to_search,
     verdict_badge,
     verdict_summary,
+    warning_key,
 )
 
 dash.register_page(__name__, path="/", name="领导驾驶舱", title="数据大脑 · 领导驾驶舱", order=0)
@@ -576,9 +578,6 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
 
 def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
     """The most severe early warnings (for the selected city, or everywhere), linked to /risk."""
-    from indicators import read_risk
-    from pages.risk import severity_badge, warning_key
-
     wh = shared_warehouse()
     if not read_risk.has_risk(wh):
         return None

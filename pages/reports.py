@@ -2,7 +2,7 @@
 an as-of month, rendered in its own process with progress, then downloaded.
 
 URL state: ``set`` (target set), ``region`` (320000 or a city code), ``as_of`` (YYYY-MM),
-``format`` (``pdf``/``xlsx``). Rendering goes through :mod:`indicators.reports.jobs`: the
+``format`` (``pdf``/``xlsx``). Rendering goes through :mod:`reports.jobs`: the
 callback only starts (or joins) a job and a poll shows its progress, so a long render never
 holds a web worker; the same data and parameters reuse the finished file.
 """
@@ -19,8 +19,6 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import default_catalog
-from indicators.reports import jobs
-from indicators.reports.content import phase
 from pages import _ids
 from pages._components import (
     as_of_key,
@@ -31,6 +29,8 @@ from pages._components import (
     page_header,
     to_search,
 )
+from reports import jobs
+from reports.content import phase
 
 dash.register_page(__name__, path="/reports", name="报告导出", title="数据大脑 · 报告导出", order=6)
 

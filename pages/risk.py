@@ -24,7 +24,7 @@ from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.engine import DEFAULT_READING, parse_reading
+from indicators.readings import DEFAULT_READING, parse_reading
 from indicators.text import rate_axis_range
 from pages import _ids
 from pages._components import (
@@ -36,7 +36,9 @@ from pages._components import (
     month_label,
     not_ready,
     page_header,
+    severity_badge,
     to_search,
+    warning_key,
 )
 
 dash.register_page(__name__, path="/risk", name="风险预警", title="数据大脑 · 风险预警", order=5)
@@ -53,27 +55,6 @@ RISK_HOTLINE_TREND = "risk-hotline-trend"
 RISK_ANOMALIES = "risk-anomalies"
 RISK_READING = "risk-reading"
 RISK_AS_OF = "risk-as-of"
-
-SEVERITY_STYLE = {  # severity rank → (label, colour, symbol); colour-blind safe, with words
-    1: ("高", "#882255", "▲▲"),
-    2: ("中", "#D55E00", "▲"),
-    3: ("低", "#E69F00", "△"),
-}
-
-
-def warning_key(row: dict) -> str:
-    """A stable id for a warning in the URL: rule:region:indicator."""
-    return f"{row['rule_id']}:{row['region_code']}:{row.get('indicator') or '-'}"
-
-
-def severity_badge(rank: int | None, label: str | None = None) -> html.Span:
-    text, colour, symbol = SEVERITY_STYLE.get(rank or 3, SEVERITY_STYLE[3])
-    return html.Span(
-        [html.Span(symbol, className="status-symbol"), f"{label or text}风险"],
-        className="status-badge",
-        style={"backgroundColor": colour},
-        **{"data-severity": str(rank)},
-    )
 
 
 def heatmap_figure(scores: pl.DataFrame, names: dict[str, str]) -> go.Figure:

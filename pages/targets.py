@@ -26,9 +26,8 @@ from datasets.regions import PROVINCE_CODE
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.engine import DEFAULT_READING, parse_reading
 from indicators.read_targets import method_comparison, sort_rows
-from indicators.reports.content import phase
+from indicators.readings import DEFAULT_READING, parse_reading
 from indicators.text import forecast_summary, time_label, track_record_text, value_time_label
 from indicators.tracking import (
     FALLBACK_LABELS,
@@ -69,6 +68,7 @@ from pages._components import (
     verdict_badge,
     verdict_legend,
 )
+from reports.content import phase
 
 dash.register_page(__name__, path="/targets", name="目标追踪", title="数据大脑 · 目标追踪", order=1)
 

@@ -92,14 +92,14 @@ def demo_computed(tmp_path_factory, demo_files) -> Warehouse:
     import datetime as dt
 
     from datasets.ingest import ingest
-    from indicators.engine import materialise
+    from pipeline import recompute
 
     wh = Warehouse(tmp_path_factory.mktemp("demo-computed") / "demo.duckdb")
     ingest(
         sorted(demo_files.values()),
         warehouse=wh,
         fresh=True,
-        after_load=lambda con: materialise(con, today=dt.date(2026, 11, 22)),
+        after_load=lambda con: recompute(con, today=dt.date(2026, 11, 22)),
     )
     return wh
 

@@ -9,7 +9,7 @@ import dash
 import pytest
 from click.testing import CliRunner
 
-from datasets.cli import main
+from cli import main
 from datasets.schema import load_schemas
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pytest
 
 from datasets.ingest import ingest
 from datasets.warehouse import Warehouse
-from indicators.engine import materialise
+from pipeline import recompute
 
 CHROMIUM = "/usr/bin/chromium"
 TODAY = dt.date(2026, 11, 22)
@@ -50,7 +50,7 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
         warehouse=wh,
         fresh=True,
         today=TODAY,  # the server pins the same day: later uploads' load times sort after it
-        after_load=lambda con: materialise(con, today=TODAY),
+        after_load=lambda con: recompute(con, today=TODAY),
     )
     with wh.writer() as staging:  # forecasts for one target, province and 连云港 (kept small)
         forecast_all(

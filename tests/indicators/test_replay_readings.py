@@ -15,7 +15,8 @@ import pytest
 from datasets.ingest import ingest
 from datasets.warehouse import Warehouse
 from indicators import read
-from indicators.engine import materialise, values_as_of
+from indicators.engine import values_as_of
+from pipeline import recompute
 from tests.indicators.conftest import write_files
 
 D = dt.date
@@ -41,7 +42,7 @@ def value(wh, as_of, reading=None, *, code=CODE, region=NANJING, period="2023", 
 
 def test_replay010_late_rows_change_the_event_reading_only(tmp_path):
     wh = Warehouse(tmp_path / "wh" / "late.duckdb")
-    compute = lambda con: materialise(con, today=TODAY)  # noqa: E731
+    compute = lambda con: recompute(con, today=TODAY)  # noqa: E731
     ingest(write_files(tmp_path / "base"), warehouse=wh, fresh=True, after_load=compute)
     # 南京 by 2023-06 (county 玄武区 included): NJ-1 (achieved 2022-06), NJ-2, XW-1 (achieved
     # 2023-03) listed → 2 of 3. Both readings agree: the base files are the initial population.
@@ -152,7 +153,7 @@ def test_replay013_loading_items_listed_in_2022_today_leaves_the_midterm_replay(
         + "\n",
         encoding="utf-8",
     )
-    ingest([late], warehouse=wh, today=TODAY, after_load=lambda con: materialise(con, today=TODAY))
+    ingest([late], warehouse=wh, today=TODAY, after_load=lambda con: recompute(con, today=TODAY))
     items = _items(wh)
     assert value(wh, MID, "transaction") == pytest.approx(before["transaction"])
     assert value(wh, MID, "transaction") == pytest.approx(_share(items, MID, held=True))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from models.cli import forecast
+from cli import forecast
 
 
 def run(*args):

@@ -13,7 +13,7 @@ under a file lock, so two web workers never start the same job twice; at most on
 CPU core runs at a time (the others wait, shown as 排队中). A job whose process has died is
 reported as failed, not polled forever. Old job directories are pruned.
 
-Run a job by hand: ``python -m indicators.reports.jobs <job dir>`` (what :func:`start` spawns).
+Run a job by hand: ``python -m reports.jobs <job dir>`` (what :func:`start` spawns).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import Warehouse
 from indicators import read
 from indicators.catalog import default_catalog
-from indicators.reports.batch import FORMATS, all_regions
+from reports.batch import FORMATS, all_regions, write_reports
 
 KEY_RE = re.compile(r"^[0-9a-f]{20}$")
 ALL_REGIONS = "all"  # the province and the 13 cities, one report each, as a ZIP
@@ -197,7 +197,7 @@ def start(
         _write_status(job, state="queued", done=0, total=1, message="排队中", started=time.time())
         with open(job / "log.txt", "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "indicators.reports.jobs", str(job)],
+                [sys.executable, "-m", "reports.jobs", str(job)],
                 env={**os.environ, "DATABRAIN_DB": str(warehouse.path)},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -247,8 +247,6 @@ def _take_slot(root: Path, job: Path):
 
 def run(job: Path) -> int:
     """Render the job in ``job`` (its params.json), recording progress in status.json."""
-    from indicators.reports.batch import write_reports
-
     params = json.loads((job / "params.json").read_text(encoding="utf-8"))
     _write_status(job, pid=os.getpid())
     slot = _take_slot(job.parent, job)

@@ -18,7 +18,9 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import Warehouse
 from indicators import read
 from indicators.catalog import default_catalog
-from indicators.reports.content import Report, build_report, phase, warnings_at
+from reports.content import Report, build_report, phase, warnings_at
+from reports.pdf import render_pdf
+from reports.workbook import render_xlsx
 
 FORMATS = ("pdf", "xlsx")
 
@@ -40,12 +42,8 @@ def report_filename(report: Report, fmt: str) -> str:
 def render(report: Report, fmt: str) -> bytes:
     """The report's bytes in ``fmt`` (``pdf`` or ``xlsx``)."""
     if fmt == "pdf":
-        from indicators.reports.pdf import render_pdf
-
         return render_pdf(report)
     if fmt == "xlsx":
-        from indicators.reports.workbook import render_xlsx
-
         return render_xlsx(report)
     raise ValueError(f"未知格式 {fmt!r}；应为 {' / '.join(FORMATS)}")
 

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators import read
+from indicators import read, read_risk
 from indicators.catalog import DOMAINS, Catalog, default_catalog
-from indicators.reports.tables import Provenance, provenance
 from indicators.text import fmt_value, month_label
 from indicators.tracking import STATUSES, decimal_year_to_date, required_path
 from indicators.verdict import verdict_counts, verdict_rank
+from models.risk import evaluate_rules, load_rules
+from reports.tables import Provenance, provenance
 
 #: Status order of the summary: best first (as an evaluation reads), qualitative last.
 SUMMARY_ORDER = STATUSES
@@ -306,13 +307,9 @@ def _heatmap(warehouse, target_set: str, as_of: dt.date, region: str) -> pl.Data
 def warnings_at(warehouse, as_of: dt.date, catalog: Catalog | None = None) -> pl.DataFrame:
     """Every warning fired at ``as_of``: the stored table when it is of that vintage, else the
     early-warning rules evaluated at ``as_of`` (they read only what was known then)."""
-    from indicators import read_risk
-
     stored = read_risk.warnings(warehouse) if read_risk.has_risk(warehouse) else pl.DataFrame()
     if stored.height and stored["as_of"][0] == as_of:
         return stored
-    from models.risk import evaluate_rules, load_rules
-
     catalog = catalog or default_catalog()
     with warehouse.reader() as con:
         return evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from indicators.reports.content import Report
-from indicators.reports.tables import Column, Table, to_xlsx
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
@@ -22,6 +20,8 @@ from indicators.text import (
     value_time_label,
 )
 from indicators.verdict import FINAL_VERDICTS, progress_at_verdict
+from reports.content import Report
+from reports.tables import Column, Table, to_xlsx
 
 
 def _label(status: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The app's tables as exports (indicators.reports.app_tables) on the demo warehouse: each
+"""The app's tables as exports (reports.app_tables) on the demo warehouse: each
 builder's figures against the warehouse's own rows (worked out here with SQL), the page's
 filters honoured, and the file names and 说明 that go with them."""
 
@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from indicators import read_risk
-from indicators.reports import app_tables
+from reports import app_tables
 from tests.conftest import file_digest
 
 SET = "jiangsu-14fyp-digital-gov"

@@ -20,9 +20,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from datasets.cli import main as cli
+from cli import main as cli
 from datasets.regions import cities
-from indicators.reports.content import build_report, phase
+from reports.content import build_report, phase
 
 SET = "jiangsu-14fyp-digital-gov"
 FINAL = dt.date(2025, 12, 31)
@@ -242,8 +242,8 @@ def test_report005_pdf_embeds_its_cjk_fonts(reports_dir):
 
 
 def test_report006_same_data_and_as_of_give_the_same_bytes(demo_computed):
-    from indicators.reports.pdf import render_pdf
-    from indicators.reports.workbook import render_xlsx
+    from reports.pdf import render_pdf
+    from reports.workbook import render_xlsx
 
     a = build_report(demo_computed, SET, WUXI, "2024-06")
     b = build_report(demo_computed, SET, WUXI, "2024-06")
@@ -385,7 +385,7 @@ def test_report010_bad_arguments_are_refused_in_chinese(
 
 
 def wait_done(key: str, wh, timeout: float = 120) -> dict:
-    from indicators.reports import jobs
+    from reports import jobs
 
     deadline = time.time() + timeout
     seen = set()
@@ -400,8 +400,8 @@ def wait_done(key: str, wh, timeout: float = 120) -> dict:
 
 
 def test_report011_a_render_job_runs_in_its_own_process_and_is_reused(demo_computed):
-    from indicators.reports import jobs
-    from indicators.reports.workbook import render_xlsx
+    from reports import jobs
+    from reports.workbook import render_xlsx
 
     key = jobs.start(demo_computed, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx")
     again = jobs.start(demo_computed, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx")
@@ -419,7 +419,7 @@ def test_report011_a_render_job_runs_in_its_own_process_and_is_reused(demo_compu
 
 
 def test_report012_bad_job_parameters_are_refused_before_any_process_starts(demo_computed):
-    from indicators.reports import jobs
+    from reports import jobs
 
     before = sorted(p.name for p in jobs.jobs_dir(demo_computed).iterdir())
     with pytest.raises(ValueError, match="未知地区代码"):
@@ -436,7 +436,7 @@ def test_report013_a_job_whose_process_dies_is_reported_not_polled_forever(demo_
     import os
     import signal
 
-    from indicators.reports import jobs
+    from reports import jobs
 
     key = jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="pdf")
     pid = jobs.status(key, demo_computed)["pid"]
@@ -474,7 +474,7 @@ def test_report016_demo_rows_left_after_a_real_load_keep_the_synthetic_flag(
     warehouse, demo_files, items_csv
 ):
     from datasets.ingest import ingest
-    from indicators.reports.tables import provenance
+    from reports.tables import provenance
 
     ingest([demo_files["service_items"]], warehouse=warehouse)
     ingest([items_csv], warehouse=warehouse)  # the newest load is real, the demo rows remain
@@ -487,7 +487,7 @@ def test_report017_a_bundle_job_zips_the_province_and_every_city(demo_computed, 
     import io
     import zipfile
 
-    from indicators.reports import jobs
+    from reports import jobs
 
     key = jobs.start(demo_computed, target_set=SET, region="all", as_of="2025-12", fmt="xlsx")
     s = wait_done(key, demo_computed)

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 import pytest
 
-from indicators.reports.charts import _text_width, nice_ticks, path_chart, status_bar
+from reports.charts import _text_width, nice_ticks, path_chart, status_bar
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SVG_TAG = "{http://www.w3.org/2000/svg}svg"

@@ -1,6 +1,6 @@
-"""The evaluation report as a PDF: a :class:`~indicators.reports.content.Report` laid out in HTML
+"""The evaluation report as a PDF: a :class:`~reports.content.Report` laid out in HTML
 (``templates/report.html`` + ``report.css``) and printed by weasyprint with the system's Noto CJK
-fonts embedded as subsets. Charts are SVG drawn here (:mod:`indicators.reports.charts`), so no
+fonts embedded as subsets. Charts are SVG drawn here (:mod:`reports.charts`), so no
 browser is needed to render. Same report → same bytes (fixed document dates, no clock).
 """
 
@@ -12,8 +12,6 @@ from pathlib import Path
 
 import jinja2
 
-from indicators.reports import charts
-from indicators.reports.content import Report, TargetBlock
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
@@ -25,8 +23,10 @@ from indicators.text import (
     track_record_text,
     value_time_label,
 )
-from indicators.tracking import DEFAULT_THRESHOLDS
+from indicators.tracking import DEFAULT_THRESHOLDS, decimal_year_to_date
 from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict, progress_words
+from reports import charts
+from reports.content import Report, TargetBlock
 
 TEMPLATES = Path(__file__).with_name("templates")
 SHORT_LABELS = {  # heatmap cells are narrow
@@ -72,8 +72,6 @@ def _chart(block: TargetBlock, report: Report) -> str:
     if row["baseline_value"] is not None and row["baseline_year"] is not None:
         baseline = (block.required[0][0] if block.required else None, row["baseline_value"])
         if baseline[0] is None:
-            from indicators.tracking import decimal_year_to_date
-
             baseline = (decimal_year_to_date(row["baseline_year"]), row["baseline_value"])
     target = None
     if row["target_value"] is not None:

@@ -21,6 +21,10 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 import xlsxwriter
 
+from datasets.status import dataset_status
+from indicators.catalog import default_catalog
+from indicators.formulas import formula_text
+
 KINDS = ("text", "number", "integer", "share", "date", "month", "datetime")
 # Excel's epoch-free fixed timestamp for the workbook's metadata: bytes do not change per run.
 _FIXED_CREATED = dt.datetime(2000, 1, 1)
@@ -376,9 +380,6 @@ def provenance(
     ``datasets`` defaults to the source datasets of ``indicators``; the newest load of each
     dataset is listed with its file name, SHA-256 and row counts.
     """
-    from indicators.catalog import default_catalog
-    from indicators.formulas import formula_text
-
     tables = warehouse.table_names() if warehouse.exists() else set()
     defs = pl.DataFrame()
     if indicators and "catalog_indicators" in tables:
@@ -417,8 +418,6 @@ def provenance(
         if datasets is not None:
             sources = sources.filter(pl.col("dataset").is_in(datasets))
     # demo rows counted where they are now (a later load of real files may replace only some)
-    from datasets.status import dataset_status
-
     present = (
         {d["dataset"]: d["synthetic_rows"] for d in dataset_status(warehouse)} if tables else {}
     )

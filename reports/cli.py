@@ -12,6 +12,7 @@ import click
 
 from datasets.warehouse import Warehouse
 from indicators import read
+from reports.batch import all_regions, write_reports
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -77,8 +78,6 @@ def report(
     out_dir: Path,
     as_json: bool,
 ) -> None:
-    from indicators.reports.batch import all_regions, write_reports
-
     as_of = _as_of(as_of)
     if region and all_cities:
         raise click.UsageError("--region 与 --all-cities 只能选一个 / use one of them")

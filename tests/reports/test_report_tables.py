@@ -1,4 +1,4 @@
-"""The export core (indicators.reports.tables): CSV with a BOM and the numbers as shown, a
+"""The export core (reports.tables): CSV with a BOM and the numbers as shown, a
 formatted Excel workbook with a 说明 sheet (as-of, target set, definitions, source checksums,
 the synthetic flag), deterministic bytes, and column validation."""
 
@@ -12,7 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from indicators.reports.tables import (
+from reports.tables import (
     Column,
     Provenance,
     Table,

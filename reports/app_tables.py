@@ -1,4 +1,4 @@
-"""Every table the app shows, as an exportable :class:`~indicators.reports.tables.Table`.
+"""Every table the app shows, as an exportable :class:`~reports.tables.Table`.
 
 One builder per table, ``builder(warehouse, query) -> AppTable``, where ``query`` is the page's
 URL query (the keys and defaults the page itself resolves; the city page adds its path's
@@ -37,7 +37,6 @@ from indicators.county import (
     county_period_label,
     county_ranking,
 )
-from indicators.engine import parse_reading
 from indicators.periods import (
     latest_period,
     period_bounds,
@@ -46,15 +45,7 @@ from indicators.periods import (
     series_view,
 )
 from indicators.read_targets import method_comparison, sort_rows
-from indicators.reports.tables import (
-    Column,
-    Provenance,
-    Table,
-    filename,
-    provenance,
-    to_csv,
-    to_xlsx,
-)
+from indicators.readings import parse_reading
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
@@ -64,6 +55,15 @@ from indicators.text import (
     value_time_label,
 )
 from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict
+from reports.tables import (
+    Column,
+    Provenance,
+    Table,
+    filename,
+    provenance,
+    to_csv,
+    to_xlsx,
+)
 
 COMPOSITE = "综合"
 FORMATS = ("csv", "xlsx")

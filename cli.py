@@ -1,0 +1,357 @@
+"""``databrain`` — the command line of 数据大脑, on the top floor: its commands call
+:mod:`pipeline` (load, recompute, forecast, demo) and the floors' own command modules.
+
+Every command reads the warehouse location from ``DATABRAIN_DB``
+(default ``data/databrain.duckdb`` under the project directory).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+import pipeline
+from app import create_app
+from datasets.config import db_path
+from datasets.ingest import IngestError
+from datasets.status import dataset_status
+from datasets.warehouse import Warehouse
+from indicators.cli import assess
+from models.cli import CONTEXT, fail, forecast_series, parse_period, read_series_file
+from reports.cli import report
+
+
+@click.group(
+    context_settings=CONTEXT,
+    help=(
+        "数据大脑：江苏省“十四五”数字政府建设规划决策支持驾驶舱。\n\n"
+        "Data Brain: decision-support cockpit for Jiangsu's 14th Five-Year Digital Government "
+        "Plan.\n\n"
+        "数据仓库位置由环境变量 DATABRAIN_DB 指定 / The warehouse is the DuckDB file named by "
+        "DATABRAIN_DB (default: data/databrain.duckdb)."
+    ),
+)
+def main() -> None:
+    pass
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "启动驾驶舱网页服务；仓库不存在时先用内置模拟数据建库。\n\n"
+        "Serve the cockpit; builds the warehouse from the bundled demo data on first run."
+    ),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / host to bind")
+@click.option("--port", default=8050, show_default=True, type=int, help="端口 / port")
+@click.option("--debug", is_flag=True, help="Dash 调试模式 / Dash debug mode")
+def serve(host: str, port: int, debug: bool) -> None:
+    warehouse = Warehouse()
+    if not warehouse.exists():
+        click.echo(
+            f"首次运行：用内置模拟数据建库 {warehouse.path} / first run: building demo warehouse"
+        )
+        started = time.perf_counter()
+        pipeline.build_demo(warehouse=warehouse)
+        click.echo(f"建库完成，用时 {time.perf_counter() - started:.1f} 秒 / done")
+    click.echo(f"数据大脑 → http://{host}:{port}/  (DATABRAIN_DB={warehouse.path})")
+    create_app().run(host=host, port=port, debug=debug)
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "校验并加载数据文件（CSV/XLSX/Parquet）。不指定 --dataset 时按表头识别数据集。"
+        "任一文件未通过校验则全部不加载，仓库保持原样；重复加载同一文件不会产生重复数据。\n\n"
+        "Validate and load data files (CSV in UTF-8 or GB18030, XLSX, Parquet). Without "
+        "--dataset the dataset is recognised from the header. If any file is rejected nothing "
+        "is loaded; re-loading the same file is a no-op."
+    ),
+)
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--dataset", help="数据集名称 / dataset name (see `databrain status`)")
+@click.option(
+    "--forecast/--no-forecast",
+    default=True,
+    show_default=True,
+    help="加载后刷新预测与预警 / refresh forecasts and warnings after the load",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果 / print results as JSON")
+def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool, forecast: bool) -> None:
+    try:
+        results = pipeline.load(list(paths), dataset)
+        if forecast and any(not r.skipped for r in results):
+            pipeline.forecast(Warehouse())
+    except IngestError as err:
+        if as_json:
+            issues = [
+                {"file": i.file, "row": i.row, "column": i.column, "message": i.message}
+                for i in err.issues
+            ]
+            click.echo(
+                json.dumps(
+                    {"ok": False, "total": err.total, "issues": issues},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            click.echo(str(err), err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"ok": True, "results": [r.__dict__ for r in results]}, ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        for r in results:
+            click.echo(r.summary())
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "重新生成模拟数据并重建仓库（所有行标记为模拟数据）。--scale N 将事项级数据量放大 N 倍"
+        "（--scale 100 时 12345 工单超过 1000 万条）。\n\n"
+        "Regenerate the synthetic demo data and rebuild the warehouse from it. --scale N "
+        "multiplies item-level volumes (at 100: over 10 million 12345 tickets)."
+    ),
+)
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="数据量倍数 / volume multiplier",
+)
+@click.option(
+    "--seed", default=20210831, show_default=True, type=int, help="随机种子 / random seed"
+)
+@click.option(
+    "--forecast/--no-forecast",
+    default=True,
+    show_default=True,
+    help="建库后预测每个目标序列 / forecast every target series after building",
+)
+def demo(scale: int, seed: int, forecast: bool) -> None:
+    started = time.perf_counter()
+    results = pipeline.build_demo(scale=scale, seed=seed, forecast_after=forecast)
+    for r in results:
+        click.echo(r.summary())
+    click.echo(
+        f"模拟数据已加载（scale={scale}，seed={seed}），用时 {time.perf_counter() - started:.1f} 秒 → {db_path()}"
+    )
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "显示仓库中已加载的数据集：行数、时期覆盖、文件校验和与加载时间。\n\n"
+        "Show what is loaded: datasets, row counts, periods covered, file checksums, load times."
+    ),
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print as JSON")
+def status(as_json: bool) -> None:
+    warehouse = Warehouse()
+    if not warehouse.exists():
+        click.echo(
+            f"数据仓库不存在：{warehouse.path}（运行 `databrain demo` 建库）/ no warehouse yet",
+            err=True,
+        )
+        sys.exit(1)
+    records = dataset_status(warehouse)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"数据仓库 {warehouse.path} 版本 {warehouse.version()}")
+    click.echo(
+        f"{'数据集 dataset':<24}{'行数 rows':>12}  {'时期 period':<25}{'文件 files':>6}  最近加载 last load"
+    )
+    for r in records:
+        period = f"{r['period_start'] or '-'} ~ {r['period_end'] or '-'}"
+        synthetic = " 模拟" if r["synthetic_rows"] else ""
+        click.echo(
+            f"{r['dataset']:<24}{r['rows']:>12,}  {period:<25}{len(r['files']):>6}  {r['last_loaded_at'] or '-'}{synthetic}"
+        )
+        for f in r["files"]:
+            click.echo(
+                f"    {f['file_name']}  sha256 {f['sha256'][:16]}…  {f['rows']:,} 行  {f['loaded_at']}"
+            )
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "按指标目录重算全部指标、目标进度、城市排名与综合指数（每次加载数据后自动执行），"
+        "写入仓库的新版本。\n\n"
+        "Recompute every indicator, target progress, league table and composite index from the "
+        "catalog (done automatically after every ingest) into a new warehouse version."
+    ),
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print as JSON")
+def compute(as_json: bool) -> None:
+    warehouse = Warehouse()
+    if not warehouse.exists():
+        click.echo(f"数据仓库不存在：{warehouse.path} / no warehouse yet", err=True)
+        sys.exit(1)
+    with warehouse.writer() as staging:
+        report = pipeline.recompute(staging.con)
+    if as_json:
+        click.echo(json.dumps({**report.__dict__, "data_end": str(report.data_end)}, indent=2))
+    else:
+        click.echo(
+            f"已重算 {report.indicators} 个指标，{report.rows:,} 行，数据截至 {report.data_end}，"
+            f"用时 {report.seconds:.1f} 秒 / recomputed {report.indicators} indicators"
+        )
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "预测。不带 --series-file 时：为目标集中每个量化目标、全省与 13 市、当前与中期评估两个"
+        "时点批量预测（按截止期限的预测步长回测选模型并校准区间，并行计算），写入仓库表 "
+        "forecasts、forecast_models 与 forecast_track_record（达标概率的历史检验）。"
+        "带 --series-file F.csv 时：预测文件中的序列。文件为长表：列 period,value，或 "
+        "series,period,value 一次预测多个序列（中文表头 序列,时期,数值 亦可）；时期为 YYYY、"
+        "YYYY-Qn 或 YYYY-MM，按时期排序，重复时期、缺口、空值或频率混用则报错（指明文件、行、列，"
+        "退出码 2）。输出所选模型、点预测、80% 与 95% 区间、回测 MASE；加 --target V "
+        "--target-period P 时另输出到 P 期达到 V 的概率 p_meet 与预计达标时期。无 series 列时 "
+        'JSON 为单个对象；有 series 列时为 {"series": {名称: 对象}}。\n\n'
+        "Forecast. Without --series-file: forecast every numeric target series (province and 13 "
+        "cities, newest and mid-term vintages; model chosen and intervals calibrated by backtest "
+        "at the horizon to the deadline, fitted in parallel) into the warehouse tables "
+        "forecasts, forecast_models and forecast_track_record. With --series-file F.csv: a long "
+        "CSV with columns period,value, or series,period,value for many series (Chinese "
+        "headers 序列,时期,数值 too); periods YYYY, YYYY-Qn or YYYY-MM, sorted; a duplicate "
+        "period, a gap, an empty value or mixed frequencies is an error naming file, row and "
+        "column (exit code 2). Prints the chosen model, point forecasts, 80% and 95% intervals "
+        "and the backtest MASE; --target V --target-period P adds p_meet (the probability of "
+        "meeting V at P) and the expected period. JSON is one object without a series column, "
+        '{"series": {name: object}} with one.'
+    ),
+)
+@click.option(
+    "--series-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="序列 CSV（长表）/ series as a long CSV",
+)
+@click.option("--period", type=int, default=None, help="季节周期（默认月度 12、季度 4）/ season")
+@click.option("--horizon", type=int, default=12, show_default=True, help="预测步数 / steps ahead")
+@click.option("--bounds", default=None, help="自然界限 LO,HI（如 0,100）/ natural bounds")
+@click.option("--cumulative", is_flag=True, help="累计值，不会下降 / a running total")
+@click.option("--target", type=float, default=None, help="目标值 / target value")
+@click.option(
+    "--target-period", default=None, help="目标时期 / target period (YYYY, YYYY-Qn, YYYY-MM)"
+)
+@click.option(
+    "--polarity",
+    type=click.Choice(["higher", "lower"]),
+    default="higher",
+    show_default=True,
+    help="越高越好或越低越好 / higher or lower is better",
+)
+@click.option("--workers", type=int, default=None, help="并行进程数 / worker processes")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON")
+def forecast(
+    series_file,
+    period,
+    horizon,
+    bounds,
+    cumulative,
+    target,
+    target_period,
+    polarity,
+    workers,
+    as_json,
+) -> None:
+    if series_file is None:
+        _batch(workers, as_json)
+        return
+    if horizon < 1:
+        fail(f"--horizon 须为正整数，实际为 {horizon} / --horizon must be ≥ 1")
+    if (target is None) != (target_period is None):
+        fail("--target 与 --target-period 须同时给出 / give both --target and --target-period")
+    if target_period is not None and parse_period(target_period) is None:
+        fail(
+            f"--target-period「{target_period}」不是 YYYY、YYYY-Qn 或 YYYY-MM / "
+            "--target-period must be YYYY, YYYY-Qn or YYYY-MM"
+        )
+    lo = hi = None
+    if bounds:
+        try:
+            lo_s, hi_s = bounds.split(",")
+            lo = float(lo_s) if lo_s.strip() else None
+            hi = float(hi_s) if hi_s.strip() else None
+        except ValueError:
+            fail(f"--bounds 应为 LO,HI，实际为「{bounds}」/ --bounds must be LO,HI")
+    all_series = read_series_file(series_file)
+    options = {
+        "period": period,
+        "horizon": horizon,
+        "bounds": (lo, hi) if bounds else None,
+        "cumulative": cumulative,
+        "target": target,
+        "target_period": target_period,
+        "polarity": polarity,
+    }
+    results = {data.name: forecast_series(data, **options) for data in all_series}
+    keyed = all_series[0].name is not None
+    if as_json:
+        payload = {"series": results} if keyed else results[None]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        return
+    for name, result in results.items():
+        head = f"【{name}】" if keyed else ""
+        click.echo(f"{head}模型 model: {result['model_label']}  {result['note']}")
+        if result.get("p_meet") is not None:
+            expected = result["expected_period"] or "预测期内未达到 / not within the horizon"
+            click.echo(
+                f"到 {result['target_period']} 达到 {result['target']:g} 的概率 "
+                f"{100 * result['p_meet']:.0f}%，预计达标时期 {expected}"
+            )
+        for row in result["forecast"]:
+            click.echo(
+                f"{row['period']}  {row['mean']:.2f}  80% [{row['lo80']:.2f}, {row['hi80']:.2f}]"
+                f"  95% [{row['lo95']:.2f}, {row['hi95']:.2f}]"
+            )
+
+
+def _batch(workers: int | None, as_json: bool) -> None:
+    warehouse = Warehouse()
+    if not warehouse.exists() or "target_progress" not in warehouse.table_names():
+        fail("数据仓库不存在或指标尚未计算（先运行 databrain demo / compute）/ no indicators yet")
+    report = pipeline.forecast(warehouse, workers=workers)
+    summary = {
+        "series": report.series,
+        "seconds": report.seconds,
+        "workers": report.workers,
+        "track_record_questions": report.track_record_questions,
+        "track_record_skill": report.track_record_skill,
+    }
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(
+            f"已预测 {report.series} 个序列，{report.workers} 个进程，用时 {report.seconds:.1f} 秒"
+            f" / forecast {report.series} series"
+        )
+        if report.track_record_questions:
+            skill = report.track_record_skill
+            click.echo(
+                f"达标概率历史检验：{report.track_record_questions} 个问题，Brier 技巧评分 "
+                f"{'—' if skill is None else f'{skill:.2f}'} / track record of P(target met)"
+            )
+
+
+main.add_command(assess)
+main.add_command(report)
+
+if __name__ == "__main__":
+    main()

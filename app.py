@@ -1,11 +1,21 @@
-"""数据大脑 — the Dash application shell.
+"""数据大脑 — the Dash application shell, and how it is served.
 
 Pages live in ``pages/`` (one module each, registered with ``dash.register_page``). Nothing is
 read from the warehouse at import time: pages read per visit.
+
+The app is built once, at import (``app``, and its Flask ``server`` for any WSGI server).
+``databrain serve`` hands ``server`` to a production WSGI server (:func:`run_wsgi`): gunicorn
+with N pre-forked worker processes where it runs (Linux, macOS), waitress with N threads
+elsewhere. Dash's own development server is for ``databrain serve --debug`` only — Dash and
+Flask warn against it in production. Because the app is built before the workers fork, each
+worker starts with the pages already registered; it opens its own read-only warehouse
+connection on its first request (:func:`datasets.warehouse.forget_connections` makes sure none
+is inherited). Behind a reverse proxy, see README (部署).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import dash
@@ -13,6 +23,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 import pages._exports  # noqa: F401  (the table-export callback)
+from datasets.warehouse import forget_connections
 from pages import _ids
 from pages._components import synthetic_banner
 from reports.jobs import register_routes as register_report_routes
@@ -133,6 +144,40 @@ def create_app() -> dash.Dash:
         ]
 
     return app
+
+
+def wsgi_server_name() -> str:
+    return "gunicorn" if importlib.util.find_spec("gunicorn") else "waitress"
+
+
+def run_wsgi(wsgi, *, host: str, port: int, workers: int) -> None:
+    """Serve ``wsgi`` until stopped: gunicorn with ``workers`` processes where it is installed
+    (POSIX), waitress with ``workers`` × 4 threads otherwise."""
+    if wsgi_server_name() == "gunicorn":
+        from gunicorn.app.base import BaseApplication  # POSIX only: not importable on Windows
+
+        class _Gunicorn(BaseApplication):
+            def load_config(self):
+                options = {
+                    "bind": f"{host}:{port}",
+                    "workers": workers,
+                    "timeout": 120,  # an export or a big page may take long on a loaded machine
+                    "graceful_timeout": 10,
+                    "post_fork": lambda _server, _worker: forget_connections(),
+                    "errorlog": "-",
+                    "loglevel": "warning",
+                }
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self):
+                return wsgi
+
+        _Gunicorn().run()
+    else:
+        import waitress
+
+        waitress.serve(wsgi, host=host, port=port, threads=4 * workers)
 
 
 app = create_app()

@@ -8,6 +8,7 @@ Every command reads the warehouse location from ``DATABRAIN_DB``
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,6 @@ from pathlib import Path
 import click
 
 import pipeline
-from app import create_app
 from datasets.config import db_path
 from datasets.ingest import IngestError
 from datasets.status import dataset_status
@@ -48,8 +48,18 @@ def main() -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / host to bind")
 @click.option("--port", default=8050, show_default=True, type=int, help="端口 / port")
-@click.option("--debug", is_flag=True, help="Dash 调试模式 / Dash debug mode")
-def serve(host: str, port: int, debug: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="工作进程数（默认 CPU 核数，至多 4）/ worker processes (default: cores, at most 4)",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="开发服务器 + Dash 调试模式，仅供开发 / development server with Dash debug mode",
+)
+def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
     warehouse = Warehouse()
     if not warehouse.exists():
         click.echo(
@@ -58,8 +68,19 @@ def serve(host: str, port: int, debug: bool) -> None:
         started = time.perf_counter()
         pipeline.build_demo(warehouse=warehouse)
         click.echo(f"建库完成，用时 {time.perf_counter() - started:.1f} 秒 / done")
-    click.echo(f"数据大脑 → http://{host}:{port}/  (DATABRAIN_DB={warehouse.path})")
-    create_app().run(host=host, port=port, debug=debug)
+    # the web app is built here, once, and only for `serve`: the other commands need no pages
+    import app as web
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    server = "Dash 开发服务器 / development server" if debug else web.wsgi_server_name()
+    click.echo(
+        f"数据大脑 → http://{host}:{port}/  ({server}; DATABRAIN_DB={warehouse.path})"
+        + ("" if debug else f"  {workers} 个工作进程 / workers")
+    )
+    if debug:
+        web.app.run(host=host, port=port, debug=True)
+    else:
+        web.run_wsgi(web.server, host=host, port=port, workers=workers)
 
 
 @main.command(

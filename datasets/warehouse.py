@@ -292,6 +292,12 @@ def _shared(path: str) -> Warehouse:
     return Warehouse(path)
 
 
+def forget_connections() -> None:
+    """Drop this process's shared warehouse connections (a freshly forked web worker must open
+    its own, never use its parent's)."""
+    _shared.cache_clear()
+
+
 def shared_warehouse() -> Warehouse:
     """The process-wide :class:`Warehouse` for ``DATABRAIN_DB``: one read-only connection per
     process, re-opened only when a new version is swapped in."""

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from datasets.warehouse import Warehouse
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import SERVICE_ITEMS_CSV
 
 pytestmark = pytest.mark.browser
@@ -111,3 +112,14 @@ def test_browser006_navigation_highlights_the_page_and_folds_on_phones(browser, 
     page.wait_for_function("document.querySelector('h1').innerText.includes('目标追踪')")
     assert phone.errors == [] and desk.errors == []
     phone.page.close()
+
+
+def test_app_served_by_a_production_wsgi_server(server):
+    """`databrain serve` answers through gunicorn (worker processes), not Werkzeug's
+    development server, which Dash and Flask say not to use in production."""
+    import urllib.request
+
+    with urllib.request.urlopen(server + "/", timeout=30) as r:
+        assert r.headers.get("Server", "").startswith("gunicorn")
+    log = (ARTIFACTS / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert "development server" not in log.lower()

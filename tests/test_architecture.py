@@ -9,6 +9,7 @@ Every import counts, at module level or inside a function.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,3 +147,21 @@ def test_architecture004_the_check_sees_every_floor_and_both_kinds_of_import(tmp
     )
     seen = _imports(source, "x", {"datasets.warehouse", "models.forecast", "models"})
     assert seen == {"datasets.warehouse", "models.forecast"}
+
+
+def test_architecture005_the_architecture_document_draws_the_floors_the_test_enforces():
+    """docs/architecture.md's picture lists the floors top-down in the order this test checks,
+    and names every module of the pipeline floor and every package."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawn = {}
+    for line in text.splitlines():
+        match = re.match(r"^\s*floor\s+(\d+)\s", line)
+        if match:
+            number = int(match.group(1))
+            for name in FLOORS:
+                if f" {name}/" in line or f" {name}.py" in line:
+                    drawn[name] = number
+    assert drawn == FLOORS
+    for name in _sources():
+        if name.count(".") == 0:
+            assert f"`{name}" in text or f"{name}.py" in text or f"{name}/" in text, name

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from datasets.regions import PROVINCE_CODE
 from indicators.text import STATUS_STYLE, fmt_value, time_label, value_time_label
 
 #: Every verdict code, worst first (the order lists sort by and legends show).
@@ -236,3 +237,65 @@ def verdict_counts(rows: Iterable[dict]) -> list[tuple[str, int, list[tuple[str,
             ordered = sorted(counts.items(), key=lambda kv: verdict_rank(kv[0]))
             out.append((label, sum(counts.values()), ordered))
     return out
+
+
+# --- lagging lists -----------------------------------------------------------------------------
+
+#: Verdicts that put a target on a lagging list: 退步 / 进展有限 / 需加速 before the deadline,
+#: 到期未达成 at it. The cockpit, the city pages and the reports use this one list.
+LAGGING_VERDICTS = (
+    "final_not_achieved",
+    "deterioration",
+    "limited_progress",
+    "acceleration_needed",
+)
+
+
+def lagging_targets(progress: pl.DataFrame, *, final: bool) -> pl.DataFrame:
+    """Quantified targets behind, by their one verdict (:mod:`indicators.verdict`): 退步 /
+    进展有限 / 需加速 before the deadline, 到期未达成 after it. Worst first, then least
+    progress. ``final`` is kept for callers; the verdict carries the phase."""
+    if "verdict" not in progress.columns:
+        progress = with_verdict(progress)
+    rows = progress.filter(
+        pl.col("target_value").is_not_null() & pl.col("verdict").is_in(list(LAGGING_VERDICTS))
+    )
+    order = {v: verdict_rank(v) for v in LAGGING_VERDICTS}
+    return (
+        rows.with_columns(
+            _order=pl.col("verdict").replace_strict(order, default=99, return_dtype=pl.Int32)
+        )
+        .sort("_order", "judged_progress", nulls_last=True)
+        .drop("_order")
+    )
+
+
+def cities_lagging_by_target(frame: pl.DataFrame, *, final: bool, limit: int = 5) -> list[dict]:
+    """Targets ordered by how many cities lag on them, with the worst cities.
+
+    A city lags when its verdict is 退步 / 进展有限 / 需加速 before the deadline, or 到期未达成
+    after it (``final`` is kept for callers; the verdict already says which applies).
+    """
+    if "verdict" not in frame.columns:
+        frame = with_verdict(frame)
+    out = []
+    numeric = frame.filter(pl.col("target_value").is_not_null())
+    for code, rows in numeric.group_by("indicator", maintain_order=True):
+        city_rows = rows.filter(pl.col("region_code") != PROVINCE_CODE)
+        behind = city_rows.filter(pl.col("verdict").is_in(list(LAGGING_VERDICTS)))
+        if behind.is_empty():
+            continue
+        province = rows.filter(pl.col("region_code") == PROVINCE_CODE)
+        out.append(
+            {
+                "indicator": code[0],
+                "rows": behind.sort("judged_progress", nulls_last=True),
+                "province": province.row(0, named=True) if province.height else None,
+                "count": behind.height,
+            }
+        )
+    out.sort(key=lambda d: (-d["count"], d["indicator"]))
+    return out[:limit]
+
+
+# --- building blocks ---------------------------------------------------------------------------

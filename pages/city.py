@@ -32,10 +32,9 @@ from indicators.county import (
 )
 from indicators.verdict import (
     FINAL_VERDICTS,
+    lagging_targets,
     progress_at_verdict,
     progress_words,
-    verdict_rank,
-    with_verdict,
 )
 from pages import _ids
 from pages._components import (
@@ -92,7 +91,6 @@ DROPDOWN_LABELS = {
 }
 COMPOSITE = "综合"
 N_CITIES = 13
-LAG_VERDICTS = ("final_not_achieved", "deterioration", "limited_progress", "acceleration_needed")
 # Units whose totals grow with a city's size: a low rank there is scale, not performance.
 SCALE_UNITS = {"亿元", "个", "件", "项", "万张", "家", "类", "万人", "人", "起"}
 MAP_HEIGHT = 420
@@ -117,25 +115,6 @@ def strengths_and_weaknesses(
     strong = ranks.filter(pl.col("rank") <= best).sort("rank", "indicator")
     weak = ranks.filter(pl.col("rank") >= worst).sort("rank", "indicator", descending=[True, False])
     return strong, weak
-
-
-def lagging_targets(progress: pl.DataFrame, *, final: bool) -> pl.DataFrame:
-    """Quantified targets behind, by their one verdict (:mod:`indicators.verdict`): 退步 /
-    进展有限 / 需加速 before the deadline, 到期未达成 after it. Worst first, then least
-    progress. ``final`` is kept for callers; the verdict carries the phase."""
-    if "verdict" not in progress.columns:
-        progress = with_verdict(progress)
-    rows = progress.filter(
-        pl.col("target_value").is_not_null() & pl.col("verdict").is_in(list(LAG_VERDICTS))
-    )
-    order = {v: verdict_rank(v) for v in LAG_VERDICTS}
-    return (
-        rows.with_columns(
-            _order=pl.col("verdict").replace_strict(order, default=99, return_dtype=pl.Int32)
-        )
-        .sort("_order", "judged_progress", nulls_last=True)
-        .drop("_order")
-    )
 
 
 def county_view(features: list[dict], width: int = 280, height: int = MAP_HEIGHT - 20) -> dict:
@@ -963,7 +942,6 @@ def city_state_to_url(city, as_of, target_set, layer, pathname, search):
 
 __all__ = [
     "county_view",
-    "lagging_targets",
     "layout",
     "rank_text",
     "strengths_and_weaknesses",

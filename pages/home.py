@@ -27,9 +27,10 @@ from indicators.catalog import DOMAINS, default_catalog
 from indicators.readings import DEFAULT_READING, parse_reading
 from indicators.verdict import (
     FINAL_VERDICTS,
+    LAGGING_VERDICTS,
+    cities_lagging_by_target,
     progress_at_verdict,
     progress_words,
-    with_verdict,
 )
 from pages import _ids
 from pages._components import (
@@ -79,13 +80,6 @@ ECONOMY = [  # (indicator, period type, short label)
     ("budget_revenue_growth", "month", "一般公共预算收入增速"),
 ]
 COMPOSITE = "综合"
-#: Verdicts that put a target on a lagging list (before the deadline, and at it).
-LAGGING_VERDICTS = (
-    "final_not_achieved",
-    "deterioration",
-    "limited_progress",
-    "acceleration_needed",
-)
 # A MapLibre style with only a background layer: dark, and nothing to download.
 DARK_MAP_STYLE = {
     "version": 8,
@@ -145,37 +139,6 @@ def period_label(period: str) -> str:
         year, month = period.split("-")
         return f"{year}年1–{int(month)}月" if int(month) > 1 else f"{year}年1月"
     return f"{period}年"
-
-
-def lagging_targets(frame: pl.DataFrame, *, final: bool, limit: int = 5) -> list[dict]:
-    """Targets ordered by how many cities lag on them, with the worst cities.
-
-    A city lags when its verdict is 退步 / 进展有限 / 需加速 before the deadline, or 到期未达成
-    after it (``final`` is kept for callers; the verdict already says which applies).
-    """
-    if "verdict" not in frame.columns:
-        frame = with_verdict(frame)
-    out = []
-    numeric = frame.filter(pl.col("target_value").is_not_null())
-    for code, rows in numeric.group_by("indicator", maintain_order=True):
-        city_rows = rows.filter(pl.col("region_code") != PROVINCE_CODE)
-        behind = city_rows.filter(pl.col("verdict").is_in(list(LAGGING_VERDICTS)))
-        if behind.is_empty():
-            continue
-        province = rows.filter(pl.col("region_code") == PROVINCE_CODE)
-        out.append(
-            {
-                "indicator": code[0],
-                "rows": behind.sort("judged_progress", nulls_last=True),
-                "province": province.row(0, named=True) if province.height else None,
-                "count": behind.height,
-            }
-        )
-    out.sort(key=lambda d: (-d["count"], d["indicator"]))
-    return out[:limit]
-
-
-# --- building blocks ---------------------------------------------------------------------------
 
 
 def _state(query: dict) -> dict | None:
@@ -461,7 +424,7 @@ def _value_words(r: dict) -> str:
 def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
     if state["city"] != PROVINCE_CODE:
         return _city_lagging(state, frame)
-    items = lagging_targets(frame, final=state["final"], limit=4 if big else 5)
+    items = cities_lagging_by_target(frame, final=state["final"], limit=4 if big else 5)
     if not items:
         return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
     blocks = []
@@ -909,4 +872,4 @@ def big_screen_tick(n, data):
     return _big_body(state, n or 0)
 
 
-__all__ = ["lagging_targets", "layout", "period_label", "sparkline_svg"]
+__all__ = ["layout", "period_label", "sparkline_svg"]

@@ -10,7 +10,6 @@ import pytest
 from indicators.tracking import value_at_deadline
 from pages.city import (
     county_view,
-    lagging_targets,
     rank_text,
     strengths_and_weaknesses,
 )
@@ -44,39 +43,6 @@ def test_city003_strengths_are_top_three_and_weaknesses_bottom_three():
     strong, weak = strengths_and_weaknesses(ranks)
     assert strong["indicator"].to_list() == ["a", "b"]
     assert weak["indicator"].to_list() == ["e", "f", "d"]  # worst first
-
-
-def test_city004_lagging_targets_after_the_deadline_include_final_not_achieved():
-    frame = pl.DataFrame(
-        {
-            "indicator": ["on", "slow", "worse", "late", "done", "words"],
-            "status": [
-                "on_track",
-                "acceleration_needed",
-                "deterioration",
-                "achieved",
-                "achieved",
-                "limited_progress",
-            ],
-            "final_status": [
-                None,
-                "not_achieved",
-                "not_achieved",
-                "not_achieved",
-                "achieved",
-                None,
-            ],
-            "target_value": [80.0, 80.0, 80.0, 80.0, 80.0, None],
-            "progress": [0.9, 0.7, -0.1, 1.0, 1.2, None],
-        }
-    )
-    # before the deadline (no final assessment yet): statuses only, worst first; the
-    # qualitative target is left out
-    before = frame.with_columns(final_status=pl.lit(None, pl.String))
-    assert lagging_targets(before, final=False)["indicator"].to_list() == ["worse", "slow"]
-    # after: the final verdict decides — also those reached late (achieved now, not at the end
-    # of 2025), least progress first among the misses
-    assert lagging_targets(frame, final=True)["indicator"].to_list() == ["worse", "slow", "late"]
 
 
 def test_city005_county_view_fits_the_box():

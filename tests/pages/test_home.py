@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-import polars as pl
-
-from pages.home import lagging_targets, period_label, sparkline_svg
+from pages.home import period_label, sparkline_svg
 
 
 def test_home001_period_labels():
@@ -24,48 +22,3 @@ def test_home002_sparkline_scales_points_into_the_box():
     assert 'y1="2.0"' in svg  # the target line sits at the top (v = 10)
     assert sparkline_svg([1.0]) == ""
     assert sparkline_svg([None, 3.0]) == ""
-
-
-def test_home003_lagging_targets_rank_by_number_of_cities_behind():
-    frame = pl.DataFrame(
-        {
-            "indicator": ["a", "a", "a", "b", "b", "b"],
-            "region_code": ["320000", "320100", "320200", "320000", "320100", "320200"],
-            "status": [
-                "on_track",
-                "limited_progress",
-                "deterioration",
-                "on_track",
-                "on_track",
-                "acceleration_needed",
-            ],
-            "final_status": [None] * 6,
-            "progress": [0.9, 0.3, -0.1, 0.9, 0.95, 0.7],
-            "target_value": [80.0] * 6,
-        }
-    )
-    items = lagging_targets(frame, final=False)
-    assert [i["indicator"] for i in items] == ["a", "b"]
-    assert items[0]["count"] == 2
-    # worst progress first
-    assert items[0]["rows"]["region_code"].to_list() == ["320200", "320100"]
-
-
-def test_home003b_after_the_deadline_only_the_final_verdict_puts_a_city_on_the_list():
-    # 320100 missed the target at the deadline but reached it since (tracking status
-    # "achieved"); 320200 met it at the deadline but has slid since ("deterioration")
-    frame = pl.DataFrame(
-        {
-            "indicator": ["a", "a", "a"],
-            "region_code": ["320000", "320100", "320200"],
-            "status": ["achieved", "achieved", "deterioration"],
-            "final_status": ["achieved", "not_achieved", "achieved"],
-            "final_gap": [1.0, -0.2, 0.5],
-            "progress": [1.1, 1.02, 0.8],
-            "target_value": [95.0] * 3,
-        }
-    )
-    items = lagging_targets(frame, final=True)
-    assert [i["indicator"] for i in items] == ["a"]
-    assert items[0]["rows"]["region_code"].to_list() == ["320100"]
-    assert items[0]["rows"]["verdict"].to_list() == ["final_not_achieved"]

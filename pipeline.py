@@ -12,19 +12,24 @@ the demo build — goes through these functions, so a stage added here runs ever
   (:func:`models.batch.forecast_all`), then the warnings that use the forecasts and the anomaly
   scan, in one new warehouse version;
 * :func:`build_demo` — generate the synthetic demo files, load them, forecast;
-* :func:`start_background_forecast` — :func:`forecast` in a detached process (after an upload).
+* :func:`start_load` — an upload as a job of the one job runner (:mod:`datasets.jobs`, kind
+  ``load``): the page returns at once and polls :func:`load_status`. The job validates and loads
+  the file, recomputes, records what was loaded, then forecasts (unless
+  ``DATABRAIN_BACKGROUND_FORECAST=0``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import subprocess
 import sys
+import time
 from pathlib import Path
 
+from datasets import jobs
 from datasets.config import demo_dir
 from datasets.demo.generator import generate
-from datasets.ingest import ingest
+from datasets.ingest import IngestError, ingest
 from datasets.warehouse import Warehouse
 from indicators.catalog import Catalog
 from indicators.engine import ComputeReport, materialise
@@ -89,17 +94,68 @@ def build_demo(
     return results
 
 
-def start_background_forecast(db: Path) -> None:
-    """Refresh forecasts in a detached process (after an upload: the page must not wait).
+LOAD = "load"
+MAX_LISTED_ISSUES = 50
 
-    Set ``DATABRAIN_BACKGROUND_FORECAST=0`` to skip (tests do, to keep the warehouse still).
-    """
-    if os.environ.get("DATABRAIN_BACKGROUND_FORECAST", "1") == "0":
-        return
-    subprocess.Popen(
-        [sys.executable, "-m", "cli", "forecast"],
-        env={**os.environ, "DATABRAIN_DB": str(db)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+
+def start_load(warehouse: Warehouse, data: bytes, filename: str, dataset: str | None) -> str:
+    """Start a job that loads an uploaded file (``filename`` as the user named it) and returns
+    its key at once. Set ``DATABRAIN_BACKGROUND_FORECAST=0`` to skip the forecast that follows
+    a load (tests do, to keep the warehouse still)."""
+    suffix = Path(filename).suffix.lower()
+    stored = f"upload{suffix}"
+    key = hashlib.sha256(
+        filename.encode() + hashlib.sha256(data).digest() + str(time.time_ns()).encode()
+    ).hexdigest()[:20]
+    params = {
+        "filename": filename,
+        "file": stored,
+        "dataset": dataset,
+        "warehouse": str(warehouse.path),
+        "forecast": os.environ.get("DATABRAIN_BACKGROUND_FORECAST", "1") != "0",
+    }
+    return jobs.start(
+        LOAD, key, params, module="pipeline", warehouse_path=warehouse.path, files={stored: data}
     )
+
+
+def load_status(key: str, warehouse: Warehouse) -> dict:
+    """The upload job's state (:func:`datasets.jobs.status`); once the file is in, ``summaries``
+    lists what was loaded, while the forecast may still run."""
+    return jobs.status(LOAD, key, warehouse.path)
+
+
+def cancel_load(key: str, warehouse: Warehouse) -> bool:
+    """Cancel an upload job; a load that has not swapped its version in changes nothing."""
+    return jobs.cancel(LOAD, key, warehouse.path)
+
+
+def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
+    """The work of a load job (runs in its own process)."""
+    warehouse = Warehouse(params["warehouse"])
+    steps = 2 if params["forecast"] else 1
+    progress(0, steps, f"校验并加载「{params['filename']}」，重算指标与预警")
+    try:
+        results = load(
+            [job / params["file"]],
+            params["dataset"],
+            warehouse=warehouse,
+            display_names=[params["filename"]],
+        )
+    except IngestError as err:
+        raise jobs.JobFailed(
+            f"文件「{params['filename']}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。",
+            issues=[str(i) for i in err.issues[:MAX_LISTED_ISSUES]],
+            total=err.total,
+        ) from None
+    loaded = any(not r.skipped for r in results)
+    summaries = [r.summary() for r in results]
+    jobs.write_status(job, summaries=summaries, loaded=loaded)
+    if loaded and params["forecast"]:
+        progress(1, steps, "数据已加载；更新预测与预警")
+        forecast(warehouse)
+    return {"summaries": summaries, "loaded": loaded}
+
+
+if __name__ == "__main__":
+    sys.exit(jobs.run(Path(sys.argv[1]), _load_job))

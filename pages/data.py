@@ -8,15 +8,12 @@ from :mod:`datasets.quality`, measured once per warehouse version.
 from __future__ import annotations
 
 import base64
-import tempfile
-from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 import pipeline
-from datasets.ingest import IngestError
 from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
@@ -38,6 +35,9 @@ TIMELY_STYLE = {  # label: (colour, symbol) — colour-blind-safe, never colour 
 }
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_JOB = "data-upload-job"  # the running upload job's key and file name
+UPLOAD_POLL = "data-upload-poll"
+UPLOAD_CANCEL = "data-upload-cancel"
 TYPE_WORDS = {
     "string": "文本",
     "enum": "枚举",
@@ -357,7 +357,9 @@ def layout(**_query):
                         multiple=False,
                         max_size=MAX_UPLOAD_BYTES,
                     ),
-                    dcc.Loading(html.Div(id=_ids.DATA_UPLOAD_RESULT, className="mt-3")),
+                    html.Div(id=_ids.DATA_UPLOAD_RESULT, className="mt-3"),
+                    dcc.Store(id=UPLOAD_JOB),
+                    dcc.Interval(id=UPLOAD_POLL, interval=700, disabled=True),
                 ]
             ),
         ],
@@ -442,67 +444,137 @@ def layout(**_query):
 
 
 @callback(
-    Output(_ids.DATA_UPLOAD_RESULT, "children"),
-    Output("data-status-wrap", "children"),
-    Output("data-loads-wrap", "children"),
-    Output(DATA_QUALITY_WRAP, "children"),
-    Output(DATA_COMPUTE_WRAP, "children"),
+    Output(UPLOAD_JOB, "data"),
+    Output(UPLOAD_POLL, "disabled", allow_duplicate=True),
+    Output(_ids.DATA_UPLOAD_RESULT, "children", allow_duplicate=True),
     Input(_ids.DATA_UPLOAD, "contents"),
     State(_ids.DATA_UPLOAD, "filename"),
     State(_ids.DATA_UPLOAD_DATASET, "value"),
     prevent_initial_call=True,
 )
 def upload_file(contents, filename, dataset):
-    """Validate and load an uploaded file; show its result and the refreshed tables."""
+    """Start the job that validates and loads the uploaded file, and return at once: the
+    page polls the job (:func:`poll_upload`)."""
     if not contents or not filename:
         raise dash.exceptions.PreventUpdate
     _header, _, payload = contents.partition(",")
-    data = base64.b64decode(payload)
-    warehouse = shared_warehouse()
-    with tempfile.TemporaryDirectory(prefix="databrain-upload-") as tmp:
-        path = Path(tmp) / f"upload{Path(filename).suffix.lower()}"
-        path.write_bytes(data)
-        try:
-            results = pipeline.load(
-                [path],
-                None if dataset in (None, "", "auto") else dataset,
-                warehouse=warehouse,
-                display_names=[filename],
-            )
-            if any(not r.skipped for r in results):
-                pipeline.start_background_forecast(warehouse.path)  # forecasts: a new version
-        except IngestError as err:
-            issues = err.issues[:50]
-            more = err.total - len(issues)
-            message = dbc.Alert(
-                [
-                    html.H5(
-                        f"文件「{filename}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。",
-                        className="alert-heading",
-                    ),
-                    html.Ul(
-                        [html.Li(str(i)) for i in issues], className="mb-0 small upload-issues"
-                    ),
-                    html.P(f"……另有 {more} 处问题未列出", className="small mb-0")
-                    if more > 0
-                    else None,
-                ],
-                color="danger",
-                id="upload-error",
-            )
-            return message, dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    message = dbc.Alert(
+    key = pipeline.start_load(
+        shared_warehouse(),
+        base64.b64decode(payload),
+        filename,
+        None if dataset in (None, "", "auto") else dataset,
+    )
+    job = {"key": key, "filename": filename}
+    return job, False, upload_progress(filename, {"state": "queued", "message": "排队中"})
+
+
+def upload_progress(filename: str, s: dict) -> dbc.Alert:
+    done, total = s.get("done") or 0, s.get("total") or 1
+    return dbc.Alert(
+        [
+            html.Div(f"「{filename}」：{s.get('message') or '进行中'}", className="small mb-2"),
+            dbc.Progress(
+                value=max(5, round(100 * done / max(total, 1))),
+                striped=True,
+                animated=True,
+                style={"height": "6px"},
+            ),
+            dbc.Button("取消", id=UPLOAD_CANCEL, size="sm", color="link", className="px-0 small"),
+        ],
+        color="info",
+        id="upload-progress",
+    )
+
+
+def upload_error(filename: str, s: dict) -> dbc.Alert:
+    issues = s.get("issues") or []
+    more = (s.get("total") or len(issues)) - len(issues)
+    return dbc.Alert(
+        [
+            html.H5(s.get("error") or f"「{filename}」未能加载", className="alert-heading"),
+            html.Ul([html.Li(i) for i in issues], className="mb-0 small upload-issues")
+            if issues
+            else None,
+            html.P(f"……另有 {more} 处问题未列出", className="small mb-0") if more > 0 else None,
+        ],
+        color="danger",
+        id="upload-error",
+    )
+
+
+def upload_success(s: dict, *, still_running: bool, forecast_cancelled: bool = False):
+    note = None
+    if still_running:
+        note = f"{s.get('message') or ''}……"
+    elif forecast_cancelled:
+        note = "预测与预警的更新已取消；可在命令行运行 databrain forecast。"
+    return dbc.Alert(
         [
             html.Strong("加载成功："),
-            html.Ul([html.Li(r.summary()) for r in results], className="mb-0 small"),
+            html.Ul([html.Li(line) for line in s.get("summaries") or []], className="mb-0 small"),
+            html.P(note, className="small mb-0 mt-1 text-muted") if note else None,
         ],
         color="success",
         id="upload-success",
     )
-    return (
-        message,
+
+
+@callback(
+    Output(_ids.DATA_UPLOAD_RESULT, "children"),
+    Output(UPLOAD_POLL, "disabled"),
+    Output("data-status-wrap", "children"),
+    Output("data-loads-wrap", "children"),
+    Output(DATA_QUALITY_WRAP, "children"),
+    Output(DATA_COMPUTE_WRAP, "children"),
+    Output(UPLOAD_JOB, "data", allow_duplicate=True),
+    Input(UPLOAD_POLL, "n_intervals"),
+    State(UPLOAD_JOB, "data"),
+    prevent_initial_call=True,
+)
+def poll_upload(_ticks, job):
+    """Show the upload job's progress; once the file is in, what was loaded and the refreshed
+    tables (once), and stop polling when the job has ended."""
+    if not job:
+        raise dash.exceptions.PreventUpdate
+    warehouse = shared_warehouse()
+    s = pipeline.load_status(job["key"], warehouse)
+    state = s["state"]
+    unchanged = (dash.no_update,) * 5
+    if state == "error":
+        return upload_error(job["filename"], s), True, *unchanged
+    if state == "cancelled" and s.get("summaries") is None:
+        return cancelled(), True, *unchanged
+    if state == "missing":
+        return upload_error(job["filename"], {"error": "找不到该上传任务"}), True, *unchanged
+    if s.get("summaries") is None:
+        return upload_progress(job["filename"], s), False, *unchanged
+    running = state in ("queued", "running")
+    message = upload_success(s, still_running=running, forecast_cancelled=state == "cancelled")
+    if job.get("shown"):  # the tables were refreshed when the file went in
+        return message, not running, *unchanged
+    tables = (
         status_table(warehouse),
         loads_table(warehouse),
         quality_table(warehouse),
         compute_card_body(warehouse),
     )
+    return message, not running, *tables, {**job, "shown": True}
+
+
+@callback(
+    Output(UPLOAD_POLL, "disabled", allow_duplicate=True),
+    Input(UPLOAD_CANCEL, "n_clicks"),
+    State(UPLOAD_JOB, "data"),
+    prevent_initial_call=True,
+)
+def cancel_upload(clicks, job):
+    """Cancel the running upload job (a load that has not finished changes nothing); the
+    next poll shows the outcome."""
+    if not clicks or not job:
+        raise dash.exceptions.PreventUpdate
+    pipeline.cancel_load(job["key"], shared_warehouse())
+    return False
+
+
+def cancelled() -> dbc.Alert:
+    return dbc.Alert("已取消，数据仓库未作更改。", color="secondary", id="upload-cancelled")

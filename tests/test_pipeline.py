@@ -1,0 +1,70 @@
+"""The pipeline's upload job: the page gets its key at once; the job loads, recomputes and
+says what it loaded, or why the file was refused, and a killed load changes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+import pipeline
+from tests.conftest import SERVICE_ITEMS_CSV, snapshot
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def wait(key, wh, states=("done", "error", "cancelled"), timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        s = pipeline.load_status(key, wh)
+        if s["state"] in states or (states == ("loaded",) and s.get("summaries") is not None):
+            return s
+        time.sleep(0.1)
+    raise AssertionError(f"upload job {key} still {pipeline.load_status(key, wh)}")
+
+
+@pytest.fixture
+def job_env(monkeypatch, warehouse):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("DATABRAIN_BACKGROUND_FORECAST", "0")
+    monkeypatch.setenv("DATABRAIN_TODAY", "2026-11-22")
+    return warehouse
+
+
+def test_pipeline001_an_upload_returns_before_its_load_and_then_says_what_it_loaded(job_env):
+    wh = job_env
+    before = wh.version()
+    key = pipeline.start_load(wh, SERVICE_ITEMS_CSV.encode(), "清单.csv", None)
+    assert pipeline.load_status(key, wh)["state"] in ("queued", "running")
+    assert wh.version() == before  # nothing loaded yet when the page gets its answer
+    s = wait(key, wh)
+    assert s["state"] == "done", s
+    assert s["summaries"] == ["清单.csv → service_items：4 行（新增 4，替换 0）"]
+    assert wh.query("SELECT count(*) AS n FROM service_items")["n"][0] == 4
+    assert "target_progress" in wh.table_names()  # recomputed in the same job
+
+
+def test_pipeline002_a_refused_file_names_file_row_and_column_and_changes_nothing(job_env):
+    wh = job_env
+    before = snapshot(wh)
+    lines = SERVICE_ITEMS_CSV.splitlines()
+    bad = "\n".join([lines[0], lines[1].replace("320100", "999999")]) + "\n"
+    key = pipeline.start_load(wh, bad.encode(), "坏文件.csv", None)
+    s = wait(key, wh)
+    assert s["state"] == "error"
+    assert "文件「坏文件.csv」未通过校验" in s["error"]
+    assert any("第 2 行" in i and "region_code" in i and "999999" in i for i in s["issues"])
+    assert snapshot(wh) == before
+
+
+def test_pipeline003_a_load_killed_midway_leaves_the_warehouse_as_it_was(job_env):
+    wh = job_env
+    before = snapshot(wh)
+    key = pipeline.start_load(wh, SERVICE_ITEMS_CSV.encode(), "清单.csv", None)
+    s = wait(key, wh, states=("running",))
+    os.killpg(s["pid"], signal.SIGKILL)
+    s = wait(key, wh, states=("error",))
+    assert "意外退出" in s["error"]
+    assert snapshot(wh) == before

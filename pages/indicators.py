@@ -43,6 +43,7 @@ from indicators.periods import (  # noqa: F401  (page-facing names; tests import
     series_view,
 )
 from indicators.text import value_time_label
+from indicators.views import IndicatorState, indicator_state
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -160,33 +161,9 @@ def _region_options(available: set[str]) -> list[dict]:
     return options
 
 
-def _state(query: dict) -> dict | None:
+def _state(query: dict) -> IndicatorState | None:
     """Resolve the URL query into the view state (None when nothing is computed yet)."""
-    wh = shared_warehouse()
-    if not wh.exists() or not read.ready(wh):
-        return None
-    catalog = read.catalog(wh)
-    codes = catalog["indicator"].to_list()
-    code = query.get("code") if query.get("code") in codes else None
-    domain = query.get("domain") if query.get("domain") in DOMAINS else None
-    as_of = read.resolve_as_of(wh, query.get("as_of"))
-    state = {
-        "catalog": catalog,
-        "code": code,
-        "domain": domain,
-        "q": (query.get("q") or "").strip()[:50],
-        "as_of": as_of,
-        "as_of_given": bool(query.get("as_of")),
-        "regions": None,
-        "period": None,
-        "from": None,
-        "to": None,
-    }
-    if code is None:
-        return state
-    row = catalog.filter(pl.col("indicator") == code).row(0, named=True)
-    state |= {"row": row, **series_view(row, query)}
-    return state
+    return indicator_state(shared_warehouse(), query)
 
 
 def _url_params(state: dict) -> dict:

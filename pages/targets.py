@@ -27,7 +27,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import method_comparison, sort_rows
-from indicators.readings import DEFAULT_READING, parse_reading
+from indicators.readings import DEFAULT_READING
 from indicators.text import forecast_summary, time_label, track_record_text, value_time_label
 from indicators.tracking import (
     FALLBACK_LABELS,
@@ -45,6 +45,7 @@ from indicators.verdict import (
     with_verdict,
 )
 from indicators.verdict import gap_text as verdict_gap_text
+from indicators.views import TargetsState, region_names, targets_state
 from pages import _ids
 from pages._components import (
     BINDING_LABELS,
@@ -61,7 +62,6 @@ from pages._components import (
     page_header,
     reading_dropdown,
     since_line,
-    split_param,
     status_badge,
     target_figure,
     to_search,
@@ -549,62 +549,15 @@ def heatmap_cell(
 # --- state -------------------------------------------------------------------------------------
 
 
-def _region_names() -> dict[str, str]:
-    names = dict(read.regions().select("region_code", "name_zh").iter_rows())
-    names[PROVINCE_CODE] = "全省"
-    return names
-
-
 def _target_names(target_set: str) -> dict[str, str]:
     catalog = default_catalog()
     ts = catalog.target_sets.get(target_set) or catalog.target_sets[read.DEFAULT_TARGET_SET]
     return {t.indicator: catalog[t.indicator].name_zh for t in ts.targets}
 
 
-def _state(query: dict) -> dict | None:
+def _state(query: dict) -> TargetsState | None:
     """Resolve the URL query into the view state (None when nothing is computed yet)."""
-    wh = shared_warehouse()
-    if not wh.exists() or not read.ready(wh):
-        return None
-    catalog = default_catalog()
-    target_set = query.get("set") or read.DEFAULT_TARGET_SET
-    if target_set not in catalog.target_sets:
-        target_set = read.DEFAULT_TARGET_SET
-    ts = catalog.target_sets[target_set]
-    as_of = read.resolve_as_of(wh, query.get("as_of"))
-    names = _region_names()
-    city = query.get("city") if query.get("city") in names else PROVINCE_CODE
-    method = query.get("method") if query.get("method") in METHOD_LABELS else None
-    domain = query.get("domain") if query.get("domain") in DOMAINS else None
-    legacy = {"not_achieved": "final_not_achieved"}  # links made before verdicts
-    statuses = [
-        legacy.get(s, s)
-        for s in split_param(query.get("status"))
-        if legacy.get(s, s) in VERDICT_ORDER
-    ]
-    target = query.get("target") if ts.target(query.get("target") or "") else None
-    deadline = dt.date(ts.target_year, 12, 31)
-    try:
-        reading = parse_reading(query.get("reading"))
-    except ValueError:
-        reading = DEFAULT_READING
-    return {
-        "set": target_set,
-        "ts": ts,
-        "as_of": as_of,
-        "reading": reading,
-        "newest": as_of == read.vintages(wh)[-1],
-        "as_of_given": bool(query.get("as_of")),
-        "city": city,
-        "names": names,
-        "method": method,
-        "domain": domain,
-        "statuses": statuses,
-        "target": target,
-        "deadline": deadline,
-        "final": as_of >= deadline,
-        "order": {t.indicator: i for i, t in enumerate(ts.targets)},
-    }
+    return targets_state(shared_warehouse(), query)
 
 
 def _query(state: dict, **changes) -> dict:
@@ -1722,7 +1675,7 @@ def targets_state_to_url(target_set, as_of, reading, method, city, domain, statu
         query["status"] = list(status or [])
     elif trigger == TARGETS_HEATMAP_GRAPH and click and click.get("points"):
         set_id = query.get("set") or read.DEFAULT_TARGET_SET
-        cell = heatmap_cell(click["points"][0], _region_names(), _target_names(set_id))
+        cell = heatmap_cell(click["points"][0], region_names(), _target_names(set_id))
         if cell is None:
             return dash.no_update
         code, indicator = cell

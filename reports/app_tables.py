@@ -42,7 +42,6 @@ from indicators.periods import (
     period_bounds,
     period_text,
     rank_values,
-    series_view,
 )
 from indicators.read_targets import method_comparison, sort_rows
 from indicators.readings import parse_reading
@@ -54,7 +53,8 @@ from indicators.text import (
     time_label,
     value_time_label,
 )
-from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict
+from indicators.verdict import FINAL_VERDICTS, progress_at_verdict
+from indicators.views import IndicatorState, TargetsState, indicator_state, targets_state
 from reports.tables import (
     Column,
     Provenance,
@@ -176,30 +176,12 @@ def _frame(records: list[dict], columns: tuple[Column, ...]) -> pl.DataFrame:
 # --- /targets ------------------------------------------------------------------------------------
 
 
-def _targets_state(warehouse, query: dict) -> dict:
-    """The /targets page's state (``_state`` of pages/targets.py): same keys, same defaults."""
-    ts = _target_set(query)
-    names = _region_names()
-    legacy = {"not_achieved": "final_not_achieved"}  # links made before verdicts
-    as_of = _as_of(warehouse, query)
-    deadline = dt.date(ts.target_year, 12, 31)
-    return {
-        "ts": ts,
-        "as_of": as_of,
-        "city": query.get("city") if query.get("city") in names else PROVINCE_CODE,
-        "names": names,
-        "method": query.get("method") if query.get("method") in METHOD_LABELS else None,
-        "domain": query.get("domain") if query.get("domain") in DOMAINS else None,
-        "statuses": [
-            legacy.get(s, s)
-            for s in _split(query.get("status"))
-            if legacy.get(s, s) in VERDICT_ORDER
-        ],
-        "target": query.get("target") if ts.target(query.get("target") or "") else None,
-        "final": as_of >= deadline,
-        "order": {t.indicator: i for i, t in enumerate(ts.targets)},
-        "reading": parse_reading(query.get("reading")),
-    }
+def _targets_state(warehouse, query: dict) -> TargetsState:
+    """The /targets page's state (:func:`indicators.views.targets_state`, as the page reads it)."""
+    state = targets_state(warehouse, query)
+    if state is None:
+        raise ValueError("指标尚未计算：没有可导出的数据截至日期")
+    return state
 
 
 def _target_columns(final: bool, target_year: int) -> tuple[Column, ...]:
@@ -646,14 +628,15 @@ def county_values(warehouse, query: dict) -> AppTable:
 # --- /indicators ---------------------------------------------------------------------------------
 
 
-def _indicator_state(warehouse, query: dict) -> dict:
-    """The /indicators page's state for its selected indicator (``code``)."""
-    catalog = read.catalog(warehouse)
-    code = query.get("code")
-    if code not in set(catalog["indicator"].to_list()):
-        raise ValueError(f"指标「{code or ''}」不在指标目录中")
-    row = catalog.filter(pl.col("indicator") == code).row(0, named=True)
-    return {"row": row, "code": code, "as_of": _as_of(warehouse, query), **series_view(row, query)}
+def _indicator_state(warehouse, query: dict) -> IndicatorState:
+    """The /indicators page's state for its selected indicator (``code``), as the page reads it
+    (:func:`indicators.views.indicator_state`)."""
+    state = indicator_state(warehouse, query)
+    if state is None:
+        raise ValueError("指标尚未计算：没有可导出的数据截至日期")
+    if state["code"] is None:
+        raise ValueError(f"指标「{query.get('code') or ''}」不在指标目录中")
+    return state
 
 
 def _is_share(row: dict) -> bool:

@@ -9,18 +9,16 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from indicators.read_targets import sort_rows
+from indicators.text import time_label
+from indicators.tracking import decimal_year_to_date, required_path, value_at_deadline
 from pages._components import STATUS_STYLE
-from pages.targets import (
+from pages._targets_figures import (
     REQUIRED_PATH_NAME,
-    decimal_year_to_date,
     detail_figure,
     format_number,
     heatmap_cell,
     heatmap_figure,
-    required_path,
-    sort_rows,
-    time_label,
-    value_at_deadline,
     wrap_label,
 )
 

@@ -8,7 +8,8 @@ import datetime as dt
 import plotly.graph_objects as go
 import polars as pl
 
-from pages.targets import add_forecast, forecast_summary
+from indicators.text import forecast_summary
+from pages._targets_figures import add_forecast
 
 
 def test_targetsforecast001_bands_and_median_at_month_ends():

@@ -7,18 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pages.indicators import (
-    bounds_text,
-    convert_key,
-    filter_catalog,
-    formula_parts,
-    latest_period,
-    needs_secondary_axis,
-    period_bounds,
-    period_text,
-    rank_values,
-    where_text,
-)
+from indicators.formulas import formula_parts, where_text
+from indicators.periods import convert_key, latest_period, period_bounds, period_text, rank_values
+from pages._indicators_state import bounds_text, filter_catalog, needs_secondary_axis
 
 # --- formulas, one per compute type -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from indicators.tracking import value_at_deadline
-from pages.city import (
+from pages._city_state import (
     county_view,
     rank_text,
     strengths_and_weaknesses,

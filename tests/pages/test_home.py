@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from pages.home import period_label, sparkline_svg
+from pages._home_state import period_label, sparkline_svg
 
 
 def test_home001_period_labels():

@@ -1,0 +1,458 @@
+"""The cockpit's sections: target cards, summary, map, lagging lists, the economy and the top warnings."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import dcc, html
+
+from datasets import boundaries
+from datasets.regions import PROVINCE_CODE, cities, region_name
+from datasets.warehouse import shared_warehouse
+from indicators import read, read_risk
+from indicators.catalog import DOMAINS, default_catalog
+from indicators.readings import DEFAULT_READING
+from indicators.verdict import (
+    FINAL_VERDICTS,
+    LAGGING_VERDICTS,
+    cities_lagging_by_target,
+    progress_at_verdict,
+    progress_words,
+)
+from pages._components import (
+    STATUS_STYLE,
+    as_of_key,
+    figure,
+    fmt_value,
+    month_label,
+    severity_badge,
+    since_line,
+    target_figure,
+    to_search,
+    verdict_badge,
+    verdict_summary,
+    warning_key,
+)
+from pages._home_state import (
+    COCKPIT_CARDS,
+    COCKPIT_ECONOMY,
+    COCKPIT_LAGGING,
+    COCKPIT_SUMMARY,
+    COCKPIT_WARNINGS,
+    COMPOSITE,
+    DARK_MAP_STYLE,
+    ECONOMY,
+    JIANGSU_CENTER,
+    period_label,
+    sparkline_svg,
+)
+
+
+def _kpi_card(
+    row: dict, history: pl.DataFrame, final: bool, big: bool, reading: str = DEFAULT_READING
+) -> dbc.Col:
+    unit = row["unit"]
+    colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
+    values = history["current_value"].to_list() if history.height else []
+    spark = sparkline_svg(values, target=row["target_value"], colour=colour)
+    progress = progress_at_verdict(row)
+    share = None if progress is None else max(0.0, min(1.0, progress))
+    assessed = row["verdict"] in FINAL_VERDICTS
+    target_text = (
+        f"目标 {fmt_value(row['target_value'], unit, 0 if unit != '%' else 0)}"
+        f"（{int(row['target_year'])} 年）"
+        if row["target_value"] is not None
+        else (row.get("statement") or "定性目标")
+    )
+    body = [
+        html.Div(row["name_zh"], className="kpi-name"),
+        html.Div(
+            [
+                html.Span(
+                    [
+                        target_figure(row, className="kpi-value"),
+                        html.Span(f" {int(row['target_year'])} 年末", className="small text-muted")
+                        if assessed
+                        else None,
+                    ]
+                ),
+                html.Img(src=spark, className="kpi-spark", alt="") if spark else None,
+            ],
+            className="d-flex justify-content-between align-items-end",
+        ),
+        html.Div(target_text, className="kpi-target"),
+        dbc.Progress(
+            value=0 if share is None else round(100 * share),
+            className="progress-thin my-1",
+            style={"--bs-progress-bar-bg": colour},
+        )
+        if row["target_value"] is not None
+        else None,
+        html.Div(
+            [
+                verdict_badge(row, text=True),
+                html.Span(
+                    "" if progress is None or assessed else f"完成 {progress_words(progress)}",
+                    className="small text-muted ms-1 kpi-progress",
+                ),
+            ],
+            className="d-flex flex-wrap align-items-center gap-1",
+        ),
+        since_line(row, className="small text-muted kpi-since"),
+    ]
+    href = f"/targets?target={row['indicator']}&city={row['region_code']}&as_of={as_of_key(row['as_of'])}"
+    if reading != DEFAULT_READING:  # the detail opens in the reading the card was read in
+        href += f"&reading={reading}"
+    return dbc.Col(
+        html.Div(
+            dcc.Link(
+                dbc.Card(dbc.CardBody(body, className="p-2"), className="kpi-card h-100"),
+                href=href,
+                className="text-reset text-decoration-none",
+                title=row["final_explain"] if assessed else row["explain"],
+            ),
+            className="h-100 kpi-item",
+            **{"data-indicator": row["indicator"], "data-status": row["verdict"]},
+        ),
+        xs=6,
+        md=4,
+        xl=2 if not big else 6,
+        className="kpi-col",
+    )
+
+
+def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
+    wh = shared_warehouse()
+    region_rows = frame.filter(
+        (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
+    )
+    history = read.history(wh, state["set"], state["city"], until=state["as_of"])
+    if state["reading"] != DEFAULT_READING:
+        history = history.clear()  # the sparkline's vintages are of the default reading
+    order = {t.indicator: i for i, t in enumerate(state["ts"].targets)}
+    cards = [
+        _kpi_card(
+            row,
+            history.filter(pl.col("indicator") == row["indicator"]),
+            state["final"],
+            big,
+            state["reading"],
+        )
+        for row in sorted(region_rows.iter_rows(named=True), key=lambda r: order[r["indicator"]])
+    ]
+    return dbc.Row(cards, className="g-2", id=COCKPIT_CARDS)
+
+
+def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
+    return verdict_summary(
+        frame.filter(pl.col("region_code") == state["city"]).to_dicts(),
+        final=state["final"],
+        target_year=state["ts"].target_year,
+        id=COCKPIT_SUMMARY,
+        head_class="cockpit-final-count",
+        legend=not state["big"],  # the 16:9 canvas has no room; the badges carry words
+    )
+
+
+def _map_figure(state: dict, *, big: bool = False) -> go.Figure:
+    wh = shared_warehouse()
+    layer, as_of = state["layer"], state["as_of"]
+    names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
+    catalog = default_catalog()
+    if layer == COMPOSITE or layer in DOMAINS:
+        frame = read.composite(wh, as_of, layer)
+        value_col, title, unit, decimals, reverse = "score", f"{layer}指数", "分", 1, False
+    else:
+        frame = read.league(wh, as_of, layer)
+        ind = catalog[layer]
+        value_col, title, unit, decimals = "value", ind.name_zh, ind.unit, ind.decimals
+        reverse = ind.polarity == "lower"
+    frame = frame.with_columns(
+        name=pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
+    )
+    hover = [
+        f"{n}<br>{title}：{fmt_value(v, unit, decimals)}<br>13 市第 {r} 名"
+        for n, v, r in frame.select("name", value_col, "rank").iter_rows()
+    ]
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=boundaries.geojson("city"),
+            locations=frame["region_code"].to_list(),
+            z=frame[value_col].to_list(),
+            text=hover,
+            hoverinfo="text",
+            colorscale="Blues_r" if reverse else "Blues",
+            marker_opacity=0.9,
+            marker_line_width=0.8,
+            marker_line_color="#ffffff" if big else "#5b6b7f",
+            colorbar={
+                "title": {"text": unit, "font": {"color": "#e6edf7" if big else "#1b2a41"}},
+                "thickness": 12,
+                "len": 0.7,
+                "tickfont": {"color": "#e6edf7" if big else "#1b2a41"},
+            },
+        )
+    )
+    if state["city"] != PROVINCE_CODE:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=boundaries.geojson("city"),
+                locations=[state["city"]],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker_line_width=4,
+                marker_line_color="#E69F00",
+                hoverinfo="skip",
+            )
+        )
+    style = "white-bg" if not big else DARK_MAP_STYLE
+    fig.update_layout(
+        map={"style": style, "center": JIANGSU_CENTER, "zoom": 5.5 if not big else 6.0},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        clickmode="event",
+    )
+    return fig
+
+
+def _layer_options() -> list[dict]:
+    catalog = default_catalog()
+    options = [{"label": f"{COMPOSITE}指数（13 市）", "value": COMPOSITE}]
+    options += [{"label": f"{d}指数", "value": d} for d in DOMAINS]
+    options += [
+        {"label": f"指标：{i.name_zh}", "value": i.code}
+        for i in catalog.indicators.values()
+        if i.kind == "target"
+    ]
+    return options
+
+
+def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
+    """For one city: its own targets that lag (or were not achieved), worst first."""
+    rows = frame.filter(
+        (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
+    )
+    rows = rows.filter(pl.col("verdict").is_in(list(LAGGING_VERDICTS)))
+    if rows.is_empty():
+        return html.Div(
+            f"{region_name(state['city'])}没有{'未达成' if state['final'] else '滞后'}的目标。",
+            className="text-muted",
+            id=COCKPIT_LAGGING,
+        )
+    items = [
+        html.Li(
+            [
+                html.Div(
+                    [
+                        dcc.Link(
+                            r["name_zh"],
+                            href=f"/targets?target={r['indicator']}&city={state['city']}",
+                            className="fw-bold me-2",
+                        ),
+                        verdict_badge(r, text=True),
+                    ]
+                ),
+                html.Div(
+                    f"{_value_words(r)}，目标 {fmt_value(r['target_value'], r['unit'], 0)}",
+                    className="small",
+                ),
+                html.Div(
+                    f"责任单位：{r['responsible_units']}",
+                    className="small text-muted text-truncate",
+                ),
+            ],
+            className="mb-2 lagging-item",
+            **{"data-indicator": r["indicator"]},
+        )
+        for r in rows.sort("judged_progress", nulls_last=True).iter_rows(named=True)
+    ]
+    return html.Ol(items, className="ps-4 mb-0", id=COCKPIT_LAGGING)
+
+
+def _value_words(r: dict) -> str:
+    """The value a verdict is about: 2025 年末 94.8% after the deadline, 当前 62.0% before."""
+    shown = fmt_value(r["shown_value"], r["unit"], r["decimals"])
+    if r["verdict"] in FINAL_VERDICTS:
+        return f"{int(r['target_year'])} 年末 {shown}"
+    return f"当前 {shown}"
+
+
+def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
+    if state["city"] != PROVINCE_CODE:
+        return _city_lagging(state, frame)
+    items = cities_lagging_by_target(frame, final=state["final"], limit=4 if big else 5)
+    if not items:
+        return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
+    blocks = []
+    for item in items:
+        first = item["rows"].row(0, named=True)
+        unit, decimals = first["unit"], first["decimals"]
+        province = item["province"]
+        cities_text = [
+            html.Span(
+                [
+                    dcc.Link(region_name(r["region_code"]), href=f"/city/{r['region_code']}"),
+                    f" {fmt_value(r['shown_value'], unit, decimals)}",
+                ],
+                className="me-2 text-nowrap",
+            )
+            for r in item["rows"].head(3 if big else 4).iter_rows(named=True)
+        ]
+        more = item["count"] - min(3 if big else 4, item["count"])
+        blocks.append(
+            html.Li(
+                [
+                    html.Div(
+                        [
+                            dcc.Link(
+                                first["name_zh"],
+                                href=f"/targets?target={item['indicator']}",
+                                className="fw-bold me-2",
+                            ),
+                            verdict_badge(province) if province else None,
+                            html.Span(
+                                f" 全省目标 {fmt_value(province['target_value'], unit, 0)}"
+                                if province
+                                else "",
+                                className="small text-muted ms-1",
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.Span(
+                                f"{item['count']} 市{'未达成' if state['final'] else '滞后'}：",
+                                className="small",
+                            ),
+                            *cities_text,
+                            html.Span(f"等 {more} 市" if more > 0 else "", className="small"),
+                        ],
+                        className="small",
+                    ),
+                    html.Div(
+                        f"责任单位：{first['responsible_units']}",
+                        className="small text-muted text-truncate",
+                        title=first["responsible_units"],
+                    ),
+                ],
+                className="mb-2 lagging-item",
+                **{"data-indicator": item["indicator"]},
+            )
+        )
+    return html.Ol(blocks, className="ps-4 mb-0", id=COCKPIT_LAGGING)
+
+
+def _economy(state: dict, *, big: bool = False) -> dbc.Row:
+    wh = shared_warehouse()
+    catalog = default_catalog()
+    cols = []
+    for code, period_type, label in ECONOMY:
+        frame = read.latest_values(
+            wh, state["as_of"], [code], state["city"], period_type, reading=state["reading"]
+        )
+        ind = catalog[code]
+        if frame.is_empty():
+            value, note, spark, period = None, "暂无数据", "", None
+        else:
+            last = frame.row(-1, named=True)
+            value, period = last["value"], last["period"]
+            note = period_label(last["period"])
+            spark = sparkline_svg(frame["value"].tail(12).to_list(), colour="#0072B2")
+        cols.append(
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(label, className="kpi-name"),
+                            html.Div(
+                                [
+                                    figure(
+                                        value,
+                                        ind.unit,
+                                        ind.decimals,
+                                        indicator=code,
+                                        region=state["city"],
+                                        period=period,
+                                        className="kpi-value",
+                                    ),
+                                    html.Img(src=spark, className="kpi-spark", alt="")
+                                    if spark
+                                    else None,
+                                ],
+                                className="d-flex justify-content-between align-items-end",
+                            ),
+                            html.Div(note, className="kpi-target"),
+                        ],
+                        className="p-2",
+                    ),
+                    className="kpi-card h-100",
+                    id={"type": "economy-card", "indicator": code},
+                ),
+                xs=6,
+                md=6 if big else 3,
+            )
+        )
+    return dbc.Row(cols, className="g-2", id=COCKPIT_ECONOMY)
+
+
+def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
+    """The most severe early warnings (for the selected city, or everywhere), linked to /risk."""
+    wh = shared_warehouse()
+    if not read_risk.has_risk(wh):
+        return None
+    frame = read_risk.warnings(wh, state["as_of"], reading=state["reading"])
+    if state["city"] != PROVINCE_CODE:
+        frame = frame.filter(pl.col("region_code") == state["city"])
+    if frame.is_empty():
+        items = [html.Li("当前没有预警。", className="text-muted")]
+    else:
+        items = [
+            html.Li(
+                [
+                    severity_badge(r["severity_rank"]),
+                    " ",
+                    dcc.Link(
+                        f"{region_name(r['region_code'])} · {r['rule_name']}",
+                        href=f"/risk?warning={warning_key(r)}",
+                        className="fw-bold",
+                    ),
+                    html.Div(r["message"], className="small text-muted"),
+                ],
+                className="mb-2",
+                **{"data-warning": warning_key(r)},
+            )
+            for r in frame.head(limit).iter_rows(named=True)
+        ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span(
+                            f"风险预警 · 共 {frame.height} 条（按级别，截至 "
+                            f"{month_label(state['as_of'])}）"
+                        ),
+                        dcc.Link(
+                            "全部预警 →",
+                            href="/risk"
+                            + to_search(
+                                {
+                                    "as_of": None if state["newest"] else as_of_key(state["as_of"]),
+                                    "reading": None
+                                    if state["reading"] == DEFAULT_READING
+                                    else state["reading"],
+                                }
+                            ),
+                            className="small",
+                        ),
+                    ],
+                    className="d-flex justify-content-between",
+                )
+            ),
+            dbc.CardBody(html.Ul(items, className="list-unstyled mb-0")),
+        ],
+        className="mt-3",
+        id=COCKPIT_WARNINGS,
+    )

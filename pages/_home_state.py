@@ -1,0 +1,149 @@
+"""The cockpit's ids, map style, pure helpers and URL state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from datasets.regions import PROVINCE_CODE, cities
+from datasets.warehouse import shared_warehouse
+from indicators import read
+from indicators.catalog import DOMAINS, default_catalog
+from indicators.readings import DEFAULT_READING, parse_reading
+from pages._components import (
+    month_label,
+)
+
+COCKPIT_CARDS = "cockpit-cards"
+COCKPIT_MAP = "cockpit-map"
+COCKPIT_LAGGING = "cockpit-lagging"
+COCKPIT_ECONOMY = "cockpit-economy"
+COCKPIT_AS_OF = "cockpit-as-of"
+COCKPIT_LAYER = "cockpit-layer"
+COCKPIT_CITY_CLEAR = "cockpit-city-clear"
+COCKPIT_SUMMARY = "cockpit-summary"
+COCKPIT_BIG = "cockpit-big"
+COCKPIT_BIG_BODY = "cockpit-big-body"
+COCKPIT_BIG_MAP = "cockpit-big-map"
+COCKPIT_TICK = "cockpit-tick"
+COCKPIT_STATE = "cockpit-state"
+COCKPIT_WARNINGS = "cockpit-warnings"
+COCKPIT_READING = "cockpit-reading"
+
+JIANGSU_CENTER = {"lat": 32.95, "lon": 119.45}
+ECONOMY = [  # (indicator, period type, short label)
+    ("gdp_growth", "quarter", "GDP 增速"),
+    ("fixed_asset_investment_growth", "month", "固定资产投资增速"),
+    ("retail_sales_growth", "month", "社零总额增速"),
+    ("budget_revenue_growth", "month", "一般公共预算收入增速"),
+]
+COMPOSITE = "综合"
+# A MapLibre style with only a background layer: dark, and nothing to download.
+DARK_MAP_STYLE = {
+    "version": 8,
+    "sources": {},
+    "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": "#0b1526"}}
+    ],
+}
+
+
+# --- pure helpers ------------------------------------------------------------------------------
+
+
+def sparkline_svg(
+    values: list[float | None],
+    *,
+    target: float | None = None,
+    colour: str = "#0072B2",
+    width: int = 120,
+    height: int = 32,
+) -> str:
+    """A tiny line chart as an SVG data URI; the target, if given, is a dashed line."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None and v == v]
+    if len(points) < 2:
+        return ""
+    ys = [v for _, v in points] + ([target] if target is not None else [])
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or 1.0
+    n = max(len(values) - 1, 1)
+
+    def xy(i: float, v: float) -> tuple[float, float]:
+        return 2 + (width - 4) * i / n, height - 2 - (height - 4) * (v - lo) / span
+
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
+    ]
+    if target is not None:
+        _, ty = xy(0, target)
+        parts.append(
+            f'<line x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" stroke="#8C8C8C" '
+            'stroke-width="1" stroke-dasharray="3,2"/>'
+        )
+    parts.append(
+        f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/></svg>'
+    )
+    return "data:image/svg+xml;utf8," + quote("".join(parts))
+
+
+def period_label(period: str) -> str:
+    """'2026-09' (year to date) → '2026年1–9月'; '2026Q3' → '2026年前三季度'; '2025' → '2025年'."""
+    if "Q" in period:
+        year, q = period.split("Q")
+        return f"{year}年" + {"1": "一季度", "2": "上半年", "3": "前三季度", "4": "全年"}[q]
+    if "-" in period:
+        year, month = period.split("-")
+        return f"{year}年1–{int(month)}月" if int(month) > 1 else f"{year}年1月"
+    return f"{period}年"
+
+
+def _state(query: dict) -> dict | None:
+    """Resolve the URL query into the view state (None when nothing is computed yet)."""
+    wh = shared_warehouse()
+    if not wh.exists() or not read.ready(wh):
+        return None
+    catalog = default_catalog()
+    target_set = query.get("set") or read.DEFAULT_TARGET_SET
+    if target_set not in catalog.target_sets:
+        target_set = read.DEFAULT_TARGET_SET
+    as_of = read.resolve_as_of(wh, query.get("as_of"))
+    city = query.get("city") or PROVINCE_CODE
+    if city not in set(cities()["region_code"]) | {PROVINCE_CODE}:
+        city = PROVINCE_CODE
+    layer = query.get("layer") or COMPOSITE
+    if layer not in (COMPOSITE, *DOMAINS) and layer not in catalog.indicators:
+        layer = COMPOSITE
+    ts = catalog.target_sets[target_set]
+    deadline = dt.date(ts.target_year, 12, 31)
+    try:
+        reading = parse_reading(query.get("reading"))
+    except ValueError:
+        reading = DEFAULT_READING
+    return {
+        "set": target_set,
+        "as_of": as_of,
+        "reading": reading,
+        "newest": as_of == read.vintages(wh)[-1],
+        "city": city,
+        "layer": layer,
+        "final": as_of >= deadline,
+        "ts": ts,
+        "big": query.get("screen") == "big",
+        "rotate": int(query.get("rotate") or 0) if str(query.get("rotate") or "0").isdigit() else 0,
+        "refresh": int(query.get("refresh") or 300)
+        if str(query.get("refresh") or "300").isdigit()
+        else 300,
+    }
+
+
+def _evaluation_label(state: dict) -> str:
+    ts, as_of = state["ts"], state["as_of"]
+    # a replay says which reading of "known then" it shows
+    how = "" if state["newest"] else f"，{read.reading_label(state['reading'])}"
+    if state["final"]:
+        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}{how}）"
+    if ts.midterm_year and as_of.year == ts.midterm_year:
+        return f"中期评估（{month_label(as_of)}{how}）"
+    return f"实施监测（{month_label(as_of)}{how}）"

@@ -5,17 +5,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pages.economy import (
-    change_text,
+from indicators.economy import (
     city_shares,
     coarse_period,
     comparable_prior,
-    fmt_number,
     period_text,
     prior_period,
     rank_values,
     yoy_growth,
 )
+from pages._economy_state import change_text, fmt_number
 
 
 @pytest.mark.parametrize(

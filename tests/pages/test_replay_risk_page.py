@@ -10,6 +10,7 @@ import pytest
 from dash.development.base_component import Component
 
 from indicators import read_risk
+from pages._risk_warnings import RISK_HOTLINE, RISK_READING, RISK_WARNINGS
 
 
 def _text(node) -> list[str]:
@@ -53,7 +54,7 @@ def test_replay030_risk_page_replays_2023_12(risk_page, demo_computed, reading, 
     page = risk_page.layout(**query)
     text = " ".join(_text(page))
     assert f"数据截至 2023年12月（{label}）" in text
-    warnings = _find(page, risk_page.RISK_WARNINGS)
+    warnings = _find(page, RISK_WARNINGS)
     shown = " ".join(_text(warnings))
     assert "2026" not in shown and "2025" not in shown and "未达成" not in shown
     expected = read_risk.warnings(demo_computed, as_of=dt.date(2023, 12, 31), reading=reading)
@@ -61,11 +62,11 @@ def test_replay030_risk_page_replays_2023_12(risk_page, demo_computed, reading, 
     assert len(rows) == expected.height > 0
     assert "12345 热线诉求激增" not in shown
     # the hotline section ends with the replay's month
-    hotline = " ".join(_text(_find(page, risk_page.RISK_HOTLINE)))
+    hotline = " ".join(_text(_find(page, RISK_HOTLINE)))
     assert "2022年12月–2023年12月" in hotline
     assert not re.search(r"202[4-6]年", hotline)
     # the reading selector offers both readings, the URL's chosen
-    selector = _find(page, risk_page.RISK_READING)
+    selector = _find(page, RISK_READING)
     assert [o["label"] for o in selector.options] == ["按当时已入库数据", "按现有数据回溯"]
     assert selector.value == (reading or "transaction")
 

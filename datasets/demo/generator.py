@@ -4,7 +4,7 @@ Everything written here is SYNTHETIC: invented rows, marked ``is_synthetic = tru
 the cockpit has something to show before real data is loaded. The series are anchored to the
 facts of 苏政办发〔2021〕61号《江苏省“十四五”数字政府建设规划》: the 2020 baselines of 一(一)
 (发展基础) start the province-level series and the 2025 targets of 二(三) (主要目标) are what the
-city paths converge toward (see :data:`ANCHORS`). Economic series are anchored to published
+city paths converge toward (see :data:`datasets.demo.tables.ANCHORS`). Economic series are anchored to published
 province GDP totals; everything else is made up but plausible.
 
 :func:`generate` writes one Parquet file per dataset of ``schemas.yaml``. It is seeded
@@ -12,7 +12,7 @@ province GDP totals; everything else is made up but plausible.
 give byte-identical files. ``scale`` multiplies item-level volumes (registries, sharing
 requests, hotline tickets); aggregated statistics keep their size.
 
-City differences come from :data:`CITY_PROFILES` (size, economy, digital-government pace).
+City differences come from :data:`datasets.demo.tables.CITY_PROFILES` (size, economy, digital-government pace).
 Planted anomalies, for the cockpit's alerts and for tests to find:
 
 * 连云港 320700 — information-system cloud migration stalls: no 上云 date after 2023-06-30, so
@@ -45,479 +45,41 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
+from datasets.demo.tables import (
+    ANCHORS,
+    APP_KINDS,
+    BASELINE_2025,
+    BUDGET,
+    CITY_PROFILES,
+    COVID_MONTHS,
+    DAY_SECONDS,
+    DEPARTMENTS,
+    EPOCH,
+    EVAL_CHANNELS,
+    GDP,
+    GDP_REAL_GROWTH,
+    HOTLINE_CATEGORIES,
+    HOTLINE_CHANNELS,
+    HOTLINE_TICKETS_PER_MONTH,
+    HOUR_WEIGHTS,
+    KNOTS,
+    MONTH_SHARE,
+    NETWORK_KINDS,
+    PROVINCE_PROFILE,
+    REGIONAL_SAMPLES,
+    RESOURCES,
+    RETAIL,
+    SCENARIO_NAMES,
+    SECTORS,
+    SERVICE_LISTS,
+    START,
+    SYSTEM_KINDS,
+    TRADE,
+    YEARS,
+    CityProfile,
+)
 from datasets.regions import PROVINCE_CODE, cities, counties
 from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, load_schemas
-
-START = date(2020, 1, 1)
-EPOCH = date(1970, 1, 1)
-DAY_SECONDS = 86_400
-
-# 苏政办发〔2021〕61号 一(一) 发展基础 (2020 年底基线) / 二(三) 主要目标 (2025 年目标).
-ANCHORS: dict[str, dict] = {
-    # 二(三): 2025 targets (rates as shares, counts as numbers).
-    "targets_2025": {
-        "yijianshi_rate": 0.80,  # 一件事通办完成率 80%
-        "yileishi_rate": 0.80,  # 一类事统办完成率 80%
-        "yitishi_rate": 0.80,  # 一体事联办完成率 80%
-        "mobile_enforcement_rate": 0.95,  # 掌上执法覆盖率 95%
-        "sufuban_onboarding_rate": 0.90,  # 政务应用入驻苏服办率 90%
-        "private_network_integration_rate": 0.90,  # 非涉密专网整合率 90%
-        "system_cloud_rate": 0.95,  # 非涉密系统整合上云率 95%
-        "data_sharing_rate": 0.99,  # 公共数据按需共享率 99%
-        "typical_scenarios": 100,  # 典型场景 100 个
-        "regional_samples": 10,  # 区域合作样板 10 个
-    },
-    # 一(一): 2020 baselines, province level (indicator -> (value, unit)).
-    "baselines_2020": {
-        "extranet_access_points": (32_000, "个"),  # 电子政务外网接入点 3.2 万
-        "portal_real_name_users": (8_000, "万人"),  # 江苏政务服务网实名用户 8000 万
-        "mobile_services": (3_100, "个"),  # 移动服务应用 3100
-        "catalog_entries_provincial": (1_391, "类"),  # 省级部门注册目录 1391 类
-        "resources_provincial": (1_803, "类"),  # 省级部门挂接资源 1803 类
-        "catalog_entries_city": (28_537, "类"),  # 设区市目录 28537 类
-        "resources_city": (15_433, "类"),  # 设区市资源 15433 类
-        "social_security_cards": (8_800, "万张"),  # 社保卡 8800 万张
-        "e_social_security_cards": (3_400, "万张"),  # 电子社保卡 3400 万张
-        "hospitals_connected": (160, "家"),  # 三级医院接入 160 家
-        "elderly_virtual_homes": (111, "家"),  # 虚拟养老院 111 家
-    },
-    # Province GDP, 亿元 (statistical communiqués; 2025 rounded).
-    "gdp_province": {
-        2020: 102_719,
-        2021: 116_364,
-        2022: 122_876,
-        2023: 128_222,
-        2024: 137_008,
-        2025: 142_000,
-    },
-    "gdp_city_2025": {"320500": 27_700, "320100": 19_400, "320300": 9_957},
-}
-
-# Plausible 2025 levels of the baseline series (synthetic; the 2020 value is the anchor).
-BASELINE_2025 = {
-    "extranet_access_points": 46_000,
-    "portal_real_name_users": 11_600,
-    "mobile_services": 5_200,
-    "catalog_entries_provincial": 2_150,
-    "resources_provincial": 3_450,
-    "catalog_entries_city": 41_000,
-    "resources_city": 33_000,
-    "social_security_cards": 9_320,
-    "e_social_security_cards": 7_300,
-    "hospitals_connected": 205,
-    "elderly_virtual_homes": 152,
-}
-
-
-@dataclass(frozen=True)
-class HotlineSurge:
-    """Extra 12345 tickets of one category in one city for whole months ``start..stop``."""
-
-    category: str
-    start: date
-    stop: date
-    factor: float
-
-
-@dataclass(frozen=True)
-class CityProfile:
-    """How one city behaves in the synthetic data.
-
-    size        resident population, millions (volumes of tickets, evaluations, registries)
-    gdp_2025    GDP 2025, 亿元 (the city path follows the province's shape)
-    openness    foreign-trade weight relative to GDP
-    pm25_2020   annual mean PM2.5 in 2020, μg/m3
-    items_2024  share of 一件事 items achieved by 2024-12-31
-    items_2025  share achieved by 2025-12-31 (一类事/一体事 are close to it)
-    digital     offset on the plan's 2025 targets for cloud, networks, apps, mobile enforcement
-    cloud_stall no 上云 date after this day (planted anomaly)
-    hotline_surges  planted 12345 surges
-    """
-
-    size: float
-    gdp_2025: float
-    openness: float
-    pm25_2020: float
-    items_2024: float
-    items_2025: float
-    digital: float
-    cloud_stall: date | None = None
-    hotline_surges: tuple[HotlineSurge, ...] = ()
-
-
-CITY_PROFILES: dict[str, CityProfile] = {
-    "320100": CityProfile(9.5, 19_400, 0.85, 34.0, 0.84, 0.90, 0.02),  # 南京
-    "320200": CityProfile(7.5, 16_530, 1.25, 35.0, 0.83, 0.89, 0.02),  # 无锡
-    "320300": CityProfile(  # 徐州
-        9.0,
-        9_957,
-        0.45,
-        47.0,
-        0.66,
-        0.83,
-        0.00,
-        hotline_surges=(HotlineSurge("供水供电供气", date(2026, 7, 1), date(2026, 8, 31), 4.0),),
-    ),
-    "320400": CityProfile(5.4, 11_515, 0.95, 42.0, 0.72, 0.87, 0.01),  # 常州
-    "320500": CityProfile(12.9, 27_700, 2.10, 35.0, 0.86, 0.92, 0.03),  # 苏州
-    "320600": CityProfile(7.7, 13_230, 0.70, 36.0, 0.70, 0.86, 0.01),  # 南通
-    "320700": CityProfile(  # 连云港: lags on items, cloud migration stalls mid-2023
-        4.6, 5_045, 0.55, 39.0, 0.50, 0.70, -0.05, cloud_stall=date(2023, 6, 30)
-    ),
-    "320800": CityProfile(4.5, 5_700, 0.30, 44.0, 0.62, 0.79, -0.01),  # 淮安
-    "320900": CityProfile(  # 盐城
-        6.7,
-        8_285,
-        0.30,
-        35.0,
-        0.64,
-        0.80,
-        -0.01,
-        hotline_surges=(HotlineSurge("生态环境", date(2024, 6, 1), date(2024, 6, 30), 2.5),),
-    ),
-    "321000": CityProfile(4.6, 8_210, 0.40, 40.0, 0.68, 0.84, 0.00),  # 扬州
-    "321100": CityProfile(3.2, 5_910, 0.45, 41.0, 0.67, 0.83, 0.00),  # 镇江
-    "321200": CityProfile(4.5, 7_420, 0.45, 41.0, 0.64, 0.81, -0.01),  # 泰州
-    "321300": CityProfile(5.0, 5_230, 0.30, 45.0, 0.45, 0.67, -0.04),  # 宿迁: lags
-}
-# Province-level departments (region 320000) in the registries.
-PROVINCE_PROFILE = CityProfile(8.0, 142_000, 1.0, 38.0, 0.72, 0.88, 0.01)
-
-DEPARTMENTS = [  # (city-level suffix, province-level department)
-    ("行政审批局", "省政务办"),
-    ("公安局", "省公安厅"),
-    ("人社局", "省人力资源社会保障厅"),
-    ("卫健委", "省卫生健康委"),
-    ("市场监管局", "省市场监管局"),
-    ("住建局", "省住房城乡建设厅"),
-    ("民政局", "省民政厅"),
-    ("医保局", "省医保局"),
-    ("自然资源和规划局", "省自然资源厅"),
-    ("生态环境局", "省生态环境厅"),
-    ("交通运输局", "省交通运输厅"),
-    ("教育局", "省教育厅"),
-    ("应急管理局", "省应急管理厅"),
-    ("城管局", "省城市管理局"),
-    ("数据局", "省数据局"),
-    ("发展改革委", "省发展改革委"),
-    ("财政局", "省财政厅"),
-    ("农业农村局", "省农业农村厅"),
-    ("税务局", "省税务局"),
-    ("机关事务管理局", "省机关事务管理局"),
-]
-
-# list type -> (id prefix, items per city, province items, offset on the city's share,
-#               department indices, [(base name, domain)])
-SERVICE_LISTS = {
-    "一件事": (
-        "YJS",
-        70,
-        60,
-        0.0,
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 18],
-        [
-            (n, "企业服务")
-            for n in (
-                "企业开办一件事",
-                "企业注销一件事",
-                "开饭店一件事",
-                "开便利店一件事",
-                "开药店一件事",
-                "开办民宿一件事",
-                "开办运输企业一件事",
-                "工程建设项目审批一件事",
-                "企业迁移一件事",
-                "员工录用一件事",
-                "企业信息变更一件事",
-                "开办培训机构一件事",
-                "二手房转移登记一件事",
-                "水电气网联合报装一件事",
-                "企业上市合法合规信息核查一件事",
-            )
-        ]
-        + [
-            (n, "民生服务")
-            for n in (
-                "出生一件事",
-                "新生儿落户一件事",
-                "入学一件事",
-                "退休一件事",
-                "身后一件事",
-                "婚育一件事",
-                "就医一件事",
-                "残疾人服务一件事",
-                "军人退役一件事",
-                "失业一件事",
-                "灵活就业一件事",
-                "公积金提取一件事",
-                "申请公租房一件事",
-                "社保卡居民服务一件事",
-                "异地就医备案一件事",
-                "困难群众救助一件事",
-                "大学生就业一件事",
-                "献血服务一件事",
-            )
-        ],
-    ),
-    "一类事": (
-        "YLS",
-        30,
-        20,
-        -0.02,
-        [13, 12, 9, 1, 5, 4, 17],
-        [
-            (n, "基层治理")
-            for n in (
-                "违法建设治理一类事",
-                "群租房整治一类事",
-                "占道经营治理一类事",
-                "噪声扰民处置一类事",
-                "河道污染治理一类事",
-                "秸秆焚烧防控一类事",
-                "物业纠纷调处一类事",
-                "欠薪处置一类事",
-                "矛盾纠纷化解一类事",
-                "垃圾分类监管一类事",
-            )
-        ]
-        + [
-            (n, "公共安全")
-            for n in (
-                "安全生产隐患处置一类事",
-                "电动自行车安全隐患整治一类事",
-                "燃气安全隐患处置一类事",
-                "防汛防台处置一类事",
-                "食品安全风险处置一类事",
-                "危化品运输监管一类事",
-                "消防通道堵塞处置一类事",
-                "自建房安全隐患处置一类事",
-            )
-        ],
-    ),
-    "一体事": (
-        "YTS",
-        25,
-        95,
-        0.0,
-        [0, 14, 15, 16, 19, 2],
-        [
-            (n, "机关运行")
-            for n in (
-                "公务员录用一体事",
-                "政府投资项目审批一体事",
-                "公文办理一体事",
-                "会议服务一体事",
-                "财政预算编审一体事",
-                "干部调动一体事",
-                "督查督办一体事",
-                "机关资产管理一体事",
-                "政府采购一体事",
-                "人大建议政协提案办理一体事",
-                "事业单位招聘一体事",
-                "公务用车管理一体事",
-                "因公出国审批一体事",
-                "机关公务卡报销一体事",
-                "政务信息报送一体事",
-            )
-        ],
-    ),
-}
-
-SYSTEM_KINDS = [
-    "业务审批系统",
-    "综合管理平台",
-    "数据共享交换平台",
-    "监管信息系统",
-    "办公自动化系统",
-    "视频会议系统",
-    "档案管理系统",
-    "应急指挥系统",
-    "执法办案系统",
-    "信用信息系统",
-    "统计分析系统",
-    "门户网站",
-    "财务管理系统",
-    "人事管理系统",
-    "地理信息平台",
-    "业务中台",
-]
-NETWORK_KINDS = [
-    "业务专网",
-    "视频监控专网",
-    "应急指挥专网",
-    "金保专网",
-    "医保专网",
-    "税务专网",
-    "不动产登记专网",
-    "农业农村专网",
-    "市场监管专网",
-    "气象专网",
-    "水利专网",
-    "统计专网",
-]
-APP_KINDS = {  # app_type -> (share, base names)
-    "服务": (
-        0.50,
-        [
-            "公积金服务",
-            "社保查询",
-            "医保服务",
-            "不动产登记",
-            "公交出行",
-            "预约挂号",
-            "婚姻登记预约",
-            "户政办理",
-            "出入境预约",
-            "企业开办",
-            "税务服务",
-            "入学报名",
-            "养老服务",
-            "就业服务",
-            "水电气缴费",
-            "智慧停车",
-            "文旅预约",
-            "残疾人服务",
-            "退役军人服务",
-            "信用查询",
-        ],
-    ),
-    "治理": (
-        0.20,
-        [
-            "网格化社会治理",
-            "城市管理",
-            "生态环境监测",
-            "安全生产监管",
-            "防汛防台指挥",
-            "市场巡查",
-            "智慧社区",
-            "垃圾分类监管",
-            "河长制",
-            "矛盾纠纷调处",
-        ],
-    ),
-    "执法": (
-        0.15,
-        [
-            "综合行政执法",
-            "交通执法",
-            "市场监管执法",
-            "城管执法",
-            "生态环境执法",
-            "应急执法",
-            "农业执法",
-            "文旅执法",
-        ],
-    ),
-    "协同": (
-        0.15,
-        [
-            "协同办公",
-            "公文交换",
-            "视频会商",
-            "督查督办",
-            "政务通讯录",
-            "会议管理",
-            "机关事务",
-            "人事管理",
-        ],
-    ),
-}
-SECTORS = {  # sector -> county-level body name (city level replaces 大队 with 支队)
-    "市场监管": "市场监督管理局",
-    "城管": "综合行政执法局",
-    "生态环境": "生态环境综合行政执法大队",
-    "交通运输": "交通运输综合行政执法大队",
-    "应急管理": "应急管理综合行政执法大队",
-    "农业农村": "农业综合行政执法大队",
-    "文化旅游": "文化市场综合行政执法大队",
-    "卫生健康": "卫生监督所",
-}
-RESOURCES = [
-    "企业登记信息",
-    "不动产登记信息",
-    "社保参保信息",
-    "户籍人口信息",
-    "婚姻登记信息",
-    "医保结算信息",
-    "学籍信息",
-    "公积金缴存信息",
-    "纳税信用信息",
-    "车辆登记信息",
-    "驾驶证信息",
-    "出生医学证明",
-    "死亡医学证明",
-    "残疾人证信息",
-    "低保救助信息",
-    "住房保障信息",
-    "水电气缴费信息",
-    "公共信用信息",
-    "经营异常名录",
-    "行政许可信息",
-    "行政处罚信息",
-    "电子证照（营业执照）",
-    "电子证照（居民身份证）",
-    "环境监测数据",
-    "危险化学品企业信息",
-]
-SCENARIO_NAMES = {  # domain -> base names of 典型场景
-    "智慧城市": ["城市运行一网统管", "智慧交通信号协同", "城市生命线安全监测", "智慧停车一张网"],
-    "公共服务": ["不动产登记一网通办", "医疗健康一码通", "智慧教育入学一件事", "公积金跨域通办"],
-    "民生实事": ["养老服务一张网", "助残服务直达", "困难群众主动救助", "惠民补贴免申即享"],
-    "数字乡村": ["乡村治理数字化", "智慧农业监管", "农村集体三资监管", "数字乡村便民服务"],
-    "经济转型": ["惠企政策直达", "企业全生命周期服务", "产业链协同监测", "数字金融服务平台"],
-    "社会治理": [
-        "网格化社会治理",
-        "基层矛盾纠纷一站式化解",
-        "安全生产风险监测预警",
-        "河湖长制协同",
-    ],
-    "政务运行": ["机关内部最多跑一次", "公文一网协同", "政务督查一体化", "财政资金直达监管"],
-}
-REGIONAL_SAMPLES = [  # (name, region, domain) of 区域合作样板
-    ("长三角一网通办江苏样板", PROVINCE_CODE, "公共服务"),
-    ("宁镇扬政务服务同城化", "320100", "公共服务"),
-    ("苏锡常都市圈跨市通办", "320500", "公共服务"),
-    ("沪苏通跨江协同治理", "320600", "社会治理"),
-    ("淮海经济区政务服务协作", "320300", "经济转型"),
-    ("长三角生态绿色一体化示范区数据共享", "320500", "智慧城市"),
-    ("宁马滁跨省医保结算协同", "320100", "民生实事"),
-    ("苏皖边界河湖联防联治", "320800", "社会治理"),
-    ("连徐宿跨区域不动产通办", "320700", "公共服务"),
-    ("通泰扬跨江产业协同", "321200", "经济转型"),
-    ("沿海三市海洋数据协同", "320900", "数字乡村"),
-]
-
-HOTLINE_CATEGORIES = {  # category -> base share
-    "城乡建设": 0.14,
-    "交通出行": 0.08,
-    "市场监管": 0.10,
-    "劳动保障": 0.09,
-    "教育": 0.06,
-    "卫生健康": 0.07,
-    "生态环境": 0.06,
-    "公共安全": 0.05,
-    "民政服务": 0.04,
-    "住房保障": 0.07,
-    "供水供电供气": 0.08,
-    "农业农村": 0.03,
-    "政务服务": 0.05,
-    "其他": 0.08,
-}
-HOTLINE_CHANNELS = ["电话", "网站", "微信", "苏服办", "其他"]
-# Relative ticket volume by hour of day (working hours dominate).
-# fmt: off
-HOUR_WEIGHTS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 3.0, 4.5, 4.8, 4.2,
-                         2.5, 3.0, 4.3, 4.4, 4.0, 3.2, 2.0, 1.6, 1.4, 1.1, 0.7, 0.4])
-# fmt: on
-HOTLINE_TICKETS_PER_MONTH = 1_250  # province total in 2020 at scale 1; grows ~9% a year
-EVAL_CHANNELS = {  # channel -> (share 2020, share 2026)
-    "政务服务网": (0.24, 0.18),
-    "移动端": (0.20, 0.42),
-    "自助终端": (0.08, 0.07),
-    "窗口": (0.38, 0.23),
-    "12345热线": (0.10, 0.10),
-}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1170,105 +732,6 @@ def hotline_tickets(
 
 
 # --------------------------------------------------------------------------- statistics
-# Province annual totals (亿元; 2019 is only the base of 2020's growth rates).
-RETAIL = {
-    2019: 35_291,
-    2020: 37_086,
-    2021: 42_703,
-    2022: 42_752,
-    2023: 45_547,
-    2024: 46_519,
-    2025: 48_200,
-    2026: 50_100,
-}
-BUDGET = {
-    2019: 8_802,
-    2020: 9_059,
-    2021: 10_015,
-    2022: 9_259,
-    2023: 9_930,
-    2024: 9_989,
-    2025: 10_150,
-    2026: 10_420,
-}
-TRADE = {
-    2019: 43_379,
-    2020: 44_500,
-    2021: 52_130,
-    2022: 54_455,
-    2023: 52_493,
-    2024: 56_182,
-    2025: 57_900,
-    2026: 59_400,
-}
-GDP = {2019: 98_657, **ANCHORS["gdp_province"], 2026: 148_400}
-GDP_REAL_GROWTH = {  # year -> ytd real growth at Q1, H1, Q1-3, year (%)
-    2020: (-5.0, 0.9, 2.5, 3.7),
-    2021: (19.2, 13.2, 10.2, 8.6),
-    2022: (4.0, 1.6, 2.3, 2.8),
-    2023: (6.6, 6.6, 5.8, 5.8),
-    2024: (5.6, 5.8, 5.7, 5.8),
-    2025: (5.5, 5.7, 5.5, 5.4),
-    2026: (5.2, 5.3, 5.2, 5.1),
-}
-KNOTS = {  # indicator -> year -> [(month, value)] interpolated over the year
-    "industrial_va_ytd_growth": {
-        2020: [(2, -13.9), (3, -8.1), (4, -3.2), (6, 1.3), (9, 4.2), (12, 6.1)],
-        2021: [(2, 45.0), (3, 28.7), (6, 18.3), (9, 14.6), (12, 12.8)],
-        2022: [(2, 9.2), (4, 5.0), (6, 3.9), (9, 4.8), (12, 5.1)],
-        2023: [(2, 5.4), (6, 7.5), (12, 7.6)],
-        2024: [(2, 7.0), (6, 8.4), (12, 8.4)],
-        2025: [(2, 7.2), (6, 7.8), (12, 7.5)],
-        2026: [(2, 6.8), (6, 7.1), (12, 7.0)],
-    },
-    "fixed_asset_investment_ytd_growth": {
-        2020: [(2, -25.1), (3, -15.0), (5, -7.2), (6, -3.1), (9, -0.8), (12, 0.3)],
-        2021: [(2, 36.2), (3, 26.1), (6, 12.0), (9, 7.3), (12, 5.8)],
-        2022: [(2, 8.9), (6, 4.1), (12, 3.8)],
-        2023: [(2, 5.9), (6, 5.5), (12, 5.2)],
-        2024: [(2, 5.0), (6, 2.2), (12, 1.2)],
-        2025: [(2, 1.8), (6, 0.6), (12, -0.9)],
-        2026: [(2, 1.5), (6, 1.8), (12, 2.1)],
-    },
-    "cpi_yoy": {
-        2020: [(1, 105.0), (2, 104.9), (4, 103.0), (7, 102.6), (10, 100.5), (12, 99.9)],
-        2021: [(1, 99.6), (2, 99.9), (5, 101.4), (9, 100.9), (11, 102.3), (12, 101.5)],
-        2022: [(1, 101.2), (4, 102.2), (9, 102.5), (12, 101.9)],
-        2023: [(1, 102.2), (4, 100.4), (7, 99.6), (10, 99.8), (12, 99.7)],
-        2024: [(1, 99.6), (2, 101.0), (6, 100.2), (12, 100.1)],
-        2025: [(1, 100.4), (2, 99.5), (6, 99.9), (10, 100.2), (12, 100.6)],
-        2026: [(1, 100.5), (6, 100.8), (12, 101.0)],
-    },
-    "unemployment_rate_urban_surveyed": {
-        2020: [(1, 4.3), (2, 5.1), (3, 4.9), (6, 4.6), (12, 4.3)],
-        2021: [(1, 4.4), (3, 4.6), (6, 4.3), (12, 4.2)],
-        2022: [(1, 4.3), (4, 4.9), (6, 4.6), (12, 4.6)],
-        2023: [(1, 4.7), (3, 4.6), (6, 4.4), (12, 4.3)],
-        2024: [(1, 4.4), (3, 4.5), (12, 4.3)],
-        2025: [(1, 4.4), (3, 4.5), (12, 4.3)],
-        2026: [(1, 4.4), (3, 4.4), (12, 4.3)],
-    },
-}
-MONTH_SHARE = {  # indicator total -> month shares before COVID adjustments
-    "retail": [0.088, 0.074, 0.079, 0.078, 0.083, 0.085, 0.080, 0.080, 0.083, 0.089, 0.088, 0.093],
-    "budget": [0.125, 0.060, 0.085, 0.100, 0.085, 0.085, 0.090, 0.065, 0.080, 0.095, 0.070, 0.060],
-    "trade": [0.085, 0.065, 0.080, 0.082, 0.083, 0.084, 0.086, 0.086, 0.085, 0.082, 0.086, 0.096],
-}
-COVID_MONTHS = {  # (year, month) -> factor on the month's share
-    "retail": {(2020, 2): 0.72, (2020, 3): 0.82, (2020, 4): 0.90, (2020, 5): 0.95, (2022, 4): 0.88},
-    "budget": {
-        (2020, 2): 0.70,
-        (2020, 3): 0.80,
-        (2020, 4): 0.85,
-        (2022, 4): 0.65,
-        (2022, 5): 0.75,
-        (2022, 6): 0.80,
-    },
-    "trade": {(2020, 2): 0.60, (2020, 3): 0.85, (2022, 4): 0.85},
-}
-YEARS = list(range(2019, 2027))
-
-
 def _knot_curve(knots: dict[int, list[tuple[int, float]]]) -> np.ndarray:
     """year × month matrix (2019..2026) interpolated from knots (2019 row = 2020's)."""
     out = np.zeros((len(YEARS), 12))

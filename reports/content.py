@@ -28,7 +28,8 @@ from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.text import fmt_value, month_label
 from indicators.tracking import STATUSES, decimal_year_to_date, required_path
 from indicators.verdict import verdict_counts, verdict_rank
-from models.risk import evaluate_rules, load_rules
+from models.rules import load_rules
+from models.warnings import evaluate_rules
 from reports.tables import Provenance, provenance
 
 #: Status order of the summary: best first (as an evaluation reads), qualitative last.

@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 
 from indicators.catalog import DOMAINS, default_catalog
-from models.risk import RULES_FILE, RuleError, evaluate_rules, load_rules, materialise_risk
+from models.risk import materialise_risk
+from models.rules import RULES_FILE, RuleError, load_rules
+from models.warnings import evaluate_rules
 
 AS_OF = dt.date(2026, 11, 22)  # demo_computed is computed as on this day
 

@@ -127,7 +127,7 @@ def city_shares(values: pl.DataFrame, city_codes: list[str]) -> pl.DataFrame:
     return frame.with_columns(share=pl.col("value") / total * 100)
 
 
-def rank_values(values: pl.DataFrame, polarity: str) -> pl.DataFrame:
+def rank_regions(values: pl.DataFrame, polarity: str) -> pl.DataFrame:
     """Rank rows by ``value`` (1 = best; highest first unless ``polarity == 'lower'``)."""
     descending = polarity != "lower"
     return values.with_columns(
@@ -135,7 +135,7 @@ def rank_values(values: pl.DataFrame, polarity: str) -> pl.DataFrame:
     )
 
 
-def period_text(period: str, *, ytd: bool, through: str | None = None) -> str:
+def economy_period_text(period: str, *, ytd: bool, through: str | None = None) -> str:
     """A period for people. Year-to-date figures say the months they cover.
 
     '2026-10' → '2026年1–10月' (ytd) or '2026年10月'; '2026Q3' → '2026年前三季度' (ytd) or
@@ -255,7 +255,7 @@ def comparison_rows(state: dict, data: dict) -> list[dict]:
     current = values.filter(
         (pl.col("period") == latest) & (pl.col("region_code") != PROVINCE_CODE)
     ).select("region_code", "value")
-    ranks = dict(rank_values(current, ind.polarity).select("region_code", "rank").iter_rows())
+    ranks = dict(rank_regions(current, ind.polarity).select("region_code", "rank").iter_rows())
     shares = dict(
         city_shares(current, state["all_cities"]).select("region_code", "share").iter_rows()
     )

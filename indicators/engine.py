@@ -74,7 +74,7 @@ def _month(expr: str) -> str:
     return f"CAST(date_trunc('month', {expr}) AS DATE)"
 
 
-def _month_end(expr: str) -> str:
+def _month_end_sql(expr: str) -> str:
     return f"CAST(date_trunc('month', {expr}) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)"
 
 
@@ -158,7 +158,7 @@ def _facts_sql(ind: Indicator, *, superseded: bool = False) -> str:
         )
     if t in ("table_share", "table_sum"):
         p = "CAST(date_trunc('month', DATE '2000-01-01' + (year - 2000) * INTERVAL 1 YEAR + (month - 1) * INTERVAL 1 MONTH) AS DATE)"
-        k = _month(f"{_month_end(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
+        k = _month(f"{_month_end_sql(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
         num = c["numerator"] if t == "table_share" else c["column"]
         den = c["denominator"] if t == "table_share" else "NULL"
         return (
@@ -171,7 +171,7 @@ def _facts_sql(ind: Indicator, *, superseded: bool = False) -> str:
         "CAST(DATE '2000-01-01' + (year - 2000) * INTERVAL 1 YEAR "
         "+ (coalesce(month, 12) - 1) * INTERVAL 1 MONTH AS DATE)"
     )
-    k = _month(f"{_month_end(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
+    k = _month(f"{_month_end_sql(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
     sql = (
         f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, {a}, value AS num, "
         f"NULL AS den FROM {statistics} WHERE indicator = {_lit(c['indicator'])} AND day IS NULL"
@@ -256,7 +256,7 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
             SELECT x.reading, x.indicator, x.region_code, '{kind}' AS period_type,
                    {_period_key(kind, "x.m")} AS period,
                    {_period_start(kind, "x.m")} AS period_start, {_period_end(kind, "x.m")} AS period_end,
-                   {_month_end("x.kn")} AS known_from, x.num, x.den, {value} AS value
+                   {_month_end_sql("x.kn")} AS known_from, x.num, x.den, {value} AS value
             FROM _stock_vals x JOIN {meta_table} m USING (indicator)
             WHERE m.min_period <= {kind_index} AND (x.kn = x.m OR x.m = {last_month})
             """
@@ -265,7 +265,7 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
         selects.append(
             f"""
             SELECT x.reading, x.indicator, x.region_code, '{kind}', x.period, x.period_start,
-                   {_period_end(kind, "x.period_start")}, {_month_end("x.k")}, x.num, x.den, {value}
+                   {_period_end(kind, "x.period_start")}, {_month_end_sql("x.k")}, x.num, x.den, {value}
             FROM (
                 SELECT reading, indicator, region_code, period, period_start, k,
                        sum(num) OVER w AS num, sum(den) OVER w AS den
@@ -286,7 +286,7 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
         selects.append(
             f"""
             SELECT x.reading, x.indicator, x.region_code, '{kind}', x.period, x.period_start,
-                   {_period_end(kind, "x.period_start")}, {_month_end("x.k")},
+                   {_period_end(kind, "x.period_start")}, {_month_end_sql("x.k")},
                    x.num, x.den, {value}
             FROM (
                 SELECT * FROM (

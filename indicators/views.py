@@ -32,6 +32,20 @@ def split_param(value) -> list[str]:
     return [v for v in str(value or "").split(",") if v]
 
 
+def target_set_of(query: dict) -> str:
+    """The query's target set (``set``), or the default one when it names none that exists."""
+    target_set = query.get("set") or read.DEFAULT_TARGET_SET
+    return target_set if target_set in default_catalog().target_sets else read.DEFAULT_TARGET_SET
+
+
+def reading_of(query: dict) -> str:
+    """The query's reading (``reading``), or the default when it names none."""
+    try:
+        return parse_reading(query.get("reading"))
+    except ValueError:
+        return DEFAULT_READING
+
+
 def region_names() -> dict[str, str]:
     """Province (全省) and the 13 cities, in code order."""
     names = dict(read.regions().select("region_code", "name_zh").iter_rows())
@@ -62,11 +76,8 @@ def targets_state(warehouse, query: dict) -> TargetsState | None:
     ``query`` (unknown values fall back to the defaults); None before indicators are computed."""
     if not warehouse.exists() or not read.ready(warehouse):
         return None
-    catalog = default_catalog()
-    target_set = query.get("set") or read.DEFAULT_TARGET_SET
-    if target_set not in catalog.target_sets:
-        target_set = read.DEFAULT_TARGET_SET
-    ts = catalog.target_sets[target_set]
+    target_set = target_set_of(query)
+    ts = default_catalog().target_sets[target_set]
     as_of = read.resolve_as_of(warehouse, query.get("as_of"))
     names = region_names()
     statuses = [
@@ -74,10 +85,7 @@ def targets_state(warehouse, query: dict) -> TargetsState | None:
         for s in split_param(query.get("status"))
         if LEGACY_STATUSES.get(s, s) in VERDICT_ORDER
     ]
-    try:
-        reading = parse_reading(query.get("reading"))
-    except ValueError:
-        reading = DEFAULT_READING
+    reading = reading_of(query)
     deadline = dt.date(ts.target_year, 12, 31)
     return TargetsState(
         set=target_set,

@@ -98,13 +98,13 @@ def _tables(con) -> set[str]:
     )
 
 
-def _month_end(year: int, month: int) -> dt.date:
+def _last_day_of(year: int, month: int) -> dt.date:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
 
 
 def _period_end(period: str) -> dt.date:
-    return _month_end(int(period[:4]), int(period[5:7]))
+    return _last_day_of(int(period[:4]), int(period[5:7]))
 
 
 def _shift_months(period: str, k: int) -> str:
@@ -493,7 +493,7 @@ SCAN_SCHEMA = {
 
 def _last_complete(as_of: dt.date) -> str:
     """The newest month complete at ``as_of`` ('YYYY-MM')."""
-    if as_of == _month_end(as_of.year, as_of.month):
+    if as_of == _last_day_of(as_of.year, as_of.month):
         return _ym(as_of)
     return _shift_months(_ym(as_of), -1)
 
@@ -816,7 +816,7 @@ def risk_vintages(con, catalog: Catalog | None = None) -> list[dt.date]:
     mid_years = {ts.midterm_year for ts in catalog.target_sets.values() if ts.midterm_year}
     keep = {all_[-1]}
     for v in all_.to_list():
-        if v != _month_end(v.year, v.month):
+        if v != _last_day_of(v.year, v.month):
             continue
         if v.month == 12 or (v.year in mid_years and v.month == 6):
             keep.add(v)

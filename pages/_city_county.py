@@ -21,11 +21,11 @@ from pages._city_state import (
     CITY_COUNTY_MAP,
     CITY_COUNTY_TABLE,
     CITY_LAYER,
-    DROPDOWN_LABELS,
     MAP_HEIGHT,
     county_view,
 )
 from pages._components import (
+    DROPDOWN_LABELS,
     fmt_value,
     month_label,
 )

@@ -26,7 +26,6 @@ from pages._city_state import (
     CITY_TARGETS,
     CITY_TITLE,
     COMPOSITE,
-    DROPDOWN_LABELS,
     N_CITIES,
     SCALE_UNITS,
     _city_names,
@@ -37,6 +36,7 @@ from pages._city_state import (
 )
 from pages._components import (
     BINDING_LABELS,
+    DROPDOWN_LABELS,
     STATUS_STYLE,
     as_of_key,
     as_of_options,

@@ -14,6 +14,7 @@ from indicators.catalog import default_catalog
 from indicators.county import (
     COUNTY_LAYERS,
 )
+from indicators.views import target_set_of
 from pages._components import (
     as_of_key,
     month_label,
@@ -36,16 +37,6 @@ CITY_COUNTY_GRAPH = "city-county-graph"
 CITY_COUNTY_TABLE = "city-county-table"
 CITY_UNKNOWN = "city-unknown"
 
-# Dash 4 dropdowns speak English unless told otherwise.
-DROPDOWN_LABELS = {
-    "select_all": "全选",
-    "deselect_all": "全不选",
-    "selected_count": "已选 {num_selected} 项",
-    "search": "搜索",
-    "clear_search": "清除搜索",
-    "clear_selection": "清除选择",
-    "no_options_found": "没有匹配的选项",
-}
 COMPOSITE = "综合"
 N_CITIES = 13
 # Units whose totals grow with a city's size: a low rank there is scale, not performance.
@@ -122,9 +113,7 @@ def _state(code: str, query: dict) -> dict | None:
     if not wh.exists() or not read.ready(wh):
         return None
     catalog = default_catalog()
-    target_set = query.get("set") or read.DEFAULT_TARGET_SET
-    if target_set not in catalog.target_sets:
-        target_set = read.DEFAULT_TARGET_SET
+    target_set = target_set_of(query)
     ts = catalog.target_sets[target_set]
     as_of = read.resolve_as_of(wh, query.get("as_of"))
     layer = query.get("layer")

@@ -16,7 +16,7 @@ from indicators.economy import (
     TABLE_PERIODS,
     city_shares,
     comparison_rows,
-    period_text,
+    economy_period_text,
     prior_period,
 )
 from pages._economy_state import (
@@ -78,7 +78,9 @@ def _kpi_strip(state: dict) -> dbc.Row:
     for row in kpi_rows(shared_warehouse(), state["as_of"]):
         ind = row["ind"]
         unit_note = f"（{ind.unit}）" if "=" in ind.unit else ""
-        period = period_text(row["period"], ytd=_is_ytd(ind)) if row["period"] else "暂无数据"
+        period = (
+            economy_period_text(row["period"], ytd=_is_ytd(ind)) if row["period"] else "暂无数据"
+        )
         delta = row["delta"]
         arrow = "" if delta is None else ("▲ " if delta > 0 else ("▼ " if delta < 0 else "■ "))
         body = [

@@ -5,24 +5,11 @@ from __future__ import annotations
 from datasets.regions import cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
-from indicators.economy import (  # noqa: F401  (page-facing names; tests import them here)
-    DEFAULT_INDICATOR,
-    DEFAULT_SPAN,
-    DOMAIN,
-    QUARTER_WORDS,
-    QUARTER_YTD,
-    TABLE_PERIODS,
-    city_shares,
-    coarse_period,
-    comparable_prior,
-    comparison_rows,
+from indicators.economy import (
     economy_indicators,
+    economy_period_text,
     load_view,
-    period_text,
-    prior_period,
-    rank_values,
     resolve_view,
-    yoy_growth,
 )
 from pages._components import (
     as_of_key,
@@ -42,16 +29,6 @@ ECONOMY_TREND = "economy-trend"
 ECONOMY_TABLE = "economy-table"
 ECONOMY_NOTE = "economy-note"
 
-# Dash 4 dropdowns speak English unless told otherwise.
-DROPDOWN_LABELS = {
-    "select_all": "全选",
-    "deselect_all": "全不选",
-    "selected_count": "已选 {num_selected} 项",
-    "search": "搜索",
-    "clear_search": "清除搜索",
-    "clear_selection": "清除选择",
-    "no_options_found": "没有匹配的选项",
-}
 KPIS = [  # (indicator, period type) of the province strip
     ("gdp_growth", "quarter"),
     ("fixed_asset_investment_growth", "month"),
@@ -151,4 +128,4 @@ def _load(state: dict) -> dict:
 
 def _label(state: dict, data: dict, period: str) -> str:
     through = data["through"] if period == data["latest"] and data["running"] else None
-    return period_text(period, ytd=_is_ytd(state["ind"]), through=through)
+    return economy_period_text(period, ytd=_is_ytd(state["ind"]), through=through)

@@ -9,7 +9,7 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.readings import DEFAULT_READING, parse_reading
+from indicators.views import reading_of, target_set_of
 from pages._components import (
     month_label,
 )
@@ -105,9 +105,7 @@ def _state(query: dict) -> dict | None:
     if not wh.exists() or not read.ready(wh):
         return None
     catalog = default_catalog()
-    target_set = query.get("set") or read.DEFAULT_TARGET_SET
-    if target_set not in catalog.target_sets:
-        target_set = read.DEFAULT_TARGET_SET
+    target_set = target_set_of(query)
     as_of = read.resolve_as_of(wh, query.get("as_of"))
     city = query.get("city") or PROVINCE_CODE
     if city not in set(cities()["region_code"]) | {PROVINCE_CODE}:
@@ -117,10 +115,7 @@ def _state(query: dict) -> dict | None:
         layer = COMPOSITE
     ts = catalog.target_sets[target_set]
     deadline = dt.date(ts.target_year, 12, 31)
-    try:
-        reading = parse_reading(query.get("reading"))
-    except ValueError:
-        reading = DEFAULT_READING
+    reading = reading_of(query)
     return {
         "set": target_set,
         "as_of": as_of,

@@ -21,27 +21,13 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import FREQUENCY_ORDER
-from indicators.economy import (  # noqa: F401  (page-facing names; tests import them here)
+from indicators.economy import (
     DEFAULT_INDICATOR,
-    DEFAULT_SPAN,
-    DOMAIN,
-    QUARTER_WORDS,
-    QUARTER_YTD,
     TABLE_PERIODS,
-    city_shares,
-    coarse_period,
-    comparable_prior,
-    comparison_rows,
-    economy_indicators,
-    load_view,
-    period_text,
-    prior_period,
-    rank_values,
-    resolve_view,
-    yoy_growth,
 )
 from pages import _ids
 from pages._components import (
+    DROPDOWN_LABELS,
     as_of_key,
     as_of_options,
     export_header,
@@ -61,7 +47,6 @@ from pages._economy_figures import (
 )
 from pages._economy_state import (
     DEFAULT_FROM_WORDS,
-    DROPDOWN_LABELS,
     ECONOMY_AS_OF,
     ECONOMY_CITIES,
     ECONOMY_FROM,

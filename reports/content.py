@@ -182,7 +182,7 @@ class Report:
 # --- building --------------------------------------------------------------------------------
 
 
-def _month_end(period: str) -> dt.date:
+def _period_end_date(period: str) -> dt.date:
     """``2026-11`` → 2026-11-30."""
     y, m = int(period[:4]), int(period[5:7])
     return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
@@ -217,7 +217,7 @@ def _block(warehouse, row: dict, as_of: dt.date, ranks: dict[str, dict]) -> Targ
     required, label = _required(row)
     model, rows = read.forecast(warehouse, row["indicator"], region, as_of)
     forecast = (
-        [{"period_end": _month_end(r["period"]), **r} for r in rows.to_dicts()] if model else []
+        [{"period_end": _period_end_date(r["period"]), **r} for r in rows.to_dicts()] if model else []
     )
     rank = ranks.get(row["indicator"], {})
     return TargetBlock(

@@ -31,7 +31,7 @@ def economy(warehouse, query: dict) -> AppTable:
 
     def label(period: str) -> str:
         through = data["through"] if period == latest and data["running"] else None
-        return econ.period_text(period, ytd=ytd, through=through)
+        return econ.economy_period_text(period, ytd=ytd, through=through)
 
     shown = data["range"][-econ.TABLE_PERIODS :]
     names = dict(cities().select("region_code", "name_zh").iter_rows())

@@ -9,9 +9,9 @@ from indicators.economy import (
     city_shares,
     coarse_period,
     comparable_prior,
-    period_text,
+    economy_period_text,
     prior_period,
-    rank_values,
+    rank_regions,
     yoy_growth,
 )
 from pages._economy_state import change_text, fmt_number
@@ -134,9 +134,9 @@ def test_economy007_shares_of_the_thirteen_cities_sum_leave_the_province_out():
 
 def test_economy008_rank_values_by_polarity_with_ties():
     values = pl.DataFrame({"region_code": list("abcd"), "value": [5.0, 7.0, 7.0, 3.0]})
-    higher = dict(rank_values(values, "higher").select("region_code", "rank").iter_rows())
+    higher = dict(rank_regions(values, "higher").select("region_code", "rank").iter_rows())
     assert higher == {"a": 3, "b": 1, "c": 1, "d": 4}
-    lower = dict(rank_values(values, "lower").select("region_code", "rank").iter_rows())
+    lower = dict(rank_regions(values, "lower").select("region_code", "rank").iter_rows())
     assert lower == {"a": 2, "b": 3, "c": 3, "d": 1}
 
 
@@ -156,7 +156,7 @@ def test_economy008_rank_values_by_polarity_with_ties():
     ],
 )
 def test_economy009_period_text(period, ytd, through, expected):
-    assert period_text(period, ytd=ytd, through=through) == expected
+    assert economy_period_text(period, ytd=ytd, through=through) == expected
 
 
 def test_economy010_numbers_and_changes_for_people():

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from datasets.specs import SpecError, SpecIssue
+
 SCHEMA_FILE = Path(__file__).with_name("schemas.yaml")
+SCHEMA_NAME = SCHEMA_FILE.name
 TYPES = {"string", "integer", "number", "date", "timestamp", "boolean", "enum", "region"}
 DEFAULT_MAX = 1e12
 SYNTHETIC_COLUMN = "is_synthetic"
@@ -34,8 +37,10 @@ SQL_TYPES = {
 }
 
 
-class SchemaError(ValueError):
-    """``schemas.yaml`` itself is malformed."""
+class SchemaError(SpecError):
+    """``schemas.yaml`` itself is malformed; ``issues`` lists every problem found."""
+
+    subject = ("数据集模式", "schemas.yaml")
 
 
 @dataclass(frozen=True)
@@ -108,14 +113,27 @@ def normalise_header(text: str) -> str:
 
 
 def _column(dataset: str, raw: dict) -> Column:
-    where = f"schemas.yaml: {dataset}.{raw.get('name', '?')}"
+    where = f"{dataset}.{raw.get('name', '?')}"
     unknown = set(raw) - {f for f in Column.__dataclass_fields__}
     if unknown:
-        raise SchemaError(f"{where}: unknown field(s) {sorted(unknown)}")
+        raise SchemaError(
+            [SpecIssue(SCHEMA_NAME, where, f"unknown field(s) {sorted(unknown)}（未知字段）")]
+        )
     if raw.get("type") not in TYPES:
-        raise SchemaError(f"{where}: type must be one of {sorted(TYPES)}, got {raw.get('type')!r}")
+        raise SchemaError(
+            [
+                SpecIssue(
+                    SCHEMA_NAME,
+                    where,
+                    f"type must be one of {sorted(TYPES)}, got {raw.get('type')!r}"
+                    "（类型不在允许的类型之中）",
+                )
+            ]
+        )
     if raw["type"] == "enum" and not raw.get("values"):
-        raise SchemaError(f"{where}: an enum needs 'values'")
+        raise SchemaError(
+            [SpecIssue(SCHEMA_NAME, where, "an enum needs 'values'（枚举列须列出取值）")]
+        )
     values = tuple(str(v) for v in raw.get("values", ()))
     max_ = raw.get("max", DEFAULT_MAX if raw["type"] in ("integer", "number") else None)
     bounds = {k: float(v) for k, v in (("min", raw.get("min")), ("max", max_)) if v is not None}
@@ -126,19 +144,33 @@ def _column(dataset: str, raw: dict) -> Column:
 def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
     """Read and check ``schemas.yaml``; returns dataset name → :class:`DatasetSchema`."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    schemas = {}
+    schemas, issues = {}, []
     for name, spec in raw.items():
-        columns = tuple(_column(name, c) for c in spec["columns"])
+        try:
+            columns = tuple(_column(name, c) for c in spec["columns"])
+        except SchemaError as err:
+            issues += err.issues
+            continue
         names = [c.name for c in columns]
         if len(set(names)) != len(names):
-            raise SchemaError(f"schemas.yaml: {name}: duplicate column names")
+            issues.append(SpecIssue(SCHEMA_NAME, name, "duplicate column names（列名重复）"))
         for k in [*spec["key"], spec["period_column"]]:
             if k not in names:
-                raise SchemaError(f"schemas.yaml: {name}: key/period column {k!r} is not a column")
+                issues.append(
+                    SpecIssue(
+                        SCHEMA_NAME,
+                        name,
+                        f"key/period column {k!r} is not a column（键列或时期列不是本数据集的列）",
+                    )
+                )
         for c in columns:
             if c.not_before and c.not_before not in names:
-                raise SchemaError(
-                    f"schemas.yaml: {name}.{c.name}: not_before {c.not_before!r} unknown"
+                issues.append(
+                    SpecIssue(
+                        SCHEMA_NAME,
+                        f"{name}.{c.name}",
+                        f"not_before {c.not_before!r} unknown（未知的列）",
+                    )
                 )
         schemas[name] = DatasetSchema(
             name=name,
@@ -151,6 +183,8 @@ def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
             long_form=bool(spec.get("long_form", False)),
             indicator_patterns=tuple(re.compile(p) for p in spec.get("indicator_patterns", ())),
         )
+    if issues:
+        raise SchemaError(issues)
     return schemas
 
 

@@ -25,6 +25,7 @@ import yaml
 
 from datasets.regions import PROVINCE_CODE, cities
 from datasets.schema import load_schemas
+from datasets.specs import SpecError, SpecIssue
 
 HERE = Path(__file__).resolve().parent
 CATALOG_DIR = HERE / "catalog"
@@ -49,31 +50,10 @@ NUMBER_TYPES = {"integer", "number"}
 STATISTIC_DATASETS = ("economic_stats", "governance_stats")
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One problem in one file: ``where`` is the indicator code or target path and field."""
-
-    file: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.where}: {self.message}"
-            if self.where
-            else (f"{self.file}: {self.message}")
-        )
-
-
-class CatalogError(ValueError):
+class CatalogError(SpecError):
     """The catalog or a target set is invalid; ``issues`` lists every problem found."""
 
-    def __init__(self, issues: list[Issue]):
-        self.issues = issues
-        lines = "\n".join(f"  - {i}" for i in issues)
-        super().__init__(
-            f"指标目录有 {len(issues)} 处错误 / catalog has {len(issues)} issue(s):\n{lines}"
-        )
+    subject = ("指标目录", "catalog")
 
 
 @dataclass(frozen=True)
@@ -197,7 +177,7 @@ def _schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-def _shape_issues(doc, schema: dict, file: str) -> list[Issue]:
+def _shape_issues(doc, schema: dict, file: str) -> list[SpecIssue]:
     validator = jsonschema.Draft202012Validator(schema)
     issues = []
     for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
@@ -215,7 +195,7 @@ def _shape_issues(doc, schema: dict, file: str) -> list[Issue]:
             message = f"取值 {err.instance!r} 不在允许范围 {err.validator_value}"
         else:
             message = err.message
-        issues.append(Issue(file, path, message))
+        issues.append(SpecIssue(file, path, message))
     return issues
 
 
@@ -231,19 +211,19 @@ def _path_label(doc, path: list) -> str:
     return ".".join(map(str, path))
 
 
-def _read_yaml(path: Path) -> tuple[object, list[Issue]]:
+def _read_yaml(path: Path) -> tuple[object, list[SpecIssue]]:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")), []
     except yaml.YAMLError as err:
-        return None, [Issue(path.name, "", f"YAML 语法错误：{err}")]
+        return None, [SpecIssue(path.name, "", f"YAML 语法错误：{err}")]
 
 
-def _indicator_rules(ind: Indicator) -> list[Issue]:
+def _indicator_rules(ind: Indicator) -> list[SpecIssue]:
     """Semantic checks of one indicator against the dataset schemas."""
-    issues: list[Issue] = []
+    issues: list[SpecIssue] = []
 
     def bad(fieldname: str, message: str) -> None:
-        issues.append(Issue(ind.file, f"{ind.code}.{fieldname}", message))
+        issues.append(SpecIssue(ind.file, f"{ind.code}.{fieldname}", message))
 
     c = ind.compute
     if ind.bounds and None not in ind.bounds and ind.bounds[0] >= ind.bounds[1]:
@@ -286,14 +266,14 @@ def _indicator_rules(ind: Indicator) -> list[Issue]:
     return issues
 
 
-def _target_rules(ts: TargetSet, indicators: dict[str, Indicator]) -> list[Issue]:
-    issues: list[Issue] = []
+def _target_rules(ts: TargetSet, indicators: dict[str, Indicator]) -> list[SpecIssue]:
+    issues: list[SpecIssue] = []
     city_codes = set(cities()["region_code"].to_list())
     seen: set[str] = set()
     for t in ts.targets:
 
         def bad(fieldname: str, message: str, t=t) -> None:
-            issues.append(Issue(ts.file, f"{t.indicator}.{fieldname}", message))
+            issues.append(SpecIssue(ts.file, f"{t.indicator}.{fieldname}", message))
 
         if t.indicator in seen:
             bad("indicator", "同一目标集中重复出现")
@@ -321,19 +301,19 @@ def _target_rules(ts: TargetSet, indicators: dict[str, Indicator]) -> list[Issue
             if code not in city_codes:
                 bad(f"city_targets.{code}", "不是江苏 13 个设区市的代码")
     if ts.target_year < ts.baseline_year:
-        issues.append(Issue(ts.file, "target_year", "目标年早于基期年"))
+        issues.append(SpecIssue(ts.file, "target_year", "目标年早于基期年"))
     return issues
 
 
 def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DIR) -> Catalog:
     """Read and validate every catalog and target-set file; raise :class:`CatalogError`."""
-    issues: list[Issue] = []
+    issues: list[SpecIssue] = []
     indicators: dict[str, Indicator] = {}
     domains: dict[str, Domain] = {}
     catalog_schema, target_schema = _schema("catalog"), _schema("target_set")
     files = sorted(Path(catalog_dir).glob("*.yaml"))
     if not files:
-        raise CatalogError([Issue(str(catalog_dir), "", "目录下没有指标文件（*.yaml）")])
+        raise CatalogError([SpecIssue(str(catalog_dir), "", "目录下没有指标文件（*.yaml）")])
     for path in files:
         doc, errs = _read_yaml(path)
         errs = errs or _shape_issues(doc, catalog_schema, path.name)
@@ -342,7 +322,7 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
             continue
         if doc["domain"] in domains:
             issues.append(
-                Issue(
+                SpecIssue(
                     path.name,
                     "domain",
                     f"领域 {doc['domain']} 已在 {domains[doc['domain']].file} 中定义",
@@ -373,7 +353,7 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
             )
             if ind.code in indicators:
                 issues.append(
-                    Issue(
+                    SpecIssue(
                         path.name,
                         ind.code,
                         f"指标代码重复（已在 {indicators[ind.code].file} 中定义）",
@@ -391,7 +371,9 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
             issues.extend(errs)
             continue
         if doc["id"] != path.stem:
-            issues.append(Issue(path.name, "id", f"id {doc['id']!r} 应与文件名 {path.stem!r} 一致"))
+            issues.append(
+                SpecIssue(path.name, "id", f"id {doc['id']!r} 应与文件名 {path.stem!r} 一致")
+            )
         targets = tuple(
             Target(
                 indicator=raw["indicator"],
@@ -441,7 +423,7 @@ __all__ = [
     "CatalogError",
     "Domain",
     "Indicator",
-    "Issue",
+    "SpecIssue",
     "Target",
     "TargetSet",
     "default_catalog",

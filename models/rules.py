@@ -10,6 +10,7 @@ import jsonschema
 import yaml
 
 from datasets.schema import load_schemas
+from datasets.specs import SpecError, SpecIssue
 from indicators.catalog import Catalog
 
 HERE = Path(__file__).resolve().parent
@@ -28,31 +29,10 @@ STATUS_ZH = {
 
 
 # ---------------------------------------------------------------------------- rules as data
-@dataclass(frozen=True)
-class RuleIssue:
-    """One problem in a rules file: ``rule`` is the rule id (or its position)."""
-
-    file: str
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.rule}: {self.message}"
-            if self.rule
-            else f"{self.file}: {self.message}"
-        )
-
-
-class RuleError(ValueError):
+class RuleError(SpecError):
     """The rules file is invalid; ``issues`` lists every problem found."""
 
-    def __init__(self, issues: list[RuleIssue]):
-        self.issues = issues
-        lines = "\n".join(f"  - {i}" for i in issues)
-        super().__init__(
-            f"预警规则有 {len(issues)} 处错误 / rules have {len(issues)} issue(s):\n{lines}"
-        )
+    subject = ("预警规则", "rules")
 
 
 @dataclass(frozen=True)
@@ -91,7 +71,7 @@ def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise RuleError([RuleIssue(name, "", f"YAML 语法错误：{err}")]) from err
+        raise RuleError([SpecIssue(name, "", f"YAML 语法错误：{err}")]) from err
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     issues = []
@@ -106,13 +86,13 @@ def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[
             message = f"取值 {err.instance!r} 不在允许范围 {err.validator_value}"
         else:
             message = err.message
-        issues.append(RuleIssue(name, rule, f"{rest}: {message}" if rest else message))
+        issues.append(SpecIssue(name, rule, f"{rest}: {message}" if rest else message))
     if issues:
         raise RuleError(issues)
     rules, seen = [], set()
     for raw in doc["rules"]:
         if raw["id"] in seen:
-            issues.append(RuleIssue(name, raw["id"], "规则 id 重复 / duplicate rule id"))
+            issues.append(SpecIssue(name, raw["id"], "规则 id 重复 / duplicate rule id"))
         seen.add(raw["id"])
         sev = SEVERITY_ALIASES.get(raw["severity"], raw["severity"])
         rule = Rule(
@@ -132,7 +112,7 @@ def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[
     return rules
 
 
-def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[RuleIssue]:
+def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[SpecIssue]:
 
     p, out = rule.parameters, []
     if catalog is not None:
@@ -140,15 +120,15 @@ def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[RuleIssue]:
         codes += [p[k] for k in ("indicator", "share_indicator") if k in p]
         for code in codes:
             if code not in catalog.indicators:
-                out.append(RuleIssue(rule.file, rule.id, f"指标 {code!r} 不在指标目录中"))
+                out.append(SpecIssue(rule.file, rule.id, f"指标 {code!r} 不在指标目录中"))
         if "target_set" in p and p["target_set"] not in catalog.target_sets:
-            out.append(RuleIssue(rule.file, rule.id, f"目标集 {p['target_set']!r} 不存在"))
+            out.append(SpecIssue(rule.file, rule.id, f"目标集 {p['target_set']!r} 不存在"))
     datasets = load_schemas()
     for feed in p.get("feeds", []):
         if feed["dataset"] not in datasets:
-            out.append(RuleIssue(rule.file, rule.id, f"数据集 {feed['dataset']!r} 不存在"))
+            out.append(SpecIssue(rule.file, rule.id, f"数据集 {feed['dataset']!r} 不存在"))
     if rule.kind == "final_not_achieved" and p["medium_gap_share"] > p["high_gap_share"]:
-        out.append(RuleIssue(rule.file, rule.id, "medium_gap_share 不能大于 high_gap_share"))
+        out.append(SpecIssue(rule.file, rule.id, "medium_gap_share 不能大于 high_gap_share"))
     if rule.domain == BY_INDICATOR and rule.kind == "stale_feed":
-        out.append(RuleIssue(rule.file, rule.id, "stale_feed 没有指标，domain 不能为「按指标」"))
+        out.append(SpecIssue(rule.file, rule.id, "stale_feed 没有指标，domain 不能为「按指标」"))
     return out

@@ -217,7 +217,9 @@ def _block(warehouse, row: dict, as_of: dt.date, ranks: dict[str, dict]) -> Targ
     required, label = _required(row)
     model, rows = read.forecast(warehouse, row["indicator"], region, as_of)
     forecast = (
-        [{"period_end": _period_end_date(r["period"]), **r} for r in rows.to_dicts()] if model else []
+        [{"period_end": _period_end_date(r["period"]), **r} for r in rows.to_dicts()]
+        if model
+        else []
     )
     rank = ranks.get(row["indicator"], {})
     return TargetBlock(

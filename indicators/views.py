@@ -106,6 +106,19 @@ def targets_state(warehouse, query: dict) -> TargetsState | None:
     )
 
 
+class RiskView(TypedDict):
+    as_of: dt.date
+    reading: str
+
+
+def risk_view(warehouse, query: dict) -> RiskView:
+    """/risk: the as-of (the latest vintage on or before the URL's) and the reading the page's
+    warnings, scores, scans and anomalies are read in."""
+    return RiskView(
+        as_of=read.resolve_as_of(warehouse, query.get("as_of")), reading=reading_of(query)
+    )
+
+
 class IndicatorState(TypedDict, total=False):
     catalog: pl.DataFrame
     code: str | None

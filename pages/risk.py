@@ -21,7 +21,8 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
-from indicators.readings import DEFAULT_READING, parse_reading
+from indicators.readings import DEFAULT_READING
+from indicators.views import risk_view
 from pages import _ids
 from pages._components import (
     as_of_key,
@@ -50,13 +51,6 @@ from pages._risk_warnings import (
 )
 
 dash.register_page(__name__, path="/risk", name="风险预警", title="数据大脑 · 风险预警", order=5)
-
-
-def _reading(query: dict) -> str:
-    try:
-        return parse_reading(query.get("reading"))
-    except ValueError:
-        return DEFAULT_READING
 
 
 def _controls(vintages: list[dt.date], as_of: dt.date, reading: str) -> html.Div:
@@ -103,9 +97,8 @@ def layout(**query):
     if not wh.exists() or not read.ready(wh):
         return html.Div([page_header("风险预警"), not_ready()])
     vintages = read.vintages(wh)
-    as_of = read.resolve_as_of(wh, query.get("as_of"))
-    reading = _reading(query)
-    view = {"as_of": as_of, "reading": reading}
+    view = risk_view(wh, query)
+    as_of, reading = view["as_of"], view["reading"]
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
     body = []
     if read_risk.has_risk(wh):

@@ -11,7 +11,6 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, region_table
 from indicators import read
 from indicators.catalog import default_catalog
-from indicators.readings import parse_reading
 from reports.tables import (
     Column,
     Table,
@@ -85,15 +84,6 @@ def _as_of(warehouse, query: dict) -> dt.date:
     if as_of is None:
         raise ValueError("指标尚未计算：没有可导出的数据截至日期")
     return as_of
-
-
-def _risk_view(warehouse, query: dict) -> dict:
-    """/risk's as-of (the latest vintage on or before the URL's) and reading, as the page
-    reads them, for the read_risk calls of its exports."""
-    return {
-        "as_of": read.resolve_as_of(warehouse, query.get("as_of")),
-        "reading": parse_reading(query.get("reading")),
-    }
 
 
 def _reading_extra(view: dict) -> tuple[tuple[str, str], ...]:

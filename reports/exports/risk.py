@@ -9,6 +9,7 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from indicators import read_risk
 from indicators.catalog import DOMAINS, default_catalog
+from indicators.views import risk_view
 from reports.exports.common import (
     AppTable,
     _all_names,
@@ -16,7 +17,6 @@ from reports.exports.common import (
     _number,
     _reading_extra,
     _region_names,
-    _risk_view,
     _stem,
     _ym,
 )
@@ -42,7 +42,7 @@ def warnings(warehouse, query: dict) -> AppTable:
         Column("responsible_units", "责任单位", width=30),
     )
     city = query.get("city")
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     records, as_of = [], None
     if read_risk.has_risk(warehouse):
         frame = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
@@ -93,7 +93,7 @@ def anomalies(warehouse, query: dict) -> AppTable:
         _number("score", "异常分"),
     )
     city = query.get("city")
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     frame = read_risk.anomalies(warehouse, region=city, **view)
     names = _all_names()
     records = [
@@ -140,7 +140,7 @@ def risk_scores(warehouse, query: dict) -> AppTable:
         Column("top_message", "主要预警说明", width=70),
     )
     records, as_of, shown = [], None, []
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     if read_risk.has_risk(warehouse):
         scores = read_risk.risk_scores(warehouse, view["as_of"], reading=view["reading"])
         warnings = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
@@ -220,7 +220,7 @@ def hotline_categories(warehouse, query: dict) -> AppTable:
     """/risk 12345 hotline: the region's (``hotline``) tickets per category over the section's
     months, most tickets first, with on-time and satisfaction rates."""
     code = _hotline_region(query)
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     first, last = _hotline_window(warehouse, view)
     frame = read_risk.hotline_by_category(warehouse, code, first, last, **view)
     columns = (Column("category", "类别"), *_hotline_columns())
@@ -245,7 +245,7 @@ def hotline_monthly(warehouse, query: dict) -> AppTable:
     rates of one category (``category``) or all, as the section's trend chart plots them."""
     code = _hotline_region(query)
     category = query.get("category") or None
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     frame = read_risk.hotline_monthly(warehouse, code, category, **view)
     columns = (Column("month", "月份", "month"), *_hotline_columns())
     region = region_name(code)
@@ -268,7 +268,7 @@ def hotline_surges(warehouse, query: dict) -> AppTable:
     """/risk 12345 hotline: the strongest city × category surges of the last 6 months (the
     page's 10): the month's tickets against the volume expected for that month (the seasonal-
     trend fit the surge warning and the anomaly list also show)."""
-    view = _risk_view(warehouse, query)
+    view = risk_view(warehouse, query)
     _, last = _hotline_window(warehouse, view)
     frame = read_risk.hotline_surges(warehouse, last, **view).head(read_risk.SURGES_SHOWN)
     names = dict(cities().select("region_code", "name_zh").iter_rows())

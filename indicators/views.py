@@ -16,10 +16,13 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE
 from indicators import read
 from indicators.catalog import DOMAINS, TargetSet, default_catalog
+from indicators.county import COUNTY_LAYERS
 from indicators.periods import series_view
 from indicators.readings import DEFAULT_READING, parse_reading
 from indicators.text import METHOD_LABELS
 from indicators.verdict import VERDICT_ORDER
+
+COMPOSITE = "综合"  # the composite index, as a map layer and a league column
 
 # links made before the verdicts named a missed target "not_achieved"
 LEGACY_STATUSES = {"not_achieved": "final_not_achieved"}
@@ -116,6 +119,88 @@ def risk_view(warehouse, query: dict) -> RiskView:
     warnings, scores, scans and anomalies are read in."""
     return RiskView(
         as_of=read.resolve_as_of(warehouse, query.get("as_of")), reading=reading_of(query)
+    )
+
+
+class CockpitState(TypedDict):
+    set: str
+    ts: TargetSet
+    as_of: dt.date
+    reading: str
+    newest: bool
+    city: str
+    layer: str
+    final: bool
+    big: bool
+    rotate: int
+    refresh: int
+
+
+def _whole(value, default: int) -> int:
+    text = str(value if value not in (None, "") else default)
+    return int(text) if text.isdigit() else default
+
+
+def cockpit_state(warehouse, query: dict) -> CockpitState | None:
+    """The cockpit (``/``): target set, as-of, reading, the city in focus, the map layer (the
+    composite, a domain or an indicator) and the big screen's options (``screen=big``,
+    ``rotate`` and ``refresh`` seconds); None before indicators are computed."""
+    if not warehouse.exists() or not read.ready(warehouse):
+        return None
+    catalog = default_catalog()
+    target_set = target_set_of(query)
+    ts = catalog.target_sets[target_set]
+    as_of = read.resolve_as_of(warehouse, query.get("as_of"))
+    city = query.get("city") or PROVINCE_CODE
+    if city not in region_names():
+        city = PROVINCE_CODE
+    layer = query.get("layer") or COMPOSITE
+    if layer not in (COMPOSITE, *DOMAINS) and layer not in catalog.indicators:
+        layer = COMPOSITE
+    return CockpitState(
+        set=target_set,
+        ts=ts,
+        as_of=as_of,
+        reading=reading_of(query),
+        newest=as_of == read.vintages(warehouse)[-1],
+        city=city,
+        layer=layer,
+        final=as_of >= dt.date(ts.target_year, 12, 31),
+        big=query.get("screen") == "big",
+        rotate=_whole(query.get("rotate"), 0),
+        refresh=_whole(query.get("refresh"), 300),
+    )
+
+
+class CityState(TypedDict):
+    code: str
+    name: str
+    set: str
+    ts: TargetSet
+    as_of: dt.date
+    final: bool
+    layer: str | None
+    query: dict
+
+
+def city_state(warehouse, code: str, query: dict) -> CityState | None:
+    """A city page (``/city/<code>``): target set, as-of and the county map's layer; None
+    before indicators are computed. ``code`` must be one of the 13 cities."""
+    if not warehouse.exists() or not read.ready(warehouse):
+        return None
+    target_set = target_set_of(query)
+    ts = default_catalog().target_sets[target_set]
+    as_of = read.resolve_as_of(warehouse, query.get("as_of"))
+    layer = query.get("layer")
+    return CityState(
+        code=code,
+        name=region_names()[code],
+        set=target_set,
+        ts=ts,
+        as_of=as_of,
+        final=as_of >= dt.date(ts.target_year, 12, 31),
+        layer=layer if layer in COUNTY_LAYERS else None,
+        query={k: val for k, val in query.items() if k in ("as_of", "set", "layer")},
     )
 
 

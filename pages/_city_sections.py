@@ -14,6 +14,7 @@ from indicators.verdict import (
     progress_at_verdict,
     progress_words,
 )
+from indicators.views import COMPOSITE
 from pages._city_state import (
     CITY_ALL_RANKS,
     CITY_AS_OF,
@@ -25,7 +26,6 @@ from pages._city_state import (
     CITY_SUMMARY,
     CITY_TARGETS,
     CITY_TITLE,
-    COMPOSITE,
     N_CITIES,
     SCALE_UNITS,
     _city_names,

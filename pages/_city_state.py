@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import polars as pl
 
 from datasets.regions import cities
 from datasets.warehouse import shared_warehouse
-from indicators import read
-from indicators.catalog import default_catalog
-from indicators.county import (
-    COUNTY_LAYERS,
-)
-from indicators.views import target_set_of
+from indicators.views import CityState, city_state
 from pages._components import (
     as_of_key,
     month_label,
@@ -37,7 +31,6 @@ CITY_COUNTY_GRAPH = "city-county-graph"
 CITY_COUNTY_TABLE = "city-county-table"
 CITY_UNKNOWN = "city-unknown"
 
-COMPOSITE = "综合"
 N_CITIES = 13
 # Units whose totals grow with a city's size: a low rank there is scale, not performance.
 SCALE_UNITS = {"亿元", "个", "件", "项", "万张", "家", "类", "万人", "人", "起"}
@@ -107,26 +100,9 @@ def _city_names() -> dict[str, str]:
     return dict(cities().select("region_code", "name_zh").iter_rows())
 
 
-def _state(code: str, query: dict) -> dict | None:
+def _state(code: str, query: dict) -> CityState | None:
     """Resolve the path and query into the view state (None when nothing is computed yet)."""
-    wh = shared_warehouse()
-    if not wh.exists() or not read.ready(wh):
-        return None
-    catalog = default_catalog()
-    target_set = target_set_of(query)
-    ts = catalog.target_sets[target_set]
-    as_of = read.resolve_as_of(wh, query.get("as_of"))
-    layer = query.get("layer")
-    return {
-        "code": code,
-        "name": _city_names()[code],
-        "set": target_set,
-        "ts": ts,
-        "as_of": as_of,
-        "final": as_of >= dt.date(ts.target_year, 12, 31),
-        "layer": layer if layer in COUNTY_LAYERS else None,
-        "query": {k: v for k, v in query.items() if k in ("as_of", "set", "layer")},
-    }
+    return city_state(shared_warehouse(), code, query)
 
 
 def _evaluation_label(state: dict) -> str:

@@ -20,6 +20,7 @@ from indicators.verdict import (
     progress_at_verdict,
     progress_words,
 )
+from indicators.views import COMPOSITE
 from pages._components import (
     STATUS_STYLE,
     as_of_key,
@@ -40,7 +41,6 @@ from pages._home_state import (
     COCKPIT_LAGGING,
     COCKPIT_SUMMARY,
     COCKPIT_WARNINGS,
-    COMPOSITE,
     DARK_MAP_STYLE,
     ECONOMY,
     JIANGSU_CENTER,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
-from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
-from indicators.catalog import DOMAINS, default_catalog
-from indicators.views import reading_of, target_set_of
+from indicators.views import CockpitState, cockpit_state
 from pages._components import (
     month_label,
 )
@@ -37,7 +34,6 @@ ECONOMY = [  # (indicator, period type, short label)
     ("retail_sales_growth", "month", "社零总额增速"),
     ("budget_revenue_growth", "month", "一般公共预算收入增速"),
 ]
-COMPOSITE = "综合"
 # A MapLibre style with only a background layer: dark, and nothing to download.
 DARK_MAP_STYLE = {
     "version": 8,
@@ -99,38 +95,9 @@ def period_label(period: str) -> str:
     return f"{period}年"
 
 
-def _state(query: dict) -> dict | None:
+def _state(query: dict) -> CockpitState | None:
     """Resolve the URL query into the view state (None when nothing is computed yet)."""
-    wh = shared_warehouse()
-    if not wh.exists() or not read.ready(wh):
-        return None
-    catalog = default_catalog()
-    target_set = target_set_of(query)
-    as_of = read.resolve_as_of(wh, query.get("as_of"))
-    city = query.get("city") or PROVINCE_CODE
-    if city not in set(cities()["region_code"]) | {PROVINCE_CODE}:
-        city = PROVINCE_CODE
-    layer = query.get("layer") or COMPOSITE
-    if layer not in (COMPOSITE, *DOMAINS) and layer not in catalog.indicators:
-        layer = COMPOSITE
-    ts = catalog.target_sets[target_set]
-    deadline = dt.date(ts.target_year, 12, 31)
-    reading = reading_of(query)
-    return {
-        "set": target_set,
-        "as_of": as_of,
-        "reading": reading,
-        "newest": as_of == read.vintages(wh)[-1],
-        "city": city,
-        "layer": layer,
-        "final": as_of >= deadline,
-        "ts": ts,
-        "big": query.get("screen") == "big",
-        "rotate": int(query.get("rotate") or 0) if str(query.get("rotate") or "0").isdigit() else 0,
-        "refresh": int(query.get("refresh") or 300)
-        if str(query.get("refresh") or "300").isdigit()
-        else 300,
-    }
+    return cockpit_state(shared_warehouse(), query)
 
 
 def _evaluation_label(state: dict) -> str:

@@ -21,6 +21,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import DOMAINS
 from indicators.readings import DEFAULT_READING
+from indicators.views import COMPOSITE
 from pages import _ids
 from pages._components import (
     as_of_key,
@@ -52,7 +53,6 @@ from pages._home_state import (
     COCKPIT_READING,
     COCKPIT_STATE,
     COCKPIT_TICK,
-    COMPOSITE,
     _evaluation_label,
     _state,
 )

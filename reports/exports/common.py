@@ -16,7 +16,6 @@ from reports.tables import (
     Table,
 )
 
-COMPOSITE = "综合"
 FORMATS = ("csv", "xlsx")
 
 

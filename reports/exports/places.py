@@ -17,8 +17,8 @@ from indicators.county import (
 from indicators.text import (
     month_label,
 )
+from indicators.views import COMPOSITE
 from reports.exports.common import (
-    COMPOSITE,
     AppTable,
     _as_of,
     _frame,

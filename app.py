@@ -161,6 +161,10 @@ def run_wsgi(wsgi, *, host: str, port: int, workers: int) -> None:
                 options = {
                     "bind": f"{host}:{port}",
                     "workers": workers,
+                    # threads: a page fires several callbacks at once and jobs are polled, so
+                    # one request must not hold a whole worker process
+                    "worker_class": "gthread",
+                    "threads": 4,
                     "timeout": 120,  # an export or a big page may take long on a loaded machine
                     "graceful_timeout": 10,
                     "post_fork": lambda _server, _worker: forget_connections(),

@@ -146,14 +146,17 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
         raise jobs.JobFailed(
             f"文件「{params['filename']}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。",
             issues=[str(i) for i in err.issues[:MAX_LISTED_ISSUES]],
-            total=err.total,
+            issue_total=err.total,
         ) from None
+    finally:
+        # the uploaded bytes are not kept: what was loaded is in the warehouse, with its sha256
+        (job / params["file"]).unlink(missing_ok=True)
     loaded = any(not r.skipped for r in results)
     summaries = [r.summary() for r in results]
     jobs.write_status(job, summaries=summaries, loaded=loaded)
     if loaded and params["forecast"]:
         progress(1, steps, "数据已加载；更新预测与预警")
-        forecast(warehouse)
+        forecast(warehouse, workers=1)  # a job holds one CPU slot: it forecasts on one core
     return {"summaries": summaries, "loaded": loaded}
 
 

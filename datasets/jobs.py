@@ -53,6 +53,7 @@ KEEP_JOBS = 200  # per kind
 STARTING_SECONDS = 30  # a job without a pid yet is still being started
 SILENT_SECONDS = 300  # a running job that has not written its status for this long is dead
 POLL_SLOT_SECONDS = 0.5
+HEARTBEAT_SECONDS = 30  # a running job says it is alive this often, whatever its work is doing
 ACTIVE = ("queued", "running")
 
 Progress = Callable[[int, int, str], None]
@@ -67,18 +68,22 @@ def jobs_dir(kind: str, warehouse_path: Path | None = None) -> Path:
     return path
 
 
+_WRITE = threading.Lock()  # a job's heartbeat and its progress write from two threads
+
+
 def write_status(job: Path, **fields) -> None:
     """Merge ``fields`` into the job's status, atomically (a reader never sees half a file)."""
     path = job / "status.json"
-    try:
-        old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except ValueError:
-        old = {}
-    data = {**old, **fields, "updated": time.time()}
-    fd, tmp = tempfile.mkstemp(dir=job, prefix=".status.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-    os.replace(tmp, path)
+    with _WRITE:
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except ValueError:
+            old = {}
+        data = {**old, **fields, "updated": time.time()}
+        fd, tmp = tempfile.mkstemp(dir=job, prefix=".status.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
 
 
 def _process_alive(pid: int | None) -> bool:
@@ -246,6 +251,15 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
     def progress(done: int, total: int, message: str) -> None:
         write_status(job, state="running", done=done, total=total, message=message)
 
+    # a long step (a big load, waiting for the warehouse's write lock, a forecast) reports
+    # nothing for minutes: the heartbeat keeps the job from being taken for dead
+    finished = threading.Event()
+
+    def heartbeat() -> None:
+        while not finished.wait(HEARTBEAT_SECONDS):
+            write_status(job)
+
+    threading.Thread(target=heartbeat, name="job-heartbeat", daemon=True).start()
     try:
         result = work(params, progress, job)
     except JobFailed as failed:
@@ -256,6 +270,7 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
         write_status(job, state="error", error=f"{type(exc).__name__}: {exc}")
         return 1
     finally:
+        finished.set()
         slot.close()
     write_status(job, state="done", done=1, total=1, message="完成", **result)
     return 0

@@ -40,9 +40,11 @@ class CountPrior:
     sizes: tuple[float, ...] = ()
 
     def gamma(self, strength: float = PRIOR_MONTHS) -> tuple[float, float]:
-        """(shape, rate) of the prior on ρ carrying ``strength`` months of weight."""
+        """(shape, rate) of the prior on ρ carrying ``strength`` months of weight, but never more
+        than the peers' own months of exposure: a few months of evidence make a weak prior."""
         if self.months <= 0:
             return JEFFREYS
+        strength = min(strength, self.months)
         rate = self.batches / self.months
         return (JEFFREYS[0] + rate * strength, strength)
 

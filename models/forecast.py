@@ -596,6 +596,7 @@ class Forecaster:
         models: tuple[str, ...] = DEFAULT_MODELS,
         seed: int = 20210831,
         count_prior: counts.CountPrior | None = None,
+        event_counts: bool | None = None,
     ):
         unknown = set(models) - set(MODELS)
         if unknown:
@@ -613,6 +614,10 @@ class Forecaster:
         self.models = tuple(dict.fromkeys(("naive", *models)))
         self.seed = seed
         self.count_prior = count_prior
+        # None: a monthly running total without an upper bound is modelled as event counts when
+        # its values look like it (counts.is_event_count); True: the caller has decided (e.g. on
+        # a longer series than the one it passes); False: never
+        self.event_counts = event_counts
 
     # -- helpers --
 
@@ -663,6 +668,14 @@ class Forecaster:
             floor=self._floor(y),
         )
         return fc
+
+    def _counts_apply(self, y: np.ndarray) -> bool:
+        """Whether the compound-Poisson count model fits this series: monthly, a running
+        total, no upper bound, and (unless the caller decided) whole numbers that often stay."""
+        bounded = self.bounds is not None and self.bounds[1] is not None
+        if not self.cumulative or self.period != 1 or bounded or self.event_counts is False:
+            return False
+        return bool(self.event_counts) or counts.is_event_count(y)
 
     def _fit_counts(self, y: np.ndarray) -> CountForecast:
         """The compound-Poisson model of :mod:`models.counts` for a staircase running total."""
@@ -764,7 +777,7 @@ class Forecaster:
         y_all = np.asarray([v for v in values if v is not None and v == v], dtype=float)
         if len(y_all) < 2:
             raise ValueError(f"need at least 2 observations, got {len(y_all)}")
-        if self.cumulative and counts.is_event_count(y_all):
+        if self._counts_apply(y_all):
             return self._fit_counts(y_all)
         y = self._trim(y_all)
         n, m, h = len(y), self.period, self.horizon

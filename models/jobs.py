@@ -94,6 +94,8 @@ def fit_job(job: Job):
         horizon=job_steps(job),
         seed=20210831,
         count_prior=job.count_prior,
+        # decided on the whole series: the months kept from the programme's start may be few
+        event_counts=True if job.count_from is not None else None,
     )
     return forecaster.fit(list(job.modelled_values()))
 

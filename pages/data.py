@@ -488,7 +488,7 @@ def upload_progress(filename: str, s: dict) -> dbc.Alert:
 
 def upload_error(filename: str, s: dict) -> dbc.Alert:
     issues = s.get("issues") or []
-    more = (s.get("total") or len(issues)) - len(issues)
+    more = (s.get("issue_total") or len(issues)) - len(issues)
     return dbc.Alert(
         [
             html.H5(s.get("error") or f"「{filename}」未能加载", className="alert-heading"),
@@ -502,12 +502,15 @@ def upload_error(filename: str, s: dict) -> dbc.Alert:
     )
 
 
-def upload_success(s: dict, *, still_running: bool, forecast_cancelled: bool = False):
+def upload_success(s: dict, *, still_running: bool, after: str = "done"):
+    """What was loaded; a note while the forecast runs, or if it was cancelled or failed."""
     note = None
     if still_running:
         note = f"{s.get('message') or ''}……"
-    elif forecast_cancelled:
+    elif after == "cancelled":
         note = "预测与预警的更新已取消；可在命令行运行 databrain forecast。"
+    elif after == "error":
+        note = f"数据已加载，但随后的预测与预警更新失败（{s.get('error') or '原因不明'}）；可在命令行运行 databrain forecast。"
     return dbc.Alert(
         [
             html.Strong("加载成功："),
@@ -540,16 +543,17 @@ def poll_upload(_ticks, job):
     s = pipeline.load_status(job["key"], warehouse)
     state = s["state"]
     unchanged = (dash.no_update,) * 5
-    if state == "error":
+    loaded = s.get("summaries") is not None  # the file went in, whatever came after
+    if state == "error" and not loaded:
         return upload_error(job["filename"], s), True, *unchanged
-    if state == "cancelled" and s.get("summaries") is None:
+    if state == "cancelled" and not loaded:
         return cancelled(), True, *unchanged
     if state == "missing":
         return upload_error(job["filename"], {"error": "找不到该上传任务"}), True, *unchanged
     if s.get("summaries") is None:
         return upload_progress(job["filename"], s), False, *unchanged
     running = state in ("queued", "running")
-    message = upload_success(s, still_running=running, forecast_cancelled=state == "cancelled")
+    message = upload_success(s, still_running=running, after=state)
     if job.get("shown"):  # the tables were refreshed when the file went in
         return message, not running, *unchanged
     tables = (

@@ -396,6 +396,8 @@ def reports_poll(_n, key):
         )
     if state == "missing":
         return 0, "", "mb-1 d-none", "任务不存在，请重新生成。", "", hidden, "下载报告", True
+    if state == "cancelled":  # e.g. the service was restarted while it rendered
+        return 0, "", "mb-1 d-none", "生成已中止，请重新生成。", "", hidden, "下载报告", True
     done, total = s.get("done", 0), max(s.get("total", 1), 1)
     pct = round(100 * done / total)
     return pct, f"{pct}%", "mb-1", s.get("message", "生成中…"), "", hidden, "下载报告", False

@@ -116,3 +116,22 @@ def test_counts006_the_count_model_reports_its_backtest_against_naive():
     assert "回测 MASE" in fc.note
     # a series that never moved has no scale to score against
     assert Forecaster(cumulative=True, horizon=12).fit([0.0] * 20).mase is None
+
+
+def test_counts007_a_programme_that_has_just_started_keeps_the_count_model():
+    """The months before the first event anywhere are dropped, which can leave a city only a
+    couple of values: the family decided the series are counts, so the count model still
+    answers (a trend on two points would run to absurd numbers)."""
+    first = _job("320100", [0.0] * 30 + [2.0])
+    family = with_count_priors([first] + [_job(f"3202{i:02d}", [0.0] * 31) for i in range(5)])
+    for job in family:
+        assert len(job.modelled_values()) <= 3
+        fc = fit_job(job)
+        assert fc.model == "counts"
+        assert fc.quantiles(24, [0.975])[0, -1] < 100
+
+
+def test_counts008_quarterly_or_bounded_totals_are_not_modelled_as_monthly_counts():
+    series = [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert Forecaster(cumulative=True, horizon=8, period=4).fit(series).model != "counts"
+    assert Forecaster(cumulative=True, horizon=8, bounds=(0, 10)).fit(series).model != "counts"

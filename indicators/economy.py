@@ -13,6 +13,7 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities
 from indicators import read
 from indicators.catalog import FREQUENCY_ORDER, default_catalog
+from indicators.views import split_param
 
 DOMAIN = "经济运行"
 DEFAULT_INDICATOR = "gdp_growth"
@@ -20,13 +21,6 @@ DEFAULT_SPAN = {"month": 24, "quarter": 12, "year": 10}  # periods shown when no
 TABLE_PERIODS = 6
 QUARTER_YTD = {"1": "一季度", "2": "上半年", "3": "前三季度", "4": "全年"}
 QUARTER_WORDS = {"1": "一季度", "2": "二季度", "3": "三季度", "4": "四季度"}
-
-
-def _split(value) -> list[str]:
-    """``a,b`` (or a list) → [a, b]."""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value if v]
-    return [v for v in str(value or "").split(",") if v]
 
 
 def economy_indicators() -> dict:
@@ -172,7 +166,7 @@ def resolve_view(warehouse, query: dict) -> dict:
     ):
         period_type = ind.frequency
     city_codes = cities()["region_code"].to_list()
-    chosen = [c for c in _split(query.get("cities")) if c in city_codes] or city_codes
+    chosen = [c for c in split_param(query.get("cities")) if c in city_codes] or city_codes
     return {
         "indicator": code,
         "ind": ind,

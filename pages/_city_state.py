@@ -11,7 +11,7 @@ from datasets.warehouse import shared_warehouse
 from indicators.views import CityState, city_state
 from pages._components import (
     as_of_key,
-    month_label,
+    evaluation_label,
     to_search,
 )
 
@@ -106,12 +106,7 @@ def _state(code: str, query: dict) -> CityState | None:
 
 
 def _evaluation_label(state: dict) -> str:
-    ts, as_of = state["ts"], state["as_of"]
-    if state["final"]:
-        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}）"
-    if ts.midterm_year and as_of.year == ts.midterm_year:
-        return f"中期评估（{month_label(as_of)}）"
-    return f"实施监测（{month_label(as_of)}）"
+    return evaluation_label(state["ts"], state["as_of"])
 
 
 def _export_query(state: dict, **extra) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
@@ -279,11 +280,6 @@ def to_search(params: dict) -> str:
     return "?" + urlencode(kept, safe=",") if kept else ""
 
 
-def split_param(value: str | None) -> list[str]:
-    """``a,b`` → [a, b]; empty → []."""
-    return [v for v in (value or "").split(",") if v]
-
-
 def page_header(title: str, subtitle: str = "", right=None) -> dbc.Row:
     """Page title (h1), a muted subtitle, and controls on the right."""
     return dbc.Row(
@@ -410,3 +406,13 @@ def severity_badge(rank: int | None, label: str | None = None) -> html.Span:
         style={"backgroundColor": colour},
         **{"data-severity": str(rank)},
     )
+
+
+def evaluation_label(ts, as_of, how: str = "") -> str:
+    """The phase of a plan at an as-of, as the cockpit and the city pages head it: 实施监测,
+    中期评估 in the mid-term year, 总结评估 from the deadline on; ``how`` adds the reading."""
+    if as_of >= dt.date(ts.target_year, 12, 31):
+        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}{how}）"
+    if ts.midterm_year and as_of.year == ts.midterm_year:
+        return f"中期评估（{month_label(as_of)}{how}）"
+    return f"实施监测（{month_label(as_of)}{how}）"

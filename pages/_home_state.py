@@ -8,7 +8,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.views import CockpitState, cockpit_state
 from pages._components import (
-    month_label,
+    evaluation_label,
 )
 
 COCKPIT_CARDS = "cockpit-cards"
@@ -101,11 +101,6 @@ def _state(query: dict) -> CockpitState | None:
 
 
 def _evaluation_label(state: dict) -> str:
-    ts, as_of = state["ts"], state["as_of"]
     # a replay says which reading of "known then" it shows
     how = "" if state["newest"] else f"，{read.reading_label(state['reading'])}"
-    if state["final"]:
-        return f"总结评估（截至 {ts.target_year} 年末，数据至 {month_label(as_of)}{how}）"
-    if ts.midterm_year and as_of.year == ts.midterm_year:
-        return f"中期评估（{month_label(as_of)}{how}）"
-    return f"实施监测（{month_label(as_of)}{how}）"
+    return evaluation_label(state["ts"], state["as_of"], how)

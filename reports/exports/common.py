@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from datasets.regions import PROVINCE_CODE, region_table
+from datasets.regions import region_table
 from indicators import read
 from indicators.catalog import default_catalog
 from reports.tables import (
@@ -44,24 +44,10 @@ def _ym(d: dt.date) -> str:
     return f"{d:%Y-%m}"
 
 
-def _split(value) -> list[str]:
-    """``a,b`` (or a list) → [a, b]."""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value if v]
-    return [v for v in str(value or "").split(",") if v]
-
-
 def _stem(*parts: str) -> str:
     """A file name stem from its parts, without characters file systems refuse."""
     text = "_".join(p for p in parts if p)
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
-
-
-def _region_names() -> dict[str, str]:
-    """Province (全省) and the 13 cities, in code order."""
-    names = dict(read.regions().select("region_code", "name_zh").iter_rows())
-    names[PROVINCE_CODE] = "全省"
-    return names
 
 
 def _all_names() -> dict[str, str]:

@@ -9,14 +9,13 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from indicators import read_risk
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.views import risk_view
+from indicators.views import region_names, risk_view
 from reports.exports.common import (
     AppTable,
     _all_names,
     _frame,
     _number,
     _reading_extra,
-    _region_names,
     _stem,
     _ym,
 )
@@ -184,7 +183,7 @@ def risk_scores(warehouse, query: dict) -> AppTable:
 def _hotline_region(query: dict) -> str:
     """The hotline section's region (``hotline``; the province when absent)."""
     code = query.get("hotline") or PROVINCE_CODE
-    if code not in _region_names():
+    if code not in region_names():
         raise ValueError(f"12345 热线分析没有代码为「{code}」的地区（应为全省或设区市）")
     return code
 

@@ -152,7 +152,14 @@ def wsgi_server_name() -> str:
 
 def run_wsgi(wsgi, *, host: str, port: int, workers: int) -> None:
     """Serve ``wsgi`` until stopped: gunicorn with ``workers`` processes where it is installed
-    (POSIX), waitress with ``workers`` × 4 threads otherwise."""
+    (POSIX), waitress with ``workers`` × 4 threads otherwise.
+
+    Dash registers the script paths it will serve while it renders its index page. A worker
+    whose first request is a script (the browser's page came from another worker) would refuse
+    it, so the index is rendered once here, before the workers fork, and they all inherit the
+    registration; the connection that opened is dropped again."""
+    wsgi.test_client().get("/")
+    forget_connections()
     if wsgi_server_name() == "gunicorn":
         from gunicorn.app.base import BaseApplication  # POSIX only: not importable on Windows
 

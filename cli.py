@@ -22,6 +22,7 @@ from datasets.status import dataset_status
 from datasets.warehouse import Warehouse
 from indicators.cli import assess
 from models.cli import CONTEXT, fail, forecast_series, parse_period, read_series_file
+from models.specs import SPEC_KINDS, write_schemas
 from reports.cli import report
 
 
@@ -369,6 +370,28 @@ def _batch(workers: int | None, as_json: bool) -> None:
                 f"达标概率历史检验：{report.track_record_questions} 个问题，Brier 技巧评分 "
                 f"{'—' if skill is None else f'{skill:.2f}'} / track record of P(target met)"
             )
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "检查由规格模型生成的 JSON Schema 文件是否最新；--write 重新生成。\n\n"
+        "Check that the JSON Schema files generated from the spec models are current; "
+        "--write regenerates the stale ones."
+    ),
+)
+@click.option("--write", is_flag=True, help="重新生成过期的文件 / regenerate stale files")
+def specs(write: bool) -> None:
+    if write:
+        for path in write_schemas():
+            click.echo(f"已重新生成 / written: {path}")
+        return
+    stale = [k.path for k in SPEC_KINDS if not k.is_current()]
+    for path in stale:
+        click.echo(f"过期 / stale: {path}（运行 databrain specs --write）", err=True)
+    if stale:
+        sys.exit(1)
+    click.echo(f"{len(SPEC_KINDS)} 个 JSON Schema 文件均为最新 / all current")
 
 
 main.add_command(assess)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from datasets.specs import SpecError, SpecIssue
+from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("schemas.yaml")
 SCHEMA_NAME = SCHEMA_FILE.name
-TYPES = {"string", "integer", "number", "date", "timestamp", "boolean", "enum", "region"}
 DEFAULT_MAX = 1e12
 SYNTHETIC_COLUMN = "is_synthetic"
 # When a row arrived in the warehouse (transaction time). Files may carry it as 入库时间 (the demo's
@@ -43,18 +50,45 @@ class SchemaError(SpecError):
     subject = ("数据集模式", "schemas.yaml")
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label: str
-    type: str
-    required: bool = False
-    values: tuple[str, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    unit: str | None = None
-    not_future: bool = False
-    not_before: str | None = None
+ColumnType = Literal[
+    "string", "integer", "number", "date", "timestamp", "boolean", "enum", "region"
+]
+ColumnName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Column(SpecModel):
+    """One column of a dataset: its machine name, Chinese header and the checks on its values."""
+
+    name: ColumnName = Field(description="机器名（也是表的列名）；文件可用它或中文表头")
+    label: str = Field(min_length=1, description="中文表头（文件中可作为列名的别名）")
+    type: ColumnType
+    required: bool = Field(False, description="每一行都必须有值")
+    values: tuple[str, ...] = Field((), description="允许的取值（enum 列必填）")
+    min: float | None = Field(None, description="下限（integer、number 列）")
+    max: float | None = Field(
+        None, description=f"上限（integer、number 列；缺省 {DEFAULT_MAX:g}，以拦住离谱的大数）"
+    )
+    unit: str | None = Field(None, description="数值列的单位")
+    not_future: bool = Field(False, description="日期/时间不得晚于入库日")
+    not_before: ColumnName | None = Field(None, description="日期/时间不得早于同一行的这一列")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values_as_text(cls, value):
+        return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_max(cls, raw):
+        if isinstance(raw, dict) and raw.get("type") in ("integer", "number") and "max" not in raw:
+            return {**raw, "max": DEFAULT_MAX}
+        return raw
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> Column:
+        if self.type == "enum" and not self.values:
+            raise ValueError("枚举列须列出取值（an enum needs 'values'）")
+        return self
 
     @property
     def sql_type(self) -> str:
@@ -65,17 +99,46 @@ class Column:
         return f"「{self.name}」（{self.label}）"
 
 
-@dataclass(frozen=True)
-class DatasetSchema:
-    name: str
-    title: str
-    title_en: str
-    description: str
-    key: tuple[str, ...]
-    columns: tuple[Column, ...]
-    period_column: str
-    long_form: bool = False
-    indicator_patterns: tuple[re.Pattern, ...] = field(default=())
+class DatasetSchema(SpecModel):
+    """One dataset (one warehouse table): its titles, key, period column and columns."""
+
+    title: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    key: tuple[ColumnName, ...] = Field(min_length=1, description="唯一标识一行的列")
+    period_column: ColumnName = Field(description="行所属时期的列（覆盖范围、时效）")
+    columns: tuple[Column, ...] = Field(min_length=1)
+    long_form: bool = Field(False, description="长表：一行一个指标值（indicator, value）")
+    indicator_patterns: tuple[re.Pattern, ...] = Field(
+        (), description="长表中本数据集的指标代码（正则），用来为上传的文件认出数据集"
+    )
+    _name: str = PrivateAttr("")
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        return " ".join(text.split())
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> DatasetSchema:
+        names = self.column_names
+        if len(set(names)) != len(names):
+            raise ValueError("列名重复（duplicate column names）")
+        missing = [k for k in dict.fromkeys([*self.key, self.period_column]) if k not in names]
+        if missing:
+            listed = ", ".join(repr(k) for k in missing)
+            raise ValueError(
+                f"键列或时期列 {listed} 不是本数据集的列（key/period column {listed} is not a column）"
+            )
+        for c in self.columns:
+            if c.not_before and c.not_before not in names:
+                raise ValueError(f"列 {c.name} 的 not_before {c.not_before!r} 不是本数据集的列")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The dataset's name: its key in ``schemas.yaml`` and its warehouse table."""
+        return self._name
 
     @property
     def column_names(self) -> list[str]:
@@ -108,83 +171,31 @@ class DatasetSchema:
         return hits / len(indicators)
 
 
+class SchemasFile(
+    RootModel[dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], DatasetSchema]]
+):
+    """``schemas.yaml``: dataset name → its schema."""
+
+    model_config = ConfigDict(frozen=True)
+
+
 def normalise_header(text: str) -> str:
     return str(text).replace("\ufeff", "").strip().lower().replace(" ", "_")
-
-
-def _column(dataset: str, raw: dict) -> Column:
-    where = f"{dataset}.{raw.get('name', '?')}"
-    unknown = set(raw) - {f for f in Column.__dataclass_fields__}
-    if unknown:
-        raise SchemaError(
-            [SpecIssue(SCHEMA_NAME, where, f"unknown field(s) {sorted(unknown)}（未知字段）")]
-        )
-    if raw.get("type") not in TYPES:
-        raise SchemaError(
-            [
-                SpecIssue(
-                    SCHEMA_NAME,
-                    where,
-                    f"type must be one of {sorted(TYPES)}, got {raw.get('type')!r}"
-                    "（类型不在允许的类型之中）",
-                )
-            ]
-        )
-    if raw["type"] == "enum" and not raw.get("values"):
-        raise SchemaError(
-            [SpecIssue(SCHEMA_NAME, where, "an enum needs 'values'（枚举列须列出取值）")]
-        )
-    values = tuple(str(v) for v in raw.get("values", ()))
-    max_ = raw.get("max", DEFAULT_MAX if raw["type"] in ("integer", "number") else None)
-    bounds = {k: float(v) for k, v in (("min", raw.get("min")), ("max", max_)) if v is not None}
-    return Column(**{**raw, "values": values, "max": None, **bounds})
 
 
 @lru_cache(maxsize=1)
 def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
     """Read and check ``schemas.yaml``; returns dataset name → :class:`DatasetSchema`."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    schemas, issues = {}, []
-    for name, spec in raw.items():
-        try:
-            columns = tuple(_column(name, c) for c in spec["columns"])
-        except SchemaError as err:
-            issues += err.issues
-            continue
-        names = [c.name for c in columns]
-        if len(set(names)) != len(names):
-            issues.append(SpecIssue(SCHEMA_NAME, name, "duplicate column names（列名重复）"))
-        for k in [*spec["key"], spec["period_column"]]:
-            if k not in names:
-                issues.append(
-                    SpecIssue(
-                        SCHEMA_NAME,
-                        name,
-                        f"key/period column {k!r} is not a column（键列或时期列不是本数据集的列）",
-                    )
-                )
-        for c in columns:
-            if c.not_before and c.not_before not in names:
-                issues.append(
-                    SpecIssue(
-                        SCHEMA_NAME,
-                        f"{name}.{c.name}",
-                        f"not_before {c.not_before!r} unknown（未知的列）",
-                    )
-                )
-        schemas[name] = DatasetSchema(
-            name=name,
-            title=spec["title"],
-            title_en=spec["title_en"],
-            description=" ".join(str(spec["description"]).split()),
-            key=tuple(spec["key"]),
-            columns=columns,
-            period_column=spec["period_column"],
-            long_form=bool(spec.get("long_form", False)),
-            indicator_patterns=tuple(re.compile(p) for p in spec.get("indicator_patterns", ())),
-        )
+    path = Path(path)
+    doc, issues = read_yaml(path)
     if issues:
         raise SchemaError(issues)
+    try:
+        schemas = SchemasFile.model_validate(doc).root
+    except ValidationError as err:
+        raise SchemaError(issues_from(err, doc, path.name, names={"columns": "name"})) from None
+    for name, spec in schemas.items():
+        spec._name = name
     return schemas
 
 

@@ -1,10 +1,13 @@
-"""The indicator catalog and target sets, declared as YAML and validated in three layers.
+"""The indicator catalog and target sets, declared as YAML and read into pydantic models.
 
-1. **Shape** — each file against a committed JSON Schema (``indicators/schema/*.schema.json``,
-   ``additionalProperties: false``), so a misspelt key is an error, not a silent default.
-2. **Model** — the YAML becomes frozen dataclasses (:class:`Indicator`, :class:`TargetSet`, …).
-3. **Meaning** — rules across files: unique codes, datasets and columns that exist with the right
-   types, targets that point at indicators, bounds that hold the target, city codes that are cities.
+1. **Shape and model** — each file is validated into :class:`CatalogFile` (its
+   :class:`Indicator` entries, each with a typed ``compute`` variant from
+   :mod:`indicators.compute`) or :class:`TargetSet`. Unknown keys are errors, so a misspelt key
+   is not a silent default. The JSON Schema files in ``indicators/schema/`` are generated from
+   these models (for editors and other tools; ``databrain specs --write``).
+2. **Meaning** — rules across fields and files: unique codes, datasets and columns that exist
+   with the right types, targets that point at indicators, bounds that hold the target, city
+   codes that are cities.
 
 Every problem is reported together as :class:`CatalogError`, each issue naming the file and the
 field (``service.yaml: one_thing_completion_rate.compute.event: …``).
@@ -15,17 +18,27 @@ Layout: ``indicators/catalog/<domain>.yaml`` (one file per domain) and
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-import jsonschema
-import yaml
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from datasets.regions import PROVINCE_CODE, cities
 from datasets.schema import load_schemas
-from datasets.specs import SpecError, SpecIssue
+from datasets.specs import SpecError, SpecIssue, SpecModel, issues_from, read_yaml
+from indicators.compute import (
+    FLOW_TYPES,
+    STOCK_TYPES,
+    Compute,
+    FlowShare,
+    Statistic,
+    TableShare,
+    TableSum,
+    has_denominator,
+)
 
 HERE = Path(__file__).resolve().parent
 CATALOG_DIR = HERE / "catalog"
@@ -42,12 +55,18 @@ DOMAINS = (
     "经济运行",
     "风险",
 )
+Domain_ = Literal[
+    "政务服务", "社会治理", "政务运行", "数字社会", "数字生态", "基础支撑", "经济运行", "风险"
+]
 FREQUENCY_ORDER = {"month": 0, "quarter": 1, "year": 2}
-STOCK_TYPES = {"stock_share", "stock_count"}
-FLOW_TYPES = {"flow_share", "flow_count", "table_share", "table_sum"}
 DATE_TYPES = {"date", "timestamp"}
 NUMBER_TYPES = {"integer", "number"}
 STATISTIC_DATASETS = ("economic_stats", "governance_stats")
+Method = Literal["ratio", "projection", "linear"]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Units = Annotated[tuple[str, ...], Field(min_length=1, description="责任单位")]
+Text = Annotated[str, Field(min_length=1)]
+CityCode = Annotated[str, Field(pattern=r"^32[0-9]{4}$")]
 
 
 class CatalogError(SpecError):
@@ -56,30 +75,42 @@ class CatalogError(SpecError):
     subject = ("指标目录", "catalog")
 
 
-@dataclass(frozen=True)
-class Indicator:
+class Indicator(SpecModel):
     """A declared indicator: what it measures, how it is computed and who answers for it."""
 
-    code: str
-    name_zh: str
-    name_en: str
-    domain: str
-    unit: str
-    polarity: str  # higher | lower | neutral
-    frequency: str  # month | quarter | year (finest period it is computed for)
-    description: str
-    compute: dict
-    clause: str
-    responsible_units: tuple[str, ...]
-    bounds: tuple[float | None, float | None] | None = None
-    kind: str = "monitor"  # target | context | monitor
-    weight: float = 0.0  # weight inside its domain's composite index (0: not in the index)
-    decimals: int = 1
-    file: str = ""
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: Text
+    name_en: Text
+    unit: Text
+    polarity: Literal["higher", "lower", "neutral"] = Field(
+        description="越高越好、越低越好或无方向"
+    )
+    frequency: Literal["month", "quarter", "year"] = Field(description="能计算的最细时期")
+    description: Text
+    compute: Compute
+    clause: Text = Field(description="依据的规划条款")
+    responsible_units: Units
+    bounds: tuple[float | None, float | None] | None = Field(
+        None, description="自然界限 [下限, 上限]"
+    )
+    kind: Literal["target", "context", "monitor"] = "monitor"
+    weight: float = Field(0.0, ge=0, description="在本领域综合指数中的权重（0：不进入）")
+    decimals: int = Field(1, ge=0, le=4)
+    _domain: str = PrivateAttr("")
+    _file: str = PrivateAttr("")
+
+    @property
+    def domain(self) -> str:
+        """The domain of the catalog file that declares it."""
+        return self._domain
+
+    @property
+    def file(self) -> str:
+        return self._file
 
     @property
     def compute_type(self) -> str:
-        return self.compute["type"]
+        return self.compute.type
 
     @property
     def shape(self) -> str:
@@ -90,23 +121,31 @@ class Indicator:
     @property
     def sources(self) -> tuple[str, ...]:
         """Datasets the value is computed from."""
-        if self.compute_type == "statistic":
+        if isinstance(self.compute, Statistic):
             return STATISTIC_DATASETS
-        return (self.compute["dataset"],)
+        return (self.compute.dataset,)
 
     @property
     def aggregation(self) -> str:
         """How values roll up from counties to cities to the province, in words."""
-        t = self.compute_type
-        if t in {"stock_share", "flow_share", "table_share"} or self.compute.get("denominator"):
+        if has_denominator(self.compute):
             return "分子分母分别汇总后相除 / sum numerator and denominator, then divide"
-        if t != "statistic":
+        if not isinstance(self.compute, Statistic):
             return "求和 / sum"
         return {
             "reported": "采用各级统计部门公布值 / as reported at each level",
             "sum": "设区市求和 / sum of cities",
             "mean": "设区市平均 / mean of cities",
-        }[self.compute.get("over_regions", "reported")]
+        }[self.compute.over_regions]
+
+
+class CatalogFile(SpecModel):
+    """One catalog file: a domain and the indicators declared in it."""
+
+    domain: Domain_
+    domain_en: Text
+    weight: float = Field(1.0, ge=0, description="本领域在总体综合指数中的权重")
+    indicators: tuple[Indicator, ...] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -117,42 +156,61 @@ class Domain:
     file: str
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(SpecModel):
     """One quantified (or qualitative) target of a plan for one indicator."""
 
     indicator: str
-    binding: str  # binding (约束性) | expected (预期性)
-    clause: str
-    responsible_units: tuple[str, ...]
-    target_year: int
-    baseline_year: int
+    binding: Literal["binding", "expected"] = Field(
+        description="约束性（binding）或预期性（expected）"
+    )
+    clause: Text
+    responsible_units: Units
+    target_year: Year | None = Field(None, description="缺省：目标集的目标年")
+    baseline_year: Year | None = Field(None, description="缺省：目标集的基期年")
     target: float | None = None
-    statement: str | None = None
-    baseline_value: float | None = None
-    method: str | None = None
-    city_targets: dict[str, float] = field(default_factory=dict)
-    city_targets_basis: str | None = None
+    statement: str | None = Field(None, description="定性目标的规划原文")
+    baseline_value: float | None = Field(None, description="规划给出的基期值；缺省由数据计算")
+    method: Method | None = Field(None, description="测算方法；缺省用目标集的")
+    city_targets: dict[CityCode, float] = Field(default_factory=dict, description="各设区市的目标")
+    city_targets_basis: str | None = Field(None, description="各市目标的来源")
+
+    @field_validator("city_targets", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value):
+        return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else value
 
     def value_for(self, region_code: str) -> float | None:
         """The target for a region: its own override, else the plan-wide value."""
         return self.city_targets.get(region_code, self.target)
 
 
-@dataclass(frozen=True)
-class TargetSet:
+class TargetSet(SpecModel):
     """A plan: its targets, baseline and target years and default tracking method."""
 
-    id: str
-    name_zh: str
-    name_en: str
-    document: str
-    baseline_year: int
-    target_year: int
-    method: str
-    targets: tuple[Target, ...]
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="与文件名相同")
+    name_zh: Text
+    name_en: Text
+    document: Text = Field(description="规划文号")
+    baseline_year: Year
+    target_year: Year
+    method: Method = Field(description="默认测算方法")
+    targets: tuple[Target, ...] = Field(min_length=1)
     midterm_year: int | None = None
-    file: str = ""
+    _file: str = PrivateAttr("")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _targets_inherit_years(cls, raw):
+        """A target without its own years takes the set's."""
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("targets"), list):
+            return raw
+        years = {k: raw[k] for k in ("target_year", "baseline_year") if k in raw}
+        targets = [{**years, **t} if isinstance(t, Mapping) else t for t in raw["targets"]]
+        return {**raw, "targets": targets}
+
+    @property
+    def file(self) -> str:
+        return self._file
 
     def target(self, indicator: str) -> Target | None:
         return next((t for t in self.targets if t.indicator == indicator), None)
@@ -173,53 +231,19 @@ class Catalog:
         return [i for i in self.indicators.values() if i.domain == domain]
 
 
-def _schema(name: str) -> dict:
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-
-
-def _shape_issues(doc, schema: dict, file: str) -> list[SpecIssue]:
-    validator = jsonschema.Draft202012Validator(schema)
-    issues = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-        path = _path_label(doc, list(err.absolute_path))
-        if err.validator == "oneOf" and isinstance(err.instance, dict):
-            kind = err.instance.get("type")
-            best = [e for sub in (err.context or []) for e in [sub] if e.validator != "const"]
-            detail = best[0].message if best else err.message
-            message = f"计算方式 {kind!r} 的写法不对：{detail}"
-        elif err.validator == "additionalProperties":
-            message = f"未知字段（检查拼写）：{err.message}"
-        elif err.validator == "required":
-            message = f"缺少必填字段：{err.message}"
-        elif err.validator == "enum":
-            message = f"取值 {err.instance!r} 不在允许范围 {err.validator_value}"
-        else:
-            message = err.message
-        issues.append(SpecIssue(file, path, message))
-    return issues
-
-
-def _path_label(doc, path: list) -> str:
-    """``indicators[3].compute.event`` becomes ``<code>.compute.event`` when the code is known."""
-    if len(path) >= 2 and path[0] in ("indicators", "targets") and isinstance(path[1], int):
-        items = doc.get(path[0]) if isinstance(doc, dict) else None
-        item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
-        key = "code" if path[0] == "indicators" else "indicator"
-        name = item.get(key) if isinstance(item, dict) else None
-        head = name if name else f"{path[0]}[{path[1]}]"
-        return ".".join([head, *map(str, path[2:])])
-    return ".".join(map(str, path))
-
-
-def _read_yaml(path: Path) -> tuple[object, list[SpecIssue]]:
+def _validated(model: type[SpecModel], path: Path) -> tuple[SpecModel | None, list[SpecIssue]]:
+    doc, issues = read_yaml(path)
+    if issues:
+        return None, issues
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
-    except yaml.YAMLError as err:
-        return None, [SpecIssue(path.name, "", f"YAML 语法错误：{err}")]
+        return model.model_validate(doc), []
+    except ValidationError as err:
+        names = {"indicators": "code", "targets": "indicator"}
+        return None, issues_from(err, doc, path.name, names=names, kinds={"compute": "计算方式"})
 
 
 def _indicator_rules(ind: Indicator) -> list[SpecIssue]:
-    """Semantic checks of one indicator against the dataset schemas."""
+    """Semantic checks of one indicator: across its fields and against the dataset schemas."""
     issues: list[SpecIssue] = []
 
     def bad(fieldname: str, message: str) -> None:
@@ -227,17 +251,17 @@ def _indicator_rules(ind: Indicator) -> list[SpecIssue]:
 
     c = ind.compute
     if ind.bounds and None not in ind.bounds and ind.bounds[0] >= ind.bounds[1]:
-        bad("bounds", f"下限 {ind.bounds[0]} 应小于上限 {ind.bounds[1]}")
+        bad("bounds", f"下限 {ind.bounds[0]:g} 应小于上限 {ind.bounds[1]:g}")
     if ind.weight and ind.polarity == "neutral":
         bad("weight", "无方向（neutral）的指标不能进入综合指数")
-    if c["type"] == "statistic":
-        if c.get("denominator") and c.get("over_time", "last") != "sum":
+    if isinstance(c, Statistic):
+        if c.denominator and c.over_time != "sum":
             bad("compute.over_time", "有分母的统计指标须按时段求和（over_time: sum）")
         return issues
     schemas = load_schemas()
-    schema = schemas.get(c["dataset"])
+    schema = schemas.get(c.dataset)
     if schema is None:
-        bad("compute.dataset", f"数据集 {c['dataset']!r} 不存在；可选：{', '.join(schemas)}")
+        bad("compute.dataset", f"数据集 {c.dataset!r} 不存在；可选：{', '.join(schemas)}")
         return issues
     types = {col.name: col.type for col in schema.columns}
 
@@ -253,16 +277,17 @@ def _indicator_rules(ind: Indicator) -> list[SpecIssue]:
             )
 
     for key in ("start", "end", "event", "period"):
-        column(f"compute.{key}", c.get(key), DATE_TYPES)
-    for part in ("numerator", "denominator"):
-        value = c.get(part)
-        if isinstance(value, dict):
-            column(f"compute.{part}.known", value.get("known"), DATE_TYPES)
-        elif isinstance(value, str):
-            column(f"compute.{part}", value, NUMBER_TYPES)
-    column("compute.column", c.get("column"), NUMBER_TYPES)
-    if c["type"] in {"table_share", "table_sum"} and not {"year", "month"} <= set(types):
-        bad("compute.dataset", f"{c['type']} 需要带 year、month 列的月度汇总表")
+        column(f"compute.{key}", getattr(c, key, None), DATE_TYPES)
+    if isinstance(c, FlowShare):
+        for part in ("numerator", "denominator"):
+            column(f"compute.{part}.known", getattr(c, part).known, DATE_TYPES)
+    if isinstance(c, TableShare):
+        column("compute.numerator", c.numerator, NUMBER_TYPES)
+        column("compute.denominator", c.denominator, NUMBER_TYPES)
+    if isinstance(c, TableSum):
+        column("compute.column", c.column, NUMBER_TYPES)
+    if isinstance(c, TableShare | TableSum) and not {"year", "month"} <= set(types):
+        bad("compute.dataset", f"{c.type} 需要带 year、month 列的月度汇总表")
     return issues
 
 
@@ -296,13 +321,21 @@ def _target_rules(ts: TargetSet, indicators: dict[str, Indicator]) -> list[SpecI
             if value is None:
                 continue
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                bad(fieldname, f"目标值 {value} 超出指标自然界限 [{lo}, {hi}]")
+                bad(fieldname, f"目标值 {value:g} 超出指标自然界限 [{_num(lo)}, {_num(hi)}]")
         for code in t.city_targets:
             if code not in city_codes:
                 bad(f"city_targets.{code}", "不是江苏 13 个设区市的代码")
     if ts.target_year < ts.baseline_year:
         issues.append(SpecIssue(ts.file, "target_year", "目标年早于基期年"))
+    if ts.id != Path(ts.file).stem:
+        issues.append(
+            SpecIssue(ts.file, "id", f"id {ts.id!r} 应与文件名 {Path(ts.file).stem!r} 一致")
+        )
     return issues
+
+
+def _num(value: float | None) -> str:
+    return "None" if value is None else f"{value:g}"
 
 
 def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DIR) -> Catalog:
@@ -310,47 +343,24 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
     issues: list[SpecIssue] = []
     indicators: dict[str, Indicator] = {}
     domains: dict[str, Domain] = {}
-    catalog_schema, target_schema = _schema("catalog"), _schema("target_set")
     files = sorted(Path(catalog_dir).glob("*.yaml"))
     if not files:
         raise CatalogError([SpecIssue(str(catalog_dir), "", "目录下没有指标文件（*.yaml）")])
     for path in files:
-        doc, errs = _read_yaml(path)
-        errs = errs or _shape_issues(doc, catalog_schema, path.name)
-        if errs:
-            issues.extend(errs)
+        doc, errs = _validated(CatalogFile, path)
+        issues.extend(errs)
+        if doc is None:
             continue
-        if doc["domain"] in domains:
+        if doc.domain in domains:
             issues.append(
                 SpecIssue(
-                    path.name,
-                    "domain",
-                    f"领域 {doc['domain']} 已在 {domains[doc['domain']].file} 中定义",
+                    path.name, "domain", f"领域 {doc.domain} 已在 {domains[doc.domain].file} 中定义"
                 )
             )
             continue
-        domains[doc["domain"]] = Domain(
-            doc["domain"], doc["domain_en"], doc.get("weight", 1.0), path.name
-        )
-        for raw in doc["indicators"]:
-            ind = Indicator(
-                code=raw["code"],
-                name_zh=raw["name_zh"],
-                name_en=raw["name_en"],
-                domain=doc["domain"],
-                unit=raw["unit"],
-                polarity=raw["polarity"],
-                frequency=raw["frequency"],
-                description=raw["description"],
-                compute=raw["compute"],
-                clause=raw["clause"],
-                responsible_units=tuple(raw["responsible_units"]),
-                bounds=tuple(raw["bounds"]) if "bounds" in raw else None,
-                kind=raw.get("kind", "monitor"),
-                weight=float(raw.get("weight", 0.0)),
-                decimals=raw.get("decimals", 1),
-                file=path.name,
-            )
+        domains[doc.domain] = Domain(doc.domain, doc.domain_en, doc.weight, path.name)
+        for ind in doc.indicators:
+            ind._domain, ind._file = doc.domain, path.name
             if ind.code in indicators:
                 issues.append(
                     SpecIssue(
@@ -365,44 +375,11 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
 
     target_sets: dict[str, TargetSet] = {}
     for path in sorted(Path(targets_dir).glob("*.yaml")):
-        doc, errs = _read_yaml(path)
-        errs = errs or _shape_issues(doc, target_schema, path.name)
-        if errs:
-            issues.extend(errs)
+        ts, errs = _validated(TargetSet, path)
+        issues.extend(errs)
+        if ts is None:
             continue
-        if doc["id"] != path.stem:
-            issues.append(
-                SpecIssue(path.name, "id", f"id {doc['id']!r} 应与文件名 {path.stem!r} 一致")
-            )
-        targets = tuple(
-            Target(
-                indicator=raw["indicator"],
-                binding=raw["binding"],
-                clause=raw["clause"],
-                responsible_units=tuple(raw["responsible_units"]),
-                target_year=raw.get("target_year", doc["target_year"]),
-                baseline_year=raw.get("baseline_year", doc["baseline_year"]),
-                target=raw.get("target"),
-                statement=raw.get("statement"),
-                baseline_value=raw.get("baseline_value"),
-                method=raw.get("method"),
-                city_targets={str(k): float(v) for k, v in raw.get("city_targets", {}).items()},
-                city_targets_basis=raw.get("city_targets_basis"),
-            )
-            for raw in doc["targets"]
-        )
-        ts = TargetSet(
-            id=doc["id"],
-            name_zh=doc["name_zh"],
-            name_en=doc["name_en"],
-            document=doc["document"],
-            baseline_year=doc["baseline_year"],
-            target_year=doc["target_year"],
-            method=doc["method"],
-            targets=targets,
-            midterm_year=doc.get("midterm_year"),
-            file=path.name,
-        )
+        ts._file = path.name
         target_sets[ts.id] = ts
         issues.extend(_target_rules(ts, indicators))
     if issues:

@@ -75,7 +75,7 @@ def write_catalog_tables(con, catalog: Catalog) -> None:
                 "decimals": i.decimals,
                 "description": i.description,
                 "compute_type": i.compute_type,
-                "compute": json.dumps(i.compute, ensure_ascii=False),
+                "compute": json.dumps(i.compute.model_dump(exclude_unset=True), ensure_ascii=False),
                 "sources": ",".join(i.sources),
                 "aggregation": i.aggregation,
                 "clause": i.clause,

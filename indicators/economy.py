@@ -214,7 +214,7 @@ def load_view(warehouse, state: dict) -> dict:
     )
     override, through = None, None
     if running and native is not None:
-        how = "sum" if ind.compute.get("over_time") == "sum" else "last"
+        how = "sum" if getattr(ind.compute, "over_time", "last") == "sum" else "last"
         override = comparable_prior(native, latest, period_type, how)
         known = native.filter(
             pl.col("period").map_elements(

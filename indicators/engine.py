@@ -53,6 +53,7 @@ import polars as pl
 from datasets import config
 from datasets.warehouse import superseded_table
 from indicators.catalog import FREQUENCY_ORDER, Catalog, Indicator, default_catalog
+from indicators.compute import Statistic, value_kind
 from indicators.derived import write_catalog_tables, write_table, write_tracking_tables
 from indicators.hotline import write_hotline_table
 from indicators.readings import (  # noqa: F401 — the readings are part of the engine's API
@@ -97,89 +98,89 @@ def _facts_sql(ind: Indicator, *, superseded: bool = False) -> str:
     initial population, known at k), sup the month a newer version replaced it (NULL for the
     current rows; ``superseded=True`` reads the replaced versions instead)."""
     c, code = ind.compute, _lit(ind.code)
-    source = c.get("dataset", "statistics")
+    source = "statistics" if isinstance(c, Statistic) else c.dataset
     table = f'"{superseded_table(source) if superseded else source}"'
     statistics = superseded_table("statistics") if superseded else "statistics"
-    t = c["type"]
+    t = c.type
     a = f"{ARRIVAL} AS a, {SUPERSEDED if superseded else 'NULL::DATE'} AS sup"
     if t == "stock_share":
-        start = f"coalesce({c['start']}, DATE '1900-01-01')"
-        end, event = c.get("end"), c["event"]
+        start = f"coalesce({c.start}, DATE '1900-01-01')"
+        end, event = c.end, c.event
         live = f"({end} IS NULL OR {event} < {end})" if end else "TRUE"
         parts = [
             f"SELECT {code}, region_code, {_month(start)}, {a}, 0.0, 1.0 FROM {table} "
-            f"WHERE {_where(c.get('where'))}",
+            f"WHERE {_where(c.where)}",
             f"SELECT {code}, region_code, {_month(f'greatest({event}, {start})')}, {a}, 1.0, 0.0 "
-            f"FROM {table} WHERE {_where(c.get('where'), f'{event} IS NOT NULL', live)}",
+            f"FROM {table} WHERE {_where(c.where, f'{event} IS NOT NULL', live)}",
         ]
         if end:
             parts += [
                 f"SELECT {code}, region_code, {_month(end)}, {a}, 0.0, -1.0 FROM {table} "
-                f"WHERE {_where(c.get('where'), f'{end} IS NOT NULL')}",
+                f"WHERE {_where(c.where, f'{end} IS NOT NULL')}",
                 f"SELECT {code}, region_code, {_month(end)}, {a}, -1.0, 0.0 FROM {table} "
-                f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}",
+                f"WHERE {_where(c.where, f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}",
             ]
         body = " UNION ALL ".join(parts)
         return f"SELECT c0 AS indicator, region_code, p, p AS k, a, sup, num, den FROM ({body}) AS s(c0, region_code, p, a, sup, num, den)"
     if t == "stock_count":
-        end, event = c.get("end"), c["event"]
+        end, event = c.end, c.event
         live = f"({end} IS NULL OR {event} < {end})" if end else "TRUE"
         parts = [
             f"SELECT {code}, region_code, {_month(event)}, {a}, 1.0 FROM {table} "
-            f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', live)}"
+            f"WHERE {_where(c.where, f'{event} IS NOT NULL', live)}"
         ]
         if end:
             parts.append(
                 f"SELECT {code}, region_code, {_month(end)}, {a}, -1.0 FROM {table} "
-                f"WHERE {_where(c.get('where'), f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}"
+                f"WHERE {_where(c.where, f'{event} IS NOT NULL', f'{end} IS NOT NULL', live)}"
             )
         body = " UNION ALL ".join(parts)
         return f"SELECT c0 AS indicator, region_code, p, p AS k, a, sup, num, NULL AS den FROM ({body}) AS s(c0, region_code, p, a, sup, num)"
     if t == "flow_share":
-        period = c["period"]
-        den, num = c.get("denominator") or {}, c["numerator"]
-        den_known, num_known = den.get("known", period), num.get("known", period)
-        base = _where(c.get("where"), den.get("where"), f"{period} IS NOT NULL")
+        period = c.period
+        den, num = c.denominator, c.numerator
+        den_known, num_known = den.known or period, num.known or period
+        base = _where(c.where, den.where, f"{period} IS NOT NULL")
         return (
             f"SELECT {code} AS indicator, region_code, {_month(period)} AS p, "
             f"{_month(f'greatest({den_known}, {period})')} AS k, {a}, 0.0 AS num, 1.0 AS den "
             f"FROM {table} WHERE {base} AND {den_known} IS NOT NULL "
             f"UNION ALL SELECT {code}, region_code, {_month(period)}, "
             f"{_month(f'greatest({num_known}, {den_known}, {period})')}, {a}, 1.0, 0.0 "
-            f"FROM {table} WHERE {base} AND ({num['where'] if num.get('where') else 'TRUE'}) "
+            f"FROM {table} WHERE {base} AND ({num.where or 'TRUE'}) "
             f"AND {num_known} IS NOT NULL AND {den_known} IS NOT NULL"
         )
     if t == "flow_count":
-        period = c["period"]
+        period = c.period
         return (
             f"SELECT {code} AS indicator, region_code, {_month(period)} AS p, {_month(period)} AS k, "
             f"{a}, 1.0 AS num, NULL AS den FROM {table} "
-            f"WHERE {_where(c.get('where'), f'{period} IS NOT NULL')}"
+            f"WHERE {_where(c.where, f'{period} IS NOT NULL')}"
         )
     if t in ("table_share", "table_sum"):
         p = "CAST(date_trunc('month', DATE '2000-01-01' + (year - 2000) * INTERVAL 1 YEAR + (month - 1) * INTERVAL 1 MONTH) AS DATE)"
-        k = _month(f"{_month_end_sql(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
-        num = c["numerator"] if t == "table_share" else c["column"]
-        den = c["denominator"] if t == "table_share" else "NULL"
+        k = _month(f"{_month_end_sql(p)} + {c.lag_days} * INTERVAL 1 DAY")
+        num = c.numerator if t == "table_share" else c.column
+        den = c.denominator if t == "table_share" else "NULL"
         return (
             f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, {a}, "
             f"CAST({num} AS DOUBLE) AS num, CAST({den} AS DOUBLE) AS den FROM {table} "
-            f"WHERE {_where(c.get('where'))}"
+            f"WHERE {_where(c.where)}"
         )
     # statistic: the main series as num, an optional denominator series as den
     p = (
         "CAST(DATE '2000-01-01' + (year - 2000) * INTERVAL 1 YEAR "
         "+ (coalesce(month, 12) - 1) * INTERVAL 1 MONTH AS DATE)"
     )
-    k = _month(f"{_month_end_sql(p)} + {int(c.get('lag_days', 0))} * INTERVAL 1 DAY")
+    k = _month(f"{_month_end_sql(p)} + {c.lag_days} * INTERVAL 1 DAY")
     sql = (
         f"SELECT {code} AS indicator, region_code, {p} AS p, {k} AS k, {a}, value AS num, "
-        f"NULL AS den FROM {statistics} WHERE indicator = {_lit(c['indicator'])} AND day IS NULL"
+        f"NULL AS den FROM {statistics} WHERE indicator = {_lit(c.indicator)} AND day IS NULL"
     )
-    if c.get("denominator"):
+    if c.denominator:
         sql += (
             f" UNION ALL SELECT {code}, region_code, {p}, {k}, {a}, 0.0, value FROM {statistics} "
-            f"WHERE indicator = {_lit(c['denominator'])} AND day IS NULL"
+            f"WHERE indicator = {_lit(c.denominator)} AND day IS NULL"
         )
     return sql
 
@@ -217,20 +218,15 @@ def _meta_frame(catalog: Catalog) -> pl.DataFrame:
     rows = []
     for ind in catalog.indicators.values():
         c = ind.compute
-        has_den = ind.compute_type in {"stock_share", "flow_share", "table_share"} or bool(
-            c.get("denominator")
-        )
-        value_kind = (
-            "remaining" if c.get("measure") == "remaining" else ("share" if has_den else "level")
-        )
+        statistic = isinstance(c, Statistic)
         rows.append(
             {
                 "indicator": ind.code,
                 "shape": ind.shape,
-                "value_kind": value_kind,
-                "scale": float(c.get("scale", 1.0)),
-                "over_time": c.get("over_time", "last"),
-                "over_regions": c.get("over_regions", "reported"),
+                "value_kind": value_kind(c),
+                "scale": float(getattr(c, "scale", 1.0)),  # a count of records is not scaled
+                "over_time": c.over_time if statistic else "last",
+                "over_regions": c.over_regions if statistic else "reported",
                 "min_period": FREQUENCY_ORDER[ind.frequency],
             }
         )
@@ -535,11 +531,10 @@ def catalog_fingerprint(catalog: Catalog) -> str:
     """sha256 of the catalog as loaded (changes when any definition or target changes)."""
     payload = json.dumps(
         {
-            "indicators": [vars(i) for i in catalog.indicators.values()],
-            "targets": [
-                {**vars(ts), "targets": [vars(t) for t in ts.targets]}
-                for ts in catalog.target_sets.values()
+            "indicators": [
+                {**i.model_dump(), "domain": i.domain} for i in catalog.indicators.values()
             ],
+            "targets": [ts.model_dump() for ts in catalog.target_sets.values()],
         },
         default=str,
         ensure_ascii=False,

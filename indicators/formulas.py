@@ -6,8 +6,19 @@ Used by the 指标库 page and by the exports' 说明 sheets (one place that say
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from datasets.schema import DatasetSchema, load_schemas
+from indicators.compute import (
+    Compute,
+    FlowCount,
+    FlowShare,
+    Statistic,
+    StockCount,
+    StockShare,
+    TableShare,
+    parse_compute,
+)
 
 OVER_TIME = {"last": "末值", "sum": "求和", "mean": "平均"}
 OVER_REGIONS = {"reported": "公布值", "sum": "各市求和", "mean": "各市平均"}
@@ -72,97 +83,95 @@ def where_text(sql: str | None, schema: DatasetSchema | None = None) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-def _scale_part(compute: dict) -> list[str]:
-    scale = compute.get("scale")
-    if scale in (None, 1, 1.0):
+def _scale_part(c: Compute) -> list[str]:
+    scale = getattr(c, "scale", 1.0)
+    if scale == 1:
         return []
     return [f"×{scale:g}"]
 
 
-def formula_parts(compute: dict, schemas: dict[str, DatasetSchema] | None = None) -> list[str]:
+def formula_parts(
+    compute: Compute | Mapping, schemas: dict[str, DatasetSchema] | None = None
+) -> list[str]:
     """The computation of an indicator in Chinese, one clause per item, from its ``compute``
-    declaration (the catalog's JSON): numerator, denominator, filter, scale, timing.
+    declaration (a typed variant, or the catalog's mapping): numerator, denominator, filter,
+    scale, timing.
 
     >>> formula_parts({"type": "flow_count", "dataset": "hotline_tickets", "period": "created_at"})
     ['计数：按受理时间（created_at）归入时段的工单数']
     """
     schemas = load_schemas() if schemas is None else schemas
-    kind = compute["type"]
-    dataset = compute.get("dataset")
-    schema = schemas.get(dataset) if dataset else None
-    noun = RECORD_NOUNS.get(dataset or "", "记录")
-    col = lambda name: _column(schema, name)  # noqa: E731
-    parts: list[str] = []
-    where = where_text(compute.get("where"), schema)
+    c = parse_compute(compute)
+    if isinstance(c, Statistic):
+        parts = [f"统计指标：{c.indicator}（统计长表）"]
+        if c.denominator:
+            parts.append(f"分母：统计指标 {c.denominator}（时段内求和）")
+        parts.append(f"时段汇总：{OVER_TIME[c.over_time]}")
+        parts.append(f"地区汇总：{OVER_REGIONS[c.over_regions]}")
+        parts += _scale_part(c)
+        if c.lag_days:
+            parts.append(f"发布滞后 {c.lag_days} 天")
+        return parts
 
-    if kind in ("stock_share", "stock_count"):
-        end = compute.get("end")
-        alive = f"，且{col(end)}为空或晚于时点" if end else ""
-        counted = f"截至时点 {col(compute['event'])} 不晚于时点{alive}的{noun}数"
-        if kind == "stock_count":
+    schema = schemas.get(c.dataset)
+    noun = RECORD_NOUNS.get(c.dataset, "记录")
+    col = lambda name: _column(schema, name)  # noqa: E731
+    parts = []
+    where = where_text(c.where, schema)
+
+    if isinstance(c, StockShare | StockCount):
+        alive = f"，且{col(c.end)}为空或晚于时点" if c.end else ""
+        counted = f"截至时点 {col(c.event)} 不晚于时点{alive}的{noun}数"
+        remaining = isinstance(c, StockShare) and c.measure == "remaining"
+        if isinstance(c, StockCount):
             parts.append(f"计数：{counted}")
         else:
             parts.append(f"分子：{counted}")
-            parts.append(f"分母：{col(compute['start'])} 不晚于时点{alive}的{noun}数")
-            if compute.get("measure") == "remaining":
+            parts.append(f"分母：{col(c.start)} 不晚于时点{alive}的{noun}数")
+            if remaining:
                 parts.append(
-                    f"取值：分母 − 分子（截至时点尚无{_column_label(schema, compute['event'])}的{noun}数）"
+                    f"取值：分母 − 分子（截至时点尚无{_column_label(schema, c.event)}的{noun}数）"
                 )
         if where:
             parts.append(f"筛选：{where}")
-        if compute.get("measure") != "remaining":
-            parts += _scale_part(compute)
+        if not remaining:
+            parts += _scale_part(c)
         return parts
 
-    if kind in ("flow_share", "flow_count"):
-        period = f"按{col(compute['period'])}归入时段"
-        if kind == "flow_count":
+    if isinstance(c, FlowShare | FlowCount):
+        period = f"按{col(c.period)}归入时段"
+        if isinstance(c, FlowCount):
             parts.append(f"计数：{period}的{noun}数")
         else:
-            den = compute.get("denominator") or {}
-            num = compute["numerator"]
-            den_where = where_text(den.get("where"), schema)
+            den, num = c.denominator, c.numerator
+            den_where = where_text(den.where, schema)
             den_text = f"{period}{f'、满足「{den_where}」' if den_where else ''}的{noun}数"
-            if den.get("known"):
-                den_text += f"（自{col(den['known'])}起计入）"
-            num_where = where_text(num.get("where"), schema)
+            if den.known:
+                den_text += f"（自{col(den.known)}起计入）"
+            num_where = where_text(num.where, schema)
             num_text = f"其中满足「{num_where}」的{noun}数" if num_where else f"其中全部{noun}数"
-            if num.get("known"):
-                num_text += f"（自{col(num['known'])}起计入，时点前未发生的不计）"
+            if num.known:
+                num_text += f"（自{col(num.known)}起计入，时点前未发生的不计）"
             parts += [f"分子：{num_text}", f"分母：{den_text}"]
         if where:
             parts.append(f"筛选：{where}")
-        return parts + _scale_part(compute)
+        return parts + _scale_part(c)
 
-    if kind in ("table_share", "table_sum"):
-        if kind == "table_share":
-            parts.append(f"分子：时段内各月 {col(compute['numerator'])} 之和")
-            parts.append(f"分母：时段内各月 {col(compute['denominator'])} 之和")
-        else:
-            parts.append(f"合计：时段内各月 {col(compute['column'])} 之和")
-        if where:
-            parts.append(f"筛选：{where}")
-        parts += _scale_part(compute)
-        if compute.get("lag_days"):
-            parts.append(
-                f"发布滞后 {compute['lag_days']} 天（月末后 {compute['lag_days']} 天可得）"
-            )
-        return parts
-
-    if kind == "statistic":
-        parts.append(f"统计指标：{compute['indicator']}（统计长表）")
-        if compute.get("denominator"):
-            parts.append(f"分母：统计指标 {compute['denominator']}（时段内求和）")
-        parts.append(f"时段汇总：{OVER_TIME[compute.get('over_time', 'last')]}")
-        parts.append(f"地区汇总：{OVER_REGIONS[compute.get('over_regions', 'reported')]}")
-        parts += _scale_part(compute)
-        if compute.get("lag_days"):
-            parts.append(f"发布滞后 {compute['lag_days']} 天")
-        return parts
-
-    raise ValueError(f"unknown compute type {kind!r}")
+    if isinstance(c, TableShare):
+        parts.append(f"分子：时段内各月 {col(c.numerator)} 之和")
+        parts.append(f"分母：时段内各月 {col(c.denominator)} 之和")
+    else:
+        parts.append(f"合计：时段内各月 {col(c.column)} 之和")
+    if where:
+        parts.append(f"筛选：{where}")
+    parts += _scale_part(c)
+    if c.lag_days:
+        parts.append(f"发布滞后 {c.lag_days} 天（月末后 {c.lag_days} 天可得）")
+    return parts
 
 
-def formula_text(compute: dict, schemas: dict[str, DatasetSchema] | None = None) -> str:
+def formula_text(
+    compute: Compute | Mapping, schemas: dict[str, DatasetSchema] | None = None
+) -> str:
     """:func:`formula_parts` joined into one line (for tables and reports)."""
     return "；".join(formula_parts(compute, schemas))

@@ -329,12 +329,12 @@ def anomalies_table(
     city_codes = set(regions[1:])
     rules = {r.kind: r for r in load_rules(catalog=catalog)}
     surge = rules.get("hotline_surge")
-    by_scan = {s["indicator"]: s["category"] for s in surge.parameters["series"]} if surge else {}
+    by_scan = {s.indicator: s.category for s in surge.parameters.series} if surge else {}
     monthly = [
         i.code
         for i in catalog.indicators.values()
         if i.frequency == "month"
-        and not (i.shape == "statistic" and i.compute.get("over_time", "last") == "last")
+        and not (i.shape == "statistic" and getattr(i.compute, "over_time", "last") == "last")
     ]
     frame = values_as_of(
         _Reader(con),

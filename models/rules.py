@@ -1,21 +1,25 @@
-"""Early-warning rules as data: models/rules/early_warning.yaml, validated against its JSON Schema and then by meaning (unique ids, indicators that exist), with errors that name the file, the rule and the field in Chinese."""
+"""Early-warning rules as data: ``models/rules/early_warning.yaml``, read into pydantic models.
+
+Each rule's ``kind`` picks its model (a discriminated union), and each kind has its own typed
+``parameters`` with their defaults, so an evaluator in :mod:`models.warnings` reads
+``rule.parameters.lookback_months``, never a loose dict. After the shape, the meaning is checked
+(unique ids; indicators, datasets and target sets that exist). Errors name the file, the rule
+and the field in Chinese. ``models/schema/rules.schema.json`` is generated from these models.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
-import jsonschema
-import yaml
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from datasets.schema import load_schemas
-from datasets.specs import SpecError, SpecIssue
+from datasets.specs import SpecError, SpecIssue, SpecModel, issues_from, read_yaml
 from indicators.catalog import Catalog
 
 HERE = Path(__file__).resolve().parent
 RULES_FILE = HERE / "rules" / "early_warning.yaml"
-SCHEMA_FILE = HERE / "schema" / "rules.schema.json"
 
 SEVERITIES = {"high": ("高", 1), "medium": ("中", 2), "low": ("低", 3)}
 SEVERITY_ALIASES = {"高": "high", "中": "medium", "低": "low"}
@@ -35,100 +39,218 @@ class RuleError(SpecError):
     subject = ("预警规则", "rules")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One early-warning rule; ``severity`` normalised to high/medium/low."""
+Share = Annotated[float, Field(ge=0, le=1)]
+Months = Annotated[int, Field(ge=1, le=120)]
+Status = Literal["limited_progress", "deterioration", "acceleration_needed"]
+Severity = Literal["高", "中", "低", "high", "medium", "low"]
+RuleDomain = Literal[
+    "按指标",
+    "政务服务",
+    "社会治理",
+    "政务运行",
+    "数字社会",
+    "数字生态",
+    "基础支撑",
+    "经济运行",
+    "风险",
+]
 
-    id: str
-    name_zh: str
-    kind: str
-    severity: str
-    domain: str
-    description: str
-    parameters: dict = field(default_factory=dict)
-    file: str = ""
+
+class OffTrackParameters(SpecModel):
+    """A target judged limited or deteriorating whose progress is worse than a while ago."""
+
+    target_set: str | None = Field(None, description="目标集；缺省为当前规划")
+    statuses: tuple[Status, ...] = Field(min_length=1, description="触发的进度状态")
+    lookback_months: Months = Field(description="与多少个月前的进度比较")
+    high_statuses: tuple[Status, ...] = Field((), description="升为高的状态")
+
+
+class FinalParameters(SpecModel):
+    """A target missed at its deadline, graded by the gap as a share of the target."""
+
+    target_set: str | None = None
+    high_gap_share: Share
+    medium_gap_share: Share
+
+
+class ProbabilityParameters(SpecModel):
+    """A forecast probability of reaching a target below a threshold."""
+
+    threshold: Share
+    high_below: Share | None = Field(None, description="低于此概率升为高")
+
+
+class ScanParameters(SpecModel):
+    """How the 12345 series are scanned for spikes and level shifts."""
+
+    z_threshold: float = Field(4.0, gt=0, description="异常点的稳健 z 分数阈值")
+    shift_threshold: float = Field(6.0, gt=0, description="水平突变的阈值")
+    min_months: int = Field(25, ge=13, description="序列至少的月数（两个完整周期）")
+
+
+class SurgeSeries(SpecModel):
+    indicator: str
+    category: str
+
+
+class SurgeParameters(ScanParameters):
+    """A city's 12345 tickets of a category far above what its trend and season expect."""
+
+    series: tuple[SurgeSeries, ...] = Field(min_length=1)
+    recent_months: Months = Field(description="只看最近几个完整月")
+    min_ratio: float = Field(1.5, ge=1, description="至少高出预期的倍数")
+    high_ratio: float = Field(3.0, ge=1, description="升为高的倍数")
+
+
+class StallParameters(SpecModel):
+    """A running total that stopped growing after growing steadily."""
+
+    indicator: str = Field(description="存量指标（如已上云系统数）")
+    share_indicator: str | None = Field(None, description="对应的比率指标（已达目标则不预警）")
+    target_set: str | None = None
+    stalled_months: Months
+    prior_months: Months
+    min_prior_rate: float = Field(gt=0, description="停滞前每月至少新增")
+    high_stalled_months: Months | None = None
+
+
+class Feed(SpecModel):
+    dataset: str
+    max_age_days: int = Field(ge=1)
+
+
+class StaleParameters(SpecModel):
+    """A dataset whose newest data is older than allowed."""
+
+    feeds: tuple[Feed, ...] = Field(min_length=1)
+
+
+class _Rule(SpecModel):
+    """What every early-warning rule has; ``severity`` normalised to high/medium/low."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    severity: Severity
+    domain: RuleDomain = Field(description="领域；「按指标」表示取所涉指标在目录中的领域")
+    description: str = Field(min_length=1)
+    _file: str = PrivateAttr("")
+
+    @field_validator("severity")
+    @classmethod
+    def _english_severity(cls, value: str) -> str:
+        return SEVERITY_ALIASES.get(value, value)
+
+    @property
+    def file(self) -> str:
+        return self._file
 
     @property
     def severity_label(self) -> str:
         return SEVERITIES[self.severity][0]
 
 
-def _rule_label(doc, path: list) -> str:
-    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
-        items = doc.get("rules") if isinstance(doc, dict) else None
-        item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
-        name = item.get("id") if isinstance(item, dict) else None
-        return ".".join([name or f"rules[{path[1]}]", *map(str, path[2:])])
-    return ".".join(map(str, path))
+class OffTrackRule(_Rule):
+    kind: Literal["target_off_track"]
+    parameters: OffTrackParameters
+
+
+class FinalRule(_Rule):
+    kind: Literal["final_not_achieved"]
+    parameters: FinalParameters
+
+    @model_validator(mode="after")
+    def _grades_in_order(self) -> FinalRule:
+        if self.parameters.medium_gap_share > self.parameters.high_gap_share:
+            raise ValueError("medium_gap_share 不能大于 high_gap_share")
+        return self
+
+
+class ProbabilityRule(_Rule):
+    kind: Literal["probability_low"]
+    parameters: ProbabilityParameters
+
+
+class SurgeRule(_Rule):
+    kind: Literal["hotline_surge"]
+    parameters: SurgeParameters
+
+
+class StallRule(_Rule):
+    kind: Literal["stalled_progress"]
+    parameters: StallParameters
+
+
+class StaleRule(_Rule):
+    kind: Literal["stale_feed"]
+    parameters: StaleParameters
+
+    @model_validator(mode="after")
+    def _has_a_domain(self) -> StaleRule:
+        if self.domain == BY_INDICATOR:
+            raise ValueError("stale_feed 没有指标，domain 不能为「按指标」")
+        return self
+
+
+Rule = Annotated[
+    OffTrackRule | FinalRule | ProbabilityRule | SurgeRule | StallRule | StaleRule,
+    Field(discriminator="kind"),
+]
+
+
+class RulesFile(SpecModel):
+    """A rules file: an optional description and the rules."""
+
+    description: str | None = None
+    rules: tuple[Rule, ...] = Field(min_length=1)
 
 
 def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[Rule]:
-    """Read and validate a rules file: JSON Schema shape, then meaning (unique ids; indicators,
-    datasets and target sets that exist when ``catalog`` is given). Raises :class:`RuleError`
-    naming the file and rule of every problem."""
+    """Read and validate a rules file: its shape against :class:`RulesFile`, then meaning (unique
+    ids; indicators, datasets and target sets that exist when ``catalog`` is given). Raises
+    :class:`RuleError` naming the file and rule of every problem."""
     path = Path(path)
     name = path.name
+    doc, issues = read_yaml(path)
+    if issues:
+        raise RuleError(issues)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise RuleError([SpecIssue(name, "", f"YAML 语法错误：{err}")]) from err
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    issues = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-        where = _rule_label(doc, list(err.absolute_path))
-        rule, _, rest = where.partition(".")
-        if err.validator == "additionalProperties":
-            message = f"未知字段（检查拼写）：{err.message}"
-        elif err.validator == "required":
-            message = f"缺少必填字段：{err.message}"
-        elif err.validator == "enum":
-            message = f"取值 {err.instance!r} 不在允许范围 {err.validator_value}"
-        else:
-            message = err.message
-        issues.append(SpecIssue(name, rule, f"{rest}: {message}" if rest else message))
-    if issues:
-        raise RuleError(issues)
-    rules, seen = [], set()
-    for raw in doc["rules"]:
-        if raw["id"] in seen:
-            issues.append(SpecIssue(name, raw["id"], "规则 id 重复 / duplicate rule id"))
-        seen.add(raw["id"])
-        sev = SEVERITY_ALIASES.get(raw["severity"], raw["severity"])
-        rule = Rule(
-            id=raw["id"],
-            name_zh=raw["name_zh"],
-            kind=raw["kind"],
-            severity=sev,
-            domain=raw["domain"],
-            description=raw["description"],
-            parameters=raw["parameters"],
-            file=name,
-        )
+        rules = RulesFile.model_validate(doc).rules
+    except ValidationError as err:
+        found = issues_from(err, doc, name, names={"rules": "id"})
+        raise RuleError([_on_rule(i) for i in found]) from None
+    seen: set[str] = set()
+    for rule in rules:
+        rule._file = name
+        if rule.id in seen:
+            issues.append(SpecIssue(name, rule.id, "规则 id 重复 / duplicate rule id"))
+        seen.add(rule.id)
         issues += _meaning_issues(rule, catalog)
-        rules.append(rule)
     if issues:
         raise RuleError(issues)
-    return rules
+    return list(rules)
+
+
+def _on_rule(issue: SpecIssue) -> SpecIssue:
+    """``bad_surge.parameters`` → on rule ``bad_surge``, the field path leading the message."""
+    rule, _, rest = issue.where.partition(".")
+    return SpecIssue(issue.file, rule, f"{rest}: {issue.message}" if rest else issue.message)
 
 
 def _meaning_issues(rule: Rule, catalog: Catalog | None) -> list[SpecIssue]:
-
     p, out = rule.parameters, []
     if catalog is not None:
-        codes = [s["indicator"] for s in p.get("series", [])]
-        codes += [p[k] for k in ("indicator", "share_indicator") if k in p]
+        codes = [s.indicator for s in getattr(p, "series", ())]
+        codes += [
+            c for c in (getattr(p, "indicator", None), getattr(p, "share_indicator", None)) if c
+        ]
         for code in codes:
             if code not in catalog.indicators:
                 out.append(SpecIssue(rule.file, rule.id, f"指标 {code!r} 不在指标目录中"))
-        if "target_set" in p and p["target_set"] not in catalog.target_sets:
-            out.append(SpecIssue(rule.file, rule.id, f"目标集 {p['target_set']!r} 不存在"))
+        target_set = getattr(p, "target_set", None)
+        if target_set and target_set not in catalog.target_sets:
+            out.append(SpecIssue(rule.file, rule.id, f"目标集 {target_set!r} 不存在"))
     datasets = load_schemas()
-    for feed in p.get("feeds", []):
-        if feed["dataset"] not in datasets:
-            out.append(SpecIssue(rule.file, rule.id, f"数据集 {feed['dataset']!r} 不存在"))
-    if rule.kind == "final_not_achieved" and p["medium_gap_share"] > p["high_gap_share"]:
-        out.append(SpecIssue(rule.file, rule.id, "medium_gap_share 不能大于 high_gap_share"))
-    if rule.domain == BY_INDICATOR and rule.kind == "stale_feed":
-        out.append(SpecIssue(rule.file, rule.id, "stale_feed 没有指标，domain 不能为「按指标」"))
+    for feed in getattr(p, "feeds", ()):
+        if feed.dataset not in datasets:
+            out.append(SpecIssue(rule.file, rule.id, f"数据集 {feed.dataset!r} 不存在"))
     return out

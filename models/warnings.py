@@ -21,6 +21,8 @@ from models.rules import (
     SEVERITIES,
     STATUS_ZH,
     Rule,
+    ScanParameters,
+    StallParameters,
     load_rules,
 )
 
@@ -232,7 +234,7 @@ def event_progress(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFra
     wanted = set(vintages)
     for rule in load_rules(catalog=catalog):
         if rule.kind == "target_off_track":
-            months = rule.parameters["lookback_months"]
+            months = rule.parameters.lookback_months
             wanted |= {_period_end(_shift_months(_ym(v), -months)) for v in vintages}
     frame = progress_frame(con, catalog, sorted(wanted), reading=EVENT)
     return frame.filter(pl.col("is_default_method"))
@@ -240,15 +242,13 @@ def event_progress(con, catalog: Catalog, vintages: list[dt.date]) -> pl.DataFra
 
 def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
     p = rule.parameters
-    tp = _progress(con, p.get("target_set"), as_of).with_columns(
-        ym=pl.col("as_of").dt.strftime("%Y-%m")
-    )
+    tp = _progress(con, p.target_set, as_of).with_columns(ym=pl.col("as_of").dt.strftime("%Y-%m"))
     lag = tp.select(
         "target_set",
         "indicator",
         "region_code",
         pl.col("ym")
-        .map_elements(lambda s: _shift_months(s, p["lookback_months"]), return_dtype=pl.String)
+        .map_elements(lambda s: _shift_months(s, p.lookback_months), return_dtype=pl.String)
         .alias("ym"),
         pl.col("progress").alias("progress_before"),
         pl.col("status").alias("status_before"),
@@ -256,7 +256,7 @@ def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
     ).unique(["target_set", "indicator", "region_code", "ym"], keep="last")
     joined = tp.join(lag, on=["target_set", "indicator", "region_code", "ym"], how="left")
     joined = joined.with_columns(
-        fired=pl.col("status").is_in(p["statuses"])
+        fired=pl.col("status").is_in(list(p.statuses))
         & pl.col("final_status").is_null()
         & (pl.col("progress") < pl.col("progress_before")).fill_null(False)
     )
@@ -268,8 +268,8 @@ def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
     for r in joined.filter((pl.col("as_of") == newest) & pl.col("fired")).iter_rows(named=True):
         key = (r["target_set"], r["indicator"], r["region_code"])
         ind = catalog[r["indicator"]]
-        sev = "high" if r["status"] in p.get("high_statuses", []) else rule.severity
-        months = p["lookback_months"]
+        sev = "high" if r["status"] in p.high_statuses else rule.severity
+        months = p.lookback_months
         evidence = {
             "status": r["status"],
             "progress": r["progress"],
@@ -313,7 +313,7 @@ def _eval_off_track(con, catalog, rule, as_of) -> list[dict]:
 
 def _eval_final(con, catalog, rule, as_of) -> list[dict]:
     p = rule.parameters
-    tp = _progress(con, p.get("target_set"), as_of)
+    tp = _progress(con, p.target_set, as_of)
     history: dict[tuple, dict] = {}
     for r in tp.select(
         "target_set",
@@ -332,9 +332,9 @@ def _eval_final(con, catalog, rule, as_of) -> list[dict]:
         share = gap / abs(r["target_value"]) if r["target_value"] else None
         if share is None:
             sev = rule.severity
-        elif share >= p["high_gap_share"]:
+        elif share >= p.high_gap_share:
             sev = "high"
-        elif share >= p["medium_gap_share"]:
+        elif share >= p.medium_gap_share:
             sev = "medium"
         else:
             sev = "low"
@@ -405,17 +405,21 @@ def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
     history: dict[tuple, dict] = {}
     for r in fm.iter_rows(named=True):
         key = (r["target_set"], r["indicator"], r["region_code"])
-        history.setdefault(key, {})[r["as_of"]] = r["probability"] < p["threshold"]
+        history.setdefault(key, {})[r["as_of"]] = r["probability"] < p.threshold
     newest = fm["as_of"].max()
     out = []
     for r in fm.filter(
-        (pl.col("as_of") == newest) & (pl.col("probability") < p["threshold"])
+        (pl.col("as_of") == newest) & (pl.col("probability") < p.threshold)
     ).iter_rows(named=True):
         ind = catalog[r["indicator"]]
-        sev = "high" if r["probability"] < p.get("high_below", -1) else rule.severity
+        sev = (
+            "high"
+            if r["probability"] < (p.high_below if p.high_below is not None else -1)
+            else rule.severity
+        )
         evidence = {
             "probability": r["probability"],
-            "threshold": p["threshold"],
+            "threshold": p.threshold,
             "target_value": r["target_value"],
             "target_period": r["target_period"],
             "forecast_as_of": r["as_of"],
@@ -424,7 +428,7 @@ def _eval_probability(con, catalog, rule, as_of) -> list[dict]:
         message = (
             f"{_region_name(r['region_code'])}「{ind.name_zh}」到 {r['target_period']} 达到目标 "
             f"{_fmt(r['target_value'], ind.decimals)}{ind.unit} 的概率仅 "
-            f"{_fmt(100 * r['probability'])}%（低于 {_fmt(100 * p['threshold'], 0)}%）。"
+            f"{_fmt(100 * r['probability'])}%（低于 {_fmt(100 * p.threshold, 0)}%）。"
         )
         drill = {
             "page": "forecast",
@@ -475,7 +479,6 @@ def _filled(values: dict[str, float], last: str) -> tuple[list[str], np.ndarray]
 
 
 SURGE_WINDOW = 6  # months of the 12345 surge table: the last 6 complete months
-SCAN_DEFAULTS = {"z_threshold": 4.0, "shift_threshold": 6.0, "min_months": 25}
 SCAN_SCHEMA = {
     "region_code": pl.String,
     "category": pl.String,
@@ -517,7 +520,7 @@ def hotline_scan(
     ``ratio`` = tickets ÷ expected, ``kind``/``kind_zh``/``direction``/``score`` for flagged months.
     Series shorter than the rule's ``min_months`` are left out. ``memo`` shares the fits of
     identical series between calls (the two readings of a vintage mostly agree)."""
-    params = {**SCAN_DEFAULTS, **(rule.parameters if rule is not None else {})}
+    params = rule.parameters if rule is not None else ScanParameters()
     memo = {} if memo is None else memo
     last = _last_complete(as_of)
     counts = con.sql(
@@ -538,16 +541,16 @@ def hotline_scan(
     rows: list[dict] = []
     for (region, category), values in sorted(by_series.items()):
         periods, y = _filled(values, last)
-        if len(y) < params["min_months"]:
+        if len(y) < params.min_months:
             continue
-        key = (tuple(periods), y.tobytes(), params["z_threshold"], params["shift_threshold"])
+        key = (tuple(periods), y.tobytes(), params.z_threshold, params.shift_threshold)
         if key not in memo:
             memo[key] = findings(
                 y,
                 period=12,
                 labels=periods,
-                z_threshold=params["z_threshold"],
-                shift_threshold=params["shift_threshold"],
+                z_threshold=params.z_threshold,
+                shift_threshold=params.shift_threshold,
             )
         found, expected = memo[key]
         flagged = {r["position"]: r for r in found}
@@ -577,16 +580,16 @@ def hotline_scan(
 def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
     p = rule.parameters
     ctx = _context(con, catalog)
-    series = {s["category"]: s["indicator"] for s in p["series"]}
+    series = {s.category: s.indicator for s in p.series}
     last = _last_complete(as_of)
-    recent = [_shift_months(last, -k) for k in range(p["recent_months"])]
+    recent = [_shift_months(last, -k) for k in range(p.recent_months)]
     scan = ctx.scan(as_of, rule).with_columns(period=pl.col("month").dt.strftime("%Y-%m"))
     hits_all = scan.filter(
         pl.col("category").is_in(list(series))
         & pl.col("kind").is_not_null()
         & pl.col("period").is_in(recent)
         & (pl.col("direction") == "上升")
-        & (pl.col("tickets") >= p.get("min_ratio", 1.5) * pl.col("expected").clip(1e-9))
+        & (pl.col("tickets") >= p.min_ratio * pl.col("expected").clip(1e-9))
     )
     out = []
     for (region, category), hits in hits_all.sort("month").group_by(
@@ -597,7 +600,7 @@ def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
         months = hits["period"].to_list()
         values, expected = hits["tickets"].to_list(), hits["expected"].to_list()
         ratio = max(v / e if e > 0 else float("inf") for v, e in zip(values, expected, strict=True))
-        sev = "high" if ratio >= p.get("high_ratio", 3.0) else rule.severity
+        sev = "high" if ratio >= p.high_ratio else rule.severity
         evidence = {
             "category": category,
             "months": months,
@@ -641,16 +644,16 @@ def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
     return out
 
 
-def _stall_at(periods: list[str], y: np.ndarray, upto: int, p: dict) -> dict | None:
+def _stall_at(periods: list[str], y: np.ndarray, upto: int, p: StallParameters) -> dict | None:
     """The stall state of a stock series observed through index ``upto`` (inclusive)."""
     window = y[: upto + 1]
     peak = float(np.max(window))
     first_peak = int(np.argmax(window >= peak))  # first month the final high was reached
     stalled = upto - first_peak
-    if stalled < p["stalled_months"] or first_peak < p["prior_months"]:
+    if stalled < p.stalled_months or first_peak < p.prior_months:
         return None
-    rate = (window[first_peak] - window[first_peak - p["prior_months"]]) / p["prior_months"]
-    if rate < p["min_prior_rate"]:
+    rate = (window[first_peak] - window[first_peak - p.prior_months]) / p.prior_months
+    if rate < p.min_prior_rate:
         return None
     return {
         "since": periods[first_peak],
@@ -664,15 +667,15 @@ def _stall_at(periods: list[str], y: np.ndarray, upto: int, p: dict) -> dict | N
 def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
     p = rule.parameters
     city_codes = cities()["region_code"].to_list()
-    rows = _monthly(con, as_of, [p["indicator"]], city_codes)
-    share_ind = p.get("share_indicator")
+    rows = _monthly(con, as_of, [p.indicator], city_codes)
+    share_ind = p.share_indicator
     shares = {}
     if share_ind:
         sh = _monthly(con, as_of, [share_ind], city_codes).sort("period")
         shares = {r: g["value"][-1] for r, g in sh.group_by("region_code") for r in [r[0]]}
-        ts = catalog.target_sets.get(p.get("target_set", ""))
+        ts = catalog.target_sets.get(p.target_set or "")
         target = ts.target(share_ind) if ts else None
-    ind = catalog[p["indicator"]]
+    ind = catalog[p.indicator]
     out = []
     for (region,), grp in rows.sort("period").group_by("region_code", maintain_order=True):
         periods, y = grp["period"].to_list(), grp["value"].to_numpy().astype(float)
@@ -685,15 +688,15 @@ def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
             if share is not None and goal is not None and share >= goal:
                 continue
         # first vintage of the run: the stall condition holds from month (since + stalled_months)
-        first = _period_end(_shift_months(state["since"], p["stalled_months"]))
+        first = _period_end(_shift_months(state["since"], p.stalled_months))
         sev = (
             "high"
-            if state["stalled_months"] >= p.get("high_stalled_months", 10**6)
+            if state["stalled_months"] >= (p.high_stalled_months or 10**6)
             else (rule.severity)
         )
         evidence = {
             **state,
-            "indicator": p["indicator"],
+            "indicator": p.indicator,
             "unit": ind.unit,
             "share_indicator": share_ind,
             "share": share,
@@ -709,12 +712,12 @@ def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
         message = (
             f"{_region_name(region)}「{ind.name_zh}」自 {state['since']} 起连续 "
             f"{state['stalled_months']} 个月未增长（停在 {state['peak']:,.0f}{ind.unit}，"
-            f"此前 {p['prior_months']} 个月平均每月新增 {state['prior_rate']:.1f}{ind.unit}）"
+            f"此前 {p.prior_months} 个月平均每月新增 {state['prior_rate']:.1f}{ind.unit}）"
             f"{share_text}。"
         )
         drill = {
-            "dataset": ind.compute.get("dataset"),
-            "indicator": p["indicator"],
+            "dataset": getattr(ind.compute, "dataset", None),
+            "indicator": p.indicator,
             "region": region,
             "since": state["since"],
         }
@@ -724,13 +727,13 @@ def _eval_stall(con, catalog, rule, as_of) -> list[dict]:
                 catalog,
                 as_of,
                 region,
-                p["indicator"],
+                p.indicator,
                 severity=sev,
                 first_fired=first,
                 evidence=evidence,
                 message=message,
                 drill=drill,
-                target_set=p.get("target_set"),
+                target_set=p.target_set,
             )
         )
     return out
@@ -740,8 +743,8 @@ def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
 
     schemas = load_schemas()
     out = []
-    for feed in rule.parameters["feeds"]:
-        s = schemas[feed["dataset"]]
+    for feed in rule.parameters.feeds:
+        s = schemas[feed.dataset]
         names = s.column_names
         if "year" in names:
             month = "coalesce(month, 12)" if "month" in names else "12"
@@ -761,19 +764,19 @@ def _eval_stale(con, catalog, rule, as_of) -> list[dict]:
             f"SELECT max(d) AS d FROM ({source}) WHERE d <= $as_of", params={"as_of": as_of}
         ).pl()["d"][0]
         age = (as_of - latest).days if latest else None
-        if age is not None and age <= feed["max_age_days"]:
+        if age is not None and age <= feed.max_age_days:
             continue
         evidence = {
             "dataset": s.name,
             "latest": latest,
             "age_days": age,
-            "max_age_days": feed["max_age_days"],
+            "max_age_days": feed.max_age_days,
         }
         when = f"最新数据截至 {latest}，已 {age} 天" if latest else "尚无数据"
         message = (
-            f"数据集「{s.title}」{when}，超过允许的 {feed['max_age_days']} 天，相关指标可能失真。"
+            f"数据集「{s.title}」{when}，超过允许的 {feed.max_age_days} 天，相关指标可能失真。"
         )
-        first = latest + dt.timedelta(days=feed["max_age_days"] + 1) if latest else as_of
+        first = latest + dt.timedelta(days=feed.max_age_days + 1) if latest else as_of
         out.append(
             _warning(
                 rule,

@@ -43,7 +43,7 @@ def test_schema002_counts_are_non_negative_and_dates_not_future():
         (
             "d:\n  title: t\n  title_en: t\n  description: d\n  key: [a]\n  period_column: a\n"
             "  columns:\n    - {name: a, label: A, type: text}\n",
-            "d.a: type must be one of",
+            "d.a.type: 取值 'text' 不在允许范围 ['string', 'integer',",
         ),
         (
             "d:\n  title: t\n  title_en: t\n  description: d\n  key: [b]\n  period_column: a\n"
@@ -58,7 +58,7 @@ def test_schema002_counts_are_non_negative_and_dates_not_future():
         (
             "d:\n  title: t\n  title_en: t\n  description: d\n  key: [a]\n  period_column: a\n"
             "  columns:\n    - {name: a, label: A, type: date, colour: red}\n",
-            "unknown field(s) ['colour']",
+            "d.a: 未知字段（检查拼写）：Additional properties are not allowed ('colour' was unexpected)",
         ),
     ],
 )

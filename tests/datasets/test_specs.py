@@ -36,7 +36,7 @@ def test_specs001_a_bad_dataset_schema_names_each_problem(tmp_path):
         load_schemas.__wrapped__(bad)
     issues = _issues(caught.value)
     where = {i.where for i in issues}
-    assert f"{first}.{raw[first]['columns'][0]['name']}" in where and second in where
+    assert f"{first}.{raw[first]['columns'][0]['name']}.type" in where and second in where
     assert "2 处错误" in str(caught.value) and "不是本数据集的列" in str(caught.value)
 
 

@@ -188,6 +188,26 @@ def test_catalog004_a_new_plan_is_a_new_file(tmp_path):
             "service.yaml: Items-Rate.code: 'Items-Rate' does not match",
         ),
         ("domain: [unclosed", "service.yaml: YAML 语法错误"),
+        (
+            GOOD_INDICATOR.replace("frequency: month", "frequency: month\n    decimals: many"),
+            "service.yaml: items_rate.decimals: 应为整数，实为 'many'",
+        ),
+        (
+            GOOD_INDICATOR.replace("type: stock_share,", "type: ratio_of_ratios,"),
+            "service.yaml: items_rate.compute: 'ratio_of_ratios' 不是可选的种类；可选：stock_share、",
+        ),
+        (
+            GOOD_INDICATOR.replace("event: achieved_date}", "event: achieved_date, scale: lots}"),
+            "service.yaml: items_rate.compute: 计算方式 'stock_share' 的写法不对：scale: 应为数字",
+        ),
+        (
+            GOOD_INDICATOR.replace(", start: listed_date", ""),
+            "service.yaml: items_rate.compute: 计算方式 'stock_share' 的写法不对：缺少必填字段：'start'",
+        ),
+        (
+            GOOD_INDICATOR.replace("responsible_units: [省政务办]", "responsible_units: []"),
+            "service.yaml: items_rate.responsible_units: 至少需要 1 项",
+        ),
     ],
 )
 def test_catalog005_indicator_rules_name_file_and_field(tmp_path, catalog, expected):

@@ -58,7 +58,7 @@ def reference(
     wh, ind, region: str, as_of: dt.date, year: int, regions: pl.DataFrame, reading: str
 ) -> float | None:
     """The indicator's value for ``year`` as known at ``as_of`` (a month end) in ``reading``."""
-    c = ind.compute
+    c = ind.compute.model_dump(exclude_unset=True)  # the declaration as written
     X = month_start(as_of)
     # transaction time: only rows that had arrived by the as-of month (NULL: initial load)
     arrived = (

@@ -78,6 +78,23 @@ def test_risk001_rules_file_validates(catalog):
             " min_prior_rate: 0.5}\n",
             r"bad_rules\.yaml: bad_indicator: 指标 'no_such_thing' 不在指标目录中",
         ),
+        (
+            "  - id: bad_feed\n    name_zh: 坏规则\n    kind: stale_feed\n    severity: 低\n"
+            "    domain: 按指标\n    description: x\n"
+            "    parameters: {feeds: [{dataset: hotline_tickets, max_age_days: 0}]}\n",
+            r"bad_rules\.yaml: bad_feed: parameters\.feeds\.0\.max_age_days: 应 ≥ 1，实为 0",
+        ),
+        (
+            "  - id: bad_kind\n    name_zh: 坏规则\n    kind: hotline_spike\n    severity: 低\n"
+            "    domain: 风险\n    description: x\n    parameters: {}\n",
+            r"bad_rules\.yaml: bad_kind: 'hotline_spike' 不是可选的种类；可选：target_off_track、",
+        ),
+        (
+            "  - id: bad_grades\n    name_zh: 坏规则\n    kind: final_not_achieved\n    severity: 中\n"
+            "    domain: 按指标\n    description: x\n"
+            "    parameters: {high_gap_share: 0.02, medium_gap_share: 0.05}\n",
+            r"bad_rules\.yaml: bad_grades: medium_gap_share 不能大于 high_gap_share",
+        ),
     ],
 )
 def test_risk002_bad_rule_file_rejected(tmp_path, catalog, rule_yaml, expected):

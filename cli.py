@@ -7,8 +7,10 @@ Every command reads the warehouse location from ``DATABRAIN_DB``
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -16,6 +18,9 @@ from pathlib import Path
 import click
 
 import pipeline
+from datasets import accounts
+from datasets.access import load_roles, role_label
+from datasets.accounts import AccountError
 from datasets.config import db_path
 from datasets.ingest import IngestError
 from datasets.status import dataset_status
@@ -392,6 +397,131 @@ def specs(write: bool) -> None:
     if stale:
         sys.exit(1)
     click.echo(f"{len(SPEC_KINDS)} 个 JSON Schema 文件均为最新 / all current")
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help="管理账号（操作存储由 DATABRAIN_STATE_URL 指定，缺省为仓库旁的 state.sqlite）/ Manage accounts.",
+)
+def user() -> None:
+    pass
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("标准输入中没有密码")
+    return password
+
+
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER') or os.getuid()}"
+
+
+@user.command(
+    "add",
+    context_settings=CONTEXT,
+    help=(
+        "新建账号。角色："
+        + "、".join(f"{k}（{v.name_zh}）" for k, v in load_roles().items())
+        + "。不给 --password-stdin 时生成一次性密码（首次登录须修改）。"
+    ),
+)
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(sorted(load_roles())), help="角色 / role")
+@click.option("--city", help="设区市代码（city_user 必填），如 320500 / city code")
+@click.option("--unit", help="责任单位（department_user 必填），如 省政务办 / unit")
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入读密码 / read the password from stdin"
+)
+def user_add(
+    name: str, role: str, city: str | None, unit: str | None, password_stdin: bool
+) -> None:
+    password = _password_from_stdin() if password_stdin else None
+    try:
+        created, one_time = accounts.add_user(
+            name, role, city=city, unit=unit, password=password, actor=_actor()
+        )
+    except AccountError as err:
+        fail(str(err))
+    click.echo(f"已新建账号 {created.username}（{role_label(created.role)}）")
+    if one_time:
+        click.echo(f"一次性密码 / one-time password: {one_time}（首次登录须修改）")
+
+
+@user.command("list", context_settings=CONTEXT, help="列出账号 / list accounts.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def user_list(as_json: bool) -> None:
+    found = accounts.list_users()
+    if as_json:
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "city": u.city_code,
+                "unit": u.unit,
+                "source": u.source,
+                "disabled": u.disabled,
+                "must_change_password": u.must_change_password,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in found
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for u in found:
+        where = u.city_code or u.unit or "全省"
+        state = "已停用" if u.disabled else ("待改密" if u.must_change_password else "正常")
+        click.echo(f"{u.username}\t{role_label(u.role)}\t{where}\t{state}")
+
+
+@user.command("disable", context_settings=CONTEXT, help="停用账号并结束其会话 / disable a user.")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    try:
+        accounts.disable_user(name, actor=_actor())
+    except AccountError as err:
+        fail(str(err))
+    click.echo(f"已停用 {name}")
+
+
+@user.command("passwd", context_settings=CONTEXT, help="重设密码 / set a user's password.")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入读密码 / read the password from stdin"
+)
+def user_passwd(name: str, password_stdin: bool) -> None:
+    password = _password_from_stdin() if password_stdin else None
+    one_time = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        accounts.set_password(name, password, actor=_actor(), one_time=one_time)
+    except AccountError as err:
+        fail(str(err))
+    click.echo(f"已重设 {name} 的密码")
+    if one_time:
+        click.echo(f"一次性密码 / one-time password: {password}（首次登录须修改）")
+
+
+@main.command(context_settings=CONTEXT, help="查看审计日志 / show the audit log.")
+@click.option("--since", help="起始时间（UTC），如 2026-12-01 或 2026-12-01T08:00")
+@click.option("--user", "actor", help="操作人 / actor")
+@click.option("--action", help="操作，如 login、upload、export / action")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def audit(since: str | None, actor: str | None, action: str | None, as_json: bool) -> None:
+    try:
+        start = dt.datetime.fromisoformat(since) if since else None
+    except ValueError:
+        fail(f"--since 应为日期或时间：{since}")
+    log = accounts.audit_entries(since=start, actor=actor, action=action)
+    if as_json:
+        click.echo(json.dumps(log.to_dicts(), ensure_ascii=False, default=str, indent=2))
+        return
+    for r in log.iter_rows(named=True):
+        where = " ".join(x for x in (r["target"], r["region_code"]) if x)
+        click.echo(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}\t{r['actor']}\t{r['action']}\t{r['result']}\t{where}"
+        )
 
 
 main.add_command(assess)

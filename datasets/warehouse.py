@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from datasets import access
 from datasets.config import db_path
 from datasets.regions import region_table
 from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, DatasetSchema, load_schemas
@@ -183,10 +184,11 @@ class Warehouse:
             return self._con
 
     def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
-        """Run a read-only query with bound parameters and return a polars frame."""
+        """Run a read-only query with bound parameters and return a polars frame, without the
+        rows the active user's scope may not see (:mod:`datasets.access`)."""
         cursor = self._connection().cursor()
         try:
-            return cursor.sql(sql, params=params).pl()
+            return access.restrict(cursor.sql(sql, params=params).pl())
         finally:
             cursor.close()
 

@@ -19,6 +19,7 @@ import json
 
 import polars as pl
 
+from datasets import access
 from datasets.regions import PROVINCE_CODE, region_table
 from indicators.catalog import default_catalog
 from indicators.derived import progress_frame
@@ -163,7 +164,7 @@ def _progress_on_demand(
     (:func:`indicators.derived.progress_frame`) of ``indicator_values_event`` at ``as_of``."""
     with warehouse.reader() as cursor:
         frame = progress_frame(cursor, default_catalog(), [as_of], reading=EVENT)
-    frame = frame.filter(pl.col("target_set") == target_set)
+    frame = access.restrict(frame.filter(pl.col("target_set") == target_set))
     if method:
         frame = frame.filter((pl.col("method") == method) | pl.col("target_value").is_null())
     else:

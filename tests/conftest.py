@@ -111,3 +111,33 @@ def realdata() -> Path:
             f"real public statistics not available: {REALDATA} is absent (../shared is not beside the checkout)"
         )
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 15 server for the session (skipped, with the reason, if none can be
+    started on this machine)."""
+    from tests import postgres
+
+    try:
+        server = postgres.start()
+    except RuntimeError as err:
+        pytest.skip(str(err))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request, tmp_path, monkeypatch) -> str:
+    """A fresh, empty operational store on SQLite and on PostgreSQL (``DATABRAIN_STATE_URL``)."""
+    from datasets import store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}")
+    monkeypatch.setenv("DATABRAIN_STATE_URL", url)
+    store.forget_engines()
+    yield url
+    store.forget_engines()

@@ -1,0 +1,138 @@
+"""The operational store: users, sign-in sessions and the audit log (next, 督办 tasks).
+
+It is kept apart from the analytical warehouse, which is copied and swapped on every load: what
+people do must not be lost or rolled back with a data version. SQLAlchemy 2 over SQLite beside
+the warehouse (``<warehouse dir>/state.sqlite``) by default, or any database named by
+``DATABRAIN_STATE_URL`` (PostgreSQL in production: ``postgresql+psycopg://user@host/db``). The
+schema is created and upgraded by Alembic migrations (``datasets/migrations``), never by
+``create_all``, so a production database moves forward one reviewed step at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from datasets.config import db_path
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("city_code", sa.String(6)),
+    sa.Column("unit", sa.String(64)),
+    sa.Column("password_hash", sa.String(255)),  # NULL: signs in only through the proxy or OIDC
+    sa.Column("source", sa.String(16), nullable=False, server_default="local"),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # sha256 of the token in the cookie
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("ip", sa.String(64)),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(32), nullable=False, index=True),
+    sa.Column("result", sa.String(16), nullable=False),  # ok | denied | failed
+    sa.Column("target", sa.String(255)),
+    sa.Column("region_code", sa.String(6)),
+    sa.Column("as_of", sa.Date),
+    sa.Column("detail", sa.Text),  # JSON
+    sa.Column("ip", sa.String(64)),
+)
+
+
+def state_url(warehouse: Path | None = None) -> str:
+    """``DATABRAIN_STATE_URL``, else SQLite beside the warehouse."""
+    url = os.environ.get("DATABRAIN_STATE_URL")
+    if url:
+        return url
+    return f"sqlite:///{(warehouse or db_path()).parent / 'state.sqlite'}"
+
+
+def _sqlite_pragmas(dbapi_con, _record) -> None:
+    cursor = dbapi_con.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_engines: dict[str, sa.Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine(url: str | None = None) -> sa.Engine:
+    """One engine (connection pool) per URL and process, its schema upgraded to the newest."""
+    url = url or state_url()
+    with _engines_lock:
+        eng = _engines.get(url)
+        if eng is None:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            eng = sa.create_engine(url, pool_pre_ping=True)
+            if eng.dialect.name == "sqlite":
+                sa.event.listen(eng, "connect", _sqlite_pragmas)
+            upgrade(eng)
+            _engines[url] = eng
+    return eng
+
+
+def forget_engines() -> None:
+    """Drop this process's pools (a forked web worker opens its own connections)."""
+    with _engines_lock:
+        for eng in _engines.values():
+            eng.dispose(close=False)
+        _engines.clear()
+
+
+def _alembic_config(eng: sa.Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = eng
+    return cfg
+
+
+def upgrade(eng: sa.Engine) -> None:
+    """Bring the store's schema to the newest migration (a no-op when it is there)."""
+    if current_revision(eng) == head_revision():
+        return
+    command.upgrade(_alembic_config(eng), "head")
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def current_revision(eng: sa.Engine) -> str | None:
+    with eng.connect() as con:
+        return MigrationContext.configure(con).get_current_revision()

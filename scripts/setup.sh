@@ -3,7 +3,7 @@
 #   scripts/setup.sh          Python 3.11 venv (.venv) with the pinned packages
 #   scripts/setup.sh --test   also test packages and, when run as root, the Debian packages the
 #                             browser and report tests need (chromium, chromium-driver,
-#                             poppler-utils); both install Pango and fonts-noto-cjk (PDF reports)
+#                             poppler-utils, postgresql); both install Pango and fonts-noto-cjk
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,8 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  # the operational store's tests run against a real PostgreSQL server they start themselves
+  { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing+=(postgresql)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

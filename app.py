@@ -23,8 +23,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 import pages._exports  # noqa: F401  (the table-export callback)
+from datasets.store import forget_engines
 from datasets.warehouse import forget_connections
-from pages import _ids
+from pages import _auth, _ids
 from pages._components import synthetic_banner
 from reports.jobs import register_routes as register_report_routes
 
@@ -107,6 +108,7 @@ def create_app() -> dash.Dash:
         id=_ids.SHELL,
     )
     register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
+    _auth.register(app, app.server)  # sign-in, the request gate, CSRF, security headers
 
     @app.callback(
         Output(_ids.BANNER, "children"),
@@ -146,6 +148,11 @@ def create_app() -> dash.Dash:
     return app
 
 
+def _forget_all() -> None:
+    forget_connections()
+    forget_engines()
+
+
 def wsgi_server_name() -> str:
     return "gunicorn" if importlib.util.find_spec("gunicorn") else "waitress"
 
@@ -157,11 +164,17 @@ def run_wsgi(wsgi, *, host: str, port: int, workers: int) -> None:
     Dash registers the script paths it will serve while it renders its index page. A worker
     whose first request is a script (the browser's page came from another worker) would refuse
     it, so the index is rendered once here, before the workers fork, and they all inherit the
-    registration; the connection that opened is dropped again."""
-    wsgi.test_client().get("/")
+    registration; the connections that opened are dropped again. (The view is called directly:
+    the sign-in gate would turn an anonymous request away before Dash rendered anything.)"""
+    with wsgi.test_request_context("/"):
+        wsgi.dispatch_request()
     forget_connections()
+    forget_engines()
     if wsgi_server_name() == "gunicorn":
+        import gunicorn.http.wsgi
         from gunicorn.app.base import BaseApplication  # POSIX only: not importable on Windows
+
+        gunicorn.http.wsgi.SERVER = "databrain"  # no banner naming the server software
 
         class _Gunicorn(BaseApplication):
             def load_config(self):
@@ -174,7 +187,7 @@ def run_wsgi(wsgi, *, host: str, port: int, workers: int) -> None:
                     "threads": 4,
                     "timeout": 120,  # an export or a big page may take long on a loaded machine
                     "graceful_timeout": 10,
-                    "post_fork": lambda _server, _worker: forget_connections(),
+                    "post_fork": lambda _server, _worker: _forget_all(),
                     "errorlog": "-",
                     "loglevel": "warning",
                 }

@@ -74,6 +74,13 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
         started = time.perf_counter()
         pipeline.build_demo(warehouse=warehouse)
         click.echo(f"建库完成，用时 {time.perf_counter() - started:.1f} 秒 / done")
+    if not accounts.list_users():
+        _first_admin()
+    # cookies marked Secure unless the app is only reachable from this machine: anything served
+    # to the network must sit behind TLS (README 部署)
+    os.environ.setdefault(
+        "DATABRAIN_COOKIE_SECURE", "0" if host in ("127.0.0.1", "localhost", "::1") else "1"
+    )
     # the web app is built here, once, and only for `serve`: the other commands need no pages
     import app as web
 
@@ -397,6 +404,18 @@ def specs(write: bool) -> None:
     if stale:
         sys.exit(1)
     click.echo(f"{len(SPEC_KINDS)} 个 JSON Schema 文件均为最新 / all current")
+
+
+def _first_admin() -> None:
+    """No account yet: create the administrator ``admin`` with a one-time password."""
+    _, one_time = accounts.add_user("admin", "system_admin", actor="first-run")
+    line = "=" * 72
+    click.echo(
+        f"{line}\n首次运行：已创建系统管理员 admin / first run: created the administrator 'admin'\n"
+        f"一次性密码 / one-time password: {one_time}\n"
+        "首次登录后须设置新密码；此密码不再显示 / change it at first sign-in; it is not shown again\n"
+        f"{line}"
+    )
 
 
 @main.group(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,6 +91,7 @@ class Scope:
     indicators: frozenset[str] | None = None
     city: str | None = None
     unit: str | None = None
+    all_indicators: frozenset[str] = frozenset()  # every indicator code, to recognise one
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -103,6 +105,29 @@ class Scope:
     @property
     def everything(self) -> bool:
         return self.regions is None and self.indicators is None
+
+    def refuses(self, sql: str, params: list | dict | None, columns: Iterable[str]) -> bool:
+        """Whether a query whose answer has ``columns`` asks about a region or indicator outside
+        the scope, by a bound parameter (``WHERE region_code = ?``) or a literal in its text,
+        while its rows carry no ``region_code`` (or ``indicator``) to filter on: a series of
+        another city's values read by its code. Such a query answers nothing."""
+        if self.everything:
+            return False
+        columns = set(columns)
+        values = list(params.values()) if isinstance(params, dict) else list(params or [])
+        flat = [x for v in values for x in (v if isinstance(v, list | tuple | set) else [v])]
+        texts = [x for x in flat if isinstance(x, str)] + _LITERAL.findall(sql)
+        if (
+            self.regions is not None
+            and "region_code" not in columns
+            and any(_REGION.fullmatch(t) and t not in self.regions for t in texts)
+        ):
+            return True
+        return (
+            self.indicators is not None
+            and "indicator" not in columns
+            and any(t in self.all_indicators and t not in self.indicators for t in texts)
+        )
 
     def restrict(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` without the rows this scope may not see."""
@@ -118,11 +143,15 @@ class Scope:
         return frame.filter(keep)
 
 
+_REGION = re.compile(r"32\d{4}")
+_LITERAL = re.compile(r"'([^']*)'")
+
 NO_ACCESS = Scope(
     user="", role="", permissions=frozenset(), regions=frozenset(), indicators=frozenset()
 )
 
 
+@lru_cache(maxsize=32)
 def city_regions(city: str) -> frozenset[str]:
     """A city, its counties and the province (whose totals a city user may compare with)."""
     regions = region_table()
@@ -137,6 +166,7 @@ def scope_for(
     city: str | None = None,
     unit: str | None = None,
     unit_indicators: Iterable[str] | None = None,
+    all_indicators: Iterable[str] = (),
 ) -> Scope:
     """The scope of a user with ``role``. A city role without a city, or a unit role without a
     unit, sees nothing (never everything). ``unit_indicators`` are the indicators the unit
@@ -158,6 +188,7 @@ def scope_for(
         indicators=indicators,
         city=city,
         unit=unit,
+        all_indicators=frozenset(all_indicators),
     )
 
 

@@ -187,10 +187,14 @@ class Warehouse:
         """Run a read-only query with bound parameters and return a polars frame, without the
         rows the active user's scope may not see (:mod:`datasets.access`)."""
         cursor = self._connection().cursor()
+        scope = access.current_scope()
         try:
-            return access.restrict(cursor.sql(sql, params=params).pl())
+            frame = cursor.sql(sql, params=params).pl()
         finally:
             cursor.close()
+        if scope is None:
+            return frame
+        return frame.clear() if scope.refuses(sql, params, frame.columns) else scope.restrict(frame)
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyCursor]:

@@ -1,0 +1,377 @@
+"""Sign-in and the gate every request passes: who is asking, and what they may see and do.
+
+- **Sessions** (Flask-Login): the signed session cookie (HttpOnly, SameSite=Lax, Secure when
+  served to the network) holds a random token whose hash is a row of the operational store's
+  ``sessions`` (:mod:`datasets.accounts`), so signing out, disabling a user and the idle timeout
+  take effect on the server at once.
+- **The gate** (``before_request``): static assets and the sign-in page are open; everything
+  else needs a signed-in user, who must first replace a one-time password. The user's
+  :class:`datasets.access.Scope` is activated for the request, so every warehouse read answers
+  within it; a request without a user reads under :data:`datasets.access.NO_ACCESS`. Callbacks
+  that export, upload or administer are refused (403) unless the role may.
+- **CSRF**: every state-changing request (Dash callbacks and uploads included) must carry the
+  session's token: Dash's renderer sends the ``_csrf_token`` cookie back as ``X-CSRFToken``; the
+  HTML forms carry it as a hidden field.
+- **Headers**: a Content-Security-Policy the app passes with its vendored assets, no framing,
+  no MIME sniffing, no caching of pages and answers that depend on the user.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import flask
+from flask import Flask, g, redirect, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from datasets import access, accounts
+from datasets.access import NO_ACCESS, Scope, role_label, scope_for
+from datasets.accounts import AccountError, User
+from datasets.config import db_path
+from indicators.catalog import default_catalog
+
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
+PASSWORD_PATH = "/account/password"
+OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+CALLBACK_PATH = "/_dash-update-component"
+
+
+class SignedIn(UserMixin):
+    """A signed-in user as Flask-Login sees them: the account and the session token."""
+
+    def __init__(self, user: User, token: str):
+        self.user = user
+        self.token = token
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+
+def unit_indicators(unit: str) -> set[str]:
+    """Indicators a unit answers for: named among the responsible units of the indicator or of
+    one of its targets."""
+    catalog = default_catalog()
+    found = {c for c, ind in catalog.indicators.items() if unit in ind.responsible_units}
+    for ts in catalog.target_sets.values():
+        found |= {t.indicator for t in ts.targets if unit in t.responsible_units}
+    return found
+
+
+def user_scope(user: User) -> Scope:
+    return scope_for(
+        user.username,
+        user.role,
+        city=user.city_code,
+        unit=user.unit,
+        unit_indicators=unit_indicators(user.unit) if user.unit else None,
+        all_indicators=default_catalog().indicators,
+    )
+
+
+def current_scope() -> Scope:
+    """The scope of this request's user (:data:`NO_ACCESS` when nobody is signed in)."""
+    return access.current_scope() or NO_ACCESS
+
+
+def current_username() -> str:
+    return current_user.username if current_user.is_authenticated else ""
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def audit(action: str, **fields) -> None:
+    """Record an action of this request's user in the audit log."""
+    accounts.record(current_username(), action, ip=client_ip(), **fields)
+
+
+# ----------------------------------------------------------------------------- secrets and CSRF
+def secret_key() -> bytes:
+    """``DATABRAIN_SECRET_KEY``, or the file named by ``DATABRAIN_SECRET_KEY_FILE``, or one made
+    once and kept beside the warehouse (mode 0600), so every worker and restart shares it."""
+    if os.environ.get("DATABRAIN_SECRET_KEY"):
+        return os.environ["DATABRAIN_SECRET_KEY"].encode()
+    path = Path(os.environ.get("DATABRAIN_SECRET_KEY_FILE") or db_path().parent / "secret_key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token") or ""
+    expected = session.get("csrf") or ""
+    return bool(expected) and hmac.compare_digest(sent, expected)
+
+
+# ----------------------------------------------------------------------------- callback rights
+# Callbacks whose outputs change something or hand data out, and the permission each needs.
+# A callback request names its outputs; one listed here is refused unless the role may.
+PERMISSION_BY_OUTPUT: dict[str, str] = {}
+
+
+def require_for_output(component_id: str, permission: str) -> None:
+    """Register that a callback writing ``component_id`` needs ``permission``."""
+    PERMISSION_BY_OUTPUT[component_id] = permission
+
+
+def _output_ids(spec: str) -> list[str]:
+    """``..a.data...b.children..`` (or ``a.data``) → ``['a', 'b']``."""
+    parts = spec.strip(".").split("...") if spec.startswith("..") else [spec]
+    return [p.rsplit(".", 1)[0] for p in parts if p]
+
+
+def _callback_permission() -> str | None:
+    body = request.get_json(silent=True) or {}
+    spec = body.get("output") if isinstance(body, dict) else None
+    if not isinstance(spec, str):
+        return None
+    for cid in _output_ids(spec):
+        if cid in PERMISSION_BY_OUTPUT:
+            return PERMISSION_BY_OUTPUT[cid]
+    return None
+
+
+# ----------------------------------------------------------------------------- pages in plain HTML
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return '<link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">'
+
+
+def _form_page(title: str, body: str, *, status: int = 200):
+    html = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · 数据大脑</title>{_css()}</head>
+<body class="bg-light"><main class="container" style="max-width:420px;margin-top:12vh">
+<h1 class="h3 mb-1">数据大脑</h1><p class="text-muted mb-4">江苏数字政府 · {escape(title)}</p>
+{body}
+<p class="text-muted small mt-4">仅限授权人员使用。登录、导出与数据上传均记入审计日志。</p>
+</main></body></html>"""
+    return flask.Response(html, status=status, mimetype="text/html")
+
+
+def _login_form(error: str = "", username: str = "", next_path: str = "/", status: int = 200):
+    alert = f'<div class="alert alert-danger" role="alert">{escape(error)}</div>' if error else ""
+    body = f"""{alert}
+<form method="post" action="{LOGIN_PATH}">
+<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">
+<input type="hidden" name="next" value="{escape(next_path)}">
+<div class="mb-3"><label class="form-label" for="username">用户名</label>
+<input class="form-control" id="username" name="username" autocomplete="username" required
+ value="{escape(username)}" autofocus></div>
+<div class="mb-3"><label class="form-label" for="password">密码</label>
+<input class="form-control" id="password" name="password" type="password"
+ autocomplete="current-password" required></div>
+<button class="btn btn-primary w-100" type="submit">登录</button></form>"""
+    return _form_page("登录", body, status=status)
+
+
+def _password_form(error: str = "", status: int = 200):
+    alert = f'<div class="alert alert-danger" role="alert">{escape(error)}</div>' if error else ""
+    body = f"""<p>首次登录请设置新密码（至少 {accounts.MIN_PASSWORD} 个字符）。</p>{alert}
+<form method="post" action="{PASSWORD_PATH}">
+<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">
+<div class="mb-3"><label class="form-label" for="current">当前密码</label>
+<input class="form-control" id="current" name="current" type="password" required></div>
+<div class="mb-3"><label class="form-label" for="new">新密码</label>
+<input class="form-control" id="new" name="new" type="password" autocomplete="new-password" required></div>
+<div class="mb-3"><label class="form-label" for="confirm">再次输入新密码</label>
+<input class="form-control" id="confirm" name="confirm" type="password" required></div>
+<button class="btn btn-primary w-100" type="submit">保存新密码</button></form>"""
+    return _form_page("设置新密码", body, status=status)
+
+
+def _safe_next(path: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no ``//``) is followed after sign-in."""
+    if not path or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    parts = urlsplit(path)
+    return "/" if parts.scheme or parts.netloc else path
+
+
+# ----------------------------------------------------------------------------- wiring
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def register(app, server: Flask) -> None:
+    """Sign-in routes, the request gate, CSRF and security headers on the Dash app's server."""
+    server.secret_key = secret_key()
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("DATABRAIN_COOKIE_SECURE") == "1",
+        SESSION_COOKIE_NAME="databrain_session",
+        MAX_CONTENT_LENGTH=int(os.environ.get("DATABRAIN_MAX_UPLOAD_MB", "300")) * 1024 * 1024,
+    )
+    csp = {}  # built on the first answer: Dash knows its inline scripts once it is set up
+    manager = LoginManager(server)
+    manager.session_protection = None  # the token is checked against the store on every request
+
+    @manager.user_loader
+    def load(token: str):
+        user = accounts.session_user(token)
+        return SignedIn(user, token) if user else None
+
+    @server.before_request
+    def gate():
+        g.scope_token = access.activate(NO_ACCESS)
+        path = request.path
+        if path.startswith(OPEN_PREFIXES):
+            return None
+        if request.method in UNSAFE_METHODS and not _csrf_ok():
+            if path in (LOGIN_PATH, PASSWORD_PATH):
+                return None  # the form answers with its own message
+            return flask.Response("请求缺少有效的 CSRF 令牌，请刷新页面后重试。", 400)
+        if path == LOGIN_PATH:
+            return None
+        if not current_user.is_authenticated:
+            if (
+                request.method == "GET"
+                and path not in (CALLBACK_PATH,)
+                and not path.startswith("/_")
+            ):
+                target = request.full_path.rstrip("?")
+                return redirect(f"{LOGIN_PATH}?next={target}")
+            return flask.Response("请先登录。", 401)
+        if current_user.user.must_change_password and path not in (PASSWORD_PATH, LOGOUT_PATH):
+            if request.method == "GET" and not path.startswith("/_"):
+                return redirect(PASSWORD_PATH)
+            return flask.Response("请先设置新密码。", 403)
+        scope = user_scope(current_user.user)
+        access.deactivate(g.scope_token)
+        g.scope_token = access.activate(scope)
+        if request.method == "POST" and path == CALLBACK_PATH:
+            needed = _callback_permission()
+            if needed and not scope.can(needed):
+                audit("denied", result="denied", target=f"callback needs {needed}")
+                return flask.Response(f"当前角色（{role_label(scope.role)}）无权执行此操作。", 403)
+        return None
+
+    @server.teardown_request
+    def release(_exc):
+        token = g.pop("scope_token", None)
+        if token is not None:
+            try:
+                access.deactivate(token)
+            except ValueError:
+                access.activate(None)  # set in another context: make sure nothing is left active
+
+    @server.after_request
+    def headers(response: flask.Response) -> flask.Response:
+        if "value" not in csp:
+            csp["value"] = CSP.format(hashes=" ".join(app.csp_hashes()))
+        response.headers["Content-Security-Policy"] = csp["value"]
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if not request.path.startswith(OPEN_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        if "csrf" in session and request.cookies.get(CSRF_COOKIE) != session["csrf"]:
+            response.set_cookie(
+                CSRF_COOKIE,
+                session["csrf"],
+                samesite="Strict",
+                secure=server.config["SESSION_COOKIE_SECURE"],
+                httponly=False,  # Dash's renderer reads it to send X-CSRFToken
+            )
+        return response
+
+    @server.route(LOGIN_PATH, methods=["GET", "POST"])
+    def login():
+        next_path = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            if current_user.is_authenticated:
+                return redirect(next_path)
+            return _login_form(next_path=next_path)
+        username = (request.form.get("username") or "").strip()
+        if not _csrf_ok():
+            return _login_form("页面已过期，请重新登录。", username, next_path, status=400)
+        user, why = accounts.authenticate(
+            username, request.form.get("password") or "", ip=client_ip()
+        )
+        if user is None:
+            return _login_form(why, username, next_path, status=401)
+        token = accounts.start_session(user, ip=client_ip())
+        session.clear()
+        login_user(SignedIn(user, token))
+        csrf_token()  # a fresh token for the new session
+        return redirect(PASSWORD_PATH if user.must_change_password else next_path)
+
+    @server.route(LOGOUT_PATH, methods=["POST"])
+    def logout():
+        if current_user.is_authenticated:
+            accounts.end_session(current_user.token)
+            accounts.record(current_username(), "logout", ip=client_ip())
+        logout_user()
+        session.clear()
+        return redirect(LOGIN_PATH)
+
+    @server.route(PASSWORD_PATH, methods=["GET", "POST"])
+    def change_password():
+        if request.method == "GET":
+            return _password_form()
+        if not _csrf_ok():
+            return _password_form("页面已过期，请重试。", status=400)
+        current, new = request.form.get("current") or "", request.form.get("new") or ""
+        if new != (request.form.get("confirm") or ""):
+            return _password_form("两次输入的新密码不一致。", status=400)
+        if new == current:
+            return _password_form("新密码不能与当前密码相同。", status=400)
+        user, why = accounts.authenticate(current_username(), current, ip=client_ip())
+        if user is None:
+            return _password_form(f"当前密码不正确：{why}", status=400)
+        try:
+            accounts.set_password(current_username(), new)
+        except AccountError as err:
+            return _password_form(str(err), status=400)
+        current_user.user = accounts.get_user(current_username())
+        return redirect("/")
+
+
+def whoami() -> dict:
+    """The signed-in user for the page shell: name, role label and where they may look."""
+    if not current_user.is_authenticated:
+        return {}
+    user = current_user.user
+    return {"username": user.username, "role": role_label(user.role), "city": user.city_code}
+
+
+__all__ = [
+    "LOGIN_PATH",
+    "LOGOUT_PATH",
+    "audit",
+    "current_scope",
+    "register",
+    "require_for_output",
+    "user_scope",
+    "whoami",
+]

@@ -60,17 +60,58 @@ def app_warehouse(tmp_path_factory, demo_files) -> Warehouse:
     return wh
 
 
+# The accounts the browser tests sign in with: one per role, made with `databrain user add`.
+USERS = {
+    "admin": ("system_admin", []),
+    "leader": ("province_leader", []),
+    "analyst": ("province_analyst", []),
+    "sz": ("city_user", ["--city", "320500"]),
+    "gov": ("department_user", ["--unit", "省大数据管理中心"]),
+    "data": ("data_admin", []),
+}
+
+
+def password_of(user: str) -> str:
+    return f"{user} password 2026"
+
+
+def databrain(args: list[str], env: dict, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("databrain")), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.fixture(scope="session")
-def server(app_warehouse):
-    """`databrain serve` in its own process, as a user starts it."""
-    port = _free_port()
-    # uploads would start a background forecast that rewrites the warehouse mid-test
+def server_env(app_warehouse) -> dict:
+    """The server's environment; its operational store (beside the warehouse) holds USERS."""
     env = {
         **os.environ,
         "DATABRAIN_DB": str(app_warehouse.path),
-        "DATABRAIN_BACKGROUND_FORECAST": "0",
+        "DATABRAIN_BACKGROUND_FORECAST": "0",  # no forecast rewriting the warehouse mid-test
         "DATABRAIN_TODAY": TODAY.isoformat(),  # an upload's recompute sees the same calendar
     }
+    env.pop("DATABRAIN_STATE_URL", None)
+    for user, (role, extra) in USERS.items():
+        databrain(
+            ["user", "add", user, "--role", role, *extra, "--password-stdin"],
+            env,
+            password_of(user) + "\n",
+        )
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    """`databrain serve` in its own process, as a user starts it."""
+    port = _free_port()
+    env = server_env
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("databrain")), "serve", "--port", str(port)],
@@ -111,12 +152,36 @@ def browser():
         b.close()
 
 
-class Page:
-    """A browser tab that records console errors and failed requests."""
+_SIGNED_IN: dict[tuple[str, str], dict] = {}
 
-    def __init__(self, browser, base_url, width=1920, height=1080):
+
+def signed_in(browser, base_url: str, user: str) -> dict:
+    """The browser storage (cookies) of ``user`` signed in through the /login form, once per
+    server and user."""
+    key = (base_url, user)
+    if key not in _SIGNED_IN:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base_url + "/login")
+        page.fill("#username", user)
+        page.fill("#password", password_of(user))
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        _SIGNED_IN[key] = context.storage_state()
+        context.close()
+    return _SIGNED_IN[key]
+
+
+class Page:
+    """A browser tab, signed in as ``user`` (the administrator unless told), that records
+    console errors and failed requests."""
+
+    def __init__(self, browser, base_url, width=1920, height=1080, user: str | None = "admin"):
         self.base_url = base_url
-        self.page = browser.new_page(viewport={"width": width, "height": height})
+        state = signed_in(browser, base_url, user) if user else None
+        self.page = browser.new_page(
+            viewport={"width": width, "height": height}, storage_state=state
+        )
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

@@ -4,6 +4,7 @@ uploads are validated, and the browser console stays clean."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -115,11 +116,21 @@ def test_browser006_navigation_highlights_the_page_and_folds_on_phones(browser, 
 
 
 def test_app_served_by_a_production_wsgi_server(server):
-    """`databrain serve` answers through gunicorn (worker processes), not Werkzeug's
-    development server, which Dash and Flask say not to use in production."""
+    """`databrain serve` answers through gunicorn (pre-forked worker processes), not Werkzeug's
+    development server, which Dash and Flask say not to use in production; its answers name
+    no server software."""
     import urllib.request
 
-    with urllib.request.urlopen(server + "/", timeout=30) as r:
-        assert r.headers.get("Server", "").startswith("gunicorn")
+    with urllib.request.urlopen(server + "/login", timeout=30) as r:
+        assert "gunicorn" not in r.headers.get("Server", "").lower()
+    port = server.rsplit(":", 1)[1]
+    serving = []  # the arbiter and the workers it forked carry the same command line
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f"serve\0--port\0{port}\0" in cmdline.read_text(errors="replace"):
+                serving.append(cmdline.parent.name)
+        except OSError:
+            continue  # a process that ended meanwhile
+    assert len(serving) >= 2, serving
     log = (ARTIFACTS / "server.log").read_text(encoding="utf-8", errors="replace")
     assert "development server" not in log.lower()

@@ -68,7 +68,10 @@ def _navbar() -> dbc.Navbar:
                 ),
                 dbc.NavbarToggler(id=_ids.NAV_TOGGLE),
                 dbc.Collapse(
-                    dbc.Nav(links, navbar=True, className="ms-auto"),
+                    [
+                        dbc.Nav(links, navbar=True, className="ms-auto"),
+                        html.Div(id=_ids.USER_MENU, className="user-menu ms-lg-3"),
+                    ],
                     id=_ids.NAV_COLLAPSE,
                     navbar=True,
                     is_open=False,
@@ -81,6 +84,33 @@ def _navbar() -> dbc.Navbar:
         expand="lg",
         className="mb-0",
         id=_ids.NAVBAR,
+    )
+
+
+def _user_menu():
+    """Who is signed in (name, role, city or unit), the audit log for administrators, and a
+    sign-out form (a POST carrying the CSRF token)."""
+    me = _auth.whoami()
+    if not me:
+        return None
+    where = f" · {me['where']}" if me.get("where") else ""
+    return html.Form(
+        [
+            html.Span(
+                [html.Strong(me["username"]), f"（{me['role']}{where}）"],
+                className="navbar-text small me-2",
+                style={"color": "#fff"},
+                id=_ids.USER_NAME,
+            ),
+            html.A("审计日志", href="/audit", className="btn btn-sm btn-outline-light me-2")
+            if me["admin"]
+            else None,
+            dcc.Input(type="hidden", name="csrf_token", value=_auth.csrf_token()),
+            html.Button("退出", type="submit", className="btn btn-sm btn-light", id=_ids.LOGOUT),
+        ],
+        action=_auth.LOGOUT_PATH,
+        method="POST",
+        className="d-flex align-items-center",
     )
 
 
@@ -113,14 +143,16 @@ def create_app() -> dash.Dash:
     @app.callback(
         Output(_ids.BANNER, "children"),
         Output(_ids.SHELL, "className"),
+        Output(_ids.USER_MENU, "children"),
         Input(_ids.URL, "pathname"),
         Input(_ids.URL, "search"),
     )
     def shell_for_url(_pathname, search):
         """Say 模拟数据 on every page while the warehouse holds demo rows; a big screen
-        (``?screen=big``) hides the navigation and turns the canvas dark."""
+        (``?screen=big``) hides the navigation and turns the canvas dark. The user menu says
+        who is signed in, with what role, and signs out."""
         big = "screen=big" in (search or "")
-        return synthetic_banner(), "shell-big" if big else "shell"
+        return synthetic_banner(), "shell-big" if big else "shell", _user_menu()
 
     @app.callback(
         Output(_ids.NAV_COLLAPSE, "is_open"),

@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from datasets import jobs
+from datasets import accounts, jobs
 from datasets.config import demo_dir
 from datasets.demo.generator import generate
 from datasets.ingest import IngestError, ingest
@@ -98,10 +98,13 @@ LOAD = "load"
 MAX_LISTED_ISSUES = 50
 
 
-def start_load(warehouse: Warehouse, data: bytes, filename: str, dataset: str | None) -> str:
+def start_load(
+    warehouse: Warehouse, data: bytes, filename: str, dataset: str | None, *, actor: str = ""
+) -> str:
     """Start a job that loads an uploaded file (``filename`` as the user named it) and returns
-    its key at once. Set ``DATABRAIN_BACKGROUND_FORECAST=0`` to skip the forecast that follows
-    a load (tests do, to keep the warehouse still)."""
+    its key at once; the upload and the load's outcome are audited under ``actor``. Set
+    ``DATABRAIN_BACKGROUND_FORECAST=0`` to skip the forecast that follows a load (tests do, to
+    keep the warehouse still)."""
     suffix = Path(filename).suffix.lower()
     stored = f"upload{suffix}"
     key = hashlib.sha256(
@@ -113,7 +116,15 @@ def start_load(warehouse: Warehouse, data: bytes, filename: str, dataset: str | 
         "dataset": dataset,
         "warehouse": str(warehouse.path),
         "forecast": os.environ.get("DATABRAIN_BACKGROUND_FORECAST", "1") != "0",
+        "actor": actor,
+        "sha256": hashlib.sha256(data).hexdigest(),
     }
+    accounts.record(
+        actor,
+        "upload",
+        target=filename,
+        detail={"sha256": params["sha256"], "bytes": len(data), "dataset": dataset, "job": key},
+    )
     return jobs.start(
         LOAD, key, params, module="pipeline", warehouse_path=warehouse.path, files={stored: data}
     )
@@ -143,6 +154,7 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
             display_names=[params["filename"]],
         )
     except IngestError as err:
+        _audit_ingest(params, "failed", {"issues": err.total, "first": str(err.issues[0])[:300]})
         raise jobs.JobFailed(
             f"文件「{params['filename']}」未通过校验：共 {err.total} 处问题，数据仓库未作任何更改。",
             issues=[str(i) for i in err.issues[:MAX_LISTED_ISSUES]],
@@ -153,11 +165,38 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
         (job / params["file"]).unlink(missing_ok=True)
     loaded = any(not r.skipped for r in results)
     summaries = [r.summary() for r in results]
+    _audit_ingest(
+        params,
+        "ok",
+        {
+            "files": [
+                {
+                    "dataset": r.dataset,
+                    "sha256": r.sha256,
+                    "rows": r.rows,
+                    "inserted": r.inserted,
+                    "replaced": r.replaced,
+                    "skipped": r.skipped,
+                }
+                for r in results
+            ]
+        },
+    )
     jobs.write_status(job, summaries=summaries, loaded=loaded)
     if loaded and params["forecast"]:
         progress(1, steps, "数据已加载；更新预测与预警")
         forecast(warehouse, workers=1)  # a job holds one CPU slot: it forecasts on one core
     return {"summaries": summaries, "loaded": loaded}
+
+
+def _audit_ingest(params: dict, result: str, detail: dict) -> None:
+    accounts.record(
+        params.get("actor", ""),
+        "ingest",
+        result=result,
+        target=params["filename"],
+        detail={"sha256": params.get("sha256"), **detail},
+    )
 
 
 if __name__ == "__main__":

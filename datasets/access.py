@@ -106,6 +106,44 @@ class Scope:
     def everything(self) -> bool:
         return self.regions is None and self.indicators is None
 
+    def to_dict(self) -> dict:
+        """The scope as JSON-ready data (a job carries its requester's scope)."""
+        return {
+            "user": self.user,
+            "role": self.role,
+            "permissions": sorted(self.permissions),
+            "regions": None if self.regions is None else sorted(self.regions),
+            "indicators": None if self.indicators is None else sorted(self.indicators),
+            "city": self.city,
+            "unit": self.unit,
+            "all_indicators": sorted(self.all_indicators),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scope:
+        def frozen(v):
+            return None if v is None else frozenset(v)
+
+        return cls(
+            user=data["user"],
+            role=data["role"],
+            permissions=frozenset(data["permissions"]),
+            regions=frozen(data["regions"]),
+            indicators=frozen(data["indicators"]),
+            city=data.get("city"),
+            unit=data.get("unit"),
+            all_indicators=frozenset(data.get("all_indicators") or ()),
+        )
+
+    def view_key(self) -> str:
+        """What the scope lets one see, as text: equal for two users who see the same rows
+        (a report rendered for one may be handed to the other)."""
+        if self.everything:
+            return ""
+        regions = ",".join(sorted(self.regions)) if self.regions is not None else "*"
+        indicators = ",".join(sorted(self.indicators)) if self.indicators is not None else "*"
+        return f"regions={regions};indicators={indicators}"
+
     def refuses(self, sql: str, params: list | dict | None, columns: Iterable[str]) -> bool:
         """Whether a query whose answer has ``columns`` asks about a region or indicator outside
         the scope, by a bound parameter (``WHERE region_code = ?``) or a literal in its text,

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 import polars as pl
 
+from datasets import access
 from datasets.regions import PROVINCE_CODE
 from indicators import read
 from indicators.catalog import DOMAINS, TargetSet, default_catalog
@@ -47,6 +48,17 @@ def reading_of(query: dict) -> str:
         return parse_reading(query.get("reading"))
     except ValueError:
         return DEFAULT_READING
+
+
+def city_of(query: dict, names: dict[str, str]) -> str:
+    """The region in focus: the query's ``city`` when it is one the user may see, else the
+    user's own city (a city user) or the province."""
+    scope = access.current_scope()
+    home = scope.city if scope is not None and scope.city in names else PROVINCE_CODE
+    city = query.get("city")
+    if city in names and (scope is None or scope.sees_region(city)):
+        return city
+    return home
 
 
 def region_names() -> dict[str, str]:
@@ -97,7 +109,7 @@ def targets_state(warehouse, query: dict) -> TargetsState | None:
         reading=reading,
         newest=as_of == read.vintages(warehouse)[-1],
         as_of_given=bool(query.get("as_of")),
-        city=query.get("city") if query.get("city") in names else PROVINCE_CODE,
+        city=city_of(query, names),
         names=names,
         method=query.get("method") if query.get("method") in METHOD_LABELS else None,
         domain=query.get("domain") if query.get("domain") in DOMAINS else None,
@@ -151,9 +163,7 @@ def cockpit_state(warehouse, query: dict) -> CockpitState | None:
     target_set = target_set_of(query)
     ts = catalog.target_sets[target_set]
     as_of = read.resolve_as_of(warehouse, query.get("as_of"))
-    city = query.get("city") or PROVINCE_CODE
-    if city not in region_names():
-        city = PROVINCE_CODE
+    city = city_of(query, region_names())
     layer = query.get("layer") or COMPOSITE
     if layer not in (COMPOSITE, *DOMAINS) and layer not in catalog.indicators:
         layer = COMPOSITE

@@ -34,6 +34,7 @@ from datasets import access, accounts
 from datasets.access import NO_ACCESS, Scope, role_label, scope_for
 from datasets.accounts import AccountError, User
 from datasets.config import db_path
+from datasets.regions import region_name
 from indicators.catalog import default_catalog
 
 LOGIN_PATH = "/login"
@@ -82,9 +83,14 @@ def user_scope(user: User) -> Scope:
     )
 
 
+# Outside a web request (the command line, a test calling a page function) nothing is limited,
+# as in the warehouse; inside one, the gate has always activated a scope first.
+UNLIMITED = Scope(user="", role="", permissions=frozenset({"read", "export", "upload", "admin"}))
+
+
 def current_scope() -> Scope:
     """The scope of this request's user (:data:`NO_ACCESS` when nobody is signed in)."""
-    return access.current_scope() or NO_ACCESS
+    return access.current_scope() or UNLIMITED
 
 
 def current_username() -> str:
@@ -358,11 +364,18 @@ def register(app, server: Flask) -> None:
 
 
 def whoami() -> dict:
-    """The signed-in user for the page shell: name, role label and where they may look."""
+    """The signed-in user for the page shell: name, role label, the city or unit they are
+    limited to, and whether they administer."""
     if not current_user.is_authenticated:
         return {}
     user = current_user.user
-    return {"username": user.username, "role": role_label(user.role), "city": user.city_code}
+    where = region_name(user.city_code) if user.city_code else user.unit
+    return {
+        "username": user.username,
+        "role": role_label(user.role),
+        "where": where,
+        "admin": current_scope().can("admin"),
+    }
 
 
 __all__ = [

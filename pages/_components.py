@@ -28,7 +28,7 @@ from indicators.verdict import (
     verdict_counts,
     year_period,
 )
-from pages import _ids
+from pages import _auth, _ids
 
 
 def synthetic_banner():
@@ -352,7 +352,10 @@ def export_query(query: dict | None) -> str:
 
 def export_buttons(table: str, query: dict | None, *, className: str = "", **kwargs) -> html.Div:
     """导出 CSV / 导出 Excel for one table (a key of ``reports.app_tables.BUILDERS``)
-    in the state ``query`` (the page's URL query); the clicks go to the shell's one download."""
+    in the state ``query`` (the page's URL query); the clicks go to the shell's one download.
+    A role that may not export gets none (the server refuses the callback as well)."""
+    if not _auth.current_scope().can("export"):
+        return html.Div(className="table-export d-none", **kwargs)
     payload = export_query(query)
     buttons = [
         html.Button(

@@ -14,10 +14,11 @@ import dash
 from dash import ALL, Input, Output, callback, ctx, dcc
 
 from datasets.warehouse import shared_warehouse
-from pages import _ids
+from pages import _auth, _ids
 from reports import app_tables
 
 log = logging.getLogger(__name__)
+_auth.require_for_output(_ids.EXPORT_DOWNLOAD, "export")
 
 
 @callback(
@@ -39,4 +40,10 @@ def export_table(_clicks):
     except ValueError as err:  # a stale or hand-edited query: nothing to send
         log.warning("export %s failed: %s", trigger, err)
         raise dash.exceptions.PreventUpdate from err
+    _auth.audit(
+        "export",
+        target=name,
+        region=query.get("city") or query.get("region"),
+        detail={"table": trigger["table"], "format": trigger["fmt"], "query": query},
+    )
     return dcc.send_bytes(data, name)

@@ -8,7 +8,10 @@ NAV_TOGGLE = "navbar-toggle"
 NAV_COLLAPSE = "navbar-collapse"
 SHELL = "app-shell"
 MAIN = "main-container"
-PAGES_LOCATION = "_pages_location"  # Dash's own router Location: pages write state to its search
+PAGES_LOCATION = "_pages_location"
+USER_MENU = "user-menu"
+USER_NAME = "user-name"
+LOGOUT = "logout"  # Dash's own router Location: pages write state to its search
 
 
 DATA_STATUS = "data-status-table"

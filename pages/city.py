@@ -20,7 +20,7 @@ from indicators import read
 from indicators.verdict import (
     lagging_targets,
 )
-from pages import _ids
+from pages import _auth, _ids
 from pages._city_county import (
     _county,
 )
@@ -90,9 +90,32 @@ def _card(header, body, **kwargs) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], **kwargs)
 
 
+def _not_yours(code: str) -> html.Div:
+    """A city outside the user's scope: said plainly, with a link to their own."""
+    own = _auth.current_scope().city
+    names = _city_names()
+    return html.Div(
+        [
+            html.H1(names[code], className="page-title"),
+            dbc.Alert(
+                [
+                    html.Span(
+                        f"你的账号只能查看{names.get(own, '本市')}的数据，不能查看{names[code]}。"
+                    ),
+                    dcc.Link(f" 打开{names[own]}", href=f"/city/{own}") if own in names else None,
+                ],
+                color="warning",
+                id="city-not-in-scope",
+            ),
+        ]
+    )
+
+
 def layout(code=None, **query):
     if code not in _city_names():
         return _unknown(code)
+    if not _auth.current_scope().sees_region(code):
+        return _not_yours(code)
     state = _state(code, query)
     if state is None:
         return html.Div([html.H1(_city_names()[code], className="page-title"), not_ready()])

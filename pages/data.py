@@ -18,7 +18,7 @@ from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
-from pages import _ids
+from pages import _auth, _ids
 from pages._components import export_header, fmt_int
 
 dash.register_page(__name__, path="/data", name="数据管理", title="数据大脑 · 数据管理", order=90)
@@ -337,34 +337,52 @@ def layout(**_query):
     options = [{"label": "自动识别（按表头）", "value": "auto"}] + [
         {"label": f"{s.title}（{s.name}）", "value": s.name} for s in load_schemas().values()
     ]
+    may_upload = _auth.current_scope().can("upload")
     upload = dbc.Card(
         [
             dbc.CardHeader("上传数据文件"),
             dbc.CardBody(
-                [
-                    html.P(
-                        "支持 CSV（UTF-8 或 GB18030）、XLSX、Parquet。文件经与命令行 `databrain ingest` 相同的校验后整体入库；"
-                        "未通过校验时不加载任何数据，并列出问题所在的行和列。",
-                        className="small text-muted",
-                    ),
-                    dbc.Select(
-                        id=_ids.DATA_UPLOAD_DATASET, options=options, value="auto", className="mb-2"
-                    ),
-                    dcc.Upload(
-                        id=_ids.DATA_UPLOAD,
-                        children=html.Div(["拖放文件到此处，或 ", html.A("选择文件")]),
-                        className="upload-box",
-                        multiple=False,
-                        max_size=MAX_UPLOAD_BYTES,
-                    ),
-                    html.Div(id=_ids.DATA_UPLOAD_RESULT, className="mt-3"),
-                    dcc.Store(id=UPLOAD_JOB),
-                    dcc.Interval(id=UPLOAD_POLL, interval=700, disabled=True),
-                ]
+                html.P(
+                    "当前角色不能上传数据；上传与入库由数据管理员或系统管理员进行。",
+                    className="small text-muted mb-0",
+                    id="data-upload-denied",
+                )
             ),
         ],
         className="mb-3",
     )
+    if may_upload:
+        upload = dbc.Card(
+            [
+                dbc.CardHeader("上传数据文件"),
+                dbc.CardBody(
+                    [
+                        html.P(
+                            "支持 CSV（UTF-8 或 GB18030）、XLSX、Parquet。文件经与命令行 `databrain ingest` 相同的校验后整体入库；"
+                            "未通过校验时不加载任何数据，并列出问题所在的行和列。",
+                            className="small text-muted",
+                        ),
+                        dbc.Select(
+                            id=_ids.DATA_UPLOAD_DATASET,
+                            options=options,
+                            value="auto",
+                            className="mb-2",
+                        ),
+                        dcc.Upload(
+                            id=_ids.DATA_UPLOAD,
+                            children=html.Div(["拖放文件到此处，或 ", html.A("选择文件")]),
+                            className="upload-box",
+                            multiple=False,
+                            max_size=MAX_UPLOAD_BYTES,
+                        ),
+                        html.Div(id=_ids.DATA_UPLOAD_RESULT, className="mt-3"),
+                        dcc.Store(id=UPLOAD_JOB),
+                        dcc.Interval(id=UPLOAD_POLL, interval=700, disabled=True),
+                    ]
+                ),
+            ],
+            className="mb-3",
+        )
     status = status_table(warehouse) if exists else dbc.Alert("数据仓库尚未建立。", color="info")
     loads = loads_table(warehouse) if exists else None
     return html.Div(
@@ -443,6 +461,10 @@ def layout(**_query):
     )
 
 
+_auth.require_for_output(UPLOAD_JOB, "upload")  # starting, polling and (below) cancelling a load
+_auth.require_for_output(UPLOAD_POLL, "upload")
+
+
 @callback(
     Output(UPLOAD_JOB, "data"),
     Output(UPLOAD_POLL, "disabled", allow_duplicate=True),
@@ -463,6 +485,7 @@ def upload_file(contents, filename, dataset):
         base64.b64decode(payload),
         filename,
         None if dataset in (None, "", "auto") else dataset,
+        actor=_auth.current_username(),
     )
     job = {"key": key, "filename": filename}
     return job, False, upload_progress(filename, {"state": "queued", "message": "排队中"})

@@ -19,7 +19,7 @@ from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import shared_warehouse
 from indicators import read
 from indicators.catalog import default_catalog
-from pages import _ids
+from pages import _auth, _ids
 from pages._components import (
     as_of_key,
     as_of_options,
@@ -49,11 +49,16 @@ REPORTS_CLI = "reports-cli"
 
 FORMAT_LABELS = {"pdf": "PDF 报告", "xlsx": "Excel 工作簿"}
 POLL_MS = 600
+_auth.require_for_output(REPORTS_JOB, "export")
 
 
 def _regions() -> dict[str, str]:
-    names = {PROVINCE_CODE: "江苏省（全省）"}
-    names.update(dict(cities().select("region_code", "name_zh").iter_rows()))
+    """The regions this user may have a report of: a city user only its own city."""
+    city_names = dict(cities().select("region_code", "name_zh").iter_rows())
+    scope = _auth.current_scope()
+    if scope.regions is not None:
+        return {scope.city: city_names[scope.city]} if scope.city in city_names else {}
+    names = {PROVINCE_CODE: "江苏省（全省）", **city_names}
     names[jobs.ALL_REGIONS] = "全省与 13 市各一份（ZIP）"
     return names
 
@@ -66,7 +71,9 @@ def _state(query: dict) -> dict | None:
     target_set = query.get("set") if query.get("set") in catalog.target_sets else None
     target_set = target_set or read.DEFAULT_TARGET_SET
     names = _regions()
-    region = query.get("region") if query.get("region") in names else PROVINCE_CODE
+    if not names:
+        return None
+    region = query.get("region") if query.get("region") in names else next(iter(names))
     fmt = query.get("format") if query.get("format") in FORMAT_LABELS else "pdf"
     as_of = read.resolve_as_of(wh, query.get("as_of"))
     ts = catalog.target_sets[target_set]
@@ -135,6 +142,7 @@ def _labelled(label: str, control, id_: str) -> html.Div:
 
 
 def _controls(state: dict) -> dbc.Card:
+    may_export = _auth.current_scope().can("export")
     wh = shared_warehouse()
     sets = read.target_sets(wh)
     body = [
@@ -201,7 +209,14 @@ def _controls(state: dict) -> dbc.Card:
         _preview(state),
         html.Div(
             [
-                dbc.Button("生成报告", id=REPORTS_START, color="primary", className="me-3"),
+                dbc.Button(
+                    "生成报告",
+                    id=REPORTS_START,
+                    color="primary",
+                    className="me-3",
+                    disabled=not may_export,
+                    title=None if may_export else "当前角色不能导出报告",
+                ),
                 html.A(
                     "下载报告",
                     id=REPORTS_LINK,
@@ -341,8 +356,14 @@ def reports_start(_clicks, target_set, region, as_of, fmt):
     """Start (or join) the render job; the poll takes over."""
     try:
         key = jobs.start(
-            shared_warehouse(), target_set=target_set, region=region, as_of=as_of, fmt=fmt
+            shared_warehouse(),
+            target_set=target_set,
+            region=region,
+            as_of=as_of,
+            fmt=fmt,
+            scope=_auth.current_scope(),
         )
+        _auth.audit("report", target=f"{target_set}.{fmt}", region=region, detail={"as_of": as_of})
     except ValueError as exc:
         return (
             None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from datasets import access
 from datasets.regions import PROVINCE_CODE, region_table
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, Catalog, default_catalog
@@ -314,8 +315,8 @@ def warnings_at(warehouse, as_of: dt.date, catalog: Catalog | None = None) -> pl
     if stored.height and stored["as_of"][0] == as_of:
         return stored
     catalog = catalog or default_catalog()
-    with warehouse.reader() as con:
-        return evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of)
+    with warehouse.reader() as con:  # a raw cursor: the rows outside the scope are dropped here
+        return access.restrict(evaluate_rules(con, catalog, load_rules(catalog=catalog), as_of))
 
 
 def _risks(

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import sys
 from functools import lru_cache
 from pathlib import Path
 
-from datasets import jobs
+from datasets import access, accounts, jobs
+from datasets.access import Scope
 from datasets.regions import PROVINCE_CODE, cities
 from datasets.warehouse import Warehouse
 from indicators import read
@@ -42,12 +44,15 @@ def _code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def job_key(version_file: Path, target_set: str, region: str, as_of: dt.date, fmt: str) -> str:
-    """Same warehouse version (file, inode, modification time), parameters and report code →
-    same key, and the same file."""
+def job_key(
+    version_file: Path, target_set: str, region: str, as_of: dt.date, fmt: str, view: str = ""
+) -> str:
+    """Same warehouse version (file, inode, modification time), parameters, report code and
+    view (what the requester may see, :meth:`datasets.access.Scope.view_key`) → same key,
+    and the same file."""
     st = version_file.stat()
     parts = [str(version_file), str(st.st_ino), str(st.st_mtime_ns), _code_version()]
-    parts += [target_set, region, as_of.isoformat(), fmt]
+    parts += [target_set, region, as_of.isoformat(), fmt] + ([view] if view else [])
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
@@ -63,16 +68,26 @@ def _check(target_set: str, region: str, fmt: str) -> None:
 
 
 def start(
-    warehouse: Warehouse, *, target_set: str, region: str, as_of: dt.date | str | None, fmt: str
+    warehouse: Warehouse,
+    *,
+    target_set: str,
+    region: str,
+    as_of: dt.date | str | None,
+    fmt: str,
+    scope: Scope | None = None,
 ) -> str:
     """Start (or join) the job for these parameters; return its key. ``region="all"`` renders
     the province's report and one per city (each holding only its region's data) into a ZIP.
 
-    The job renders the warehouse version current now, even if a load follows. Raises
-    ``ValueError`` in Chinese for an unknown format, target set or region, or a warehouse
-    without computed indicators.
+    The job renders the warehouse version current now, even if a load follows, and within
+    ``scope`` (the requester's): a city user only its own city's report, a unit's user only its
+    indicators. Raises ``ValueError`` in Chinese for an unknown format, target set or region, a
+    region outside the scope, or a warehouse without computed indicators.
     """
     _check(target_set, region, fmt)
+    limited = scope is not None and not scope.everything
+    if limited and scope.regions is not None and region != scope.city:
+        raise ValueError("当前账号只能生成本市的报告")
     if not warehouse.exists():
         raise ValueError("数据仓库不存在：请先运行 `databrain demo` 或 `databrain ingest`")
     version_file = warehouse.current_file()
@@ -93,10 +108,13 @@ def start(
         "as_of": resolved.isoformat(),
         "format": fmt,
         "warehouse": str(version_file),
+        "scope": scope.to_dict() if limited else None,
     }
     return jobs.start(
         KIND,
-        job_key(version_file, target_set, region, resolved, fmt),
+        job_key(
+            version_file, target_set, region, resolved, fmt, scope.view_key() if limited else ""
+        ),
         params,
         module="reports.jobs",
         warehouse_path=warehouse.path,
@@ -126,15 +144,17 @@ def result(key: str, warehouse: Warehouse | None = None) -> tuple[Path, str] | N
 def render(params: dict, progress: jobs.Progress, job: Path) -> dict:
     """The work of a render job: the report(s), zipped for all regions; the status fields."""
     bundle = params["region"] == ALL_REGIONS
-    entries = write_reports(
-        Warehouse(params["warehouse"]),
-        target_set=params["target_set"],
-        as_of=params["as_of"],
-        regions=all_regions() if bundle else [params["region"]],
-        formats=[params["format"]],
-        out_dir=job / "files" if bundle else job,
-        progress=progress,
-    )
+    scope = Scope.from_dict(params["scope"]) if params.get("scope") else None
+    with access.activated(scope):  # the rows the requester may see, and no others
+        entries = write_reports(
+            Warehouse(params["warehouse"]),
+            target_set=params["target_set"],
+            as_of=params["as_of"],
+            regions=all_regions() if bundle else [params["region"]],
+            formats=[params["format"]],
+            out_dir=job / "files" if bundle else job,
+            progress=progress,
+        )
     entry = _zip(job, entries) if bundle else entries[0]
     return {k: entry[k] for k in ("file", "title", "bytes", "sha256")}
 
@@ -176,6 +196,26 @@ def register_routes(server) -> None:
         if found is None:
             abort(404)
         path, name = found
+        params = json.loads((jobs.job_path(KIND, key) / "params.json").read_text(encoding="utf-8"))
+        scope = access.current_scope()
+        if scope is not None:  # in the web app, always: the requester's
+            shown = Scope.from_dict(params["scope"]).view_key() if params.get("scope") else ""
+            if not scope.can("export") or (not scope.everything and shown != scope.view_key()):
+                accounts.record(
+                    scope.user,
+                    "download",
+                    result="denied",
+                    target=name,
+                    region=params["region"] if params["region"] != ALL_REGIONS else None,
+                )
+                abort(403)
+        accounts.record(
+            scope.user if scope else "",
+            "download",
+            target=name,
+            region=params["region"] if params["region"] != ALL_REGIONS else None,
+            as_of=dt.date.fromisoformat(params["as_of"]),
+        )
         mimetype = {
             "pdf": "application/pdf",
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

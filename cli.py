@@ -118,11 +118,21 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果 / print results as JSON")
 def ingest(paths: tuple[Path, ...], dataset: str | None, as_json: bool, forecast: bool) -> None:
+    names = ", ".join(p.name for p in paths)
     try:
         results = pipeline.load(list(paths), dataset)
+        accounts.record(
+            _actor(),
+            "ingest",
+            target=names,
+            detail={"files": [{k: v for k, v in r.__dict__.items()} for r in results]},
+        )
         if forecast and any(not r.skipped for r in results):
             pipeline.forecast(Warehouse())
     except IngestError as err:
+        accounts.record(
+            _actor(), "ingest", result="failed", target=names, detail={"issues": err.total}
+        )
         if as_json:
             issues = [
                 {"file": i.file, "row": i.row, "column": i.column, "message": i.message}

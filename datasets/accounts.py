@@ -53,8 +53,12 @@ class User:
     created_at: dt.datetime
 
 
-def _now() -> dt.datetime:
+def utcnow() -> dt.datetime:
+    """Now in UTC, as the store keeps times (naive, whole seconds)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+_now = utcnow
 
 
 def _user(row) -> User:

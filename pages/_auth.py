@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import os
 import secrets
@@ -36,6 +37,7 @@ from datasets.accounts import AccountError, User
 from datasets.config import db_path
 from datasets.regions import region_name
 from indicators.catalog import default_catalog
+from pages import _oidc
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -97,8 +99,67 @@ def current_username() -> str:
     return current_user.username if current_user.is_authenticated else ""
 
 
+def trusted_proxies() -> set[str]:
+    """Addresses whose identity header (and X-Forwarded-For) are believed:
+    ``DATABRAIN_TRUSTED_PROXIES`` (comma-separated), by default only this machine."""
+    text = os.environ.get("DATABRAIN_TRUSTED_PROXIES", "127.0.0.1,::1")
+    return {a.strip() for a in text.split(",") if a.strip()}
+
+
 def client_ip() -> str | None:
+    """The client's address; behind a trusted proxy, the one it forwarded."""
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and request.remote_addr in trusted_proxies():
+        return forwarded.split(",")[-1].strip()
     return request.remote_addr
+
+
+def _from_trusted_header():
+    """The user named by the intranet's identity header (统一身份认证) when
+    ``DATABRAIN_TRUSTED_HEADER`` is set and the request comes from a trusted proxy; a flask
+    response when the header is present but must not be believed."""
+    header = os.environ.get("DATABRAIN_TRUSTED_HEADER")
+    name = request.headers.get(header) if header else None
+    if not name:
+        return None
+    if request.remote_addr not in trusted_proxies():
+        accounts.record(
+            name,
+            "login",
+            result="denied",
+            ip=request.remote_addr,
+            detail={"reason": f"{header} from an untrusted address"},
+        )
+        return flask.Response("身份头来自不受信任的地址。", 403)
+    user = accounts.get_user(name.strip())
+    if user is None or user.disabled:
+        accounts.record(
+            name,
+            "login",
+            result="failed",
+            ip=client_ip(),
+            detail={"reason": "no such account" if user is None else "disabled"},
+        )
+        return flask.Response(
+            "统一身份认证通过，但本系统尚未为该用户开通账号或账号已停用，请联系系统管理员。", 403
+        )
+    if session.get("proxy_user") != user.username:  # the first request of this browser
+        accounts.record(user.username, "login", ip=client_ip(), detail={"via": header})
+        session["proxy_user"] = user.username
+    return SignedIn(user, token="")
+
+
+LOGIN_WINDOW_MINUTES = 10
+LOGIN_FAILURES_PER_ADDRESS = 30
+
+
+def _too_many_failures() -> bool:
+    """Sign-in rate limit per address: too many failed sign-ins from it in the last minutes
+    (counted in the audit log, so every worker and server sees the same count)."""
+    since = accounts.utcnow() - dt.timedelta(minutes=LOGIN_WINDOW_MINUTES)
+    failed = accounts.audit_entries(since=since, action="login")
+    failed = failed.filter((failed["result"] == "failed") & (failed["ip"] == client_ip()))
+    return failed.height >= LOGIN_FAILURES_PER_ADDRESS
 
 
 def audit(action: str, **fields) -> None:
@@ -192,7 +253,7 @@ def _login_form(error: str = "", username: str = "", next_path: str = "/", statu
 <div class="mb-3"><label class="form-label" for="password">密码</label>
 <input class="form-control" id="password" name="password" type="password"
  autocomplete="current-password" required></div>
-<button class="btn btn-primary w-100" type="submit">登录</button></form>"""
+<button class="btn btn-primary w-100" type="submit">登录</button></form>{_oidc.login_link()}"""
     return _form_page("登录", body, status=status)
 
 
@@ -212,8 +273,11 @@ def _password_form(error: str = "", status: int = 200):
 
 
 def _safe_next(path: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no ``//``) is followed after sign-in."""
+    """Only a path on this site (no scheme, no host, no ``//``; no backslash, which browsers
+    read as a slash) is followed after sign-in."""
     if not path or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or any(ord(ch) < 32 for ch in path):
         return "/"
     parts = urlsplit(path)
     return "/" if parts.scheme or parts.netloc else path
@@ -221,7 +285,7 @@ def _safe_next(path: str | None) -> str:
 
 # ----------------------------------------------------------------------------- wiring
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; "
+    "default-src 'self'; script-src 'self' {hashes}; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
     "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
@@ -257,8 +321,13 @@ def register(app, server: Flask) -> None:
             if path in (LOGIN_PATH, PASSWORD_PATH):
                 return None  # the form answers with its own message
             return flask.Response("请求缺少有效的 CSRF 令牌，请刷新页面后重试。", 400)
-        if path == LOGIN_PATH:
+        if path in (LOGIN_PATH, _oidc.START_PATH, _oidc.CALLBACK_PATH):
             return None
+        via_header = _from_trusted_header()
+        if isinstance(via_header, flask.Response):
+            return via_header
+        if via_header is not None:
+            login_user(via_header)  # for this request only: the proxy vouches for each one
         if not current_user.is_authenticated:
             if (
                 request.method == "GET"
@@ -311,6 +380,13 @@ def register(app, server: Flask) -> None:
             )
         return response
 
+    @server.errorhandler(413)
+    def too_large(_err):
+        limit = server.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return flask.Response(
+            f"请求过大：上限 {limit} MB（上传的文件经 base64 编码后约增大三分之一）。", 413
+        )
+
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login():
         next_path = _safe_next(request.values.get("next"))
@@ -321,16 +397,30 @@ def register(app, server: Flask) -> None:
         username = (request.form.get("username") or "").strip()
         if not _csrf_ok():
             return _login_form("页面已过期，请重新登录。", username, next_path, status=400)
+        if _too_many_failures():
+            message = f"来自该地址的登录失败次数过多，请 {LOGIN_WINDOW_MINUTES} 分钟后再试。"
+            return _login_form(message, username, next_path, status=429)
         user, why = accounts.authenticate(
             username, request.form.get("password") or "", ip=client_ip()
         )
         if user is None:
             return _login_form(why, username, next_path, status=401)
+        return _start_session(user, next_path)
+
+    def _start_session(user: User, next_path: str = "/") -> flask.Response:
+        """A new session for a user who has proven who they are (nothing of the session before
+        it is kept: no fixation)."""
         token = accounts.start_session(user, ip=client_ip())
         session.clear()
         login_user(SignedIn(user, token))
         csrf_token()  # a fresh token for the new session
         return redirect(PASSWORD_PATH if user.must_change_password else next_path)
+
+    def _oidc_signed_in(user: User, via: str) -> flask.Response:
+        accounts.record(user.username, "login", ip=client_ip(), detail={"via": via})
+        return _start_session(user)
+
+    _oidc.register(server, _oidc_signed_in)
 
     @server.route(LOGOUT_PATH, methods=["POST"])
     def logout():

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SERVICE_ITEMS_CSV
+
 DATABRAIN = str(Path(sys.executable).with_name("databrain"))
 
 
@@ -60,3 +62,23 @@ def test_cli_accounts001_add_list_passwd_disable_and_audit(tmp_path):
     assert [e["action"] for e in log] == ["user_disable", "user_passwd", "user_add", "user_add"]
     assert all(e["actor"].startswith("cli:") for e in log)
     assert _run(["audit", "--since", "yesterday"], env).returncode == 2
+
+
+def test_cli_accounts002_a_command_line_load_is_audited(tmp_path):
+    env = {**os.environ, "DATABRAIN_DB": str(tmp_path / "databrain.duckdb")}
+    env.pop("DATABRAIN_STATE_URL", None)
+    good = tmp_path / "service_items.csv"
+    good.write_text(SERVICE_ITEMS_CSV, encoding="utf-8")
+    bad = tmp_path / "broken.csv"
+    bad.write_text("item_id,item_name\nX,\n", encoding="utf-8")
+    assert _run(["ingest", str(good), "--no-forecast"], env).returncode == 0
+    assert _run(["ingest", str(bad), "--no-forecast"], env).returncode == 1
+    log = json.loads(_run(["audit", "--action", "ingest", "--json"], env).stdout)
+    assert [(e["target"], e["result"]) for e in log] == [
+        ("broken.csv", "failed"),
+        ("service_items.csv", "ok"),
+    ]
+    loaded = json.loads(log[1]["detail"])["files"][0]
+    assert (
+        loaded["rows"] == 4 and loaded["dataset"] == "service_items" and len(loaded["sha256"]) == 64
+    )

@@ -37,7 +37,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from datasets import config
+from datasets import access, config
 from datasets.schema import DatasetSchema, load_schemas
 from datasets.warehouse import Warehouse
 
@@ -430,7 +430,10 @@ def overall_score(quality: list[dict]) -> float | None:
 
 @lru_cache(maxsize=16)
 def _quality_for(path: str, version: str, today: dt.date) -> tuple:
-    return tuple(dataset_quality(Warehouse(path), today=today))
+    # Scores of whole datasets, shared by every user through this cache: measured over all
+    # rows whoever asks first (a user's scope would otherwise decide what everyone is shown).
+    with access.activated(None):
+        return tuple(dataset_quality(Warehouse(path), today=today))
 
 
 def cached_quality(

@@ -82,3 +82,24 @@ def test_access006_a_city_role_without_a_city_sees_nothing():
     frame = pl.DataFrame({"region_code": ["320000", "320500"], "v": [1, 2]})
     assert scope_for("x", "city_user").restrict(frame).is_empty()
     assert scope_for("x", "no_such_role") == NO_ACCESS
+
+
+def test_access007_shared_caches_hold_whole_datasets_whoever_asks_first(loaded, monkeypatch):
+    """The per-version caches of /data are shared by every user: what they hold is measured
+    over all rows, even when a city user asks first (here the measure reads region rows)."""
+    from datasets import quality, summary
+
+    def by_region(warehouse, **_kw):
+        rows = warehouse.query("SELECT region_code FROM service_items ORDER BY 1")
+        return [{"dataset": "service_items", "regions": rows["region_code"].to_list()}]
+
+    monkeypatch.setattr(summary, "dataset_status", by_region)
+    monkeypatch.setattr(quality, "dataset_quality", by_region)
+    summary._status_for.cache_clear()
+    quality._quality_for.cache_clear()
+    with access.activated(scope_for("sz", "city_user", city="320500")):
+        first = summary.cached_status(loaded), quality.cached_quality(loaded)
+    every = ["320100", "320100", "320500", "321300"]
+    assert first[0][0]["regions"] == every and first[1][0]["regions"] == every
+    summary._status_for.cache_clear()
+    quality._quality_for.cache_clear()

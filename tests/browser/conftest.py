@@ -176,11 +176,25 @@ class Page:
     """A browser tab, signed in as ``user`` (the administrator unless told), that records
     console errors and failed requests."""
 
-    def __init__(self, browser, base_url, width=1920, height=1080, user: str | None = "admin"):
+    def __init__(
+        self,
+        browser,
+        base_url,
+        width=1920,
+        height=1080,
+        user: str | None = "admin",
+        *,
+        enforce_csp: bool = False,
+    ):
         self.base_url = base_url
         state = signed_in(browser, base_url, user) if user else None
+        # Playwright's wait_for_function evaluates its expression with eval inside the page,
+        # which the app's Content-Security-Policy forbids; the tests lift it for themselves,
+        # and test_app checks every page under the policy (enforce_csp=True)
         self.page = browser.new_page(
-            viewport={"width": width, "height": height}, storage_state=state
+            viewport={"width": width, "height": height},
+            storage_state=state,
+            bypass_csp=not enforce_csp,
         )
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 import pipeline
-from datasets import accounts
+from datasets import accounts, supervision
 from datasets.access import load_roles, role_label
 from datasets.accounts import AccountError
 from datasets.config import db_path
@@ -26,6 +26,7 @@ from datasets.ingest import IngestError
 from datasets.status import dataset_status
 from datasets.warehouse import Warehouse
 from indicators.cli import assess
+from indicators.evidence import target_evidence, warning_evidence
 from models.cli import CONTEXT, fail, forecast_series, parse_period, read_series_file
 from models.specs import SPEC_KINDS, write_schemas
 from reports.cli import report
@@ -550,6 +551,95 @@ def audit(since: str | None, actor: str | None, action: str | None, as_json: boo
         where = " ".join(x for x in (r["target"], r["region_code"]) if x)
         click.echo(
             f"{r['at']:%Y-%m-%d %H:%M:%S}\t{r['actor']}\t{r['action']}\t{r['result']}\t{where}"
+        )
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help="督办事项：发起、列出、查看（状态以流程的 id 与中文名给出）/ Supervision tasks.",
+)
+def task() -> None:
+    pass
+
+
+@task.command("create", context_settings=CONTEXT, help="发起督办事项 / raise a supervision task.")
+@click.option("--from-warning", "warning", metavar="RULE:REGION:INDICATOR", help="由预警发起")
+@click.option("--target", "indicator", metavar="INDICATOR", help="由滞后目标发起（指标代码）")
+@click.option("--region", metavar="CODE", help="地区代码（由目标发起时必填）")
+@click.option("--unit", help="承办单位，如 省政务办 / responsible unit")
+@click.option("--due", required=True, metavar="YYYY-MM-DD", help="截止日期 / deadline")
+@click.option("--title", required=True, help="标题 / title")
+@click.option("--requirement", default="", help="督办要求 / what is required")
+@click.option("--priority", type=click.Choice(["high", "medium", "low"]), default="medium")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def task_create(warning, indicator, region, unit, due, title, requirement, priority, as_json):
+    if bool(warning) == bool(indicator):
+        fail("须且只须给出 --from-warning 或 --target 之一 / give --from-warning or --target")
+    try:
+        deadline = dt.date.fromisoformat(due)
+    except ValueError:
+        fail(f"--due 应为 YYYY-MM-DD：{due}")
+    warehouse = Warehouse()
+    try:
+        if warning:
+            evidence = warning_evidence(warehouse, warning)
+            source, ref = "warning", warning
+        else:
+            if not region:
+                fail("由目标发起时须给出 --region / --target needs --region")
+            evidence = target_evidence(warehouse, indicator, region)
+            source, ref = "target", f"{evidence['target_set']}:{indicator}:{region}"
+        made = supervision.create_task(
+            title=title,
+            due=deadline,
+            creator=_actor(),
+            indicator=evidence.get("indicator"),
+            region=evidence["region_code"],
+            unit=unit,
+            requirement=requirement,
+            priority=priority,
+            source=source,
+            source_ref=ref,
+            evidence=evidence,
+        )
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+    if as_json:
+        click.echo(json.dumps(made.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(f"已发起督办事项 #{made.id}：{made.title}（{made.to_dict()['state_zh']}）")
+
+
+@task.command("list", context_settings=CONTEXT, help="列出督办事项，逾期在前 / list tasks.")
+@click.option("--state", help="状态 id，如 pending、answered / lifecycle state")
+@click.option("--region", metavar="CODE", help="地区代码 / region")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def task_list(state, region, as_json):
+    found = supervision.list_tasks(state=state, region=region)
+    if as_json:
+        click.echo(json.dumps([t.to_dict() for t in found], ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        d = t.to_dict()
+        late = "【逾期】" if d["overdue"] else ""
+        click.echo(f"#{t.id}\t{late}{d['state_zh']}\t{t.due}\t{t.region_code or t.unit}\t{t.title}")
+
+
+@task.command("show", context_settings=CONTEXT, help="查看督办事项与其流转记录 / show a task.")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def task_show(task_id, as_json):
+    found = supervision.get_task(task_id)
+    if found is None:
+        fail(f"没有督办事项 #{task_id}")
+    data = {**found.to_dict(), "timeline": supervision.timeline(task_id)}
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"#{found.id} {found.title}（{data['state_zh']}，截止 {found.due}）")
+    for e in data["timeline"]:
+        click.echo(
+            f"  {e['at']}  {e['actor']}  {e['action_zh']} → {e['to_zh']}  {e['comment'] or ''}"
         )
 
 

@@ -71,6 +71,40 @@ audit_log = sa.Table(
 )
 
 
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("indicator", sa.String(64)),
+    sa.Column("region_code", sa.String(6), index=True),
+    sa.Column("unit", sa.String(64), index=True),
+    sa.Column("requirement", sa.Text, nullable=False, server_default=""),
+    sa.Column("priority", sa.String(8), nullable=False, server_default="medium"),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("state", sa.String(32), nullable=False, index=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, server_default="manual"),
+    sa.Column("source_ref", sa.String(200)),
+    sa.Column("evidence", sa.Text),  # JSON: the values, status and as-of when it was raised
+)
+
+task_events = sa.Table(
+    "task_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_state", sa.String(32)),
+    sa.Column("to_state", sa.String(32), nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+
 def state_url(warehouse: Path | None = None) -> str:
     """``DATABRAIN_STATE_URL``, else SQLite beside the warehouse."""
     url = os.environ.get("DATABRAIN_STATE_URL")

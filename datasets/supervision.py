@@ -1,0 +1,405 @@
+"""督办事项 (supervision tasks) and their lifecycle, in the operational store.
+
+A task asks a responsible city or unit (承办) to act on a warning or a lagging target by a
+deadline; the 督办人 who raised it judges the answer. Its lifecycle is data
+(``lifecycle.yaml``, validated by :class:`Lifecycle`): the states, and for each transition the
+states it leaves, the state it reaches, which party may take it and what it needs (a comment).
+Each transition is one row of ``task_events`` (time, actor, comment) and one audit entry.
+
+Who is which party is decided here, from the account: the **supervisor** is the task's creator
+or a province role named in ``supervisor_roles``; the **assignee** is a 市用户 of the task's city
+or a 部门用户 of its unit. 逾期 (overdue) and 升级 (escalated) are derived from the deadline and
+the day, never stored, so a pinned clock (``DATABRAIN_TODAY``) replays them exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+import sqlalchemy as sa
+from pydantic import Field, ValidationError, model_validator
+
+from datasets import accounts, config
+from datasets.access import RoleId, load_roles
+from datasets.regions import region_table
+from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
+from datasets.store import engine, task_events, tasks
+
+LIFECYCLE_FILE = Path(__file__).with_name("lifecycle.yaml")
+Party = Literal["supervisor", "assignee"]
+PRIORITIES = {"high": "高", "medium": "中", "low": "低"}
+
+
+class LifecycleError(SpecError):
+    subject = ("督办流程", "lifecycle")
+
+
+class TaskError(ValueError):
+    """A task operation that cannot be done; the message is for the person."""
+
+
+class State(SpecModel):
+    name_zh: str = Field(min_length=1)
+    final: bool = False
+
+
+class Transition(SpecModel):
+    name_zh: str = Field(min_length=1)
+    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+    to: str
+    parties: tuple[Party, ...] = Field(min_length=1)
+    needs: tuple[Literal["comment"], ...] = ()
+
+
+class Overdue(SpecModel):
+    escalate_after_days: int = Field(ge=1)
+    escalate_to: RoleId
+
+
+class Lifecycle(SpecModel):
+    """The states (the first is where a task starts) and the transitions between them."""
+
+    states: dict[str, State] = Field(min_length=2)
+    transitions: dict[str, Transition] = Field(min_length=1)
+    supervisor_roles: tuple[RoleId, ...] = Field(min_length=1)
+    overdue: Overdue
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Lifecycle:
+        for tid, t in self.transitions.items():
+            unknown = [s for s in (*t.from_, t.to) if s not in self.states]
+            if unknown:
+                raise ValueError(f"操作 {tid} 引用了未声明的状态 {unknown}")
+            leaving_final = [s for s in t.from_ if self.states[s].final]
+            if leaving_final:
+                raise ValueError(f"操作 {tid} 从终态 {leaving_final} 出发")
+        reached = {t.to for t in self.transitions.values()} | {self.initial}
+        unreachable = [s for s in self.states if s not in reached]
+        if unreachable:
+            raise ValueError(f"状态 {unreachable} 无法到达")
+        if not any(s.final for s in self.states.values()):
+            raise ValueError("至少须有一个终态（final: true）")
+        return self
+
+    @property
+    def initial(self) -> str:
+        return next(iter(self.states))
+
+    def label(self, state: str) -> str:
+        return self.states[state].name_zh if state in self.states else state
+
+
+@lru_cache(maxsize=1)
+def load_lifecycle(path: Path = LIFECYCLE_FILE) -> Lifecycle:
+    doc, issues = read_yaml(path)
+    if issues:
+        raise LifecycleError(issues)
+    try:
+        return Lifecycle.model_validate(doc)
+    except ValidationError as err:
+        raise LifecycleError(issues_from(err, doc, Path(path).name)) from None
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    title: str
+    indicator: str | None
+    region_code: str | None
+    unit: str | None
+    requirement: str
+    priority: str
+    due: dt.date
+    state: str
+    created_by: str
+    created_at: dt.datetime
+    source: str
+    source_ref: str | None
+    evidence: dict
+
+    def overdue(self, today: dt.date | None = None) -> bool:
+        """Past its deadline and not finished."""
+        today = today or config.today()
+        return not load_lifecycle().states[self.state].final and today > self.due
+
+    def escalated(self, today: dt.date | None = None) -> bool:
+        """Overdue for longer than the lifecycle allows: raised to the higher level."""
+        today = today or config.today()
+        days = load_lifecycle().overdue.escalate_after_days
+        return self.overdue(today) and (today - self.due).days >= days
+
+    def to_dict(self, today: dt.date | None = None) -> dict:
+        lifecycle = load_lifecycle()
+        return {
+            "id": self.id,
+            "title": self.title,
+            "indicator": self.indicator,
+            "region_code": self.region_code,
+            "unit": self.unit,
+            "requirement": self.requirement,
+            "priority": self.priority,
+            "due": self.due.isoformat(),
+            "state": self.state,
+            "state_zh": lifecycle.label(self.state),
+            "overdue": self.overdue(today),
+            "escalated": self.escalated(today),
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "evidence": self.evidence,
+        }
+
+
+def _task(row) -> Task:
+    return Task(
+        id=row.id,
+        title=row.title,
+        indicator=row.indicator,
+        region_code=row.region_code,
+        unit=row.unit,
+        requirement=row.requirement,
+        priority=row.priority,
+        due=row.due,
+        state=row.state,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        source=row.source,
+        source_ref=row.source_ref,
+        evidence=json.loads(row.evidence) if row.evidence else {},
+    )
+
+
+def _city_of(region: str | None) -> str | None:
+    if not region:
+        return None
+    found = region_table().filter(pl.col("region_code") == region)["city_code"]
+    return found[0] if found.len() else None
+
+
+def parties(task: Task, user: accounts.User) -> set[str]:
+    """Which parties of ``task`` a user is: supervisor, assignee, both or neither."""
+    found = set()
+    if user.username == task.created_by or user.role in load_lifecycle().supervisor_roles:
+        found.add("supervisor")
+    if user.role == "city_user" and user.city_code and user.city_code == _city_of(task.region_code):
+        found.add("assignee")
+    if user.role == "department_user" and user.unit and user.unit == task.unit:
+        found.add("assignee")
+    return found
+
+
+def can_see(task: Task, user: accounts.User) -> bool:
+    """A city user sees its city's tasks, a unit's user its unit's; province roles see all."""
+    spec = load_roles().get(user.role)
+    if spec is None:
+        return False
+    if spec.regions == "own_city":
+        return bool(user.city_code) and user.city_code == _city_of(task.region_code)
+    if spec.indicators == "own_unit":
+        return bool(user.unit) and user.unit == task.unit
+    return True
+
+
+def create_task(
+    *,
+    title: str,
+    due: dt.date,
+    creator: str,
+    indicator: str | None = None,
+    region: str | None = None,
+    unit: str | None = None,
+    requirement: str = "",
+    priority: str = "medium",
+    source: str = "manual",
+    source_ref: str | None = None,
+    evidence: dict | None = None,
+    today: dt.date | None = None,
+) -> Task:
+    """Raise a task in the lifecycle's first state; it needs an assignee (a city and/or a unit)
+    and a deadline not in the past."""
+    title = title.strip()
+    if not title:
+        raise TaskError("督办事项须有标题")
+    if not region and not unit:
+        raise TaskError("须指定承办的设区市（--region）或单位（--unit）")
+    if region and _city_of(region) is None:
+        raise TaskError(f"未知地区代码「{region}」")
+    if priority not in PRIORITIES:
+        raise TaskError(f"优先级应为 {' / '.join(PRIORITIES)}")
+    today = today or config.today()
+    if due < today:
+        raise TaskError(f"截止日期 {due} 早于今天 {today}")
+    now = accounts.utcnow()
+    state = load_lifecycle().initial
+    with engine().begin() as con:
+        task_id = con.execute(
+            tasks.insert()
+            .values(
+                title=title,
+                indicator=indicator,
+                region_code=region,
+                unit=unit,
+                requirement=requirement,
+                priority=priority,
+                due=due,
+                state=state,
+                created_by=creator,
+                created_at=now,
+                updated_at=now,
+                source=source,
+                source_ref=source_ref,
+                evidence=json.dumps(evidence or {}, ensure_ascii=False, default=str),
+            )
+            .returning(tasks.c.id)
+        ).scalar_one()
+        con.execute(
+            task_events.insert().values(
+                task_id=task_id,
+                at=now,
+                actor=creator,
+                action="create",
+                to_state=state,
+                comment=requirement or None,
+            )
+        )
+    accounts.record(
+        creator,
+        "task_create",
+        target=f"#{task_id} {title}",
+        region=region,
+        detail={"indicator": indicator, "unit": unit, "due": due.isoformat()},
+    )
+    return get_task(task_id)
+
+
+def get_task(task_id: int) -> Task | None:
+    with engine().connect() as con:
+        row = con.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
+    return _task(row) if row else None
+
+
+def list_tasks(
+    *,
+    user: accounts.User | None = None,
+    state: str | None = None,
+    region: str | None = None,
+    today: dt.date | None = None,
+) -> list[Task]:
+    """Tasks a user may see (all of them without a user: the command line), overdue first, then
+    by deadline."""
+    query = sa.select(tasks)
+    if state:
+        query = query.where(tasks.c.state == state)
+    if region:
+        query = query.where(tasks.c.region_code == region)
+    with engine().connect() as con:
+        found = [_task(r) for r in con.execute(query)]
+    if user is not None:
+        found = [t for t in found if can_see(t, user)]
+    return sorted(found, key=lambda t: (not t.overdue(today), t.due, t.id))
+
+
+def transition(
+    task_id: int,
+    action: str,
+    user: accounts.User,
+    *,
+    comment: str = "",
+    ip: str | None = None,
+) -> Task:
+    """Take ``action`` on a task as ``user``: refused unless the task is in a state the action
+    leaves, the user is a party the action allows, and what it needs is given."""
+    lifecycle = load_lifecycle()
+    step = lifecycle.transitions.get(action)
+    if step is None:
+        raise TaskError(f"未知操作「{action}」；可选：{', '.join(lifecycle.transitions)}")
+    task = get_task(task_id)
+    if task is None or not can_see(task, user):
+        raise TaskError(f"没有督办事项 #{task_id}")
+    if task.state not in step.from_:
+        raise TaskError(
+            f"事项当前为「{lifecycle.label(task.state)}」，不能{step.name_zh}"
+            f"（须为 {'、'.join(lifecycle.label(s) for s in step.from_)}）"
+        )
+    if not parties(task, user) & set(step.parties):
+        accounts.record(
+            user.username,
+            "task_" + action,
+            result="denied",
+            target=f"#{task_id}",
+            region=task.region_code,
+            ip=ip,
+        )
+        raise TaskError(
+            f"「{step.name_zh}」须由{'或'.join(_PARTY_ZH[p] for p in step.parties)}进行"
+        )
+    comment = comment.strip()
+    if "comment" in step.needs and not comment:
+        raise TaskError(f"「{step.name_zh}」须填写说明")
+    now = accounts.utcnow()
+    with engine().begin() as con:
+        done = con.execute(
+            tasks.update()
+            .where(tasks.c.id == task_id, tasks.c.state == task.state)
+            .values(state=step.to, updated_at=now)
+        ).rowcount
+        if not done:  # someone else moved it meanwhile
+            raise TaskError("事项状态已被他人更新，请刷新后重试")
+        con.execute(
+            task_events.insert().values(
+                task_id=task_id,
+                at=now,
+                actor=user.username,
+                action=action,
+                from_state=task.state,
+                to_state=step.to,
+                comment=comment or None,
+            )
+        )
+    accounts.record(
+        user.username,
+        "task_" + action,
+        target=f"#{task_id}",
+        region=task.region_code,
+        ip=ip,
+        detail={"to": step.to, "comment": comment},
+    )
+    return get_task(task_id)
+
+
+_PARTY_ZH = {"supervisor": "督办人", "assignee": "承办单位"}
+
+
+def timeline(task_id: int) -> list[dict]:
+    """Every event of a task, oldest first, with the states' Chinese names."""
+    lifecycle = load_lifecycle()
+    with engine().connect() as con:
+        rows = con.execute(
+            sa.select(task_events)
+            .where(task_events.c.task_id == task_id)
+            .order_by(task_events.c.id)
+        )
+        return [
+            {
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "action_zh": "发起"
+                if r.action == "create"
+                else lifecycle.transitions[r.action].name_zh
+                if r.action in lifecycle.transitions
+                else r.action,
+                "from": r.from_state,
+                "to": r.to_state,
+                "to_zh": lifecycle.label(r.to_state),
+                "comment": r.comment,
+            }
+            for r in rows
+        ]

@@ -1,0 +1,95 @@
+"""``databrain task create/list/show`` on the demo warehouse, in real subprocesses: tasks raised
+from a warning and from a target keep the evidence as the warehouse showed it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DATABRAIN = str(Path(sys.executable).with_name("databrain"))
+
+
+def _run(args, env):
+    return subprocess.run([DATABRAIN, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
+    env = {
+        **os.environ,
+        "DATABRAIN_DB": str(demo_computed.path),
+        "DATABRAIN_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+        "DATABRAIN_TODAY": "2026-11-22",
+    }
+    warning = demo_computed.query(
+        "SELECT rule_id, region_code, indicator, message FROM warnings "
+        "WHERE as_of = (SELECT max(as_of) FROM warnings) AND rule_id = 'hotline_surge' LIMIT 1"
+    ).row(0, named=True)
+    key = f"{warning['rule_id']}:{warning['region_code']}:{warning['indicator']}"
+    made = _run(
+        [
+            "task",
+            "create",
+            "--from-warning",
+            key,
+            "--due",
+            "2026-12-01",
+            "--title",
+            "热线激增",
+            "--unit",
+            "省住房城乡建设厅",
+            "--json",
+        ],
+        env,
+    )
+    assert made.returncode == 0, made.stderr
+    first = json.loads(made.stdout)
+    assert first["state"] == "pending" and first["state_zh"] == "待签收"
+    assert first["evidence"]["message"] == warning["message"]
+    assert first["region_code"] == warning["region_code"] and first["source_ref"] == key
+
+    progress = demo_computed.query(
+        "SELECT current_value, target_value, status FROM target_progress WHERE as_of = "
+        "(SELECT max(as_of) FROM target_progress) AND indicator = 'data_sharing_rate' "
+        "AND region_code = '320500' AND is_default_method"
+    ).row(0, named=True)
+    made = _run(
+        [
+            "task",
+            "create",
+            "--target",
+            "data_sharing_rate",
+            "--region",
+            "320500",
+            "--due",
+            "2027-01-31",
+            "--title",
+            "共享率整改",
+            "--json",
+        ],
+        env,
+    )
+    second = json.loads(made.stdout)
+    assert second["evidence"]["value"] == progress["current_value"]
+    assert second["evidence"]["status"] == progress["status"]
+
+    for bad, message in [
+        (["--target", "data_sharing_rate"], "须给出 --region"),
+        (["--from-warning", "no_rule:320100:x"], "没有在当前生效的预警"),
+        (["--target", "x", "--from-warning", key], "须且只须"),
+    ]:
+        refused = _run(["task", "create", *bad, "--due", "2027-01-01", "--title", "x"], env)
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+
+    later = {**env, "DATABRAIN_TODAY": "2026-12-05"}  # the first one is now overdue
+    listed = json.loads(_run(["task", "list", "--json"], later).stdout)
+    assert [t["id"] for t in listed] == [first["id"], second["id"]]
+    assert [t["overdue"] for t in listed] == [True, False]
+    only = json.loads(_run(["task", "list", "--region", "320500", "--json"], env).stdout)
+    assert [t["id"] for t in only] == [second["id"]]
+    shown = json.loads(_run(["task", "show", str(second["id"]), "--json"], env).stdout)
+    assert [e["action"] for e in shown["timeline"]] == ["create"]
+    assert shown["timeline"][0]["to_zh"] == "待签收"
+    assert _run(["task", "show", "999"], env).returncode == 2

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from datasets.access import RolesFile
 from datasets.schema import SchemasFile
+from datasets.supervision import Lifecycle
 from datasets.specs import json_schema_text
 from indicators.catalog import CatalogFile, TargetSet
 from models.rules import RulesFile
@@ -38,6 +40,18 @@ class SpecKind:
 
 
 SPEC_KINDS = (
+    SpecKind(
+        "datasets/roles.schema.json",
+        RolesFile,
+        "角色（datasets/roles.yaml）/ Roles",
+        "datasets/roles.yaml",
+    ),
+    SpecKind(
+        "datasets/lifecycle.schema.json",
+        Lifecycle,
+        "督办流程（datasets/lifecycle.yaml）/ Supervision lifecycle",
+        "datasets/lifecycle.yaml",
+    ),
     SpecKind(
         "datasets/schemas.schema.json",
         SchemasFile,

@@ -20,16 +20,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _first_entry(doc):
-    """The first mapping inside a list of ``doc`` (an indicator, a target, a rule, a column)."""
-    stack = [doc]
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, list) and node and isinstance(node[0], dict):
-            return node[0]
-        stack.extend(
+    """The first entry of ``doc`` two levels down, breadth first: an indicator, a target, a
+    rule, a dataset, a role, a state."""
+    queue = [(doc, 0)]
+    while queue:
+        node, depth = queue.pop(0)
+        if isinstance(node, dict) and depth >= 2:
+            return node
+        children = (
             node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
         )
-    raise AssertionError("no list of mappings in the document")
+        queue.extend((child, depth + 1) for child in children)
+    raise AssertionError("no entry two levels down")
 
 
 def _kinds(errors) -> set[str]:

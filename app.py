@@ -167,15 +167,25 @@ def create_app() -> dash.Dash:
 
     @app.callback(
         Output({"type": "nav-link", "prefix": ALL}, "active"),
+        Output({"type": "nav-link", "prefix": ALL}, "href"),
         Input(_ids.URL, "pathname"),
         State({"type": "nav-link", "prefix": ALL}, "id"),
+        State({"type": "nav-link", "prefix": ALL}, "href"),
     )
-    def highlight_nav(pathname, ids):
-        """Highlight the nav link of the current page (a city page lights up 城市)."""
+    def highlight_nav(pathname, ids, hrefs):
+        """Highlight the nav link of the current page (a city page lights up 城市); a city
+        user's 城市 link opens its own city."""
         path = pathname or "/"
-        return [
+        active = [
             path == i["prefix"] if i["prefix"] == "/" else path.startswith(i["prefix"]) for i in ids
         ]
+        own = _auth.current_scope().city
+        if own:
+            hrefs = [
+                f"/city/{own}" if i["prefix"] == "/city" else h
+                for i, h in zip(ids, hrefs, strict=True)
+            ]
+        return active, hrefs
 
     return app
 

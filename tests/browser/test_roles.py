@@ -69,6 +69,12 @@ def test_roles004_city_user_sees_its_own_city(browser, server):
     tab = _open(browser, server, "sz", "/")
     heading = tab.page.inner_text("h1")
     assert "苏州市" in heading, heading  # the cockpit opens on its own city
+    city_link = tab.page.locator("#navbar a.nav-link", has_text="城市")
+    city_link.wait_for()
+    tab.page.wait_for_function(
+        "[...document.querySelectorAll('#navbar a.nav-link')]"
+        ".some(a => a.getAttribute('href') === '/city/320500')"
+    )  # the nav's 城市 opens its own city
     tab.page.goto(server + "/city/320100")
     tab.page.wait_for_selector("#city-not-in-scope")
     assert "南京市" in tab.page.inner_text("#city-not-in-scope")

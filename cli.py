@@ -632,7 +632,11 @@ def task_show(task_id, as_json):
     found = supervision.get_task(task_id)
     if found is None:
         fail(f"没有督办事项 #{task_id}")
-    data = {**found.to_dict(), "timeline": supervision.timeline(task_id)}
+    data = {
+        **found.to_dict(),
+        "timeline": supervision.timeline(task_id),
+        "assessments": supervision.assessments(task_id),
+    }
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
@@ -641,6 +645,9 @@ def task_show(task_id, as_json):
         click.echo(
             f"  {e['at']}  {e['actor']}  {e['action_zh']} → {e['to_zh']}  {e['comment'] or ''}"
         )
+    if data["assessments"]:
+        last = data["assessments"][-1]
+        click.echo(f"成效评估：{last['verdict_zh']}（数据截至 {last['as_of'] or '—'}）")
 
 
 main.add_command(assess)

@@ -26,13 +26,14 @@ import sys
 import time
 from pathlib import Path
 
-from datasets import accounts, jobs
+from datasets import accounts, jobs, supervision
 from datasets.config import demo_dir
 from datasets.demo.generator import generate
 from datasets.ingest import IngestError, ingest
 from datasets.warehouse import Warehouse
 from indicators.catalog import Catalog
 from indicators.engine import ComputeReport, materialise
+from indicators.evidence import assess_tasks
 from models.batch import BatchReport, forecast_all
 from models.risk import materialise_risk, write_anomaly_tables
 
@@ -55,8 +56,9 @@ def load(
 ) -> list:
     """Validate and load files; recompute in the same write when anything changed. Raises
     :class:`datasets.ingest.IngestError` (and changes nothing) when any file is rejected.
-    ``display_names`` are the names the user knows the files by (an upload's original names)."""
-    return ingest(
+    ``display_names`` are the names the user knows the files by (an upload's original names).
+    After a load that changed the data, every 督办事项 is judged again on it (成效评估)."""
+    results = ingest(
         list(paths),
         dataset,
         warehouse=warehouse,
@@ -65,6 +67,9 @@ def load(
         fresh=fresh,
         after_load=lambda con: recompute(con, today=today),
     )
+    if any(not r.skipped for r in results) and supervision.has_tasks():
+        assess_tasks(warehouse or Warehouse(), occasion="load", today=today)
+    return results
 
 
 def forecast(warehouse: Warehouse, *, workers: int | None = None) -> BatchReport:

@@ -105,12 +105,32 @@ task_events = sa.Table(
 )
 
 
+task_assessments = sa.Table(
+    "task_assessments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("as_of", sa.Date),  # the data the judgement read
+    sa.Column("verdict", sa.String(16), nullable=False),  # effective | not_effective | watching
+    sa.Column("occasion", sa.String(16), nullable=False),  # close | load
+    sa.Column("detail", sa.Text),  # JSON: the values compared
+)
+
+
 def state_url(warehouse: Path | None = None) -> str:
     """``DATABRAIN_STATE_URL``, else SQLite beside the warehouse."""
     url = os.environ.get("DATABRAIN_STATE_URL")
     if url:
         return url
     return f"sqlite:///{(warehouse or db_path()).parent / 'state.sqlite'}"
+
+
+def store_exists(url: str | None = None) -> bool:
+    """Whether the store has been created (a SQLite file that is not there yet is not made just
+    to be asked; any other database is taken to exist)."""
+    url = url or state_url()
+    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
 
 
 def _sqlite_pragmas(dbapi_con, _record) -> None:

@@ -29,7 +29,7 @@ from datasets import accounts, config
 from datasets.access import RoleId, load_roles
 from datasets.regions import region_table
 from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
-from datasets.store import engine, task_events, tasks
+from datasets.store import engine, store_exists, task_assessments, task_events, tasks
 
 LIFECYCLE_FILE = Path(__file__).with_name("lifecycle.yaml")
 Party = Literal["supervisor", "assignee"]
@@ -279,6 +279,14 @@ def create_task(
     return get_task(task_id)
 
 
+def has_tasks() -> bool:
+    """Whether any task exists (a load judges them only then: no store is opened otherwise)."""
+    if not store_exists():
+        return False
+    with engine().connect() as con:
+        return con.execute(sa.select(tasks.c.id).limit(1)).first() is not None
+
+
 def get_task(task_id: int) -> Task | None:
     with engine().connect() as con:
         row = con.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
@@ -375,6 +383,47 @@ def transition(
 
 
 _PARTY_ZH = {"supervisor": "督办人", "assignee": "承办单位"}
+EFFECT_ZH = {"effective": "已见效", "not_effective": "未见效", "watching": "待观察"}
+
+
+def record_assessment(
+    task_id: int, verdict: str, *, occasion: str, as_of: dt.date | None, detail: dict
+) -> None:
+    """Append one 成效评估 of a task (the latest is its current one)."""
+    if verdict not in EFFECT_ZH:
+        raise TaskError(f"成效评估应为 {' / '.join(EFFECT_ZH)}")
+    with engine().begin() as con:
+        con.execute(
+            task_assessments.insert().values(
+                task_id=task_id,
+                at=accounts.utcnow(),
+                as_of=as_of,
+                verdict=verdict,
+                occasion=occasion,
+                detail=json.dumps(detail, ensure_ascii=False, default=str),
+            )
+        )
+
+
+def assessments(task_id: int) -> list[dict]:
+    """A task's 成效评估, oldest first."""
+    with engine().connect() as con:
+        rows = con.execute(
+            sa.select(task_assessments)
+            .where(task_assessments.c.task_id == task_id)
+            .order_by(task_assessments.c.id)
+        )
+        return [
+            {
+                "at": r.at.isoformat(),
+                "as_of": r.as_of.isoformat() if r.as_of else None,
+                "verdict": r.verdict,
+                "verdict_zh": EFFECT_ZH[r.verdict],
+                "occasion": r.occasion,
+                "detail": json.loads(r.detail) if r.detail else {},
+            }
+            for r in rows
+        ]
 
 
 def timeline(task_id: int) -> list[dict]:

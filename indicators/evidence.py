@@ -7,7 +7,9 @@ import datetime as dt
 
 import polars as pl
 
+from datasets import config, supervision
 from indicators import read, read_risk
+from indicators.catalog import default_catalog
 
 
 def target_evidence(
@@ -67,3 +69,76 @@ def warning_evidence(warehouse, key: str, *, as_of: dt.date | str | None = None)
         "message": r["message"],
         "responsible_units": r["responsible_units"],
     }
+
+
+# The share of the gap between the value when a task was raised and its target that the
+# indicator must close to count as having moved "as required" (reaching the target always does).
+REQUIRED_SHARE = 0.5
+
+
+def effect(warehouse, task, *, today: dt.date) -> tuple[str, dict]:
+    """成效评估 of a task now: ``effective`` (已见效), ``not_effective`` (未见效) or ``watching``
+    (待观察), and the values compared.
+
+    A task raised on a target is judged by its indicator for its region: effective once the
+    value has reached the target or closed at least :data:`REQUIRED_SHARE` of the gap it had
+    when the task was raised; not effective when, closed or past its deadline, it has not moved
+    the right way at all; watching otherwise. A task raised on a warning is effective once the
+    warning is no longer in force, not effective while it still is after closing or the
+    deadline."""
+    evidence = task.evidence or {}
+    settled = task.state == "closed" or today > task.due
+    if evidence.get("kind") == "warning":
+        try:
+            now = warning_evidence(warehouse, evidence["key"])
+        except ValueError:
+            return "effective", {"warning": evidence["key"], "in_force": False}
+        verdict = "not_effective" if settled else "watching"
+        return verdict, {"warning": evidence["key"], "in_force": True, "as_of": now["as_of"]}
+    if not task.indicator or not task.region_code:
+        return "watching", {}
+    now = target_evidence(
+        warehouse,
+        task.indicator,
+        task.region_code,
+        target_set=evidence.get("target_set", read.DEFAULT_TARGET_SET),
+    )
+    base, current, target = evidence.get("value"), now["value"], evidence.get("target")
+    detail = {"as_of": now["as_of"], "before": base, "now": current, "target": target}
+    if base is None or current is None:
+        return "watching", detail
+    sign = -1.0 if default_catalog()[task.indicator].polarity == "lower" else 1.0
+    moved = (current - base) * sign
+    if target is None:
+        if moved > 0:
+            return "effective", detail
+    else:
+        needed = (target - base) * sign  # ≤ 0: the target was met when the task was raised
+        reached = moved >= needed
+        if reached or (needed > 0 and moved >= REQUIRED_SHARE * needed):
+            return "effective", detail
+    if moved <= 0 and settled:
+        return "not_effective", detail
+    return "watching", detail
+
+
+def assess_tasks(warehouse, *, occasion: str = "load", today: dt.date | None = None) -> int:
+    """Judge every task on the current data and record each judgement that differs from its
+    last (a new verdict, or the same on newer data); returns how many were recorded."""
+    today = today or config.today()
+    recorded = 0
+    for task in supervision.list_tasks(today=today):
+        verdict, detail = effect(warehouse, task, today=today)
+        as_of = detail.get("as_of")
+        last = (supervision.assessments(task.id) or [{}])[-1]
+        if last.get("verdict") == verdict and last.get("as_of") == as_of:
+            continue
+        supervision.record_assessment(
+            task.id,
+            verdict,
+            occasion=occasion,
+            as_of=dt.date.fromisoformat(as_of) if as_of else None,
+            detail=detail,
+        )
+        recorded += 1
+    return recorded

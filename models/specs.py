@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from datasets.access import RolesFile
 from datasets.schema import SchemasFile
-from datasets.supervision import Lifecycle
 from datasets.specs import json_schema_text
+from datasets.supervision import Lifecycle
 from indicators.catalog import CatalogFile, TargetSet
 from models.rules import RulesFile
 

@@ -91,5 +91,6 @@ def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
     assert [t["id"] for t in only] == [second["id"]]
     shown = json.loads(_run(["task", "show", str(second["id"]), "--json"], env).stdout)
     assert [e["action"] for e in shown["timeline"]] == ["create"]
+    assert shown["assessments"] == []  # judged after the next load that changes the data
     assert shown["timeline"][0]["to_zh"] == "待签收"
     assert _run(["task", "show", "999"], env).returncode == 2

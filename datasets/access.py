@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from datasets.regions import PROVINCE_CODE, region_table
-from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
+from datasets.specs import SpecError, SpecModel, load_spec
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
 Permission = Literal["read", "export", "upload", "admin"]
@@ -66,13 +66,7 @@ class RolesFile(SpecModel):
 @lru_cache(maxsize=1)
 def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     """The roles of ``roles.yaml`` by id; raises :class:`RoleError`."""
-    doc, issues = read_yaml(path)
-    if issues:
-        raise RoleError(issues)
-    try:
-        return dict(RolesFile.model_validate(doc).roles)
-    except ValidationError as err:
-        raise RoleError(issues_from(err, doc, Path(path).name)) from None
+    return dict(load_spec(RolesFile, path, RoleError).roles)
 
 
 def role_label(role: str) -> str:

@@ -58,9 +58,6 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-_now = utcnow
-
-
 def _user(row) -> User:
     return User(
         id=row.id,
@@ -119,7 +116,7 @@ def add_user(
         one_time = password = secrets.token_urlsafe(12)
     if password is not None:
         check_password(password)
-    now = _now()
+    now = utcnow()
     with engine().begin() as con:
         if con.execute(sa.select(users.c.id).where(users.c.username == username)).first():
             raise AccountError(f"用户「{username}」已存在")
@@ -159,7 +156,7 @@ def list_users() -> list[User]:
 
 def disable_user(username: str, *, actor: str = "") -> None:
     """Disable a user and end every session they have."""
-    now = _now()
+    now = utcnow()
     with engine().begin() as con:
         row = con.execute(sa.select(users.c.id).where(users.c.username == username)).first()
         if row is None:
@@ -187,7 +184,7 @@ def set_password(username: str, password: str, *, actor: str = "", one_time: boo
                 must_change_password=one_time,
                 failed_logins=0,
                 locked_until=None,
-                updated_at=_now(),
+                updated_at=utcnow(),
             )
         ).rowcount
     if not done:
@@ -198,7 +195,7 @@ def set_password(username: str, password: str, *, actor: str = "", one_time: boo
 def authenticate(username: str, password: str, *, ip: str | None = None) -> tuple[User | None, str]:
     """Check a sign-in. Returns the user and ``"ok"``, or None and why not (in Chinese, the same
     words for an unknown user and a wrong password). Every attempt is audited."""
-    now = _now()
+    now = utcnow()
     refused = "用户名或密码不正确"
     user, reason = None, refused
     with engine().begin() as con:
@@ -243,7 +240,7 @@ def authenticate(username: str, password: str, *, ip: str | None = None) -> tupl
 def start_session(user: User, *, ip: str | None = None) -> str:
     """A new session for ``user``; returns the token for the cookie (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = utcnow()
     with engine().begin() as con:
         con.execute(
             sessions.insert().values(
@@ -258,7 +255,7 @@ def session_user(token: str | None) -> User | None:
     disabled one (an idle session is ended)."""
     if not token:
         return None
-    now = _now()
+    now = utcnow()
     key = _digest(token)
     with engine().begin() as con:
         row = con.execute(
@@ -281,7 +278,7 @@ def end_session(token: str | None) -> None:
     if token:
         with engine().begin() as con:
             con.execute(
-                sessions.update().where(sessions.c.id == _digest(token)).values(ended_at=_now())
+                sessions.update().where(sessions.c.id == _digest(token)).values(ended_at=utcnow())
             )
 
 
@@ -304,7 +301,7 @@ def record(
     with engine().begin() as con:
         con.execute(
             audit_log.insert().values(
-                at=_now(),
+                at=utcnow(),
                 actor=actor or "",
                 action=action,
                 result=result,

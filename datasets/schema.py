@@ -12,12 +12,11 @@ from pydantic import (
     Field,
     PrivateAttr,
     RootModel,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
+from datasets.specs import SpecError, SpecModel, load_spec
 
 SCHEMA_FILE = Path(__file__).with_name("schemas.yaml")
 SCHEMA_NAME = SCHEMA_FILE.name
@@ -186,14 +185,7 @@ def normalise_header(text: str) -> str:
 @lru_cache(maxsize=1)
 def load_schemas(path: Path = SCHEMA_FILE) -> dict[str, DatasetSchema]:
     """Read and check ``schemas.yaml``; returns dataset name → :class:`DatasetSchema`."""
-    path = Path(path)
-    doc, issues = read_yaml(path)
-    if issues:
-        raise SchemaError(issues)
-    try:
-        schemas = SchemasFile.model_validate(doc).root
-    except ValidationError as err:
-        raise SchemaError(issues_from(err, doc, path.name, names={"columns": "name"})) from None
+    schemas = load_spec(SchemasFile, path, SchemaError, names={"columns": "name"}).root
     for name, spec in schemas.items():
         spec._name = name
     return schemas

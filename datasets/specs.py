@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -64,12 +65,35 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def read_yaml(path: Path) -> tuple[object, list[SpecIssue]]:
     """The YAML document in ``path``, or the syntax error as an issue."""
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8")), []
     except yaml.YAMLError as err:
         return None, [SpecIssue(Path(path).name, "", f"YAML 语法错误：{err}")]
+
+
+def read_spec(model: type[M], path: Path, **naming) -> tuple[M | None, list[SpecIssue]]:
+    """The spec file ``path`` validated into ``model``, or None and its issues (YAML syntax or
+    shape, through :func:`issues_from` with ``naming``'s ``names`` and ``kinds``)."""
+    doc, issues = read_yaml(path)
+    if issues:
+        return None, issues
+    try:
+        return model.model_validate(doc), []
+    except ValidationError as err:
+        return None, issues_from(err, doc, Path(path).name, **naming)
+
+
+def load_spec(model: type[M], path: Path, error: type[SpecError], **naming) -> M:
+    """:func:`read_spec` for a file that must be valid: its issues raised as ``error``."""
+    spec, issues = read_spec(model, path, **naming)
+    if issues:
+        raise error(issues)
+    return spec
 
 
 # What a value should have been, for pydantic's "<kind>_type" / "<kind>_parsing" errors.

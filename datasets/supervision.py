@@ -23,12 +23,12 @@ from typing import Literal
 
 import polars as pl
 import sqlalchemy as sa
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from datasets import accounts, config
 from datasets.access import RoleId, load_roles
 from datasets.regions import region_table
-from datasets.specs import SpecError, SpecModel, issues_from, read_yaml
+from datasets.specs import SpecError, SpecModel, load_spec
 from datasets.store import engine, store_exists, task_assessments, task_events, tasks
 
 LIFECYCLE_FILE = Path(__file__).with_name("lifecycle.yaml")
@@ -97,13 +97,7 @@ class Lifecycle(SpecModel):
 
 @lru_cache(maxsize=1)
 def load_lifecycle(path: Path = LIFECYCLE_FILE) -> Lifecycle:
-    doc, issues = read_yaml(path)
-    if issues:
-        raise LifecycleError(issues)
-    try:
-        return Lifecycle.model_validate(doc)
-    except ValidationError as err:
-        raise LifecycleError(issues_from(err, doc, Path(path).name)) from None
+    return load_spec(Lifecycle, path, LifecycleError)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from datasets.regions import PROVINCE_CODE, cities
 from datasets.schema import load_schemas
-from datasets.specs import SpecError, SpecIssue, SpecModel, issues_from, read_yaml
+from datasets.specs import SpecError, SpecIssue, SpecModel, read_spec
 from indicators.compute import (
     FLOW_TYPES,
     STOCK_TYPES,
@@ -45,19 +45,10 @@ CATALOG_DIR = HERE / "catalog"
 TARGETS_DIR = HERE / "targets"
 SCHEMA_DIR = HERE / "schema"
 
-DOMAINS = (
-    "政务服务",
-    "社会治理",
-    "政务运行",
-    "数字社会",
-    "数字生态",
-    "基础支撑",
-    "经济运行",
-    "风险",
-)
-Domain_ = Literal[
+DomainName = Literal[
     "政务服务", "社会治理", "政务运行", "数字社会", "数字生态", "基础支撑", "经济运行", "风险"
 ]
+DOMAINS: tuple[str, ...] = get_args(DomainName)
 FREQUENCY_ORDER = {"month": 0, "quarter": 1, "year": 2}
 DATE_TYPES = {"date", "timestamp"}
 NUMBER_TYPES = {"integer", "number"}
@@ -142,7 +133,7 @@ class Indicator(SpecModel):
 class CatalogFile(SpecModel):
     """One catalog file: a domain and the indicators declared in it."""
 
-    domain: Domain_
+    domain: DomainName
     domain_en: Text
     weight: float = Field(1.0, ge=0, description="本领域在总体综合指数中的权重")
     indicators: tuple[Indicator, ...] = Field(min_length=1)
@@ -232,14 +223,8 @@ class Catalog:
 
 
 def _validated(model: type[SpecModel], path: Path) -> tuple[SpecModel | None, list[SpecIssue]]:
-    doc, issues = read_yaml(path)
-    if issues:
-        return None, issues
-    try:
-        return model.model_validate(doc), []
-    except ValidationError as err:
-        names = {"indicators": "code", "targets": "indicator"}
-        return None, issues_from(err, doc, path.name, names=names, kinds={"compute": "计算方式"})
+    names = {"indicators": "code", "targets": "indicator"}
+    return read_spec(model, path, names=names, kinds={"compute": "计算方式"})
 
 
 def _indicator_rules(ind: Indicator) -> list[SpecIssue]:

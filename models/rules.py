@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from datasets.schema import load_schemas
-from datasets.specs import SpecError, SpecIssue, SpecModel, issues_from, read_yaml
-from indicators.catalog import Catalog
+from datasets.specs import SpecError, SpecIssue, SpecModel, read_spec
+from indicators.catalog import Catalog, DomainName
 
 HERE = Path(__file__).resolve().parent
 RULES_FILE = HERE / "rules" / "early_warning.yaml"
@@ -43,17 +43,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Months = Annotated[int, Field(ge=1, le=120)]
 Status = Literal["limited_progress", "deterioration", "acceleration_needed"]
 Severity = Literal["高", "中", "低", "high", "medium", "low"]
-RuleDomain = Literal[
-    "按指标",
-    "政务服务",
-    "社会治理",
-    "政务运行",
-    "数字社会",
-    "数字生态",
-    "基础支撑",
-    "经济运行",
-    "风险",
-]
+RuleDomain = Literal["按指标", DomainName]  # 按指标: the domain of the indicator it concerns
 
 
 class OffTrackParameters(SpecModel):
@@ -208,16 +198,11 @@ def load_rules(path: Path = RULES_FILE, catalog: Catalog | None = None) -> list[
     """Read and validate a rules file: its shape against :class:`RulesFile`, then meaning (unique
     ids; indicators, datasets and target sets that exist when ``catalog`` is given). Raises
     :class:`RuleError` naming the file and rule of every problem."""
-    path = Path(path)
-    name = path.name
-    doc, issues = read_yaml(path)
+    name = Path(path).name
+    parsed, issues = read_spec(RulesFile, path, names={"rules": "id"})
     if issues:
-        raise RuleError(issues)
-    try:
-        rules = RulesFile.model_validate(doc).rules
-    except ValidationError as err:
-        found = issues_from(err, doc, name, names={"rules": "id"})
-        raise RuleError([_on_rule(i) for i in found]) from None
+        raise RuleError([_on_rule(i) for i in issues])
+    rules = parsed.rules
     seen: set[str] = set()
     for rule in rules:
         rule._file = name

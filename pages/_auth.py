@@ -22,7 +22,6 @@ import datetime as dt
 import hmac
 import os
 import secrets
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -133,16 +132,7 @@ def _from_trusted_header():
         return flask.Response("身份头来自不受信任的地址。", 403)
     user = accounts.get_user(name.strip())
     if user is None or user.disabled:
-        accounts.record(
-            name,
-            "login",
-            result="failed",
-            ip=client_ip(),
-            detail={"reason": "no such account" if user is None else "disabled"},
-        )
-        return flask.Response(
-            "统一身份认证通过，但本系统尚未为该用户开通账号或账号已停用，请联系系统管理员。", 403
-        )
+        return _oidc.unprovisioned(name, user, via=header, ip=client_ip())
     if session.get("proxy_user") != user.username:  # the first request of this browser
         accounts.record(user.username, "login", ip=client_ip(), detail={"via": header})
         session["proxy_user"] = user.username
@@ -223,16 +213,14 @@ def _callback_permission() -> str | None:
 
 
 # ----------------------------------------------------------------------------- pages in plain HTML
-@lru_cache(maxsize=1)
-def _css() -> str:
-    return '<link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">'
+_CSS = '<link rel="stylesheet" href="/assets/vendor/bootstrap.min.css">'
 
 
 def _form_page(title: str, body: str, *, status: int = 200):
     html = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · 数据大脑</title>{_css()}</head>
+<title>{escape(title)} · 数据大脑</title>{_CSS}</head>
 <body class="bg-light"><main class="container" style="max-width:420px;margin-top:12vh">
 <h1 class="h3 mb-1">数据大脑</h1><p class="text-muted mb-4">江苏数字政府 · {escape(title)}</p>
 {body}

@@ -84,18 +84,18 @@ def register(server: Flask, sign_in: Callable[[User, str], flask.Response]) -> N
         name = str(claims.get(settings["claim"]) or "").strip()
         user = accounts.get_user(name) if name else None
         if user is None or user.disabled:
-            accounts.record(
-                name,
-                "login",
-                result="failed",
-                ip=request.remote_addr,
-                detail={"via": "oidc", "reason": "no such account" if user is None else "disabled"},
-            )
-            return flask.Response(
-                "统一身份认证通过，但本系统尚未为该用户开通账号或账号已停用，请联系系统管理员。",
-                403,
-            )
+            return unprovisioned(name, user, via="oidc", ip=request.remote_addr)
         return sign_in(user, "oidc")
+
+
+def unprovisioned(name: str, user: User | None, *, via: str, ip: str | None) -> flask.Response:
+    """The answer to someone the identity provider vouches for who has no usable account
+    here (none, or disabled), audited as a failed sign-in."""
+    reason = "no such account" if user is None else "disabled"
+    accounts.record(name, "login", result="failed", ip=ip, detail={"via": via, "reason": reason})
+    return flask.Response(
+        "统一身份认证通过，但本系统尚未为该用户开通账号或账号已停用，请联系系统管理员。", 403
+    )
 
 
 def login_link() -> str:

@@ -66,7 +66,7 @@ def _table(log: pl.DataFrame) -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(f"{r['at']:%Y-%m-%d %H:%M:%S}"),
+                html.Td(f"{r['at']:%Y-%m-%d %H:%M:%S}", className="text-nowrap"),
                 html.Td(r["actor"] or "—"),
                 html.Td(ACTIONS.get(r["action"], r["action"])),
                 html.Td(
@@ -91,6 +91,13 @@ def _table(log: pl.DataFrame) -> html.Div:
     )
 
 
+def _choice(id_: str, everything: str, labels: dict[str, str], value: str | None) -> dbc.Select:
+    """A filter over ``labels`` (id → Chinese), ``everything`` first; an unknown value is all."""
+    options = [{"label": everything, "value": ALL}]
+    options += [{"label": v, "value": k} for k, v in labels.items()]
+    return dbc.Select(id=id_, options=options, value=value if value in labels else ALL)
+
+
 def _labelled(label: str, control, width: int) -> dbc.Col:
     return dbc.Col([dbc.Label(label, className="small text-muted mb-0"), control], md=width)
 
@@ -103,32 +110,12 @@ def layout(**query):
                 dbc.Alert("审计日志仅限系统管理员查看。", color="warning", id="audit-denied"),
             ]
         )
-    action = query.get("action") if query.get("action") in ACTIONS else ALL
-    result = query.get("result") if query.get("result") in RESULTS else ALL
     user_box = dbc.Input(id="audit-user", placeholder="全部用户", value=query.get("user"))
     filters = dbc.Row(
         [
             _labelled("用户", user_box, 3),
-            _labelled(
-                "操作",
-                dbc.Select(
-                    id="audit-action",
-                    options=[{"label": "全部操作", "value": ALL}]
-                    + [{"label": v, "value": k} for k, v in ACTIONS.items()],
-                    value=action,
-                ),
-                3,
-            ),
-            _labelled(
-                "结果",
-                dbc.Select(
-                    id="audit-result",
-                    options=[{"label": "全部结果", "value": ALL}]
-                    + [{"label": v, "value": k} for k, v in RESULTS.items()],
-                    value=result,
-                ),
-                2,
-            ),
+            _labelled("操作", _choice("audit-action", "全部操作", ACTIONS, query.get("action")), 3),
+            _labelled("结果", _choice("audit-result", "全部结果", RESULTS, query.get("result")), 2),
             _labelled(
                 "起始日期（UTC）",
                 dbc.Input(id="audit-since", type="date", value=query.get("since")),

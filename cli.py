@@ -25,10 +25,12 @@ from datasets.config import db_path
 from datasets.ingest import IngestError
 from datasets.status import dataset_status
 from datasets.warehouse import Warehouse
+from indicators import read
 from indicators.cli import assess
 from indicators.evidence import target_evidence, warning_evidence
 from models.cli import CONTEXT, fail, forecast_series, parse_period, read_series_file
 from models.specs import SPEC_KINDS, write_schemas
+from reports import subscriptions
 from reports.cli import report
 
 
@@ -461,16 +463,22 @@ def _actor() -> str:
 @click.option("--role", required=True, type=click.Choice(sorted(load_roles())), help="角色 / role")
 @click.option("--city", help="设区市代码（city_user 必填），如 320500 / city code")
 @click.option("--unit", help="责任单位（department_user 必填），如 省政务办 / unit")
+@click.option("--email", help="接收通知的邮箱 / e-mail for notifications")
 @click.option(
     "--password-stdin", is_flag=True, help="从标准输入读密码 / read the password from stdin"
 )
 def user_add(
-    name: str, role: str, city: str | None, unit: str | None, password_stdin: bool
+    name: str,
+    role: str,
+    city: str | None,
+    unit: str | None,
+    email: str | None,
+    password_stdin: bool,
 ) -> None:
     password = _password_from_stdin() if password_stdin else None
     try:
         created, one_time = accounts.add_user(
-            name, role, city=city, unit=unit, password=password, actor=_actor()
+            name, role, city=city, unit=unit, password=password, actor=_actor(), email=email
         )
     except AccountError as err:
         fail(str(err))
@@ -648,6 +656,93 @@ def task_show(task_id, as_json):
     if data["assessments"]:
         last = data["assessments"][-1]
         click.echo(f"成效评估：{last['verdict_zh']}（数据截至 {last['as_of'] or '—'}）")
+
+
+@user.command("email", context_settings=CONTEXT, help="设置接收通知的邮箱 / set a user's e-mail.")
+@click.argument("name")
+@click.argument("address", required=False)
+def user_email(name: str, address: str | None) -> None:
+    try:
+        accounts.set_email(name, address, actor=_actor())
+    except AccountError as err:
+        fail(str(err))
+    click.echo(f"已设置 {name} 的邮箱：{address or '（无）'}")
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help=(
+        "通知：督办提醒（即将到期、逾期、升级）、每日摘要与订阅报告的投递 / notifications.\n\n"
+        "由 cron 每小时运行 `databrain notify run-due` 即可；同一条通知不会重复发送。"
+    ),
+)
+def notify() -> None:
+    pass
+
+
+@notify.command(
+    "run-due",
+    context_settings=CONTEXT,
+    help="发送今天到期的督办提醒与摘要，生成并投递到期的订阅报告 / send what is due now.",
+)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def notify_run_due(as_json: bool) -> None:
+    reminded = supervision.remind()
+    delivered = subscriptions.run_due()
+    if as_json:
+        click.echo(
+            json.dumps({"reminders": reminded, "subscriptions": delivered}, ensure_ascii=False)
+        )
+        return
+    click.echo(
+        f"督办提醒：即将到期 {reminded['due_soon']}，逾期 {reminded['overdue']}，"
+        f"升级 {reminded['escalated']}；摘要 {reminded['digest']} 人"
+    )
+    for d in delivered:
+        result = d.get("file") or f"失败：{d.get('error')}"
+        click.echo(f"订阅 #{d['id']}（{d['username']}）：{result}")
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help="报告订阅：按周期生成报告并发送到站内信与邮箱 / report subscriptions.",
+)
+def subscription() -> None:
+    pass
+
+
+@subscription.command("add", context_settings=CONTEXT, help="新建订阅 / subscribe a user.")
+@click.argument("username")
+@click.option("--target-set", default=read.DEFAULT_TARGET_SET, show_default=True)
+@click.option("--region", default="320000", show_default=True, metavar="CODE")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
+@click.option(
+    "--schedule",
+    default="after_load",
+    show_default=True,
+    help="after_load、monthly 或 cron 表达式（如 '0 8 1 * *'）",
+)
+def subscription_add(username, target_set, region, fmt, schedule):
+    try:
+        made = subscriptions.subscribe(
+            username, target_set=target_set, region=region, fmt=fmt, schedule=schedule
+        )
+    except ValueError as err:
+        fail(str(err))
+    click.echo(f"已订阅 #{made.id}：{made.region_code} {made.format}（{made.schedule_zh}）")
+
+
+@subscription.command("list", context_settings=CONTEXT, help="列出订阅 / list subscriptions.")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
+def subscription_list(as_json):
+    found = [s.to_dict() for s in subscriptions.listed()]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for s in found:
+        click.echo(
+            f"#{s['id']}\t{s['username']}\t{s['region_zh']}\t{s['format']}\t{s['schedule_zh']}"
+        )
 
 
 main.add_command(assess)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -51,6 +52,7 @@ class User:
     must_change_password: bool
     locked_until: dt.datetime | None
     created_at: dt.datetime
+    email: str | None = None
 
 
 def utcnow() -> dt.datetime:
@@ -70,6 +72,7 @@ def _user(row) -> User:
         must_change_password=bool(row.must_change_password),
         locked_until=row.locked_until,
         created_at=row.created_at,
+        email=row.email,
     )
 
 
@@ -104,6 +107,7 @@ def add_user(
     password: str | None = None,
     source: str = "local",
     actor: str = "",
+    email: str | None = None,
 ) -> tuple[User, str | None]:
     """Create a user; returns it and, when no password was given for a local account, the
     one-time password to hand over (it must be changed at first sign-in)."""
@@ -111,6 +115,7 @@ def add_user(
     if not username or len(username) > 64:
         raise AccountError("用户名须为 1–64 个字符")
     _check_role(role, city, unit)
+    email = _check_email(email)
     one_time = None
     if source == "local" and password is None:
         one_time = password = secrets.token_urlsafe(12)
@@ -129,6 +134,7 @@ def add_user(
                 password_hash=_hasher.hash(password) if password is not None else None,
                 source=source,
                 must_change_password=one_time is not None,
+                email=email,
                 created_at=now,
                 updated_at=now,
             )
@@ -141,6 +147,25 @@ def add_user(
         detail={"role": role, "unit": unit, "source": source},
     )
     return get_user(username), one_time
+
+
+def _check_email(email: str | None) -> str | None:
+    email = (email or "").strip() or None
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise AccountError(f"邮箱地址不对：{email}")
+    return email
+
+
+def set_email(username: str, email: str | None, *, actor: str = "") -> None:
+    """Set (or clear, with None) where a user's notifications are mailed."""
+    email = _check_email(email)
+    with engine().begin() as con:
+        done = con.execute(
+            users.update().where(users.c.username == username).values(email=email)
+        ).rowcount
+    if not done:
+        raise AccountError(f"没有用户「{username}」")
+    record(actor, "user_email", target=username, detail={"email": email})
 
 
 def get_user(username: str) -> User | None:

@@ -1,4 +1,4 @@
-"""The operational store: users, sign-in sessions and the audit log (next, 督办 tasks).
+"""The operational store: users, sign-in sessions, the audit log, 督办 tasks and what is sent.
 
 It is kept apart from the analytical warehouse, which is copied and swapped on every load: what
 people do must not be lost or rolled back with a data version. SQLAlchemy 2 over SQLite beside
@@ -42,6 +42,7 @@ users = sa.Table(
     sa.Column("locked_until", sa.DateTime),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("email", sa.String(255)),  # where notifications are mailed, when SMTP is set up
 )
 
 sessions = sa.Table(
@@ -116,6 +117,80 @@ task_assessments = sa.Table(
     sa.Column("occasion", sa.String(16), nullable=False),  # close | load
     sa.Column("detail", sa.Text),  # JSON: the values compared
 )
+
+
+task_attachments = sa.Table(
+    "task_attachments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id"), nullable=False, index=True),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("task_events.id")),
+    sa.Column("name", sa.String(255), nullable=False),  # as the user named it
+    sa.Column("stored", sa.String(255), nullable=False),  # file name under the attachments folder
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("task_id", sa.Integer),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("link", sa.String(255)),
+    # what the message is about (one per recipient): sending again is a no-op
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("read_at", sa.DateTime),
+    sa.UniqueConstraint("username", "key", name="uq_notifications_username_key"),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("target_set", sa.String(64), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("format", sa.String(8), nullable=False),
+    sa.Column("schedule", sa.String(64), nullable=False),  # after_load | monthly | cron text
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_run_at", sa.DateTime),
+    sa.Column("last_version", sa.String(32)),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("channel", sa.String(8), nullable=False),  # inbox | email
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(255)),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("result", sa.String(16), nullable=False),  # ok | failed
+    sa.Column("error", sa.Text),
+)
+
+
+def attachments_dir() -> Path:
+    """Where 督办 attachments are kept: ``DATABRAIN_ATTACHMENTS``, else beside the store (a
+    SQLite file) or the warehouse. Several web servers share one folder (a network mount)."""
+    configured = os.environ.get("DATABRAIN_ATTACHMENTS")
+    if configured:
+        return Path(configured)
+    url = state_url()
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).parent / "attachments"
+    return db_path().parent / "attachments"
 
 
 def state_url(warehouse: Path | None = None) -> str:

@@ -15,7 +15,10 @@ the day, never stored, so a pinned clock (``DATABRAIN_TODAY``) replays them exac
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,11 +28,19 @@ import polars as pl
 import sqlalchemy as sa
 from pydantic import Field, model_validator
 
-from datasets import accounts, config
+from datasets import accounts, config, notify
 from datasets.access import RoleId, load_roles
-from datasets.regions import region_table
+from datasets.regions import region_name, region_table
 from datasets.specs import SpecError, SpecModel, load_spec
-from datasets.store import engine, store_exists, task_assessments, task_events, tasks
+from datasets.store import (
+    attachments_dir,
+    engine,
+    store_exists,
+    task_assessments,
+    task_attachments,
+    task_events,
+    tasks,
+)
 
 LIFECYCLE_FILE = Path(__file__).with_name("lifecycle.yaml")
 Party = Literal["supervisor", "assignee"]
@@ -128,6 +139,13 @@ class Task:
         days = load_lifecycle().overdue.escalate_after_days
         return self.overdue(today) and (today - self.due).days >= days
 
+    @property
+    def assignee(self) -> str:
+        """承办: the city's name and/or the unit."""
+        city = _city_of(self.region_code)
+        named = [region_name(self.region_code) if city else None, self.unit]
+        return " · ".join(n for n in named if n) or "—"
+
     def to_dict(self, today: dt.date | None = None) -> dict:
         lifecycle = load_lifecycle()
         return {
@@ -136,6 +154,7 @@ class Task:
             "indicator": self.indicator,
             "region_code": self.region_code,
             "unit": self.unit,
+            "assignee": self.assignee,
             "requirement": self.requirement,
             "priority": self.priority,
             "due": self.due.isoformat(),
@@ -270,7 +289,9 @@ def create_task(
         region=region,
         detail={"indicator": indicator, "unit": unit, "due": due.isoformat()},
     )
-    return get_task(task_id)
+    made = get_task(task_id)
+    _tell(made, "task_new", recipients(made, "assignee"), key=f"task:{task_id}:new")
+    return made
 
 
 def has_tasks() -> bool:
@@ -314,10 +335,13 @@ def transition(
     user: accounts.User,
     *,
     comment: str = "",
+    attachment: tuple[str, bytes] | None = None,
     ip: str | None = None,
 ) -> Task:
     """Take ``action`` on a task as ``user``: refused unless the task is in a state the action
-    leaves, the user is a party the action allows, and what it needs is given."""
+    leaves, the user is a party the action allows, and what it needs is given. An attachment
+    (file name, content) is checked (:func:`check_attachment`) before anything changes and kept
+    with the step."""
     lifecycle = load_lifecycle()
     step = lifecycle.transitions.get(action)
     if step is None:
@@ -345,18 +369,56 @@ def transition(
     comment = comment.strip()
     if "comment" in step.needs and not comment:
         raise TaskError(f"「{step.name_zh}」须填写说明")
+    kept = None
+    if attachment is not None:
+        name, data = attachment
+        media_type = check_attachment(name, data)
+        kept = _keep(task_id, name, data)
     now = accounts.utcnow()
+    try:
+        event_id = _step(task, step, action, user, comment, now, kept, media_type if kept else "")
+    except BaseException:
+        if kept:
+            (attachments_dir() / kept[0]).unlink(missing_ok=True)
+        raise
+    accounts.record(
+        user.username,
+        "task_" + action,
+        target=f"#{task_id}",
+        region=task.region_code,
+        ip=ip,
+        detail={"to": step.to, "comment": comment, "attachment": kept[1] if kept else None},
+    )
+    moved = get_task(task_id)
+    tell = _TELL.get(action)
+    if tell:
+        kind, party = tell
+        _tell(
+            moved,
+            kind,
+            recipients(moved, party),
+            key=f"task:{task_id}:event:{event_id}",
+            comment=comment,
+            actor=user.username,
+        )
+    return moved
+
+
+def _step(task, step, action, user, comment, now, kept, media_type) -> int:
+    """Move a task one step (only from the state it was read in) and record the event and its
+    attachment, in one transaction."""
     with engine().begin() as con:
         done = con.execute(
             tasks.update()
-            .where(tasks.c.id == task_id, tasks.c.state == task.state)
+            .where(tasks.c.id == task.id, tasks.c.state == task.state)
             .values(state=step.to, updated_at=now)
         ).rowcount
         if not done:  # someone else moved it meanwhile
             raise TaskError("事项状态已被他人更新，请刷新后重试")
-        con.execute(
-            task_events.insert().values(
-                task_id=task_id,
+        event_id = con.execute(
+            task_events.insert()
+            .values(
+                task_id=task.id,
                 at=now,
                 actor=user.username,
                 action=action,
@@ -364,16 +426,24 @@ def transition(
                 to_state=step.to,
                 comment=comment or None,
             )
-        )
-    accounts.record(
-        user.username,
-        "task_" + action,
-        target=f"#{task_id}",
-        region=task.region_code,
-        ip=ip,
-        detail={"to": step.to, "comment": comment},
-    )
-    return get_task(task_id)
+            .returning(task_events.c.id)
+        ).scalar_one()
+        if kept:
+            stored, name, size, digest = kept
+            con.execute(
+                task_attachments.insert().values(
+                    task_id=task.id,
+                    event_id=event_id,
+                    name=name,
+                    stored=stored,
+                    size=size,
+                    media_type=media_type,
+                    sha256=digest,
+                    uploaded_by=user.username,
+                    at=now,
+                )
+            )
+    return event_id
 
 
 _PARTY_ZH = {"supervisor": "督办人", "assignee": "承办单位"}
@@ -423,6 +493,11 @@ def assessments(task_id: int) -> list[dict]:
 def timeline(task_id: int) -> list[dict]:
     """Every event of a task, oldest first, with the states' Chinese names."""
     lifecycle = load_lifecycle()
+    files: dict[int, list[dict]] = {}
+    for a in attachments(task_id):
+        files.setdefault(a["event_id"], []).append(
+            {"id": a["id"], "name": a["name"], "size": a["size"]}
+        )
     with engine().connect() as con:
         rows = con.execute(
             sa.select(task_events)
@@ -443,6 +518,221 @@ def timeline(task_id: int) -> list[dict]:
                 "to": r.to_state,
                 "to_zh": lifecycle.label(r.to_state),
                 "comment": r.comment,
+                "attachments": files.get(r.id, []),
             }
             for r in rows
         ]
+
+
+# ----------------------------------------------------------------------------------- attachments
+
+# What a 承办单位 may attach: documents, sheets and pictures, recognised by their content as well
+# as their name (a renamed executable is refused).
+ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+}
+_OOXML_PART = {".docx": b"word/", ".xlsx": b"xl/"}
+
+
+def attachment_limit() -> int:
+    """The largest attachment accepted, in bytes (``DATABRAIN_ATTACHMENT_MAX_MB``, default 10)."""
+    return int(float(os.environ.get("DATABRAIN_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
+
+
+def check_attachment(name: str, data: bytes) -> str:
+    """The media type of an acceptable attachment; a :class:`TaskError` naming the file and the
+    reason otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ATTACHMENT_TYPES:
+        raise TaskError(f"附件「{name}」的类型不支持；可上传 {'、'.join(sorted(ATTACHMENT_TYPES))}")
+    if not data:
+        raise TaskError(f"附件「{name}」是空文件")
+    limit = attachment_limit()
+    if len(data) > limit:
+        raise TaskError(
+            f"附件「{name}」有 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB"
+        )
+    head = data[:8]
+    ok = {
+        ".pdf": head.startswith(b"%PDF-"),
+        ".png": head.startswith(b"\x89PNG\r\n\x1a\n"),
+        ".jpg": head.startswith(b"\xff\xd8\xff"),
+        ".jpeg": head.startswith(b"\xff\xd8\xff"),
+    }.get(suffix)
+    if suffix in _OOXML_PART:
+        ok = head.startswith(b"PK\x03\x04") and _OOXML_PART[suffix] in data[:65536]
+    if suffix in (".txt", ".csv"):
+        try:
+            ok = b"\x00" not in data and bool(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            ok = False
+    if not ok:
+        raise TaskError(f"附件「{name}」的内容不是 {suffix} 文件（文件可能已损坏或被改了扩展名）")
+    return ATTACHMENT_TYPES[suffix]
+
+
+def _keep(task_id: int, name: str, data: bytes) -> tuple[str, str, int, str]:
+    """Write an attachment under the attachments folder (written whole, then renamed); returns
+    (stored file name, the user's name for it, size, sha256)."""
+    folder = attachments_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{task_id}-{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    partial = folder / f".{stored}.part"
+    partial.write_bytes(data)
+    partial.replace(folder / stored)
+    return stored, Path(name).name[:255], len(data), hashlib.sha256(data).hexdigest()
+
+
+def attachments(task_id: int) -> list[dict]:
+    with engine().connect() as con:
+        rows = con.execute(
+            sa.select(task_attachments)
+            .where(task_attachments.c.task_id == task_id)
+            .order_by(task_attachments.c.id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def attachment_file(attachment_id: int, user: accounts.User) -> tuple[Path, dict] | None:
+    """An attachment's file and record, if the user may see its task."""
+    with engine().connect() as con:
+        row = con.execute(
+            sa.select(task_attachments).where(task_attachments.c.id == attachment_id)
+        ).first()
+    if row is None:
+        return None
+    task = get_task(row.task_id)
+    if task is None or not can_see(task, user):
+        return None
+    path = attachments_dir() / row.stored
+    return (path, dict(row._mapping)) if path.exists() else None
+
+
+# --------------------------------------------------------------------------------- notifications
+
+# Which step tells whom: the 承办单位 hears of new and returned tasks and of closing, the 督办人
+# of signing and answers.
+_TELL = {
+    "sign": ("task_signed", "supervisor"),
+    "answer": ("task_answered", "supervisor"),
+    "return": ("task_returned", "assignee"),
+    "close": ("task_closed", "assignee"),
+}
+DUE_SOON_DAYS = 3
+
+
+def recipients(task: Task, party: str) -> list[str]:
+    """The active users who are ``party`` of a task: ``assignee`` (the city's 市用户, the
+    unit's 部门用户), ``supervisor`` (its 督办人) or ``escalation`` (the role it escalates to)."""
+    if party == "supervisor":
+        return [task.created_by]
+    users = [u for u in accounts.list_users() if not u.disabled]
+    if party == "escalation":
+        role = load_lifecycle().overdue.escalate_to
+        return [u.username for u in users if u.role == role]
+    return [u.username for u in users if "assignee" in parties(task, u)]
+
+
+def _tell(
+    task: Task, kind: str, users: list[str], *, key: str, comment: str = "", actor: str = ""
+) -> None:
+    lines = [
+        f"督办事项 #{task.id}：{task.title}",
+        f"承办：{task.assignee}　截止：{task.due}　状态：{load_lifecycle().label(task.state)}",
+    ]
+    if task.requirement and kind == "task_new":
+        lines.append(f"要求：{task.requirement}")
+    if comment:
+        lines.append(f"{actor}：{comment}")
+    notify.send(
+        [u for u in users if u != actor],
+        notify.Message(
+            kind=kind,
+            subject=f"{notify.KINDS[kind]}：#{task.id} {task.title}",
+            body="\n".join(lines),
+            link=f"/tasks/{task.id}",
+            task_id=task.id,
+        ),
+        key=key,
+    )
+
+
+def remind(today: dt.date | None = None) -> dict[str, int]:
+    """Send what the day calls for, once each: 即将到期 to the 承办单位 of tasks due within
+    :data:`DUE_SOON_DAYS`, 逾期 to both parties, 升级 to the escalation role and the 督办人, and
+    one digest of its open tasks to each 承办单位. Safe to run any number of times a day."""
+    today = today or config.today()
+    counts = {"due_soon": 0, "overdue": 0, "escalated": 0, "digest": 0}
+    open_tasks = [t for t in list_tasks(today=today) if not load_lifecycle().states[t.state].final]
+    for t in open_tasks:
+        if t.escalated(today):
+            counts["escalated"] += 1
+            _tell(
+                t,
+                "escalated",
+                recipients(t, "escalation") + recipients(t, "supervisor"),
+                key=f"task:{t.id}:escalated:{t.due}",
+            )
+        if t.overdue(today):
+            counts["overdue"] += 1
+            _tell(
+                t,
+                "overdue",
+                recipients(t, "assignee") + recipients(t, "supervisor"),
+                key=f"task:{t.id}:overdue:{t.due}",
+            )
+        elif (t.due - today).days <= DUE_SOON_DAYS:
+            counts["due_soon"] += 1
+            _tell(t, "due_soon", recipients(t, "assignee"), key=f"task:{t.id}:due_soon:{t.due}")
+    by_user: dict[str, list[Task]] = {}
+    for t in open_tasks:
+        for name in recipients(t, "assignee"):
+            by_user.setdefault(name, []).append(t)
+    for name, mine in by_user.items():
+        late = sum(t.overdue(today) for t in mine)
+        body = "\n".join(
+            f"#{t.id} {t.title}　{load_lifecycle().label(t.state)}　截止 {t.due}"
+            + ("　【逾期】" if t.overdue(today) else "")
+            for t in mine
+        )
+        got = notify.send(
+            [name],
+            notify.Message(
+                kind="digest",
+                subject=f"每日督办摘要 {today}：待办 {len(mine)} 件，逾期 {late} 件",
+                body=body,
+                link="/tasks",
+            ),
+            key=f"digest:{today}",
+        )
+        counts["digest"] += len(got)
+    return counts
+
+
+# ---------------------------------------------------------------------------------------- counts
+
+
+def counts(found: list[Task], today: dt.date | None = None) -> dict:
+    """Open, overdue and escalated tasks, and the 承办单位 with most overdue (most first)."""
+    today = today or config.today()
+    final = {s for s, spec in load_lifecycle().states.items() if spec.final}
+    live = [t for t in found if t.state not in final]
+    late: dict[str, int] = {}
+    for t in live:
+        if t.overdue(today):
+            late[t.assignee] = late.get(t.assignee, 0) + 1
+    return {
+        "total": len(found),
+        "open": len(live),
+        "overdue": sum(t.overdue(today) for t in live),
+        "escalated": sum(t.escalated(today) for t in live),
+        "closed": len(found) - len(live),
+        "most_overdue": sorted(late.items(), key=lambda kv: (-kv[1], kv[0])),
+    }

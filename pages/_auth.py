@@ -31,11 +31,11 @@ from flask import Flask, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from datasets import access, accounts
-from datasets.access import NO_ACCESS, Scope, role_label, scope_for
+from datasets.access import NO_ACCESS, Scope, role_label
 from datasets.accounts import AccountError, User
 from datasets.config import db_path
 from datasets.regions import region_name
-from indicators.catalog import default_catalog
+from indicators.access import user_scope
 from pages import _oidc
 
 LOGIN_PATH = "/login"
@@ -61,27 +61,6 @@ class SignedIn(UserMixin):
     @property
     def username(self) -> str:
         return self.user.username
-
-
-def unit_indicators(unit: str) -> set[str]:
-    """Indicators a unit answers for: named among the responsible units of the indicator or of
-    one of its targets."""
-    catalog = default_catalog()
-    found = {c for c, ind in catalog.indicators.items() if unit in ind.responsible_units}
-    for ts in catalog.target_sets.values():
-        found |= {t.indicator for t in ts.targets if unit in t.responsible_units}
-    return found
-
-
-def user_scope(user: User) -> Scope:
-    return scope_for(
-        user.username,
-        user.role,
-        city=user.city_code,
-        unit=user.unit,
-        unit_indicators=unit_indicators(user.unit) if user.unit else None,
-        all_indicators=default_catalog().indicators,
-    )
 
 
 # Outside a web request (the command line, a test calling a page function) nothing is limited,

@@ -23,6 +23,10 @@ from reports.pdf import render_pdf
 from reports.workbook import render_xlsx
 
 FORMATS = ("pdf", "xlsx")
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def all_regions() -> list[str]:

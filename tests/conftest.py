@@ -138,6 +138,18 @@ def state_url(request, tmp_path, monkeypatch) -> str:
         server = request.getfixturevalue("postgres_server")
         url = server.create_database(f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**9}")
     monkeypatch.setenv("DATABRAIN_STATE_URL", url)
+    monkeypatch.setenv("DATABRAIN_ATTACHMENTS", str(tmp_path / "attachments"))
     store.forget_engines()
     yield url
     store.forget_engines()
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    """A real SMTP server the product mails to (``DATABRAIN_SMTP_URL``), with what it received."""
+    from tests.smtp import Mailbox
+
+    box = Mailbox().start()
+    monkeypatch.setenv("DATABRAIN_SMTP_URL", box.url)
+    yield box
+    box.stop()

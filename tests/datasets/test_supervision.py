@@ -21,20 +21,6 @@ from datasets.supervision import (
 TODAY = dt.date(2026, 12, 1)
 
 
-@pytest.fixture
-def people(state_url):
-    made = {}
-    for name, role, extra in [
-        ("duban", "province_analyst", {}),
-        ("sz", "city_user", {"city": "320500"}),
-        ("nj", "city_user", {"city": "320100"}),
-        ("leader", "province_leader", {}),
-        ("gov", "department_user", {"unit": "省政务办"}),
-    ]:
-        made[name], _ = accounts.add_user(name, role, password="long enough pw", **extra)
-    return made
-
-
 def _task(people, **kw):
     args = {
         "title": "苏州市公共数据按需共享率未达标",

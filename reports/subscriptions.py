@@ -182,15 +182,16 @@ def due_key(sub: Subscription, now: dt.datetime, version: str) -> str | None:
     return f"cron:{previous:%Y-%m-%dT%H:%M}" if previous > since else None
 
 
-def delivered_dir() -> Path:
-    return db_path().parent / "delivered"
+def delivered_dir(warehouse: Warehouse | None = None) -> Path:
+    """Where delivered reports are kept for download from the inbox: beside the warehouse."""
+    return (warehouse.path if warehouse else db_path()).parent / "delivered"
 
 
-def delivered_file(sub_id: int, name: str) -> Path | None:
+def delivered_file(sub_id: int, name: str, warehouse: Warehouse | None = None) -> Path | None:
     """A delivered report's file (names are checked: no path leaves the folder)."""
     if "/" in name or "\\" in name or name.startswith("."):
         return None
-    path = delivered_dir() / str(sub_id) / name
+    path = delivered_dir(warehouse) / str(sub_id) / name
     return path if path.is_file() else None
 
 
@@ -210,13 +211,13 @@ def run_due(now: dt.datetime | None = None, warehouse: Warehouse | None = None) 
             key = due_key(sub, now, version)
             if key is None:
                 continue
-            done.append(_deliver(sub, key, pinned, version, now))
+            done.append(_deliver(sub, key, pinned, delivered_dir(warehouse), version, now))
     finally:
         pinned.close()
     return done
 
 
-def _deliver(sub: Subscription, key: str, warehouse: Warehouse, version: str, now) -> dict:
+def _deliver(sub: Subscription, key: str, warehouse: Warehouse, out: Path, version: str, now):
     user = accounts.get_user(sub.username)
     outcome = {"id": sub.id, "username": sub.username, "key": key}
     try:
@@ -238,7 +239,7 @@ def _deliver(sub: Subscription, key: str, warehouse: Warehouse, version: str, no
         outcome["error"] = str(err)
         _mark(sub.id, now, version)
         return outcome
-    folder = delivered_dir() / str(sub.id)
+    folder = out / str(sub.id)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / name, data)
     notify.send(

@@ -94,3 +94,46 @@ def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
     assert shown["assessments"] == []  # judged after the next load that changes the data
     assert shown["timeline"][0]["to_zh"] == "待签收"
     assert _run(["task", "show", "999"], env).returncode == 2
+
+
+def test_cli_tasks002_notify_run_due_reminds_and_delivers_once(demo_computed, tmp_path, mailbox):
+    env = {
+        **os.environ,
+        "DATABRAIN_DB": str(demo_computed.path),
+        "DATABRAIN_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+        "DATABRAIN_TODAY": "2026-11-22",
+        "DATABRAIN_SMTP_URL": mailbox.url,
+    }
+    for args in (
+        ["user", "add", "sz", "--role", "city_user", "--city", "320500"],
+        ["user", "email", "sz", "sz@gov.example"],
+        ["subscription", "add", "sz", "--region", "320500", "--format", "xlsx"],
+        [
+            "task",
+            "create",
+            "--target",
+            "data_sharing_rate",
+            "--region",
+            "320500",
+            "--due",
+            "2026-11-30",
+            "--title",
+            "共享率整改",
+        ],
+    ):
+        done = _run(args, env)
+        assert done.returncode == 0, done.stderr
+    refused = _run(["subscription", "add", "sz", "--region", "320100"], env)
+    assert refused.returncode == 2 and "只能订阅本市" in refused.stderr
+    late = {**env, "DATABRAIN_TODAY": "2026-12-08"}  # 8 days overdue: escalated
+    first = json.loads(_run(["notify", "run-due", "--json"], late).stdout)
+    assert first["reminders"] == {"due_soon": 0, "overdue": 1, "escalated": 1, "digest": 1}
+    (delivered,) = first["subscriptions"]
+    assert "苏州" in delivered["file"]
+    again = json.loads(_run(["notify", "run-due", "--json"], late).stdout)
+    assert again["subscriptions"] == [] and again["reminders"]["digest"] == 0
+    subjects = mailbox.subjects("sz@gov.example")
+    assert sum("新督办事项" in s for s in subjects) == 1
+    assert sum("已逾期" in s for s in subjects) == 1
+    assert sum("每日督办摘要" in s for s in subjects) == 1
+    assert sum("订阅报告" in s for s in subjects) == 1 and len(subjects) == 4

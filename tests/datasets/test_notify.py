@@ -75,7 +75,12 @@ def test_notify002_deadlines_remind_once_then_escalate_to_the_leader(people, mai
     transition(task.id, "sign", people["sz"])
     transition(task.id, "answer", people["sz"], comment="已整改")
     transition(task.id, "close", people["duban"])
-    assert remind(dt.date(2026, 12, 19)) == {"due_soon": 0, "overdue": 0, "escalated": 0, "digest": 0}
+    assert remind(dt.date(2026, 12, 19)) == {
+        "due_soon": 0,
+        "overdue": 0,
+        "escalated": 0,
+        "digest": 0,
+    }
 
 
 def test_notify003_a_mail_server_that_is_down_loses_nothing(people, monkeypatch):

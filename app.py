@@ -23,9 +23,10 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 import pages._exports  # noqa: F401  (the table-export callback)
+from datasets import notify
 from datasets.store import forget_engines
 from datasets.warehouse import forget_connections
-from pages import _auth, _ids
+from pages import _auth, _ids, _task_routes
 from pages._components import synthetic_banner
 from reports.jobs import register_routes as register_report_routes
 
@@ -87,9 +88,25 @@ def _navbar() -> dbc.Navbar:
     )
 
 
+def _inbox_link(username: str) -> html.A:
+    """消息, with the number of unread notifications."""
+    unread = notify.unread_count(username)
+    return html.A(
+        [
+            "消息",
+            dbc.Badge(str(unread), color="danger", pill=True, className="ms-1") if unread else None,
+        ],
+        href="/inbox",
+        className="btn btn-sm btn-outline-light me-2",
+        id=_ids.INBOX_LINK,
+        title=f"未读消息 {unread} 条",
+        **{"data-unread": str(unread)},
+    )
+
+
 def _user_menu():
-    """Who is signed in (name, role, city or unit), the audit log for administrators, and a
-    sign-out form (a POST carrying the CSRF token)."""
+    """Who is signed in (name, role, city or unit), their messages, the audit log for
+    administrators, and a sign-out form (a POST carrying the CSRF token)."""
     me = _auth.whoami()
     if not me:
         return None
@@ -102,6 +119,7 @@ def _user_menu():
                 style={"color": "#fff"},
                 id=_ids.USER_NAME,
             ),
+            _inbox_link(me["username"]),
             html.A("审计日志", href="/audit", className="btn btn-sm btn-outline-light me-2")
             if me["admin"]
             else None,
@@ -138,6 +156,7 @@ def create_app() -> dash.Dash:
         id=_ids.SHELL,
     )
     register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
+    _task_routes.register_routes(app.server)  # 督办 attachments, subscribed reports
     _auth.register(app, app.server)  # sign-in, the request gate, CSRF, security headers
 
     @app.callback(

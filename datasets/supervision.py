@@ -142,7 +142,7 @@ class Task:
     @property
     def assignee(self) -> str:
         """承办: the city's name and/or the unit."""
-        city = _city_of(self.region_code)
+        city = city_of(self.region_code)
         named = [region_name(self.region_code) if city else None, self.unit]
         return " · ".join(n for n in named if n) or "—"
 
@@ -189,7 +189,7 @@ def _task(row) -> Task:
     )
 
 
-def _city_of(region: str | None) -> str | None:
+def city_of(region: str | None) -> str | None:
     if not region:
         return None
     found = region_table().filter(pl.col("region_code") == region)["city_code"]
@@ -201,7 +201,7 @@ def parties(task: Task, user: accounts.User) -> set[str]:
     found = set()
     if user.username == task.created_by or user.role in load_lifecycle().supervisor_roles:
         found.add("supervisor")
-    if user.role == "city_user" and user.city_code and user.city_code == _city_of(task.region_code):
+    if user.role == "city_user" and user.city_code and user.city_code == city_of(task.region_code):
         found.add("assignee")
     if user.role == "department_user" and user.unit and user.unit == task.unit:
         found.add("assignee")
@@ -214,7 +214,7 @@ def can_see(task: Task, user: accounts.User) -> bool:
     if spec is None:
         return False
     if spec.regions == "own_city":
-        return bool(user.city_code) and user.city_code == _city_of(task.region_code)
+        return bool(user.city_code) and user.city_code == city_of(task.region_code)
     if spec.indicators == "own_unit":
         return bool(user.unit) and user.unit == task.unit
     return True
@@ -242,7 +242,7 @@ def create_task(
         raise TaskError("督办事项须有标题")
     if not region and not unit:
         raise TaskError("须指定承办的设区市（--region）或单位（--unit）")
-    if region and _city_of(region) is None:
+    if region and city_of(region) is None:
         raise TaskError(f"未知地区代码「{region}」")
     if priority not in PRIORITIES:
         raise TaskError(f"优先级应为 {' / '.join(PRIORITIES)}")
@@ -736,3 +736,89 @@ def counts(found: list[Task], today: dt.date | None = None) -> dict:
         "closed": len(found) - len(live),
         "most_overdue": sorted(late.items(), key=lambda kv: (-kv[1], kv[0])),
     }
+
+
+# ---------------------------------------------------------------------------------------- ledger
+
+SOURCE_ZH = {"warning": "风险预警", "target": "滞后目标", "manual": "手工发起"}
+# The 督办台账's columns, in order, with their Chinese headings: one list for the page's table
+# and the Excel ledger.
+LEDGER_COLUMNS = {
+    "id": "编号",
+    "title": "事项",
+    "assignee": "承办",
+    "state_zh": "状态",
+    "late_zh": "逾期",
+    "due": "截止日期",
+    "priority_zh": "优先级",
+    "created_by": "督办人",
+    "created_on": "发起日期",
+    "source_zh": "来源",
+    "subject_zh": "指标或预警",
+    "effect_zh": "成效评估",
+    "requirement": "督办要求",
+}
+
+
+def latest_assessments(task_ids: list[int]) -> dict[int, dict]:
+    """Each task's newest 成效评估 (none for a task not judged yet)."""
+    if not task_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(task_assessments.c.id))
+        .where(task_assessments.c.task_id.in_(task_ids))
+        .group_by(task_assessments.c.task_id)
+    )
+    with engine().connect() as con:
+        rows = con.execute(sa.select(task_assessments).where(task_assessments.c.id.in_(newest)))
+        return {r.task_id: {"verdict": r.verdict, "as_of": r.as_of} for r in rows}
+
+
+def late_label(task: Task, today: dt.date | None = None) -> str:
+    """逾期 N 天, with 已升级 once escalated; empty when on time."""
+    today = today or config.today()
+    if not task.overdue(today):
+        return ""
+    days = (today - task.due).days
+    return f"逾期 {days} 天" + ("，已升级" if task.escalated(today) else "")
+
+
+def ledger(found: list[Task], today: dt.date | None = None) -> list[dict]:
+    """The ledger rows of some tasks (:data:`LEDGER_COLUMNS`, plus the ids behind the words)."""
+    today = today or config.today()
+    judged = latest_assessments([t.id for t in found])
+    lifecycle = load_lifecycle()
+    rows = []
+    for t in found:
+        evidence = t.evidence or {}
+        effect = judged.get(t.id, {}).get("verdict")
+        rows.append(
+            {
+                "id": t.id,
+                "title": t.title,
+                "assignee": t.assignee,
+                "state": t.state,
+                "state_zh": lifecycle.label(t.state),
+                "overdue": t.overdue(today),
+                "escalated": t.escalated(today),
+                "late_zh": late_label(t, today),
+                "due": t.due.isoformat(),
+                "priority": t.priority,
+                "priority_zh": PRIORITIES.get(t.priority, t.priority),
+                "created_by": t.created_by,
+                "created_on": t.created_at.date().isoformat(),
+                "source_zh": SOURCE_ZH.get(t.source, t.source),
+                "subject_zh": evidence.get("name_zh") or evidence.get("rule") or t.indicator or "",
+                "effect": effect,
+                "effect_zh": EFFECT_ZH.get(effect, "未评估"),
+                "requirement": t.requirement,
+                "region_code": t.region_code,
+                "unit": t.unit,
+            }
+        )
+    return rows
+
+
+def can_raise(user: accounts.User | None) -> bool:
+    """Whether a user may raise tasks: the 省级督办 roles of the lifecycle."""
+    return user is not None and user.role in load_lifecycle().supervisor_roles

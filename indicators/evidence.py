@@ -122,23 +122,32 @@ def effect(warehouse, task, *, today: dt.date) -> tuple[str, dict]:
     return "watching", detail
 
 
-def assess_tasks(warehouse, *, occasion: str = "load", today: dt.date | None = None) -> int:
-    """Judge every task on the current data and record each judgement that differs from its
-    last (a new verdict, or the same on newer data); returns how many were recorded."""
+def assess_task(warehouse, task, *, occasion: str, today: dt.date | None = None) -> bool:
+    """Judge one task on the current data and record the judgement when it differs from its
+    last (a new verdict, or the same on newer data) or when it is closed now; returns whether
+    one was recorded."""
     today = today or config.today()
-    recorded = 0
-    for task in supervision.list_tasks(today=today):
+    try:
         verdict, detail = effect(warehouse, task, today=today)
-        as_of = detail.get("as_of")
-        last = (supervision.assessments(task.id) or [{}])[-1]
-        if last.get("verdict") == verdict and last.get("as_of") == as_of:
-            continue
-        supervision.record_assessment(
-            task.id,
-            verdict,
-            occasion=occasion,
-            as_of=dt.date.fromisoformat(as_of) if as_of else None,
-            detail=detail,
-        )
-        recorded += 1
-    return recorded
+    except ValueError:  # the indicator is no longer in the data: nothing to judge by
+        return False
+    as_of = detail.get("as_of")
+    last = (supervision.assessments(task.id) or [{}])[-1]
+    if occasion != "close" and last.get("verdict") == verdict and last.get("as_of") == as_of:
+        return False
+    supervision.record_assessment(
+        task.id,
+        verdict,
+        occasion=occasion,
+        as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        detail=detail,
+    )
+    return True
+
+
+def assess_tasks(warehouse, *, occasion: str = "load", today: dt.date | None = None) -> int:
+    """Judge every task on the current data (:func:`assess_task`); returns how many new
+    judgements were recorded."""
+    today = today or config.today()
+    tasks = supervision.list_tasks(today=today)
+    return sum(assess_task(warehouse, t, occasion=occasion, today=today) for t in tasks)

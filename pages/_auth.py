@@ -77,6 +77,13 @@ def current_username() -> str:
     return current_user.username if current_user.is_authenticated else ""
 
 
+def current_account() -> User | None:
+    """The signed-in account (None outside a request or when nobody is signed in)."""
+    if not flask.has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user.user
+
+
 def trusted_proxies() -> set[str]:
     """Addresses whose identity header (and X-Forwarded-For) are believed:
     ``DATABRAIN_TRUSTED_PROXIES`` (comma-separated), by default only this machine."""

@@ -419,3 +419,17 @@ def evaluation_label(ts, as_of, how: str = "") -> str:
     if ts.midterm_year and as_of.year == ts.midterm_year:
         return f"中期评估（{month_label(as_of)}{how}）"
     return f"实施监测（{month_label(as_of)}{how}）"
+
+
+def badge(text: str, colour: str = "secondary", className: str = "me-1", **attrs) -> html.Span:
+    """A Bootstrap badge that can carry ``data-*`` attributes (``dbc.Badge`` cannot)."""
+    return html.Span(text, className=f"badge text-bg-{colour} {className}".strip(), **attrs)
+
+
+def list_item(children, className: str = "", **attrs) -> html.Li:
+    """A list-group item that can carry ``data-*`` attributes (for ``list_group``)."""
+    return html.Li(children, className=f"list-group-item {className}".strip(), **attrs)
+
+
+def list_group(items, *, flush: bool = False, **attrs) -> html.Ul:
+    return html.Ul(items, className="list-group" + (" list-group-flush" if flush else ""), **attrs)

@@ -11,6 +11,7 @@ MAIN = "main-container"
 PAGES_LOCATION = "_pages_location"
 USER_MENU = "user-menu"
 USER_NAME = "user-name"
+INBOX_LINK = "inbox-link"
 LOGOUT = "logout"  # Dash's own router Location: pages write state to its search
 
 

@@ -822,3 +822,18 @@ def ledger(found: list[Task], today: dt.date | None = None) -> list[dict]:
 def can_raise(user: accounts.User | None) -> bool:
     """Whether a user may raise tasks: the 省级督办 roles of the lifecycle."""
     return user is not None and user.role in load_lifecycle().supervisor_roles
+
+
+def open_refs() -> dict[str, int]:
+    """The open tasks by what they were raised on (a warning's key, ``target_set:indicator:
+    region`` for a target), so a page can say a warning is already being handled."""
+    if not store_exists():
+        return {}
+    final = [s for s, spec in load_lifecycle().states.items() if spec.final]
+    with engine().connect() as con:
+        rows = con.execute(
+            sa.select(tasks.c.source_ref, sa.func.max(tasks.c.id))
+            .where(tasks.c.source_ref.is_not(None), tasks.c.state.not_in(final))
+            .group_by(tasks.c.source_ref)
+        )
+        return {ref: task_id for ref, task_id in rows}

@@ -40,6 +40,7 @@ from pages._components import (
     STATUS_STYLE,
     as_of_key,
     as_of_options,
+    duban_links,
     export_buttons,
     fmt_value,
     month_label,
@@ -458,7 +459,7 @@ def _strengths(state: dict, strong: pl.DataFrame) -> html.Div:
     )
 
 
-def _lag_item(state: dict, r: dict) -> html.Li:
+def _lag_item(state: dict, r: dict, duban) -> html.Li:
     unit, decimals = r["unit"], r["decimals"]
     assessed = r["verdict"] in FINAL_VERDICTS
     progress = progress_at_verdict(r)
@@ -468,6 +469,7 @@ def _lag_item(state: dict, r: dict) -> html.Li:
             r["name_zh"], href=_target_href(state, r["indicator"]), className="fw-semibold me-2"
         ),
         verdict_badge(r, text=True),
+        duban(indicator=r["indicator"], region=state["code"], target_set=state["set"]),
         html.Div(
             f"{when} {fmt_value(r['shown_value'], unit, decimals)}，目标 "
             f"{fmt_value(r['target_value'], unit, decimals)}"
@@ -486,8 +488,12 @@ def _lag_item(state: dict, r: dict) -> html.Li:
 
 def _gaps(state: dict, weak: pl.DataFrame, lagging: pl.DataFrame) -> html.Div:
     weak_block = _rank_list(weak, "没有排在 13 市后三位的指标。")
+    duban = duban_links()
     lag_block = (
-        html.Ul([_lag_item(state, r) for r in lagging.iter_rows(named=True)], className="ps-3 mb-0")
+        html.Ul(
+            [_lag_item(state, r, duban) for r in lagging.iter_rows(named=True)],
+            className="ps-3 mb-0",
+        )
         if lagging.height
         else html.Div("没有滞后的规划目标。", className="text-muted")
     )

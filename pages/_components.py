@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from datasets import supervision
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from indicators import read
@@ -433,3 +434,42 @@ def list_item(children, className: str = "", **attrs) -> html.Li:
 
 def list_group(items, *, flush: bool = False, **attrs) -> html.Ul:
     return html.Ul(items, className="list-group" + (" list-group-flush" if flush else ""), **attrs)
+
+
+def duban_links():
+    """A function making the 发起督办 link of a warning or a lagging target for this user: the
+    open task's number when one is already raised on it, the link to raise one for a 督办人,
+    nothing for anyone else. (Raising is checked again on the server.)"""
+    user = _auth.current_account()
+    refs = supervision.open_refs()
+    may = supervision.can_raise(user)
+
+    def link(
+        *,
+        warning: str | None = None,
+        indicator: str | None = None,
+        region: str | None = None,
+        target_set: str | None = None,
+    ) -> html.Span | None:
+        ts = target_set or read.DEFAULT_TARGET_SET
+        ref = warning or f"{ts}:{indicator}:{region}"
+        if ref in refs:
+            return html.Span(
+                dcc.Link(f"督办中 #{refs[ref]}", href=f"/tasks/{refs[ref]}"),
+                className="duban-link small ms-1",
+                **{"data-duban": ref},
+            )
+        if not may:
+            return None
+        query = (
+            {"warning": warning}
+            if warning
+            else {"indicator": indicator, "region": region, "target_set": ts}
+        )
+        return html.Span(
+            dcc.Link("发起督办", href="/tasks/new" + to_search(query)),
+            className="duban-link small ms-1",
+            **{"data-duban": ref},
+        )
+
+    return link

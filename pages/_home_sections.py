@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import dcc, html
 
-from datasets import boundaries
+from datasets import boundaries, supervision
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
@@ -21,9 +21,11 @@ from indicators.verdict import (
     progress_words,
 )
 from indicators.views import COMPOSITE
+from pages import _auth
 from pages._components import (
     STATUS_STYLE,
     as_of_key,
+    duban_links,
     figure,
     fmt_value,
     month_label,
@@ -37,6 +39,7 @@ from pages._components import (
 )
 from pages._home_state import (
     COCKPIT_CARDS,
+    COCKPIT_DUBAN,
     COCKPIT_ECONOMY,
     COCKPIT_LAGGING,
     COCKPIT_SUMMARY,
@@ -241,6 +244,7 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
             className="text-muted",
             id=COCKPIT_LAGGING,
         )
+    duban = duban_links()
     items = [
         html.Li(
             [
@@ -252,6 +256,11 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
                             className="fw-bold me-2",
                         ),
                         verdict_badge(r, text=True),
+                        duban(
+                            indicator=r["indicator"],
+                            region=state["city"],
+                            target_set=state.get("set"),
+                        ),
                     ]
                 ),
                 html.Div(
@@ -286,6 +295,7 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
     if not items:
         return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
     blocks = []
+    duban = duban_links() if not big else (lambda **_: None)  # a wall takes no actions
     for item in items:
         first = item["rows"].row(0, named=True)
         unit, decimals = first["unit"], first["decimals"]
@@ -318,6 +328,13 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
                                 else "",
                                 className="small text-muted ms-1",
                             ),
+                            duban(
+                                indicator=item["indicator"],
+                                region=PROVINCE_CODE,
+                                target_set=state.get("set"),
+                            )
+                            if province and province.get("verdict") in LAGGING_VERDICTS
+                            else None,
                         ]
                     ),
                     html.Div(
@@ -408,6 +425,7 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
     if frame.is_empty():
         items = [html.Li("当前没有预警。", className="text-muted")]
     else:
+        duban = duban_links()
         items = [
             html.Li(
                 [
@@ -418,6 +436,7 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
                         href=f"/risk?warning={warning_key(r)}",
                         className="fw-bold",
                     ),
+                    duban(warning=warning_key(r)),
                     html.Div(r["message"], className="small text-muted"),
                 ],
                 className="mb-2",
@@ -455,4 +474,48 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
         ],
         className="mt-3",
         id=COCKPIT_WARNINGS,
+    )
+
+
+def duban_summary(state: dict, *, big: bool = False) -> html.Div | None:
+    """督办 at a glance: open, overdue and escalated tasks (of the selected city, or all the
+    user may see) and the 承办单位 with most overdue, linked to the 督办中心."""
+    if not supervision.has_tasks():
+        return None
+    found = supervision.list_tasks(user=_auth.current_account())
+    if state["city"] != PROVINCE_CODE:
+        found = [t for t in found if supervision.city_of(t.region_code) == state["city"]]
+    c = supervision.counts(found)
+    worst = "、".join(f"{unit} {n} 件" for unit, n in c["most_overdue"][:3])
+    figures = [
+        html.Span(["在办 ", html.Strong(str(c["open"]), className="duban-open")], className="me-3"),
+        html.Span(
+            ["逾期 ", html.Strong(str(c["overdue"]), className="text-danger duban-overdue")],
+            className="me-3",
+        ),
+        html.Span(["已升级 ", html.Strong(str(c["escalated"]))], className="me-3"),
+    ]
+    late = html.Div(
+        f"逾期最多：{worst}" if worst else "暂无逾期事项", className="small duban-worst"
+    )
+    if big:
+        return html.Div(
+            [html.H2("督办", className="big-section mt-3"), html.Div(figures), late],
+            id=COCKPIT_DUBAN,
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span("督办事项"),
+                        dcc.Link("督办中心 →", href="/tasks", className="small"),
+                    ],
+                    className="d-flex justify-content-between",
+                )
+            ),
+            dbc.CardBody([html.Div(figures), late]),
+        ],
+        className="mt-3",
+        id=COCKPIT_DUBAN,
     )

@@ -14,6 +14,7 @@ from pages._components import (
 COCKPIT_CARDS = "cockpit-cards"
 COCKPIT_MAP = "cockpit-map"
 COCKPIT_LAGGING = "cockpit-lagging"
+COCKPIT_DUBAN = "cockpit-duban"
 COCKPIT_ECONOMY = "cockpit-economy"
 COCKPIT_AS_OF = "cockpit-as-of"
 COCKPIT_LAYER = "cockpit-layer"

@@ -17,6 +17,7 @@ from indicators.catalog import DOMAINS, default_catalog
 from indicators.readings import DEFAULT_READING
 from pages._components import (
     as_of_key,
+    duban_links,
     severity_badge,
     to_search,
     warning_key,
@@ -72,6 +73,7 @@ def _warnings_table(frame: pl.DataFrame, query: dict) -> html.Div:
     if frame.is_empty():
         return html.Div("当前没有预警。", className="text-muted", id=RISK_WARNINGS)
     rows = []
+    duban = duban_links()
     for r in frame.iter_rows(named=True):
         key = warning_key(r)
         name = catalog[r["indicator"]].name_zh if r.get("indicator") in catalog.indicators else "—"
@@ -88,12 +90,13 @@ def _warnings_table(frame: pl.DataFrame, query: dict) -> html.Div:
                     html.Td(r["message"], className="small"),
                     html.Td(str(r["first_fired"] or "—"), className="text-nowrap small"),
                     html.Td(r.get("responsible_units") or "—", className="small text-muted"),
+                    html.Td(duban(warning=key), className="text-nowrap"),
                 ],
                 className="table-active" if query.get("warning") == key else None,
                 **{"data-warning": key},
             )
         )
-    header = ["级别", "地区", "预警", "指标", "说明", "首次触发", "责任单位"]
+    header = ["级别", "地区", "预警", "指标", "说明", "首次触发", "责任单位", "督办"]
     return html.Div(
         dbc.Table(
             [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],

@@ -21,12 +21,14 @@ from indicators.tracking import (
 )
 from indicators.verdict import (
     FINAL_VERDICTS,
+    LAGGING_VERDICTS,
 )
 from indicators.verdict import gap_text as verdict_gap_text
 from pages._components import (
     BINDING_LABELS,
     METHOD_LABELS,
     STATUS_STYLE,
+    duban_links,
     export_buttons,
     fmt_value,
     month_label,
@@ -391,6 +393,11 @@ def detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
                 [
                     html.H2(f"{row['name_zh']} · {region}", className="h5 mb-0 me-2 d-inline"),
                     verdict_badge(row, big=True),
+                    duban_links()(
+                        indicator=row["indicator"], region=state["city"], target_set=state["set"]
+                    )
+                    if row["verdict"] in LAGGING_VERDICTS
+                    else None,
                 ],
                 className="d-flex flex-wrap align-items-center gap-1",
             ),

@@ -41,6 +41,7 @@ from pages._home_sections import (
     _map_figure,
     _summary,
     _top_warnings,
+    duban_summary,
 )
 from pages._home_state import (
     COCKPIT_AS_OF,
@@ -170,6 +171,7 @@ def _desktop(state: dict) -> html.Div:
             html.H2(f"经济运行 · {region}", className="section-title"),
             _economy(state),
             _top_warnings(state),
+            duban_summary(state),
             html.P(
                 "数据来源：数据仓库中的事项级台账与统计长表，按指标库（indicators/catalog）定义计算；"
                 "状态判定方法见目标追踪页。",
@@ -220,6 +222,7 @@ def _big_body(state: dict, tick: int = 0) -> html.Div:
                     _lagging(state, frame, big=True),
                     html.H2("经济运行", className="big-section mt-3"),
                     _economy(state, big=True),
+                    duban_summary(state, big=True),
                 ],
                 className="big-right",
             ),

@@ -30,7 +30,7 @@ from indicators.catalog import default_catalog
 from indicators.text import fmt_value
 from pages import _auth
 from pages._components import list_group, list_item, page_header
-from pages.tasks import effect_badge, state_badge
+from pages._task_badges import effect_badge, state_badge
 
 dash.register_page(
     __name__,

@@ -17,7 +17,8 @@ from datasets.regions import cities
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from pages import _auth
-from pages._components import badge, list_group, list_item, page_header, stat_card
+from pages._components import list_group, list_item, page_header, stat_card
+from pages._task_badges import badge, effect_badge, state_badge
 from reports.ledger import ledger_workbook
 
 dash.register_page(__name__, path="/tasks", name="督办中心", title="数据大脑 · 督办中心", order=5.5)
@@ -29,14 +30,6 @@ TASKS_EXPORT = "tasks-export"
 TASKS_DOWNLOAD = "tasks-download"
 _auth.require_for_output(TASKS_DOWNLOAD, "export")
 
-STATE_COLOUR = {
-    "pending": "secondary",
-    "in_progress": "primary",
-    "answered": "info",
-    "returned": "warning",
-    "closed": "success",
-}
-EFFECT_COLOUR = {"effective": "success", "not_effective": "danger", "watching": "secondary"}
 VIEWS = {"all": "全部可见", "mine": "我发起的", "assigned": "我承办的"}
 
 
@@ -54,29 +47,6 @@ def selected(user, view: str | None, state: str | None, region: str | None, late
     if late:
         found = [t for t in found if t.overdue(today)]
     return found
-
-
-def state_badge(row: dict) -> html.Span:
-    badges = [
-        badge(
-            row["state_zh"],
-            STATE_COLOUR.get(row["state"], "secondary"),
-            **{"data-state": row["state"]},
-        )
-    ]
-    if row["escalated"]:
-        badges.append(badge("已升级", "danger"))
-    elif row["overdue"]:
-        badges.append(badge("逾期", "danger"))
-    return html.Span(badges)
-
-
-def effect_badge(row: dict) -> html.Span:
-    return badge(
-        row["effect_zh"],
-        EFFECT_COLOUR.get(row["effect"], "light"),
-        **{"data-effect": row["effect"] or ""},
-    )
 
 
 def _table(rows: list[dict]) -> html.Div:
@@ -281,4 +251,4 @@ def export_ledger(clicks, view, state, region, late):
     return dcc.send_bytes(data, f"督办台账_{today:%Y%m%d}.xlsx")
 
 
-__all__ = ["effect_badge", "selected", "state_badge"]
+__all__ = ["selected"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from datasets import access
+from datasets import access, supervision
 from datasets.regions import PROVINCE_CODE, region_table
 from indicators import read, read_risk
 from indicators.catalog import DOMAINS, Catalog, default_catalog
@@ -124,6 +124,9 @@ class Report:
     # whose questions' answers are known by then
     track_record: dict | None = None
     track_record_bins: list[dict] = field(default_factory=list)
+    # 督办: tasks raised, closed, open, overdue and their 成效评估 per 承办 region, as the
+    # operational store holds them when the report is made (empty when there are none)
+    supervision: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def is_city(self) -> bool:
@@ -333,6 +336,49 @@ def _risks(
     return frame.sort("severity_rank", "region_code", "rule_id", nulls_last=True), as_of
 
 
+SUPERVISION_COLUMNS = {
+    "name_zh": "承办地区",
+    "raised": "发起",
+    "closed": "已办结",
+    "open": "在办",
+    "overdue": "逾期",
+    "effective": "已见效",
+    "not_effective": "未见效",
+    "watching": "待观察",
+    "unassessed": "未评估",
+}
+
+
+def supervision_summary(region: str, today: dt.date | None = None) -> pl.DataFrame:
+    """督办 per 承办 region (a city, or 省直 for the province's own units), and a 合计 row for
+    the province; a city's report has its own row only."""
+    if not supervision.has_tasks():
+        return pl.DataFrame()
+    rows = supervision.ledger(supervision.list_tasks(today=today), today)
+    names = _names()
+    counts: dict[str, dict] = {}
+    for r in rows:
+        city = supervision.city_of(r["region_code"]) or PROVINCE_CODE
+        if region != PROVINCE_CODE and city != region:
+            continue
+        c = counts.setdefault(city, {k: 0 for k in SUPERVISION_COLUMNS if k != "name_zh"})
+        c["raised"] += 1
+        c["closed" if r["state"] == "closed" else "open"] += 1
+        c["overdue"] += r["overdue"]
+        c[r["effect"] or "unassessed"] += 1
+    if not counts:
+        return pl.DataFrame()
+    out = [
+        {"name_zh": "省直单位" if code == PROVINCE_CODE else names[code], **c}
+        for code, c in sorted(counts.items())
+    ]
+    if region == PROVINCE_CODE and len(out) > 1:
+        out.append(
+            {"name_zh": "合计", **{k: sum(o[k] for o in out) for k in out[0] if k != "name_zh"}}
+        )
+    return pl.DataFrame(out)
+
+
 def build_report(
     warehouse,
     target_set: str = read.DEFAULT_TARGET_SET,
@@ -425,6 +471,7 @@ def build_report(
         risks_as_of=risks_as_of,
         provenance=about,
         notes=notes,
+        supervision=supervision_summary(region),
         **_track_record(warehouse, kind),
     )
 

@@ -26,7 +26,7 @@ from indicators.text import (
 from indicators.tracking import DEFAULT_THRESHOLDS, decimal_year_to_date
 from indicators.verdict import FINAL_VERDICTS, VERDICT_ORDER, progress_at_verdict, progress_words
 from reports import charts
-from reports.content import Report, TargetBlock
+from reports.content import SUPERVISION_COLUMNS, Report, TargetBlock
 
 TEMPLATES = Path(__file__).with_name("templates")
 SHORT_LABELS = {  # heatmap cells are narrow
@@ -321,6 +321,8 @@ def context(report: Report) -> dict:
         "composite": composite,
         "leagues": leagues,
         "risks": risks,
+        "duban_headers": list(SUPERVISION_COLUMNS.values()),
+        "duban_rows": [[r[k] for k in SUPERVISION_COLUMNS] for r in report.supervision.to_dicts()],
         "risk_total": risks_frame.height,
         "risks_as_of": month_label(report.risks_as_of) if report.risks_as_of else "—",
         "thresholds": [

@@ -20,7 +20,7 @@ from indicators.text import (
     value_time_label,
 )
 from indicators.verdict import FINAL_VERDICTS, progress_at_verdict
-from reports.content import Report
+from reports.content import SUPERVISION_COLUMNS, Report
 from reports.tables import Column, Table, to_xlsx
 
 
@@ -282,11 +282,23 @@ def risks_table(report: Report) -> Table:
     return Table("risks", "风险预警", frame, columns)
 
 
+def supervision_table(report: Report) -> Table | None:
+    """督办 per 承办 region (only when there are tasks)."""
+    if report.supervision.is_empty():
+        return None
+    columns = tuple(
+        Column(k, v, width=14) if k == "name_zh" else Column(k, v, "integer")
+        for k, v in SUPERVISION_COLUMNS.items()
+    )
+    return Table("supervision", "督办", report.supervision, columns)
+
+
 def report_tables(report: Report) -> list[Table]:
     """The report's sheets, in order."""
     tables = [targets_table(report), league_table(report), composite_table(report)]
     tables += [heatmap_table(report), forecast_table(report), risks_table(report)]
-    return tables
+    duban = supervision_table(report)
+    return tables + ([duban] if duban else [])
 
 
 def render_xlsx(report: Report) -> bytes:

@@ -21,7 +21,7 @@ import polars as pl
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from datasets import config, supervision
-from datasets.regions import cities, region_name
+from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.supervision import TaskError
 from datasets.warehouse import shared_warehouse
 from indicators import evidence as task_evidence
@@ -148,6 +148,10 @@ def _new_layout(query: dict):
         {"label": n, "value": c} for c, n in cities().select("region_code", "name_zh").iter_rows()
     ]
     units = _units(ev)
+    # a city's task is the city's to handle (its 市用户 sign it); a province's, the first
+    # provincial unit responsible
+    provincial = [u for u in units if not u.startswith("各")]
+    unit = provincial[0] if region == PROVINCE_CODE and provincial else ""
     due = config.today() + dt.timedelta(days=DEFAULT_DAYS)
     form = dbc.Card(
         dbc.CardBody(
@@ -173,9 +177,9 @@ def _new_layout(query: dict):
                                 dbc.Label("承办单位", className="mt-2"),
                                 dbc.Input(
                                     id="task-unit",
-                                    value=units[0] if units else "",
+                                    value=unit,
                                     list="task-unit-options",
-                                    placeholder="如 省政务办",
+                                    placeholder="留空由承办地区办理，或填写单位，如 省政务办",
                                 ),
                                 html.Datalist(
                                     [html.Option(value=u) for u in units], id="task-unit-options"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -107,12 +108,12 @@ def server_env(app_warehouse) -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
-def server(server_env):
-    """`databrain serve` in its own process, as a user starts it."""
+@contextlib.contextmanager
+def serving(env: dict, log_name: str = "server"):
+    """`databrain serve` in its own process with ``env``, as a user starts it; yields its URL."""
     port = _free_port()
-    env = server_env
-    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / f"{log_name}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("databrain")), "serve", "--port", str(port)],
         env=env,
@@ -121,21 +122,30 @@ def server(server_env):
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(
-                    f"server did not start; see {ARTIFACTS / 'server.log'}"
-                ) from None
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/login", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(
+                        f"server did not start; see {ARTIFACTS / f'{log_name}.log'}"
+                    ) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    """`databrain serve` in its own process, as a user starts it."""
+    with serving(server_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -93,8 +93,11 @@ def effect(warehouse, task, *, today: dt.date) -> tuple[str, dict]:
             now = warning_evidence(warehouse, evidence["key"])
         except ValueError:
             return "effective", {"warning": evidence["key"], "in_force": False}
-        verdict = "not_effective" if settled else "watching"
-        return verdict, {"warning": evidence["key"], "in_force": True, "as_of": now["as_of"]}
+        detail = {"warning": evidence["key"], "in_force": True, "as_of": now["as_of"]}
+        if _meets_target_now(warehouse, task, evidence):
+            # a warning on a past deadline never clears; the indicator reaching its target does
+            return "effective", {**detail, "target_met": True}
+        return ("not_effective" if settled else "watching"), detail
     if not task.indicator or not task.region_code:
         return "watching", {}
     now = target_evidence(
@@ -120,6 +123,26 @@ def effect(warehouse, task, *, today: dt.date) -> tuple[str, dict]:
     if moved <= 0 and settled:
         return "not_effective", detail
     return "watching", detail
+
+
+def _meets_target_now(warehouse, task, evidence: dict) -> bool:
+    """Whether the indicator a warning is about now meets its target in the task's region."""
+    if not task.indicator or not task.region_code:
+        return False
+    try:
+        now = target_evidence(
+            warehouse,
+            task.indicator,
+            task.region_code,
+            target_set=evidence.get("target_set", read.DEFAULT_TARGET_SET),
+        )
+    except (ValueError, KeyError):
+        return False
+    value, target = now.get("value"), now.get("target")
+    if value is None or target is None:
+        return False
+    lower = default_catalog()[task.indicator].polarity == "lower"
+    return value <= target if lower else value >= target
 
 
 def assess_task(warehouse, task, *, occasion: str, today: dt.date | None = None) -> bool:

@@ -29,6 +29,8 @@ from pages._components import (
     page_header,
     to_search,
 )
+from pages._reports_subscriptions import register as register_subscriptions
+from pages._reports_subscriptions import subscriptions_card
 from reports import jobs
 from reports.content import phase
 
@@ -50,6 +52,7 @@ REPORTS_CLI = "reports-cli"
 FORMAT_LABELS = {"pdf": "PDF 报告", "xlsx": "Excel 工作簿"}
 POLL_MS = 600
 _auth.require_for_output(REPORTS_JOB, "export")
+register_subscriptions(REPORTS_SET, REPORTS_REGION, REPORTS_FORMAT)
 
 
 def _regions() -> dict[str, str]:
@@ -248,6 +251,7 @@ def _about(state: dict) -> dbc.Row:
         "分领域评估：每个目标的实际路径、达标所需路径、预测与 80%/95% 区间、状态与说明",
         "13 市比较：综合与分领域指数、目标指标排名、城市 × 目标状态热力图（城市报告只含本市及其排名）",
         "风险预警：按级别排序的预警与责任单位",
+        "督办落实：按承办地区的发起、办结、逾期与成效评估（有督办事项时）",
         "附录：评估方法公式与阈值、预测模型与回测精度、指标定义、数据文件与 SHA-256",
     ]
     return dbc.Row(
@@ -307,6 +311,7 @@ def layout(**query):
                 "规划动态监测、中期评估与总结评估报告：选择目标集、地区、数据截至月份与格式，生成后下载。",
             ),
             _controls(state),
+            subscriptions_card(),
             _about(state),
         ]
     )

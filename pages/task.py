@@ -346,7 +346,15 @@ def _effect_card(task) -> dbc.Card:
         numbers = (
             f"发起时 {d['before']:g} → 现在 {d['now']:g}（目标 {d['target']:g}）"
             if all(isinstance(d.get(k), int | float) for k in ("before", "now", "target"))
-            else ("预警仍在" if d.get("in_force") else "预警已解除" if "in_force" in d else "")
+            else (
+                "预警仍在，但指标已达到目标"
+                if d.get("target_met")
+                else "预警仍在"
+                if d.get("in_force")
+                else "预警已解除"
+                if "in_force" in d
+                else ""
+            )
         )
         occasions = {"close": "办结时", "load": "数据入库后"}
         body = html.Div(
@@ -365,12 +373,18 @@ def _effect_card(task) -> dbc.Card:
     )
 
 
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} 字节"
+    return f"{n / 1024:.0f} KB" if n < 1048576 else f"{n / 1048576:.1f} MB"
+
+
 def _timeline(task) -> dbc.Card:
     items = []
     for e in supervision.timeline(task.id):
         files = [
             html.A(
-                f"📎 {a['name']}（{a['size'] / 1024:.0f} KB）",
+                f"附件：{a['name']}（{_size(a['size'])}）",
                 href=f"/tasks/attachment/{a['id']}",
                 className="d-block small",
                 **{"data-attachment": str(a["id"])},

@@ -50,7 +50,7 @@ class Subscription:
 
     @property
     def schedule_zh(self) -> str:
-        return SCHEDULES.get(self.schedule, f"按计划 {self.schedule}")
+        return SCHEDULES.get(self.schedule, f"定时（{self.schedule}）")
 
     def to_dict(self) -> dict:
         return {
@@ -119,8 +119,8 @@ def subscribe(
 
 def _check_scope(user: accounts.User, region: str) -> None:
     scope = user_scope(user)
-    if not scope.can("read"):
-        raise SubscriptionError("当前账号不能查看报告")
+    if not scope.can("export"):
+        raise SubscriptionError("当前账号的角色不能导出报告，也就不能订阅")
     if scope.regions is not None and region != scope.city:
         raise SubscriptionError("当前账号只能订阅本市的报告")
 

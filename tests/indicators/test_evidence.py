@@ -104,6 +104,14 @@ def test_evidence002_the_decision_on_fixed_values(monkeypatch):
     monkeypatch.setattr(ev, "warning_evidence", lambda *a, **k: {"as_of": "2024-06-30"})
     assert verdict(None, kind="warning") == "watching"
     assert verdict(None, kind="warning", state="closed") == "not_effective"
+    # a warning that stays (a past deadline missed) while the indicator now meets its target
+    monkeypatch.setattr(
+        ev,
+        "target_evidence",
+        lambda *a, **k: {"as_of": "2024-06-30", "value": now["value"], "target": 80.0},
+    )
+    assert verdict(80.0, kind="warning", state="closed") == "effective"
+    assert verdict(79.9, kind="warning", state="closed") == "not_effective"
 
     def gone(*a, **k):
         raise ValueError("no longer in force")

@@ -67,6 +67,14 @@ def test_subscriptions002_a_subscription_stays_within_what_its_user_may_see(read
             fmt="pdf",
             schedule="every tuesday",
         )
+    with pytest.raises(SubscriptionError, match="不能订阅"):  # a leader reads, exports nothing
+        subscribe(
+            "leader",
+            target_set="jiangsu-14fyp-digital-gov",
+            region="320000",
+            fmt="pdf",
+            schedule="monthly",
+        )
     with pytest.raises(SubscriptionError, match="未知目标集"):
         subscribe("leader", target_set="nope", region="320000", fmt="pdf", schedule="monthly")
     made = subscribe(

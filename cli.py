@@ -8,10 +8,13 @@ Every command reads the warehouse location from ``DATABRAIN_DB``
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -93,10 +96,28 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
         f"数据大脑 → http://{host}:{port}/  ({server}; DATABRAIN_DB={warehouse.path})"
         + ("" if debug else f"  {workers} 个工作进程 / workers")
     )
+    _start_notifier()
     if debug:
         web.app.run(host=host, port=port, debug=True)
     else:
         web.run_wsgi(web.server, host=host, port=port, workers=workers)
+
+
+def _start_notifier() -> None:
+    """Run `databrain notify run-due` every ``DATABRAIN_NOTIFY_MINUTES`` (default 60; 0: never,
+    leave it to cron) from the serving process — once per server, not once per worker — each
+    time in a process of its own, so a report render never weighs on the web workers."""
+    minutes = float(os.environ.get("DATABRAIN_NOTIFY_MINUTES", "60"))
+    if minutes <= 0:
+        return
+    command = [str(Path(sys.executable).with_name("databrain")), "notify", "run-due"]
+
+    def loop() -> None:
+        while True:
+            time.sleep(minutes * 60)
+            subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+
+    threading.Thread(target=loop, name="databrain-notify", daemon=True).start()
 
 
 @main.command(
@@ -687,8 +708,16 @@ def notify() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON / JSON output")
 def notify_run_due(as_json: bool) -> None:
-    reminded = supervision.remind()
-    delivered = subscriptions.run_due()
+    lock_path = db_path().parent / ".notify.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            click.echo("另一进程正在发送通知，本次跳过 / another run is sending; skipped")
+            return
+        reminded = supervision.remind()
+        delivered = subscriptions.run_due()
     if as_json:
         click.echo(
             json.dumps({"reminders": reminded, "subscriptions": delivered}, ensure_ascii=False)

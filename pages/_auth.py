@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import flask
+from dash import _callback as dash_callback
 from flask import Flask, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
@@ -276,7 +277,7 @@ def register(app, server: Flask) -> None:
         SESSION_COOKIE_NAME="databrain_session",
         MAX_CONTENT_LENGTH=int(os.environ.get("DATABRAIN_MAX_UPLOAD_MB", "300")) * 1024 * 1024,
     )
-    csp = {}  # built on the first answer: Dash knows its inline scripts once it is set up
+    csp: dict = {}  # the policy, and how many inline scripts Dash had when it was made
     manager = LoginManager(server)
     manager.session_protection = None  # the token is checked against the store on every request
 
@@ -336,8 +337,12 @@ def register(app, server: Flask) -> None:
 
     @server.after_request
     def headers(response: flask.Response) -> flask.Response:
-        if "value" not in csp:
+        # Dash registers some inline scripts only while setting up on a worker's first
+        # requests (the page-title callback): hash them again whenever their number changes
+        scripts = len(app._inline_scripts) + len(dash_callback.GLOBAL_INLINE_SCRIPTS)
+        if csp.get("scripts") != scripts:
             csp["value"] = CSP.format(hashes=" ".join(app.csp_hashes()))
+            csp["scripts"] = scripts
         response.headers["Content-Security-Policy"] = csp["value"]
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

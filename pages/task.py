@@ -541,7 +541,12 @@ def _detail_layout(task_id: str):
                         ],
                         lg=7,
                     ),
-                    dbc.Col([_actions(task, user), _timeline(task)], lg=5),
+                    # the steps to take come first on a phone
+                    dbc.Col(
+                        [_actions(task, user), _timeline(task)],
+                        lg=5,
+                        className="order-first order-lg-last",
+                    ),
                 ],
                 className="g-3",
             ),

@@ -52,13 +52,21 @@ def selected(user, view: str | None, state: str | None, region: str | None, late
 def _table(rows: list[dict]) -> html.Div:
     if not rows:
         return html.P("没有符合条件的督办事项。", className="text-muted", id="tasks-empty")
-    head = html.Thead(
-        html.Tr([html.Th(h) for h in ("编号", "事项", "承办", "状态", "截止", "督办人", "成效")])
-    )
+    wide = "d-none d-md-table-cell"  # a phone keeps the task, its assignee, state and deadline
+    heads = [
+        ("编号", wide),
+        ("事项", ""),
+        ("承办", ""),
+        ("状态", ""),
+        ("截止", ""),
+        ("督办人", wide),
+        ("成效", wide),
+    ]
+    head = html.Thead(html.Tr([html.Th(h, className=c or None) for h, c in heads]))
     body = [
         html.Tr(
             [
-                html.Td(f"#{r['id']}"),
+                html.Td(f"#{r['id']}", className=wide),
                 html.Td(
                     [
                         dcc.Link(r["title"], href=f"/tasks/{r['id']}"),
@@ -67,12 +75,9 @@ def _table(rows: list[dict]) -> html.Div:
                 ),
                 html.Td(r["assignee"]),
                 html.Td(state_badge(r)),
-                html.Td(
-                    [r["due"], html.Div(r["late_zh"], className="small text-danger")],
-                    className="text-nowrap",
-                ),
-                html.Td(r["created_by"]),
-                html.Td(effect_badge(r)),
+                html.Td([r["due"], html.Div(r["late_zh"], className="small text-danger")]),
+                html.Td(r["created_by"], className=wide),
+                html.Td(effect_badge(r), className=wide),
             ],
             className="table-danger" if r["overdue"] else None,
             **{"data-task": str(r["id"])},

@@ -137,3 +137,68 @@ def test_cli_tasks002_notify_run_due_reminds_and_delivers_once(demo_computed, tm
     assert sum("已逾期" in s for s in subjects) == 1
     assert sum("每日督办摘要" in s for s in subjects) == 1
     assert sum("订阅报告" in s for s in subjects) == 1 and len(subjects) == 4
+
+
+def test_cli_tasks003_the_server_sends_what_is_due_without_cron(demo_computed, tmp_path):
+    import socket
+    import time
+
+    import sqlalchemy as sa
+
+    state = tmp_path / "state.sqlite"
+    env = {
+        **os.environ,
+        "DATABRAIN_DB": str(demo_computed.path),
+        "DATABRAIN_STATE_URL": f"sqlite:///{state}",
+        "DATABRAIN_TODAY": "2026-11-22",
+        "DATABRAIN_NOTIFY_MINUTES": "0.05",  # every 3 seconds
+        "DATABRAIN_BACKGROUND_FORECAST": "0",
+    }
+    for args in (
+        ["user", "add", "sz", "--role", "city_user", "--city", "320500"],
+        [
+            "task",
+            "create",
+            "--target",
+            "data_sharing_rate",
+            "--region",
+            "320500",
+            "--due",
+            "2026-11-24",
+            "--title",
+            "共享率整改",
+        ],
+    ):
+        done = _run(args, env)
+        assert done.returncode == 0, done.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [DATABRAIN, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        engine = sa.create_engine(f"sqlite:///{state}")
+        kinds: set[str] = set()
+        deadline = time.monotonic() + 240
+        while {"due_soon", "digest"} - kinds and time.monotonic() < deadline:
+            time.sleep(1)
+            with engine.connect() as con:
+                kinds = {
+                    k
+                    for (k,) in con.execute(
+                        sa.text("SELECT kind FROM notifications WHERE username = 'sz'")
+                    )
+                }
+        assert {"task_new", "due_soon", "digest"} <= kinds
+        with engine.connect() as con:
+            sent = con.execute(
+                sa.text("SELECT count(*) FROM notifications WHERE kind = 'due_soon'")
+            ).scalar_one()
+        assert sent == 1  # however many times it has run since
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -156,6 +156,9 @@ def test_app_every_page_runs_under_its_content_security_policy(browser, server):
         "/reports",
         "/data",
         "/audit",
+        "/tasks",
+        "/tasks/new?warning=final_not_achieved:320500:data_sharing_rate",
+        "/inbox",
     ]
     for user in ("admin", "sz"):
         tab = Page(browser, server, 1600, 1000, user=user, enforce_csp=True)

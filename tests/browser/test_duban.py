@@ -18,6 +18,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.browser.conftest import Page, databrain, password_of, serving
@@ -298,6 +299,18 @@ def test_duban001_the_whole_loop(played, loop_env, mailbox, app_warehouse):
     page = tab.open(f"/tasks/{first}")
     page.wait_for_selector("#task-indicator-figure .main-svg")
     tab.screenshot("duban-task-closed")
+
+    # the ledger as Excel, as the 督办中心 lists it
+    page = tab.open("/tasks")
+    page.wait_for_selector(f'tr[data-task="{first}"]')
+    with page.expect_download() as got:
+        page.click("#tasks-export")
+    book = openpyxl.load_workbook(got.value.path())
+    assert book.sheetnames == ["督办台账", "说明"]
+    ids = [r[0] for r in book["督办台账"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(ids) == [first, second]
+    exported = json.loads(databrain(["audit", "--json", "--action", "export"], loop_env))
+    assert any(e["target"] == "督办台账.xlsx" and e["actor"] == "duban" for e in exported)
 
 
 def test_duban002_another_city_can_neither_see_nor_act(played, browser, loop_server, loop_env):

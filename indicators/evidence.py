@@ -42,6 +42,10 @@ def target_evidence(
         "target": r["target_value"],
         "status": r["status"],
         "status_label": r["status_label"],
+        # the target's one verdict (after its deadline: 到期达成 / 到期未达成), as every page says
+        "verdict": r["verdict"],
+        "verdict_label": r["verdict_label"],
+        "verdict_text": r["verdict_text"],
         "responsible_units": r["responsible_units"],
     }
 

@@ -68,7 +68,7 @@ def _suggested_title(ev: dict | None) -> str:
     where = region_name(ev["region_code"])
     if ev["kind"] == "warning":
         return f"{where}：{ev['rule']}"
-    return f"{where}{ev['name_zh']}{ev['status_label']}"
+    return f"{where}{ev['name_zh']}{ev.get('verdict_label') or ev['status_label']}"
 
 
 def _units(ev: dict | None) -> list[str]:
@@ -100,7 +100,7 @@ def evidence_card(ev: dict | None) -> dbc.Card | None:
             ("地区", region_name(ev["region_code"])),
             ("当时数值", _value(ev, "value")),
             ("目标", _value(ev, "target")),
-            ("状态", ev.get("status_label") or "—"),
+            ("结论", ev.get("verdict_text") or ev.get("status_label") or "—"),
         ]
     rows.append(("数据截至", ev.get("as_of") or "—"))
     units = _units(ev)

@@ -183,7 +183,8 @@ def played(browser, loop_server, loop_env, mailbox, app_warehouse):
     attachment = link.get_attribute("data-attachment")
 
     # a second task, from a lagging target, runs past its deadline
-    page = duban.open("/tasks/new?indicator=one_thing_completion_rate&region=320500")
+    page = duban.open("/tasks/new?indicator=data_sharing_rate&region=320500")
+    assert page.input_value("#task-title") == "苏州市公共数据按需共享率到期未达成"  # its verdict
     page.fill("#task-due", "2026-11-30")
     page.click("#task-create")
     second = _task_id(page)

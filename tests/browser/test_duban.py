@@ -11,6 +11,7 @@ task, its attachment and its steps by crafted requests, and raising tasks withou
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -306,7 +307,7 @@ def test_duban001_the_whole_loop(played, loop_env, mailbox, app_warehouse):
     page.wait_for_selector(f'tr[data-task="{first}"]')
     with page.expect_download() as got:
         page.click("#tasks-export")
-    book = openpyxl.load_workbook(got.value.path())
+    book = openpyxl.load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
     assert book.sheetnames == ["督办台账", "说明"]
     ids = [r[0] for r in book["督办台账"].iter_rows(min_row=2, values_only=True)]
     assert sorted(ids) == [first, second]

@@ -672,25 +672,16 @@ def remind(today: dt.date | None = None) -> dict[str, int]:
     counts = {"due_soon": 0, "overdue": 0, "escalated": 0, "digest": 0}
     open_tasks = [t for t in list_tasks(today=today) if not load_lifecycle().states[t.state].final]
     for t in open_tasks:
+        due = []  # (what, who) the day calls for on this task
         if t.escalated(today):
-            counts["escalated"] += 1
-            _tell(
-                t,
-                "escalated",
-                recipients(t, "escalation") + recipients(t, "supervisor"),
-                key=f"task:{t.id}:escalated:{t.due}",
-            )
+            due.append(("escalated", recipients(t, "escalation") + recipients(t, "supervisor")))
         if t.overdue(today):
-            counts["overdue"] += 1
-            _tell(
-                t,
-                "overdue",
-                recipients(t, "assignee") + recipients(t, "supervisor"),
-                key=f"task:{t.id}:overdue:{t.due}",
-            )
+            due.append(("overdue", recipients(t, "assignee") + recipients(t, "supervisor")))
         elif (t.due - today).days <= DUE_SOON_DAYS:
-            counts["due_soon"] += 1
-            _tell(t, "due_soon", recipients(t, "assignee"), key=f"task:{t.id}:due_soon:{t.due}")
+            due.append(("due_soon", recipients(t, "assignee")))
+        for kind, users in due:
+            counts[kind] += 1
+            _tell(t, kind, users, key=f"task:{t.id}:{kind}:{t.due}")
     by_user: dict[str, list[Task]] = {}
     for t in open_tasks:
         for name in recipients(t, "assignee"):

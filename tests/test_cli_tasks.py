@@ -16,13 +16,41 @@ def _run(args, env):
     return subprocess.run([DATABRAIN, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
-    env = {
+def _env(warehouse, state: Path, **extra) -> dict:
+    """The commands' environment: the demo warehouse, a store of the test's own, a pinned day."""
+    return {
         **os.environ,
-        "DATABRAIN_DB": str(demo_computed.path),
-        "DATABRAIN_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+        "DATABRAIN_DB": str(warehouse.path),
+        "DATABRAIN_STATE_URL": f"sqlite:///{state}",
         "DATABRAIN_TODAY": "2026-11-22",
+        **extra,
     }
+
+
+def _all_ok(commands: list[list[str]], env: dict) -> None:
+    for args in commands:
+        done = _run(args, env)
+        assert done.returncode == 0, done.stderr
+
+
+# a task on 苏州's 公共数据按需共享率, due on ``due``
+def _sz_task(due: str) -> list[str]:
+    return [
+        "task",
+        "create",
+        "--target",
+        "data_sharing_rate",
+        "--region",
+        "320500",
+        "--due",
+        due,
+        "--title",
+        "共享率整改",
+    ]
+
+
+def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
+    env = _env(demo_computed, tmp_path / "state.sqlite")
     warning = demo_computed.query(
         "SELECT rule_id, region_code, indicator, message FROM warnings "
         "WHERE as_of = (SELECT max(as_of) FROM warnings) AND rule_id = 'hotline_surge' LIMIT 1"
@@ -97,32 +125,16 @@ def test_cli_tasks001_create_list_show(demo_computed, tmp_path):
 
 
 def test_cli_tasks002_notify_run_due_reminds_and_delivers_once(demo_computed, tmp_path, mailbox):
-    env = {
-        **os.environ,
-        "DATABRAIN_DB": str(demo_computed.path),
-        "DATABRAIN_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
-        "DATABRAIN_TODAY": "2026-11-22",
-        "DATABRAIN_SMTP_URL": mailbox.url,
-    }
-    for args in (
-        ["user", "add", "sz", "--role", "city_user", "--city", "320500"],
-        ["user", "email", "sz", "sz@gov.example"],
-        ["subscription", "add", "sz", "--region", "320500", "--format", "xlsx"],
+    env = _env(demo_computed, tmp_path / "state.sqlite", DATABRAIN_SMTP_URL=mailbox.url)
+    _all_ok(
         [
-            "task",
-            "create",
-            "--target",
-            "data_sharing_rate",
-            "--region",
-            "320500",
-            "--due",
-            "2026-11-30",
-            "--title",
-            "共享率整改",
+            ["user", "add", "sz", "--role", "city_user", "--city", "320500"],
+            ["user", "email", "sz", "sz@gov.example"],
+            ["subscription", "add", "sz", "--region", "320500", "--format", "xlsx"],
+            _sz_task("2026-11-30"),
         ],
-    ):
-        done = _run(args, env)
-        assert done.returncode == 0, done.stderr
+        env,
+    )
     refused = _run(["subscription", "add", "sz", "--region", "320100"], env)
     assert refused.returncode == 2 and "只能订阅本市" in refused.stderr
     late = {**env, "DATABRAIN_TODAY": "2026-12-08"}  # 8 days overdue: escalated
@@ -146,31 +158,16 @@ def test_cli_tasks003_the_server_sends_what_is_due_without_cron(demo_computed, t
     import sqlalchemy as sa
 
     state = tmp_path / "state.sqlite"
-    env = {
-        **os.environ,
-        "DATABRAIN_DB": str(demo_computed.path),
-        "DATABRAIN_STATE_URL": f"sqlite:///{state}",
-        "DATABRAIN_TODAY": "2026-11-22",
-        "DATABRAIN_NOTIFY_MINUTES": "0.05",  # every 3 seconds
-        "DATABRAIN_BACKGROUND_FORECAST": "0",
-    }
-    for args in (
-        ["user", "add", "sz", "--role", "city_user", "--city", "320500"],
-        [
-            "task",
-            "create",
-            "--target",
-            "data_sharing_rate",
-            "--region",
-            "320500",
-            "--due",
-            "2026-11-24",
-            "--title",
-            "共享率整改",
-        ],
-    ):
-        done = _run(args, env)
-        assert done.returncode == 0, done.stderr
+    env = _env(
+        demo_computed,
+        state,
+        DATABRAIN_NOTIFY_MINUTES="0.05",  # every 3 seconds
+        DATABRAIN_BACKGROUND_FORECAST="0",
+    )
+    _all_ok(
+        [["user", "add", "sz", "--role", "city_user", "--city", "320500"], _sz_task("2026-11-24")],
+        env,
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -24,7 +24,7 @@ import polars as pl
 
 from datasets import access, supervision
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators import read, read_risk
+from indicators import plan_tasks, read, read_risk
 from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.text import fmt_value, month_label
 from indicators.tracking import STATUSES, decimal_year_to_date, required_path
@@ -127,6 +127,8 @@ class Report:
     # 督办: tasks raised, closed, open, overdue and their 成效评估 per 承办 region, as the
     # operational store holds them when the report is made (empty when there are none)
     supervision: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # 重点任务: each plan task's milestones as reported at the as-of (the province's report)
+    plan_tasks: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def is_city(self) -> bool:
@@ -472,6 +474,9 @@ def build_report(
         provenance=about,
         notes=notes,
         supervision=supervision_summary(region),
+        plan_tasks=plan_tasks.milestones(warehouse, target_set, resolved)
+        if region == PROVINCE_CODE
+        else pl.DataFrame(),
         **_track_record(warehouse, kind),
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from indicators import plan_tasks
 from indicators.text import (
     BINDING_LABELS,
     METHOD_LABELS,
@@ -321,6 +322,10 @@ def context(report: Report) -> dict:
         "composite": composite,
         "leagues": leagues,
         "risks": risks,
+        "plan_counts": plan_tasks.counts(report.plan_tasks) if report.plan_tasks.height else None,
+        "plan_lagging": plan_tasks.lagging(report.plan_tasks).to_dicts()
+        if report.plan_tasks.height
+        else [],
         "duban_headers": list(SUPERVISION_COLUMNS.values()),
         "duban_rows": [[r[k] for k in SUPERVISION_COLUMNS] for r in report.supervision.to_dicts()],
         "risk_total": risks_frame.height,

@@ -293,12 +293,31 @@ def supervision_table(report: Report) -> Table | None:
     return Table("supervision", "督办", report.supervision, columns)
 
 
+def plan_tasks_table(report: Report) -> Table | None:
+    """重点任务与里程碑 (the province's report, when the warehouse has the ledger)."""
+    frame = report.plan_tasks
+    if frame.is_empty():
+        return None
+    columns = (
+        Column("chapter", "章节"),
+        Column("task", "任务", width=36),
+        Column("lead_unit", "牵头单位", width=16),
+        Column("supporting_units", "配合单位", width=24),
+        Column("milestone_year", "年度", "integer"),
+        Column("milestone", "里程碑", width=36),
+        Column("progress", "进展"),
+        Column("evidence", "佐证材料", width=40),
+        Column("reported_date", "报告日期", "date"),
+    )
+    return Table("plan_tasks", "重点任务", frame, columns)
+
+
 def report_tables(report: Report) -> list[Table]:
     """The report's sheets, in order."""
     tables = [targets_table(report), league_table(report), composite_table(report)]
     tables += [heatmap_table(report), forecast_table(report), risks_table(report)]
-    duban = supervision_table(report)
-    return tables + ([duban] if duban else [])
+    extra = [supervision_table(report), plan_tasks_table(report)]
+    return tables + [t for t in extra if t is not None]
 
 
 def render_xlsx(report: Report) -> bytes:

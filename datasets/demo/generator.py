@@ -38,12 +38,13 @@ from __future__ import annotations
 import calendar
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
+import yaml
 
 from datasets.demo.tables import (
     ANCHORS,
@@ -978,6 +979,69 @@ def arrivals(rng, dataset: str, frame: pl.DataFrame, end: date) -> pl.Series:
     return pl.Series(RECORDED_COLUMN, seconds * 1_000_000).cast(pl.Datetime("us"))
 
 
+PLAN_TASKS = Path(__file__).with_name("plan_tasks.yaml")
+
+
+def plan_tasks(rng, end: date) -> pl.DataFrame:
+    """重点任务台账: the seeded tasks' yearly milestones (``plan_tasks.yaml``), reported at each
+    quarter's end whenever their progress changes. A milestone starts in its year, is finished
+    by its year's end about four times in five, late by up to half a year otherwise, and one
+    in twenty is still open; an open one past its year is reported 滞后."""
+    seed = yaml.safe_load(PLAN_TASKS.read_text(encoding="utf-8"))
+    quarters = [
+        q
+        for y in range(2021, end.year + 1)
+        for q in (date(y, 3, 31), date(y, 6, 30), date(y, 9, 30), date(y, 12, 31))
+        if q <= end
+    ]
+    rows = []
+    for task in seed["tasks"]:
+        for year, milestone in sorted(task["milestones"].items()):
+            u = rng.random()
+            start = date(year, 1, 1) + timedelta(days=int(rng.integers(0, 120)))
+            if u < 0.8:
+                done = date(year, 6, 30) + timedelta(days=int(rng.integers(0, 180)))
+            elif u < 0.95:
+                done = date(year + 1, 1, 15) + timedelta(days=int(rng.integers(0, 170)))
+            else:
+                done = None
+            last = None
+            for q in quarters:
+                if done is not None and q >= done:
+                    status = "已完成"
+                elif q > date(year, 12, 31):
+                    status = "滞后"
+                elif q >= start:
+                    status = "推进中"
+                else:
+                    status = "未启动"
+                if status == last:
+                    continue
+                last = status
+                evidence = {
+                    "已完成": f"模拟佐证：{milestone}（完成于 {done:%Y-%m}）" if done else None,
+                    "推进中": f"模拟佐证：{milestone}工作已启动",
+                    "滞后": f"模拟佐证：{milestone}尚未完成，正在推进",
+                }.get(status)
+                rows.append(
+                    {
+                        "task_id": task["id"],
+                        "target_set": seed["target_set"],
+                        "chapter": task["chapter"],
+                        "chapter_title": task["chapter_title"],
+                        "task": task["task"],
+                        "lead_unit": task["lead"],
+                        "supporting_units": task["support"],
+                        "milestone_year": int(year),
+                        "milestone": milestone,
+                        "status": status,
+                        "evidence": evidence,
+                        "reported_date": q,
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
 def _with_arrivals(frame: pl.DataFrame, dataset: str, seed: int, end: date) -> pl.DataFrame:
     rng = _rng(seed, f"{dataset}/arrival")
     return frame.with_columns(arrivals(rng, dataset, frame, end))
@@ -1011,6 +1075,7 @@ def generate(
         "service_evaluations": lambda g: service_evaluations(g, regions, end),
         "economic_stats": lambda g: economic_stats(g, regions, end, source),
         "governance_stats": lambda g: governance_stats(g, regions, end, source),
+        "plan_tasks": lambda g: plan_tasks(g, end),
     }
     paths = {
         name: _write(_with_arrivals(build(_rng(seed, name)), name, seed, end), name, out_dir)

@@ -159,6 +159,8 @@ def test_app_every_page_runs_under_its_content_security_policy(browser, server):
         "/tasks",
         "/tasks/new?warning=final_not_achieved:320500:data_sharing_rate",
         "/inbox",
+        "/briefing",
+        "/plan-tasks",
     ]
     for user in ("admin", "sz"):
         tab = Page(browser, server, 1600, 1000, user=user, enforce_csp=True)

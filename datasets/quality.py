@@ -243,6 +243,24 @@ CHECKS: dict[str, DatasetChecks] = {
     ),
     "economic_stats": _stat_checks("governance_stats"),
     "governance_stats": _stat_checks("economic_stats"),
+    "plan_tasks": DatasetChecks(
+        rules=(
+            Rule(
+                "done_without_evidence",
+                "报告已完成却没有佐证材料",
+                "status = '已完成' AND (evidence IS NULL OR trim(evidence) = '')",
+            ),
+            Rule(
+                "late_before_year_end",
+                "里程碑年度未过却报告滞后",
+                "status = '滞后' AND reported_date < make_date(milestone_year, 12, 31)",
+            ),
+        ),
+        meaningful_empty={
+            "evidence": "未启动的里程碑尚无佐证材料",
+            "supporting_units": "无配合单位",
+        },
+    ),
 }
 
 REGISTRY = Freshness("台账，按月更新（事件稀疏）", 45)
@@ -258,6 +276,7 @@ FRESHNESS: dict[str, Freshness] = {
     "service_evaluations": Freshness("月度报表，次月 10 日前报送", 45),
     "economic_stats": Freshness("月度统计，次月 20 日前发布", 51),
     "governance_stats": Freshness("月度统计，次月 20 日前发布", 51),
+    "plan_tasks": Freshness("按季度报告进展", 100),
 }
 
 

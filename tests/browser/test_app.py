@@ -15,14 +15,14 @@ from tests.conftest import SERVICE_ITEMS_CSV
 pytestmark = pytest.mark.browser
 
 
-def test_browser002_data_page_lists_datasets(tab, app_warehouse):
+def test_browser002_data_page_lists_datasets(tab, app_warehouse, demo_files):
     page = tab.open("/data")
     assert "数据管理" in page.inner_text("h1")
     assert "模拟数据" in page.inner_text("#synthetic-banner")
     tickets = app_warehouse.query("SELECT count(*) AS n FROM hotline_tickets")["n"][0]
     cell = page.locator('#data-status-table td[data-dataset="hotline_tickets"]')
     assert cell.inner_text() == f"{tickets:,}"
-    assert page.locator("#data-loads-table tbody tr").count() == 11
+    assert page.locator("#data-loads-table tbody tr").count() == len(demo_files)  # one load each
     tab.screenshot("data-desktop")
     assert tab.errors == []
 

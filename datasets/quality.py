@@ -243,6 +243,17 @@ CHECKS: dict[str, DatasetChecks] = {
     ),
     "economic_stats": _stat_checks("governance_stats"),
     "governance_stats": _stat_checks("economic_stats"),
+    "national_benchmarks": DatasetChecks(
+        rules=(
+            Rule(
+                "rank_repeated",
+                "同一对标指标、同一年度有两个省份名次相同",
+                "rank IS NOT NULL AND _dup_rank",
+            ),
+        ),
+        helpers={"_dup_rank": _duplicate("benchmark", "year", "rank")},
+        meaningful_empty={"value": "部分评估只公布名次", "rank": "部分评估只公布数值"},
+    ),
     "plan_tasks": DatasetChecks(
         rules=(
             Rule(
@@ -277,6 +288,7 @@ FRESHNESS: dict[str, Freshness] = {
     "economic_stats": Freshness("月度统计，次月 20 日前发布", 51),
     "governance_stats": Freshness("月度统计，次月 20 日前发布", 51),
     "plan_tasks": Freshness("按季度报告进展", 100),
+    "national_benchmarks": Freshness("年度评估，次年发布", 500),
 }
 
 

@@ -147,6 +147,14 @@ class Domain:
     file: str
 
 
+class Benchmark(SpecModel):
+    """How a “全国领先” target is judged: Jiangsu's rank in a benchmark of the provinces
+    (``national_benchmarks``) against the rank that counts as leading."""
+
+    code: str = Field(min_length=1, description="national_benchmarks 中的对标指标代码")
+    leading_rank: int = Field(ge=1, le=31, description="名次不低于此即为“全国领先”")
+
+
 class Target(SpecModel):
     """One quantified (or qualitative) target of a plan for one indicator."""
 
@@ -164,6 +172,7 @@ class Target(SpecModel):
     method: Method | None = Field(None, description="测算方法；缺省用目标集的")
     city_targets: dict[CityCode, float] = Field(default_factory=dict, description="各设区市的目标")
     city_targets_basis: str | None = Field(None, description="各市目标的来源")
+    benchmark: Benchmark | None = Field(None, description="“全国领先”类目标的省际对标")
 
     @field_validator("city_targets", mode="before")
     @classmethod

@@ -6,6 +6,9 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import dcc, html
 
+from datasets.regions import PROVINCE_CODE
+from datasets.warehouse import shared_warehouse
+from indicators import benchmarks
 from indicators.catalog import DOMAINS, default_catalog
 from indicators.read_targets import sort_rows
 from indicators.text import time_label, value_time_label
@@ -174,7 +177,19 @@ def _phone_summary(r: dict, final: bool) -> html.Div:
     )
 
 
-def _target_row(state: dict, r: dict) -> html.Tr:
+def _national(st: dict | None) -> html.Div | None:
+    """A “全国领先” target's judged standing among the provinces, with its source."""
+    if st is None:
+        return None
+    return html.Div(
+        st["text"],
+        className="small national-standing " + ("text-success" if st["leading"] else "text-danger"),
+        title=f"来源：{st['source']}",
+        **{"data-rank": str(st["rank"]), "data-leading": "true" if st["leading"] else "false"},
+    )
+
+
+def _target_row(state: dict, r: dict, national: dict | None = None) -> html.Tr:
     unit, decimals = r["unit"], r["decimals"]
     final = state["final"]
     quantified = r["target_value"] is not None
@@ -220,7 +235,9 @@ def _target_row(state: dict, r: dict) -> html.Tr:
             ]
             if quantified
             else html.Div(
-                r["statement"] or "定性目标", className="small", style={"minWidth": "8rem"}
+                [r["statement"] or "定性目标", _national(national)],
+                className="small",
+                style={"minWidth": "8rem"},
             ),
             className=f"{MD_UP} text-nowrap" if quantified else MD_UP,
         ),
@@ -341,7 +358,14 @@ def target_table(state: dict, rows: pl.DataFrame) -> html.Div:
             ]
         )
     )
-    body = [_target_row(state, r) for r in shown]
+    national = {}
+    if state["city"] == PROVINCE_CODE:  # a rank among provinces is the province's
+        national = {
+            t.indicator: benchmarks.standing(shared_warehouse(), t.benchmark, state["as_of"])
+            for t in state["ts"].targets
+            if t.benchmark
+        }
+    body = [_target_row(state, r, national.get(r["indicator"])) for r in shown]
     if not body:
         body = [
             html.Tr(

@@ -933,7 +933,9 @@ def _next_load(days: np.ndarray) -> np.ndarray:
 
 def _period_end_days(frame: pl.DataFrame) -> np.ndarray:
     """Last day of each row's period (year, month; a missing month is the whole year)."""
-    month = frame["month"].fill_null(12)
+    month = (
+        frame["month"].fill_null(12) if "month" in frame.columns else pl.repeat(12, frame.height)
+    )
     first_next = pl.select(
         pl.date(frame["year"], month, 1).dt.offset_by("1mo").cast(pl.Int32)
     ).to_series()
@@ -977,6 +979,72 @@ def arrivals(rng, dataset: str, frame: pl.DataFrame, end: date) -> pl.Series:
     cap = (_day(end) + 1) * DAY_SECONDS - 3_600  # the extract is taken at 23:00 on ``end``
     seconds = np.minimum(seconds, cap)
     return pl.Series(RECORDED_COLUMN, seconds * 1_000_000).cast(pl.Datetime("us"))
+
+
+PROVINCES = (
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+)
+# Jiangsu's place among the provinces in the simulated 好评率 benchmark, by year
+JIANGSU_RANKS = {2021: 5, 2022: 4, 2023: 3, 2024: 2, 2025: 2}
+
+
+def national_benchmarks(rng, end: date) -> pl.DataFrame:
+    """全国省际对标: a simulated yearly 政务服务好评率 of the 31 provinces, published in the
+    next year, Jiangsu placed as ``JIANGSU_RANKS`` says; ranks by value."""
+    rows = []
+    for year, place in JIANGSU_RANKS.items():
+        if date(year + 1, 3, 31) > end:
+            continue
+        others = np.sort(np.clip(rng.normal(99.25, 0.25, len(PROVINCES) - 1), 97.5, 99.96))[::-1]
+        above = others[place - 2] if place > 1 else 99.99
+        jiangsu = round((above + others[place - 1]) / 2, 3)
+        values = dict(zip([p for p in PROVINCES if p != "江苏"], np.round(others, 3), strict=True))
+        values["江苏"] = jiangsu
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])
+        for rank, (province, value) in enumerate(ranked, start=1):
+            rows.append(
+                {
+                    "benchmark": "service_positive_rate",
+                    "benchmark_name": "政务服务好评率",
+                    "year": year,
+                    "province": province,
+                    "value": float(value),
+                    "unit": "%",
+                    "rank": rank,
+                    "source": "模拟数据（demo generator）：各省份政务服务“好差评”年度好评率",
+                }
+            )
+    return pl.DataFrame(rows)
 
 
 PLAN_TASKS = Path(__file__).with_name("plan_tasks.yaml")
@@ -1076,6 +1144,7 @@ def generate(
         "economic_stats": lambda g: economic_stats(g, regions, end, source),
         "governance_stats": lambda g: governance_stats(g, regions, end, source),
         "plan_tasks": lambda g: plan_tasks(g, end),
+        "national_benchmarks": lambda g: national_benchmarks(g, end),
     }
     paths = {
         name: _write(_with_arrivals(build(_rng(seed, name)), name, seed, end), name, out_dir)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from datasets import access, supervision
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators import plan_tasks, read, read_risk
+from indicators import benchmarks, plan_tasks, read, read_risk
 from indicators.catalog import DOMAINS, Catalog, default_catalog
 from indicators.text import fmt_value, month_label
 from indicators.tracking import STATUSES, decimal_year_to_date, required_path
@@ -74,6 +74,8 @@ class TargetBlock:
     forecast: list[dict]
     rank: int | None = None  # the region's rank among the 13 cities (city reports)
     rank_period: str | None = None
+    # a “全国领先” target's judged rank among the provinces (the province's report)
+    national: dict | None = None
 
     @property
     def indicator(self) -> str:
@@ -431,7 +433,11 @@ def build_report(
     for i, row in enumerate(rows):
         if progress:
             progress(i, total, f"目标：{row['name_zh']}")
-        blocks.append(_block(warehouse, row, resolved, ranks))
+        block = _block(warehouse, row, resolved, ranks)
+        rule = next((t.benchmark for t in ts.targets if t.indicator == row["indicator"]), None)
+        if rule is not None and region == PROVINCE_CODE:
+            block = replace(block, national=benchmarks.standing(warehouse, rule, resolved))
+        blocks.append(block)
     if progress:
         progress(len(rows), total, "排名与热力图")
     indicators = [r["indicator"] for r in rows]

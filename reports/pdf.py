@@ -131,6 +131,8 @@ def _block_context(block: TargetBlock, report: Report) -> dict:
         "method": METHOD_LABELS.get(row["method"], row["method"]),
         "clause": row["target_clause"] or "—",
         "units": row["responsible_units"] or "—",
+        "national": block.national["text"] if block.national else None,
+        "national_source": block.national["source"] if block.national else None,
         "basis": row.get("city_targets_basis") if report.is_city else None,
         "rank": _rank(block.rank),
         "chart": _chart(block, report),

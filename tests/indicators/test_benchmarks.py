@@ -41,3 +41,28 @@ def test_benchmarks002_nothing_before_the_first_publication(demo_computed):
     assert (
         standing(demo_computed, Benchmark(code="nope", leading_rank=1), dt.date(2026, 1, 1)) is None
     )
+
+
+def test_benchmarks003_the_province_report_states_it(demo_computed, tmp_path):
+    import re
+
+    from reports.batch import render
+    from reports.content import build_report
+    from tests.reports.test_reports import pdftotext
+
+    report = build_report(demo_computed, "jiangsu-14fyp-digital-gov", "320000")
+    block = next(b for b in report.blocks if b.national)
+    target = default_catalog()["service_positive_rate"]
+    assert block.indicator == target.code
+    rule = next(
+        t.benchmark
+        for t in default_catalog().target_sets["jiangsu-14fyp-digital-gov"].targets
+        if t.benchmark
+    )
+    assert block.national == standing(demo_computed, rule, report.as_of)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render(report, "pdf"))
+    text = re.sub(r"\s+", "", pdftotext(pdf, raw=True))  # a cell's lines stay together
+    assert re.sub(r"\s+", "", block.national["text"]) in text
+    city = build_report(demo_computed, "jiangsu-14fyp-digital-gov", "320500")
+    assert not any(b.national for b in city.blocks)  # a city holds no national rank

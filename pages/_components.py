@@ -269,6 +269,14 @@ def as_of_options(vintages) -> list[dict]:
     return [{"label": month_label(v), "value": as_of_key(v)} for v in reversed(vintages)]
 
 
+def as_of_in_url(as_of: str | None) -> str | None:
+    """The ``as_of`` an as-of dropdown puts in the URL: none for the newest vintage. The
+    dropdown reports its initial value after rendering; the newest is the default and stays out
+    of the URL (no second render, and a link keeps meaning "the latest")."""
+    newest = read.vintages(shared_warehouse())[-1]
+    return None if as_of == as_of_key(newest) else as_of
+
+
 def to_search(params: dict) -> str:
     """URL query string from page state, leaving out empty values (lists joined by commas)."""
     from urllib.parse import urlencode

@@ -24,7 +24,15 @@ from indicators.briefing import Briefing, briefing
 from indicators.text import month_label
 from indicators.views import cockpit_state, region_names
 from pages import _auth, _ids
-from pages._components import as_of_key, as_of_options, dropdown, not_ready, page_header, to_search
+from pages._components import (
+    as_of_in_url,
+    as_of_key,
+    as_of_options,
+    dropdown,
+    not_ready,
+    page_header,
+    to_search,
+)
 from reports.briefing import briefing_filename, render_briefing_pdf
 
 dash.register_page(
@@ -132,8 +140,7 @@ def briefing_state_to_url(region, as_of, search):
     if ctx.triggered_id == BRIEFING_REGION:
         query["city"] = None if region == PROVINCE_CODE else region
     else:
-        newest = read.vintages(shared_warehouse())[-1]
-        query["as_of"] = None if as_of == as_of_key(newest) else as_of
+        query["as_of"] = as_of_in_url(as_of)
     new = to_search(query)
     return dash.no_update if new == (search or "") else new
 

@@ -24,6 +24,7 @@ from indicators.readings import DEFAULT_READING
 from indicators.views import COMPOSITE
 from pages import _ids
 from pages._components import (
+    as_of_in_url,
     as_of_key,
     as_of_options,
     dropdown,
@@ -298,10 +299,7 @@ def cockpit_state_to_url(as_of, reading, layer, click, _clear, search):
         return dash.no_update  # the page's first render fires every input at once
     trigger = ctx.triggered_id
     if trigger == COCKPIT_AS_OF:
-        newest = read.vintages(shared_warehouse())[-1]
-        # the dropdown reports its initial value after rendering: the newest vintage is the
-        # default and stays out of the URL (no second render, links keep meaning "latest")
-        query["as_of"] = None if as_of == as_of_key(newest) else as_of
+        query["as_of"] = as_of_in_url(as_of)
     elif trigger == COCKPIT_READING:
         query["reading"] = None if reading == DEFAULT_READING else reading
     elif trigger == COCKPIT_LAYER:

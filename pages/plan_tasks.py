@@ -17,6 +17,7 @@ from indicators.text import month_label
 from indicators.views import cockpit_state
 from pages import _ids
 from pages._components import (
+    as_of_in_url,
     as_of_key,
     as_of_options,
     badge,
@@ -181,7 +182,6 @@ def plan_tasks_state_to_url(status, unit, as_of, search):
     elif ctx.triggered_id == PLAN_UNIT:
         query["unit"] = None if unit == ALL else unit
     else:
-        newest = read.vintages(shared_warehouse())[-1]
-        query["as_of"] = None if as_of == as_of_key(newest) else as_of
+        query["as_of"] = as_of_in_url(as_of)
     new = to_search(query)
     return dash.no_update if new == (search or "") else new

@@ -21,6 +21,7 @@ from indicators import read
 from indicators.catalog import default_catalog
 from pages import _auth, _ids
 from pages._components import (
+    as_of_in_url,
     as_of_key,
     as_of_options,
     dropdown,
@@ -339,8 +340,7 @@ def reports_state_to_url(target_set, region, as_of, fmt, search):
         }
     )
     if ctx.triggered_id == REPORTS_AS_OF:
-        newest = read.vintages(shared_warehouse())[-1]
-        query["as_of"] = None if as_of == as_of_key(newest) else as_of
+        query["as_of"] = as_of_in_url(as_of)
     new = to_search(query)
     return dash.no_update if new == (search or "") else new
 

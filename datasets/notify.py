@@ -39,6 +39,7 @@ KINDS = {
     "escalated": "逾期升级",
     "digest": "每日督办摘要",
     "report": "订阅报告",
+    "effect": "成效评估",
 }
 
 

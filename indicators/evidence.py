@@ -7,7 +7,7 @@ import datetime as dt
 
 import polars as pl
 
-from datasets import config, supervision
+from datasets import config, notify, supervision
 from indicators import read, read_risk
 from indicators.catalog import default_catalog
 
@@ -169,7 +169,26 @@ def assess_task(warehouse, task, *, occasion: str, today: dt.date | None = None)
         as_of=dt.date.fromisoformat(as_of) if as_of else None,
         detail=detail,
     )
+    if last and last.get("verdict") != verdict:
+        _tell_effect(task, last["verdict_zh"], verdict, as_of)
     return True
+
+
+def _tell_effect(task, before: str, verdict: str, as_of: str | None) -> None:
+    """Tell both parties that new data changed a task's 成效评估 (once per change and data)."""
+    now = supervision.EFFECT_ZH[verdict]
+    people = supervision.recipients(task, "supervisor") + supervision.recipients(task, "assignee")
+    notify.send(
+        people,
+        notify.Message(
+            kind="effect",
+            subject=f"成效评估改为「{now}」：#{task.id} {task.title}",
+            body=f"按截至 {as_of or '—'} 的数据，督办事项 #{task.id} 的成效评估由「{before}」改为「{now}」。",
+            link=f"/tasks/{task.id}",
+            task_id=task.id,
+        ),
+        key=f"task:{task.id}:effect:{verdict}:{as_of}",
+    )
 
 
 def assess_tasks(warehouse, *, occasion: str = "load", today: dt.date | None = None) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
+
 import pipeline
-from datasets import supervision
+from datasets import accounts, notify, supervision
 from datasets.warehouse import Warehouse
 from indicators.evidence import REQUIRED_SHARE, assess_tasks, effect, target_evidence
 from tests.conftest import SERVICE_ITEMS_CSV
@@ -27,6 +29,7 @@ def test_evidence001_a_load_that_moves_the_indicator_changes_the_verdict(
     _load(wh, tmp_path, SERVICE_ITEMS_CSV, "items-1.csv", fresh=True)
     evidence = target_evidence(wh, "one_thing_completion_rate", "320100")
     assert (evidence["value"], evidence["target"]) == (50.0, 80.0)  # 1 of 南京's 2 items
+    accounts.add_user("duban", "province_analyst", password="long enough pw")
     task = supervision.create_task(
         title="南京一件事通办率偏低",
         due=dt.date(2024, 12, 31),
@@ -56,6 +59,8 @@ def test_evidence001_a_load_that_moves_the_indicator_changes_the_verdict(
     assert [a["verdict"] for a in history] == ["watching", "effective"]
     assert history[-1]["occasion"] == "load" and history[-1]["detail"]["now"] == 100.0
     assert history[-1]["verdict_zh"] == "已见效"
+    (told,) = notify.inbox("duban").filter(pl.col("kind") == "effect").iter_rows(named=True)
+    assert "由「待观察」改为「已见效」" in told["body"]  # the 督办人 hears of the change
     assert assess_tasks(wh, today=TODAY) == 0  # nothing new to record on the same data
 
 

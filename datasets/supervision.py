@@ -220,6 +220,20 @@ def can_see(task: Task, user: accounts.User) -> bool:
     return True
 
 
+def in_scope(task: Task, scope) -> bool:
+    """Whether a task is within an access scope (:class:`datasets.access.Scope`; None: no
+    limit): a city's scope holds its city's tasks, a unit's its unit's — as :func:`can_see`
+    decides for an account, for code that runs with a scope rather than an account (reports,
+    summaries inside a web request)."""
+    if scope is None:
+        return True
+    if scope.regions is not None:
+        return bool(scope.city) and scope.city == city_of(task.region_code)
+    if scope.indicators is not None:
+        return bool(scope.unit) and scope.unit == task.unit
+    return True
+
+
 def create_task(
     *,
     title: str,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from datasets import supervision
+from datasets import access, supervision
 from datasets.regions import PROVINCE_CODE, region_name
 from indicators import read, read_risk
 from indicators.catalog import default_catalog
@@ -192,7 +192,8 @@ def _risks(warehouse, as_of: dt.date, region: str, previous) -> Section:
 def _duban(region: str, today: dt.date | None = None) -> Section | None:
     if not supervision.has_tasks():
         return None
-    found = supervision.list_tasks(today=today)
+    scope = access.current_scope()  # the reader's: a unit's user counts its unit's tasks only
+    found = [t for t in supervision.list_tasks(today=today) if supervision.in_scope(t, scope)]
     if region != PROVINCE_CODE:
         found = [t for t in found if supervision.city_of(t.region_code) == region]
     c = supervision.counts(found, today)

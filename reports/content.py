@@ -358,7 +358,9 @@ def supervision_summary(region: str, today: dt.date | None = None) -> pl.DataFra
     the province; a city's report has its own row only."""
     if not supervision.has_tasks():
         return pl.DataFrame()
-    rows = supervision.ledger(supervision.list_tasks(today=today), today)
+    scope = access.current_scope()  # a report holds the tasks its requester may see
+    visible = [t for t in supervision.list_tasks(today=today) if supervision.in_scope(t, scope)]
+    rows = supervision.ledger(visible, today)
     names = _names()
     counts: dict[str, dict] = {}
     for r in rows:

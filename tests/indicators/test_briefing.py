@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from datasets import accounts, store, supervision
+from datasets import access, accounts, store, supervision
+from indicators.access import unit_indicators
 from indicators.briefing import briefing
 from indicators.catalog import default_catalog
 from reports.briefing import render_briefing_pdf
@@ -106,6 +107,14 @@ def test_briefing002_changes_risks_and_duban_are_counted_right(demo_computed, em
     duban = next(s for s in b.sections if s.title == "督办落实")
     assert duban.sentences[0].text == "督办事项在办 2 件，其中逾期 1 件、已升级 1 件。"
     assert duban.sentences[1].text == "逾期最多：苏州市 1 件。"
+    # a unit's user reads its unit's tasks only (none of these is the unit's)
+    unit = access.scope_for(
+        "gov", "department_user", unit="省政务办", unit_indicators=unit_indicators("省政务办")
+    )
+    with access.activated(unit):
+        mine = briefing(demo_computed, SET, "320000", today=dt.date(2026, 12, 10))
+    duban = next(s for s in mine.sections if s.title == "督办落实")
+    assert duban.sentences[0].text == "督办事项在办 0 件，其中逾期 0 件、已升级 0 件。"
 
 
 def test_briefing003_the_pdf_says_the_same(demo_computed, empty_store, tmp_path):

@@ -8,7 +8,8 @@ import io
 
 import openpyxl
 
-from datasets import accounts, supervision
+from datasets import access, accounts, supervision
+from indicators.access import unit_indicators
 from reports.batch import render
 from reports.content import build_report
 from tests.reports.test_reports import pdftotext
@@ -42,6 +43,12 @@ def test_report_supervision001_tasks_per_region_in_pdf_and_workbook(
     assert (rows["苏州市"]["raised"], rows["苏州市"]["closed"], rows["苏州市"]["open"]) == (2, 1, 1)
     assert rows["苏州市"]["overdue"] == 1 and rows["南京市"]["overdue"] == 0
     assert rows["合计"]["raised"] == 3 and rows["合计"]["unassessed"] == 3
+
+    unit = access.scope_for(
+        "gov", "department_user", unit="省政务办", unit_indicators=unit_indicators("省政务办")
+    )
+    with access.activated(unit):  # a unit's user: none of these tasks is its unit's
+        assert build_report(demo_computed, region="320000").supervision.is_empty()
 
     city = build_report(demo_computed, region="320500")
     assert city.supervision["name_zh"].to_list() == ["苏州市"]

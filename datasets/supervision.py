@@ -483,25 +483,27 @@ def record_assessment(
         )
 
 
+def _rows_of(table: sa.Table, task_id: int) -> list:
+    """A task's rows of one of its tables (events, assessments, attachments), oldest first."""
+    with engine().connect() as con:
+        return con.execute(
+            sa.select(table).where(table.c.task_id == task_id).order_by(table.c.id)
+        ).all()
+
+
 def assessments(task_id: int) -> list[dict]:
     """A task's 成效评估, oldest first."""
-    with engine().connect() as con:
-        rows = con.execute(
-            sa.select(task_assessments)
-            .where(task_assessments.c.task_id == task_id)
-            .order_by(task_assessments.c.id)
-        )
-        return [
-            {
-                "at": r.at.isoformat(),
-                "as_of": r.as_of.isoformat() if r.as_of else None,
-                "verdict": r.verdict,
-                "verdict_zh": EFFECT_ZH[r.verdict],
-                "occasion": r.occasion,
-                "detail": json.loads(r.detail) if r.detail else {},
-            }
-            for r in rows
-        ]
+    return [
+        {
+            "at": r.at.isoformat(),
+            "as_of": r.as_of.isoformat() if r.as_of else None,
+            "verdict": r.verdict,
+            "verdict_zh": EFFECT_ZH[r.verdict],
+            "occasion": r.occasion,
+            "detail": json.loads(r.detail) if r.detail else {},
+        }
+        for r in _rows_of(task_assessments, task_id)
+    ]
 
 
 def timeline(task_id: int) -> list[dict]:
@@ -512,30 +514,24 @@ def timeline(task_id: int) -> list[dict]:
         files.setdefault(a["event_id"], []).append(
             {"id": a["id"], "name": a["name"], "size": a["size"]}
         )
-    with engine().connect() as con:
-        rows = con.execute(
-            sa.select(task_events)
-            .where(task_events.c.task_id == task_id)
-            .order_by(task_events.c.id)
-        )
-        return [
-            {
-                "at": r.at.isoformat(),
-                "actor": r.actor,
-                "action": r.action,
-                "action_zh": "发起"
-                if r.action == "create"
-                else lifecycle.transitions[r.action].name_zh
-                if r.action in lifecycle.transitions
-                else r.action,
-                "from": r.from_state,
-                "to": r.to_state,
-                "to_zh": lifecycle.label(r.to_state),
-                "comment": r.comment,
-                "attachments": files.get(r.id, []),
-            }
-            for r in rows
-        ]
+    return [
+        {
+            "at": r.at.isoformat(),
+            "actor": r.actor,
+            "action": r.action,
+            "action_zh": "发起"
+            if r.action == "create"
+            else lifecycle.transitions[r.action].name_zh
+            if r.action in lifecycle.transitions
+            else r.action,
+            "from": r.from_state,
+            "to": r.to_state,
+            "to_zh": lifecycle.label(r.to_state),
+            "comment": r.comment,
+            "attachments": files.get(r.id, []),
+        }
+        for r in _rows_of(task_events, task_id)
+    ]
 
 
 # ----------------------------------------------------------------------------------- attachments
@@ -605,13 +601,7 @@ def _keep(task_id: int, name: str, data: bytes) -> tuple[str, str, int, str]:
 
 
 def attachments(task_id: int) -> list[dict]:
-    with engine().connect() as con:
-        rows = con.execute(
-            sa.select(task_attachments)
-            .where(task_attachments.c.task_id == task_id)
-            .order_by(task_attachments.c.id)
-        )
-        return [dict(r._mapping) for r in rows]
+    return [dict(r._mapping) for r in _rows_of(task_attachments, task_id)]
 
 
 def attachment_file(attachment_id: int, user: accounts.User) -> tuple[Path, dict] | None:

@@ -44,7 +44,7 @@ def _cell(row: dict | None) -> html.Td:
         return html.Td("")
     return html.Td(
         [
-            html.Div(row["milestone"], className="small"),
+            html.Div(row["milestone"], className="small", style={"minWidth": "7rem"}),
             badge(row["progress"], COLOUR[row["progress"]], **{"data-progress": row["progress"]}),
         ],
         title=row["evidence"] or "",
@@ -74,13 +74,15 @@ def _table(frame: pl.DataFrame) -> html.Div:
                         [
                             html.Div(first["task"], className="fw-semibold"),
                             html.Div(first["chapter_title"], className="small text-muted"),
-                        ]
+                        ],
+                        style={"minWidth": "10rem"},  # a phone scrolls the years sideways
                     ),
                     html.Td(
                         [
                             first["lead_unit"],
                             html.Div(first["supporting_units"] or "", className="small text-muted"),
-                        ]
+                        ],
+                        style={"minWidth": "6rem"},
                     ),
                 ]
                 + [_cell(by_year.get(y)) for y in years],

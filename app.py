@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -26,8 +27,9 @@ import pages._exports  # noqa: F401  (the table-export callback)
 from datasets import notify
 from datasets.store import forget_engines
 from datasets.warehouse import forget_connections
+from indicators.catalog import default_catalog
 from pages import _auth, _ids, _task_routes
-from pages._components import synthetic_banner
+from pages._components import plan_bar, synthetic_banner
 from reports.jobs import register_routes as register_report_routes
 
 HERE = Path(__file__).resolve().parent
@@ -151,6 +153,7 @@ def create_app() -> dash.Dash:
             dcc.Download(id=_ids.EXPORT_DOWNLOAD),  # every table's CSV/Excel (pages/_exports.py)
             html.Div(_navbar(), id=_ids.NAVBAR_WRAP),
             html.Div(id=_ids.BANNER),
+            html.Div(id=_ids.PLAN_BAR),
             dbc.Container(dash.page_container, fluid=True, className="py-3", id=_ids.MAIN),
         ],
         id=_ids.SHELL,
@@ -163,15 +166,18 @@ def create_app() -> dash.Dash:
         Output(_ids.BANNER, "children"),
         Output(_ids.SHELL, "className"),
         Output(_ids.USER_MENU, "children"),
+        Output(_ids.PLAN_BAR, "children"),
         Input(_ids.URL, "pathname"),
         Input(_ids.URL, "search"),
     )
-    def shell_for_url(_pathname, search):
+    def shell_for_url(pathname, search):
         """Say 模拟数据 on every page while the warehouse holds demo rows; a big screen
         (``?screen=big``) hides the navigation and turns the canvas dark. The user menu says
-        who is signed in, with what role, and signs out."""
+        who is signed in, with what role, and signs out. The plan bar switches between plans
+        (``set`` in the URL)."""
         big = "screen=big" in (search or "")
-        return synthetic_banner(), "shell-big" if big else "shell", _user_menu()
+        bar = None if big or not _auth.whoami() else plan_bar(pathname, search)
+        return synthetic_banner(), "shell-big" if big else "shell", _user_menu(), bar
 
     @app.callback(
         Output(_ids.NAV_COLLAPSE, "is_open"),
@@ -188,12 +194,14 @@ def create_app() -> dash.Dash:
         Output({"type": "nav-link", "prefix": ALL}, "active"),
         Output({"type": "nav-link", "prefix": ALL}, "href"),
         Input(_ids.URL, "pathname"),
+        Input(_ids.URL, "search"),
         State({"type": "nav-link", "prefix": ALL}, "id"),
         State({"type": "nav-link", "prefix": ALL}, "href"),
     )
-    def highlight_nav(pathname, ids, hrefs):
+    def highlight_nav(pathname, search, ids, hrefs):
         """Highlight the nav link of the current page (a city page lights up 城市); a city
-        user's 城市 link opens its own city."""
+        user's 城市 link opens its own city. A plan chosen in the URL (``set``) stays chosen
+        from page to page."""
         path = pathname or "/"
         active = [
             path == i["prefix"] if i["prefix"] == "/" else path.startswith(i["prefix"]) for i in ids
@@ -204,6 +212,10 @@ def create_app() -> dash.Dash:
                 f"/city/{own}" if i["prefix"] == "/city" else h
                 for i, h in zip(ids, hrefs, strict=True)
             ]
+        plan = dict(parse_qsl((search or "").lstrip("?"))).get("set")
+        hrefs = [h.split("?")[0] for h in hrefs]
+        if plan and plan in default_catalog().target_sets:
+            hrefs = [f"{h}?{urlencode({'set': plan})}" for h in hrefs]
         return active, hrefs
 
     return app

@@ -742,7 +742,7 @@ def subscription() -> None:
 
 @subscription.command("add", context_settings=CONTEXT, help="新建订阅 / subscribe a user.")
 @click.argument("username")
-@click.option("--target-set", default=read.DEFAULT_TARGET_SET, show_default=True)
+@click.option("--target-set", default=None, help="目标集（缺省为当前规划）")
 @click.option("--region", default="320000", show_default=True, metavar="CODE")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
 @click.option(
@@ -754,7 +754,11 @@ def subscription() -> None:
 def subscription_add(username, target_set, region, fmt, schedule):
     try:
         made = subscriptions.subscribe(
-            username, target_set=target_set, region=region, fmt=fmt, schedule=schedule
+            username,
+            target_set=target_set or read.default_target_set(),
+            region=region,
+            fmt=fmt,
+            schedule=schedule,
         )
     except ValueError as err:
         fail(str(err))

@@ -27,8 +27,9 @@ import time
 from pathlib import Path
 
 from datasets import accounts, jobs, supervision
-from datasets.config import demo_dir
+from datasets.config import demo_dir, plans_dir
 from datasets.demo.generator import generate
+from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
 from datasets.warehouse import Warehouse
 from indicators.catalog import Catalog
@@ -93,6 +94,7 @@ def build_demo(
     warehouse = warehouse or Warehouse()
     out = demo_dir(warehouse.path) / f"scale-{scale}-seed-{seed}"
     files = generate(out, scale=scale, seed=seed)
+    install_example_plans(plans_dir(warehouse.path))
     results = load(sorted(files.values()), warehouse=warehouse, fresh=True)
     if forecast_after:
         forecast(warehouse)

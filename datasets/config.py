@@ -28,6 +28,15 @@ def demo_dir(db: Path | None = None) -> Path:
     return (db or db_path()).parent / "demo-files"
 
 
+def plans_dir(db: Path | None = None) -> Path:
+    """The warehouse's plan folder, where drafted and adopted target sets are saved beside the
+    bundled ones: ``DATABRAIN_PLANS``, else ``<warehouse dir>/plans``."""
+    pinned = os.environ.get("DATABRAIN_PLANS")
+    if pinned and db is None:
+        return Path(pinned).expanduser().absolute()
+    return (db or db_path()).parent / "plans"
+
+
 def today() -> dt.date:
     """``DATABRAIN_TODAY`` when set (``YYYY-MM-DD``), else the calendar date."""
     pinned = os.environ.get("DATABRAIN_TODAY")

@@ -171,8 +171,8 @@ def _changes(now: pl.DataFrame, before: pl.DataFrame, as_of, previous) -> Sectio
     return Section(f"本期变化（与 {month_label(previous)} 相比）", sentences)
 
 
-def _risks(warehouse, as_of: dt.date, region: str, previous) -> Section:
-    frame = read_risk.warnings(warehouse, as_of)
+def _risks(warehouse, target_set: str, as_of: dt.date, region: str, previous) -> Section:
+    frame = read_risk.warnings(warehouse, as_of, target_set=target_set)
     if region != PROVINCE_CODE:
         frame = frame.filter(pl.col("region_code") == region)
     if frame.is_empty():
@@ -207,7 +207,7 @@ def _duban(region: str, today: dt.date | None = None) -> Section | None:
 
 def briefing(
     warehouse,
-    target_set: str = read.DEFAULT_TARGET_SET,
+    target_set: str | None = None,
     region: str = PROVINCE_CODE,
     as_of: dt.date | str | None = None,
     *,
@@ -215,6 +215,7 @@ def briefing(
 ) -> Briefing:
     """The briefing of ``target_set`` for ``region`` at ``as_of`` (default the newest vintage),
     compared with the vintage before it."""
+    target_set = target_set or read.default_target_set()
     when = read.resolve_as_of(warehouse, as_of)
     if when is None:
         raise ValueError("数据仓库尚未计算指标")
@@ -230,7 +231,7 @@ def briefing(
     sections = [
         _overall(now, when, where),
         _changes(now, before, when, previous),
-        _risks(warehouse, when, region, previous),
+        _risks(warehouse, target_set, when, region, previous),
     ]
     duban = _duban(region, today)
     if duban:

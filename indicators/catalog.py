@@ -13,11 +13,19 @@ Every problem is reported together as :class:`CatalogError`, each issue naming t
 field (``service.yaml: one_thing_completion_rate.compute.event: …``).
 
 Layout: ``indicators/catalog/<domain>.yaml`` (one file per domain) and
-``indicators/targets/<target-set-id>.yaml`` (one file per plan). A new plan is a new file.
+``indicators/targets/<target-set-id>.yaml`` (one file per plan). A new plan is a new file, either
+there or in the warehouse's plan folder (:func:`datasets.config.plans_dir`), where the 规划编制
+workbench saves the plans it drafts; a plan id may be declared in only one of the two.
+
+Several plans run side by side. Each says whether it is adopted (正式), a planner's draft (草案)
+or an example shipped with the demo (示例草案); :func:`running_set` picks the plan a page shows
+when its URL names none: the adopted plan whose period holds today, else the adopted plan that
+ended last.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +34,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from datasets.config import plans_dir
 from datasets.regions import PROVINCE_CODE, cities
 from datasets.schema import load_schemas
 from datasets.specs import SpecError, SpecIssue, SpecModel, read_spec
@@ -184,6 +193,10 @@ class Target(SpecModel):
         return self.city_targets.get(region_code, self.target)
 
 
+PlanStatus = Literal["adopted", "draft", "example"]
+PLAN_STATUS_LABELS: dict[str, str] = {"adopted": "正式", "draft": "草案", "example": "示例草案"}
+
+
 class TargetSet(SpecModel):
     """A plan: its targets, baseline and target years and default tracking method."""
 
@@ -196,6 +209,10 @@ class TargetSet(SpecModel):
     method: Method = Field(description="默认测算方法")
     targets: tuple[Target, ...] = Field(min_length=1)
     midterm_year: int | None = None
+    status: PlanStatus = Field(
+        "adopted", description="adopted 正式印发；draft 编制中的草案；example 演示用示例草案"
+    )
+    basis: str | None = Field(None, description="草案的来历（由谁据何编制），界面上随草案显示")
     _file: str = PrivateAttr("")
 
     @model_validator(mode="before")
@@ -214,6 +231,27 @@ class TargetSet(SpecModel):
 
     def target(self, indicator: str) -> Target | None:
         return next((t for t in self.targets if t.indicator == indicator), None)
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUS_LABELS[self.status]
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.baseline_year + 1}–{self.target_year}"
+
+    @property
+    def short_name(self) -> str:
+        """The name with its status when it is not an adopted plan: 「…（示例草案）」."""
+        return (
+            self.name_zh if self.status == "adopted" else f"{self.name_zh}（{self.status_label}）"
+        )
+
+    def phase(self, today: dt.date) -> str:
+        """'running' while today falls in the plan's years, 'finished' after, 'future' before."""
+        if today.year > self.target_year:
+            return "finished"
+        return "running" if today.year > self.baseline_year else "future"
 
 
 @dataclass(frozen=True)
@@ -332,8 +370,13 @@ def _num(value: float | None) -> str:
     return "None" if value is None else f"{value:g}"
 
 
-def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DIR) -> Catalog:
-    """Read and validate every catalog and target-set file; raise :class:`CatalogError`."""
+def load_catalog(
+    catalog_dir: Path = CATALOG_DIR,
+    targets_dir: Path = TARGETS_DIR,
+    extra_targets_dir: Path | None = None,
+) -> Catalog:
+    """Read and validate every catalog and target-set file (the bundled ones, then those of
+    ``extra_targets_dir``, the warehouse's plan folder); raise :class:`CatalogError`."""
     issues: list[SpecIssue] = []
     indicators: dict[str, Indicator] = {}
     domains: dict[str, Domain] = {}
@@ -368,12 +411,18 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
             issues.extend(_indicator_rules(ind))
 
     target_sets: dict[str, TargetSet] = {}
-    for path in sorted(Path(targets_dir).glob("*.yaml")):
+    target_files = sorted(Path(targets_dir).glob("*.yaml"))
+    if extra_targets_dir is not None and Path(extra_targets_dir).is_dir():
+        target_files += sorted(Path(extra_targets_dir).glob("*.yaml"))
+    for path in target_files:
         ts, errs = _validated(TargetSet, path)
         issues.extend(errs)
         if ts is None:
             continue
         ts._file = path.name
+        if ts.id in target_sets:
+            issues.append(SpecIssue(path.name, "id", f"目标集 {ts.id} 已在别处定义"))
+            continue
         target_sets[ts.id] = ts
         issues.extend(_target_rules(ts, indicators))
     if issues:
@@ -381,10 +430,36 @@ def load_catalog(catalog_dir: Path = CATALOG_DIR, targets_dir: Path = TARGETS_DI
     return Catalog(indicators=indicators, domains=domains, target_sets=target_sets)
 
 
-@lru_cache(maxsize=1)
+def _plans_signature(folder: Path) -> tuple:
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml"))
+    )
+
+
+@lru_cache(maxsize=4)
+def _catalog_for(folder: Path, _signature: tuple) -> Catalog:
+    return load_catalog(extra_targets_dir=folder)
+
+
 def default_catalog() -> Catalog:
-    """The bundled catalog and target sets (validated once per process)."""
-    return load_catalog()
+    """The bundled catalog and target sets plus the plans saved in the warehouse's plan
+    folder; validated once per process and again whenever a plan file changes."""
+    folder = plans_dir()
+    return _catalog_for(folder, _plans_signature(folder))
+
+
+def running_set(target_sets: Mapping[str, TargetSet], today: dt.date) -> str | None:
+    """The plan to show when none is named: the adopted plan running today (the one that
+    started last, if several), else the adopted plan that ended last, else any plan."""
+    adopted = [ts for ts in target_sets.values() if ts.status == "adopted"]
+    running = [ts for ts in adopted if ts.phase(today) == "running"]
+    if running:
+        return max(running, key=lambda ts: (ts.baseline_year, ts.id)).id
+    finished = [ts for ts in adopted if ts.phase(today) == "finished"]
+    pool = finished or adopted or list(target_sets.values())
+    return max(pool, key=lambda ts: (ts.target_year, ts.id)).id if pool else None
 
 
 __all__ = [
@@ -397,6 +472,8 @@ __all__ = [
     "SpecIssue",
     "Target",
     "TargetSet",
+    "PLAN_STATUS_LABELS",
     "default_catalog",
     "load_catalog",
+    "running_set",
 ]

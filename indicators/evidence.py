@@ -54,7 +54,9 @@ def warning_evidence(warehouse, key: str, *, as_of: dt.date | str | None = None)
     """A warning in force at ``as_of``, by its key ``rule:region:indicator``."""
     rule, _, rest = key.partition(":")
     region, _, indicator = rest.partition(":")
-    found = read_risk.warnings(warehouse, read.resolve_as_of(warehouse, as_of)).filter(
+    found = read_risk.warnings(
+        warehouse, read.resolve_as_of(warehouse, as_of), target_set="*"
+    ).filter(
         (pl.col("rule_id") == rule)
         & (pl.col("region_code") == region)
         & (pl.col("indicator").fill_null("-") == (indicator or "-"))

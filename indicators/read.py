@@ -19,9 +19,9 @@ import json
 
 import polars as pl
 
-from datasets import access
+from datasets import access, config
 from datasets.regions import PROVINCE_CODE, region_table
-from indicators.catalog import default_catalog
+from indicators.catalog import default_catalog, running_set
 from indicators.derived import progress_frame
 from indicators.engine import values_as_of
 from indicators.readings import (
@@ -34,7 +34,13 @@ from indicators.readings import (
 )
 from indicators.verdict import with_verdict
 
+# The plan that records made before plans were named belong to (a 督办事项's evidence).
 DEFAULT_TARGET_SET = "jiangsu-14fyp-digital-gov"
+
+
+def default_target_set() -> str:
+    """The plan a page shows when its URL names none (:func:`indicators.catalog.running_set`)."""
+    return running_set(default_catalog().target_sets, config.today()) or DEFAULT_TARGET_SET
 
 
 def ready(warehouse) -> bool:
@@ -297,7 +303,13 @@ def latest_values(
 
 
 def forecast(
-    warehouse, indicator: str, region: str, as_of: dt.date, *, reading: str | None = None
+    warehouse,
+    indicator: str,
+    region: str,
+    as_of: dt.date,
+    *,
+    reading: str | None = None,
+    target_set: str | None = None,
 ) -> tuple[dict | None, pl.DataFrame]:
     """The newest stored forecast made on or before ``as_of`` for one series: (model row with
     model, mase, naive_mase, beats_naive, note, probability, expected_period, as_of; monthly
@@ -305,35 +317,41 @@ def forecast(
 
     Forecasts are made from the transaction-time values of their vintage (what the warehouse
     held then), which both readings knew by then, so the same forecast stands in both; a
-    forecast table that records its ``reading`` is filtered by it."""
+    forecast table that records its ``reading`` is filtered by it.
+
+    Each plan's series run to its own deadline, so the forecast is that of ``target_set``
+    (default: the plan pages show when none is named)."""
     if not {"forecasts", "forecast_models"} <= warehouse.table_names():
         return None, pl.DataFrame()
     reading = parse_reading(reading)
-    by_reading = (
-        "AND reading = ?"
-        if "reading" in warehouse.query("DESCRIBE forecast_models")["column_name"].to_list()
-        else ""
-    )
+    target_set = target_set or default_target_set()
+
+    def extra(table: str) -> tuple[str, list]:
+        columns = warehouse.query(f"DESCRIBE {table}")["column_name"].to_list()
+        cond, params = "", []
+        if "reading" in columns:
+            cond, params = cond + " AND reading = ?", params + [reading]
+        if "target_set" in columns:
+            cond, params = cond + " AND target_set = ?", params + [target_set]
+        return cond, params
+
+    cond, params = extra("forecast_models")
     models = warehouse.query(
         f"""
         SELECT * FROM forecast_models
-        WHERE indicator = ? AND region_code = ? AND as_of <= ? {by_reading}
+        WHERE indicator = ? AND region_code = ? AND as_of <= ? {cond}
         ORDER BY as_of DESC LIMIT 1
         """,
-        [indicator, region, as_of] + ([reading] if by_reading else []),
+        [indicator, region, as_of, *params],
     )
     if models.is_empty():
         return None, pl.DataFrame()
     model = models.row(0, named=True)
-    rows_by_reading = (
-        "AND reading = ?"
-        if "reading" in warehouse.query("DESCRIBE forecasts")["column_name"].to_list()
-        else ""
-    )
+    cond, params = extra("forecasts")
     rows = warehouse.query(
         "SELECT period, mean, lo80, hi80, lo95, hi95 FROM forecasts "
-        f"WHERE indicator = ? AND region_code = ? AND as_of = ? {rows_by_reading} ORDER BY step",
-        [indicator, region, model["as_of"]] + ([reading] if rows_by_reading else []),
+        f"WHERE indicator = ? AND region_code = ? AND as_of = ? {cond} ORDER BY step",
+        [indicator, region, model["as_of"], *params],
     )
     return model, rows
 

@@ -19,6 +19,7 @@ import datetime as dt
 
 import polars as pl
 
+from indicators import read
 from indicators.readings import DEFAULT_READING, parse_reading
 
 SURGES_SHOWN = 10  # the risk page lists the 10 strongest surges
@@ -67,12 +68,24 @@ def risk_vintage(warehouse, as_of: dt.date | None = None) -> dt.date | None:
 
 
 def warnings(
-    warehouse, as_of: dt.date | None = None, *, reading: str | None = None
+    warehouse,
+    as_of: dt.date | None = None,
+    *,
+    reading: str | None = None,
+    target_set: str | None = None,
 ) -> pl.DataFrame:
     """The warnings in force at ``as_of`` in ``reading`` (those of :func:`risk_vintage`), most
-    severe first (then region, rule). Empty before the first vintage."""
+    severe first (then region, rule). Empty before the first vintage.
+
+    A warning about a plan's target belongs to that plan: only those of ``target_set`` (default
+    the plan pages show when none is named) are kept, with every warning that concerns no plan;
+    ``"*"`` keeps every plan's."""
     order = "ORDER BY severity_rank, region_code, rule_id, indicator"
-    return _at_vintage(warehouse, "warnings", "warning_vintages", as_of, reading, order)
+    frame = _at_vintage(warehouse, "warnings", "warning_vintages", as_of, reading, order)
+    if "target_set" not in frame.columns or target_set == "*":
+        return frame
+    plan = target_set or read.default_target_set()
+    return frame.filter(pl.col("target_set").is_null() | (pl.col("target_set") == plan))
 
 
 def _at_vintage(warehouse, newest_table, vintage_table, as_of, reading, order="") -> pl.DataFrame:

@@ -38,8 +38,8 @@ def split_param(value) -> list[str]:
 
 def target_set_of(query: dict) -> str:
     """The query's target set (``set``), or the default one when it names none that exists."""
-    target_set = query.get("set") or read.DEFAULT_TARGET_SET
-    return target_set if target_set in default_catalog().target_sets else read.DEFAULT_TARGET_SET
+    target_set = query.get("set")
+    return target_set if target_set in default_catalog().target_sets else read.default_target_set()
 
 
 def reading_of(query: dict) -> str:

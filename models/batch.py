@@ -8,8 +8,8 @@ run in parallel processes.
 
 Tables written (replaced on every run):
 
-``forecasts``        indicator, region_code, as_of, step, period ('2024-06'), mean, lo80, hi80,
-                     lo95, hi95
+``forecasts``        target_set, indicator, region_code, as_of, step, period ('2024-06'), mean,
+                     lo80, hi80, lo95, hi95 (each plan's series run to its own deadline)
 ``forecast_models``  indicator, region_code, as_of, target_set, model, model_label, params
                      (JSON), mase, naive_mase, beats_naive, note, n_obs, target_value,
                      target_period, probability (of meeting the target at the deadline),
@@ -69,6 +69,7 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
     frame = fc.forecast(steps, n=1000)
     rows = [
         {
+            "target_set": job.target_set,
             "indicator": job.indicator,
             "region_code": job.region_code,
             "as_of": job.as_of,
@@ -114,6 +115,51 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
     return rows, model
 
 
+FORECAST_SCHEMA = {
+    "target_set": pl.String,
+    "indicator": pl.String,
+    "region_code": pl.String,
+    "as_of": pl.Date,
+    "step": pl.Int64,
+    "period": pl.String,
+    "mean": pl.Float64,
+    "lo80": pl.Float64,
+    "hi80": pl.Float64,
+    "lo95": pl.Float64,
+    "hi95": pl.Float64,
+}
+MODEL_SCHEMA = {
+    "indicator": pl.String,
+    "region_code": pl.String,
+    "as_of": pl.Date,
+    "target_set": pl.String,
+    "model": pl.String,
+    "model_label": pl.String,
+    "params": pl.String,
+    "mase": pl.Float64,
+    "naive_mase": pl.Float64,
+    "beats_naive": pl.Boolean,
+    "note": pl.String,
+    "n_obs": pl.Int64,
+    "target_value": pl.Float64,
+    "target_period": pl.String,
+    "probability": pl.Float64,
+    "expected_period": pl.String,
+}
+
+
+def _kept(con, table: str, replaced: list[str], fresh: pl.DataFrame) -> pl.DataFrame:
+    """The stored rows of the plans not in ``replaced``, then ``fresh``."""
+    tables = {r[0] for r in con.sql("SHOW TABLES").fetchall()}
+    if table not in tables:
+        return fresh
+    old = con.sql(f"SELECT * FROM {table}").pl()
+    if "target_set" not in old.columns or set(old.columns) != set(fresh.columns):
+        return fresh
+    old = old.filter(~pl.col("target_set").is_in(replaced)).select(fresh.columns)
+    return pl.concat([old.cast(fresh.schema), fresh])
+
+
 def default_vintages(con, catalog: Catalog) -> list[dt.date]:
     """The newest vintage, and each target set's mid-term year end (the evaluation replay)."""
     newest = con.sql("SELECT max(as_of) FROM target_progress").fetchall()[0][0]
@@ -142,35 +188,35 @@ def forecast_all(
     indicators: list[str] | None = None,
     regions: list[str] | None = None,
     track_record: bool = True,
+    target_sets: list[str] | None = None,
 ) -> BatchReport:
     """Forecast every target series for the vintages and (re)write the forecast tables
     (``indicators``/``regions`` restrict the batch, e.g. for tests); then, unless
     ``track_record`` is false, replay the forecaster from past origins and (re)write
-    ``forecast_track_record`` (see :mod:`models.track_record`)."""
+    ``forecast_track_record`` (see :mod:`models.track_record`).
+
+    ``target_sets`` forecasts only those plans (a plan just saved) and keeps the other plans'
+    stored forecasts as they were."""
     catalog = catalog or default_catalog()
     vintages = vintages or default_vintages(con, catalog)
-    jobs = jobs_for(con, catalog, vintages, indicators=indicators, regions=regions)
+    jobs = jobs_for(
+        con, catalog, vintages, indicators=indicators, regions=regions, target_sets=target_sets
+    )
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     started = time.perf_counter()
     results = parallel_map(run_job, jobs, workers)
-    forecast_rows = [row for rows, _ in results for row in rows]
-    model_rows = [model for _, model in results]
-    write_table(con, "forecasts", pl.DataFrame(forecast_rows, infer_schema_length=None))
-    write_table(
-        con,
-        "forecast_models",
-        pl.DataFrame(
-            model_rows,
-            schema_overrides={
-                "mase": pl.Float64,
-                "naive_mase": pl.Float64,
-                "probability": pl.Float64,
-                "target_value": pl.Float64,
-                "expected_period": pl.String,
-            },
-            infer_schema_length=None,
-        ),
+    forecasts = pl.DataFrame(
+        [row for rows, _ in results for row in rows],
+        schema=FORECAST_SCHEMA,
     )
+    models = pl.DataFrame(
+        [model for _, model in results], schema=MODEL_SCHEMA, infer_schema_length=None
+    )
+    if target_sets is not None:
+        forecasts = _kept(con, "forecasts", target_sets, forecasts)
+        models = _kept(con, "forecast_models", target_sets, models)
+    write_table(con, "forecasts", forecasts)
+    write_table(con, "forecast_models", models)
     questions, skill = 0, None
     if track_record:
         table = materialise_track_record(

@@ -124,11 +124,14 @@ def jobs_for(
     *,
     indicators: list[str] | None = None,
     regions: list[str] | None = None,
+    target_sets: list[str] | None = None,
 ) -> list[Job]:
     """One job per (target set, numeric target, province/city, vintage) with ≥ 2 values."""
     regions = regions or [PROVINCE_CODE, *cities()["region_code"].to_list()]
     out: list[Job] = []
     for ts in catalog.target_sets.values():
+        if target_sets is not None and ts.id not in target_sets:
+            continue
         for target in ts.targets:
             if target.target is None or (indicators and target.indicator not in indicators):
                 continue
@@ -140,7 +143,8 @@ def jobs_for(
                 """,
                 params=[ind.code],
             ).pl()
-            for as_of in vintages:
+            # a plan is forecast from its baseline year's end on: before that it was not a plan
+            for as_of in (v for v in vintages if v >= dt.date(ts.baseline_year, 12, 31)):
                 family: list[Job] = []
                 known = (
                     rows.filter(pl.col("known_from") <= as_of)

@@ -90,9 +90,12 @@ def risk_scores(
     """Risk score 0–100 per city × catalog domain (formula in the module docstring): columns
     as_of, region_code, domain, score, warnings, high, medium, low, top_rule, top_message,
     rank (1 = highest risk of the 13 in the domain). Zeros where nothing fires."""
-    target_sets = list(catalog.target_sets)
+    # a draft plan's warnings say what would be at risk under it, not what is
+    target_sets = [s for s, ts in catalog.target_sets.items() if ts.status == "adopted"]
     acc: dict[tuple[str, str], dict] = {}
     for w in warnings.iter_rows(named=True):
+        if w.get("target_set") is not None and w["target_set"] not in target_sets:
+            continue
         key = (w["region_code"], w["domain"])
         like = LIKELIHOOD[w["severity"]]
         if w["kind"] == "probability_low":

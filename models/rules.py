@@ -49,7 +49,7 @@ RuleDomain = Literal["按指标", DomainName]  # 按指标: the domain of the in
 class OffTrackParameters(SpecModel):
     """A target judged limited or deteriorating whose progress is worse than a while ago."""
 
-    target_set: str | None = Field(None, description="目标集；缺省为当前规划")
+    target_set: str | None = Field(None, description="目标集；缺省为每个目标集")
     statuses: tuple[Status, ...] = Field(min_length=1, description="触发的进度状态")
     lookback_months: Months = Field(description="与多少个月前的进度比较")
     high_statuses: tuple[Status, ...] = Field((), description="升为高的状态")

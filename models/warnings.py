@@ -42,6 +42,7 @@ WARNING_SCHEMA = {
     "evidence": pl.String,
     "message": pl.String,
     "drill": pl.String,
+    "target_set": pl.String,  # the plan whose target it concerns; NULL for the others
 }
 
 
@@ -171,6 +172,7 @@ def _warning(
         "region_code": region,
         "indicator": indicator,
         "responsible_units": _units(catalog, indicator, target_set),
+        "target_set": target_set,
         "first_fired": first_fired,
         "evidence": json.dumps(evidence, ensure_ascii=False, default=str),
         "message": message,

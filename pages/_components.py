@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from datasets import supervision
+from datasets.config import today
 from datasets.summary import is_synthetic
 from datasets.warehouse import shared_warehouse
 from indicators import read
+from indicators.catalog import default_catalog
 from indicators.text import (  # noqa: F401  (page-facing names)
     BINDING_LABELS,
     METHOD_LABELS,
@@ -29,6 +31,7 @@ from indicators.verdict import (
     verdict_counts,
     year_period,
 )
+from indicators.views import target_set_of
 from pages import _auth, _ids
 
 
@@ -49,6 +52,67 @@ def synthetic_banner():
         color="warning",
         className="synthetic-banner mb-0 rounded-0 py-2 text-center",
         id="synthetic-banner-alert",
+    )
+
+
+def target_decimals(value: float | None) -> int:
+    """Decimals that show a target as written: 95 → 0, 99.5 → 1, 99.25 → 2."""
+    if value is None:
+        return 0
+    for decimals in (0, 1, 2):
+        if abs(round(value, decimals) - value) < 1e-9:
+            return decimals
+    return 2
+
+
+def plan_phase_label(ts, today) -> str:
+    """终期评估 for a finished plan, 第N年 for a running one, 未开始 before it starts."""
+    phase = ts.phase(today)
+    if phase == "finished":
+        return "已到期 · 终期评估"
+    if phase == "future":
+        return "未开始"
+    return f"实施中 · 第{today.year - ts.baseline_year}年"
+
+
+def plan_bar(pathname: str | None, search: str | None):
+    """The plan switcher: every target set as a link to this page with ``set`` in the URL,
+    the one shown marked, each with its years, phase and (for a draft) its status. Nothing
+    when there is only one plan."""
+    catalog = default_catalog()
+    if len(catalog.target_sets) < 2:
+        return None
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    shown = target_set_of(query)
+    default = read.default_target_set()
+    now = today()
+    links = []
+    order = sorted(catalog.target_sets.values(), key=lambda t: (t.baseline_year, t.id))
+    for ts in order:
+        wanted = {k: v for k, v in query.items() if k != "set"}
+        if ts.id != default:
+            wanted["set"] = ts.id
+        href = (pathname or "/") + (f"?{urlencode(wanted)}" if wanted else "")
+        note = plan_phase_label(ts, now)
+        links.append(
+            html.A(
+                [
+                    html.Span(ts.name_zh, className="plan-name"),
+                    html.Span(f"{ts.period_label} · {note}", className="plan-note"),
+                    html.Span(ts.status_label, className="plan-status")
+                    if ts.status != "adopted"
+                    else None,
+                ],
+                href=href,
+                className="plan-link" + (" active" if ts.id == shown else ""),
+                title=(ts.basis or ts.document),
+                **{"data-set": ts.id, "aria-current": "page" if ts.id == shown else "false"},
+            )
+        )
+    return html.Nav(
+        [html.Span("规划", className="plan-bar-label"), *links],
+        className="plan-bar",
+        **{"aria-label": "切换规划"},
     )
 
 
@@ -459,7 +523,7 @@ def duban_links():
         region: str | None = None,
         target_set: str | None = None,
     ) -> html.Span | None:
-        ts = target_set or read.DEFAULT_TARGET_SET
+        ts = target_set or read.default_target_set()
         ref = warning or f"{ts}:{indicator}:{region}"
         if ref in refs:
             return html.Span(

@@ -31,6 +31,7 @@ from pages._components import (
     month_label,
     severity_badge,
     since_line,
+    target_decimals,
     target_figure,
     to_search,
     verdict_badge,
@@ -63,7 +64,7 @@ def _kpi_card(
     share = None if progress is None else max(0.0, min(1.0, progress))
     assessed = row["verdict"] in FINAL_VERDICTS
     target_text = (
-        f"目标 {fmt_value(row['target_value'], unit, 0 if unit != '%' else 0)}"
+        f"目标 {fmt_value(row['target_value'], unit, target_decimals(row['target_value']))}"
         f"（{int(row['target_year'])} 年）"
         if row["target_value"] is not None
         else (row.get("statement") or "定性目标")
@@ -264,7 +265,7 @@ def _city_lagging(state: dict, frame: pl.DataFrame) -> html.Div:
                     ]
                 ),
                 html.Div(
-                    f"{_value_words(r)}，目标 {fmt_value(r['target_value'], r['unit'], 0)}",
+                    f"{_value_words(r)}，目标 {fmt_value(r['target_value'], r['unit'], target_decimals(r['target_value']))}",
                     className="small",
                 ),
                 html.Div(
@@ -323,7 +324,7 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
                             ),
                             verdict_badge(province) if province else None,
                             html.Span(
-                                f" 全省目标 {fmt_value(province['target_value'], unit, 0)}"
+                                f" 全省目标 {fmt_value(province['target_value'], unit, target_decimals(province['target_value']))}"
                                 if province
                                 else "",
                                 className="small text-muted ms-1",
@@ -419,7 +420,9 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
     wh = shared_warehouse()
     if not read_risk.has_risk(wh):
         return None
-    frame = read_risk.warnings(wh, state["as_of"], reading=state["reading"])
+    frame = read_risk.warnings(
+        wh, state["as_of"], reading=state["reading"], target_set=state["set"]
+    )
     if state["city"] != PROVINCE_CODE:
         frame = frame.filter(pl.col("region_code") == state["city"])
     if frame.is_empty():

@@ -2,6 +2,7 @@
 
 URL = "url"
 BANNER = "synthetic-banner"
+PLAN_BAR = "plan-bar"
 NAVBAR = "navbar"
 NAVBAR_WRAP = "navbar-wrap"
 NAV_TOGGLE = "navbar-toggle"

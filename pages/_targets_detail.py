@@ -379,6 +379,7 @@ def detail(state: dict, frame: pl.DataFrame) -> dbc.Card:
         state["city"],
         state["as_of"],
         reading=state["reading"],
+        target_set=state["set"],
     )
     if model is not None:
         add_forecast(fig, forecast_rows, unit=unit, decimals=row["decimals"])

@@ -42,7 +42,7 @@ TARGET_DETAIL_CLOSE = "target-detail-close"
 
 def target_names(target_set: str) -> dict[str, str]:
     catalog = default_catalog()
-    ts = catalog.target_sets.get(target_set) or catalog.target_sets[read.DEFAULT_TARGET_SET]
+    ts = catalog.target_sets.get(target_set) or catalog.target_sets[read.default_target_set()]
     return {t.indicator: catalog[t.indicator].name_zh for t in ts.targets}
 
 
@@ -54,7 +54,7 @@ def view_state(query: dict) -> TargetsState | None:
 def view_query(state: dict, **changes) -> dict:
     """The URL query of the current view, with ``changes`` applied (None removes a key)."""
     query = {
-        "set": None if state["set"] == read.DEFAULT_TARGET_SET else state["set"],
+        "set": None if state["set"] == read.default_target_set() else state["set"],
         "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
         "reading": None if state["reading"] == DEFAULT_READING else state["reading"],
         "method": state["method"],

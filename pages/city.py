@@ -215,7 +215,7 @@ def city_state_to_url(city, as_of, target_set, layer, pathname, search):
         newest = as_of_key(read.vintages(shared_warehouse())[-1])
         query["as_of"] = None if as_of == newest and "as_of" not in query else as_of
     elif trigger == CITY_SET:
-        query["set"] = None if target_set == read.DEFAULT_TARGET_SET else target_set
+        query["set"] = None if target_set == read.default_target_set() else target_set
     elif trigger == CITY_LAYER:
         query["layer"] = layer
     new = path + to_search(query)

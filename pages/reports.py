@@ -73,7 +73,7 @@ def _state(query: dict) -> dict | None:
         return None
     catalog = default_catalog()
     target_set = query.get("set") if query.get("set") in catalog.target_sets else None
-    target_set = target_set or read.DEFAULT_TARGET_SET
+    target_set = target_set or read.default_target_set()
     names = _regions()
     if not names:
         return None
@@ -334,7 +334,7 @@ def reports_state_to_url(target_set, region, as_of, fmt, search):
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     query.update(
         {
-            "set": None if target_set == read.DEFAULT_TARGET_SET else target_set,
+            "set": None if target_set == read.default_target_set() else target_set,
             "region": None if region == PROVINCE_CODE else region,
             "format": None if fmt == "pdf" else fmt,
         }

@@ -22,7 +22,7 @@ from datasets.regions import PROVINCE_CODE, cities, region_name
 from datasets.warehouse import shared_warehouse
 from indicators import read, read_risk
 from indicators.readings import DEFAULT_READING
-from indicators.views import risk_view
+from indicators.views import risk_view, target_set_of
 from pages import _ids
 from pages._components import (
     as_of_key,
@@ -102,7 +102,7 @@ def layout(**query):
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
     body = []
     if read_risk.has_risk(wh):
-        warnings = read_risk.warnings(wh, **view)
+        warnings = read_risk.warnings(wh, **view, target_set=target_set_of(query))
         city = query.get("city")
         shown = warnings.filter(pl.col("region_code") == city) if city else warnings
         counts = warnings.group_by("severity_rank").len().sort("severity_rank")

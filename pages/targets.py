@@ -132,7 +132,7 @@ def _report_link(state: dict) -> html.Div:
     ts = state["ts"]
     kind = phase(ts.target_year, ts.midterm_year, state["as_of"]).report_title
     query = {
-        "set": None if state["set"] == read.DEFAULT_TARGET_SET else state["set"],
+        "set": None if state["set"] == read.default_target_set() else state["set"],
         "region": None if state["city"] == PROVINCE_CODE else state["city"],
         "as_of": as_of_key(state["as_of"]) if state["as_of_given"] else None,
     }
@@ -211,7 +211,7 @@ def targets_state_to_url(target_set, as_of, reading, method, city, domain, statu
     query: dict = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     trigger = ctx.triggered_id
     if trigger == TARGETS_SET:
-        query["set"] = None if target_set == read.DEFAULT_TARGET_SET else target_set
+        query["set"] = None if target_set == read.default_target_set() else target_set
         query["target"] = None
     elif trigger == TARGETS_AS_OF:
         query["as_of"] = as_of
@@ -226,7 +226,7 @@ def targets_state_to_url(target_set, as_of, reading, method, city, domain, statu
     elif trigger == TARGETS_STATUS:
         query["status"] = list(status or [])
     elif trigger == TARGETS_HEATMAP_GRAPH and click and click.get("points"):
-        set_id = query.get("set") or read.DEFAULT_TARGET_SET
+        set_id = query.get("set") or read.default_target_set()
         cell = heatmap_cell(click["points"][0], region_names(), target_names(set_id))
         if cell is None:
             return dash.no_update

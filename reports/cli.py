@@ -40,9 +40,8 @@ def _as_of(text: str | None) -> str | None:
 )
 @click.option(
     "--target-set",
-    default=read.DEFAULT_TARGET_SET,
-    show_default=True,
-    help="目标集（规划）/ target set",
+    default=None,
+    help="目标集（规划），缺省为当前规划 / target set (default: the running plan)",
 )
 @click.option(
     "--as-of", "as_of", help="数据截至月份 YYYY-MM（默认最新）/ as-of month (default newest)"
@@ -70,7 +69,7 @@ def _as_of(text: str | None) -> str | None:
     "--json", "as_json", is_flag=True, help="以 JSON 输出清单 / print the manifest as JSON"
 )
 def report(
-    target_set: str,
+    target_set: str | None,
     as_of: str | None,
     region: str | None,
     all_cities: bool,
@@ -78,6 +77,7 @@ def report(
     out_dir: Path,
     as_json: bool,
 ) -> None:
+    target_set = target_set or read.default_target_set()
     as_of = _as_of(as_of)
     if region and all_cities:
         raise click.UsageError("--region 与 --all-cities 只能选一个 / use one of them")

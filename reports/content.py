@@ -223,7 +223,9 @@ def _block(warehouse, row: dict, as_of: dt.date, ranks: dict[str, dict]) -> Targ
     series = read.series(warehouse, row["indicator"], [region], as_of)
     actual, running = _paths(series)
     required, label = _required(row)
-    model, rows = read.forecast(warehouse, row["indicator"], region, as_of)
+    model, rows = read.forecast(
+        warehouse, row["indicator"], region, as_of, target_set=row["target_set"]
+    )
     forecast = (
         [{"period_end": _period_end_date(r["period"]), **r} for r in rows.to_dicts()]
         if model
@@ -318,7 +320,11 @@ def _heatmap(warehouse, target_set: str, as_of: dt.date, region: str) -> pl.Data
 def warnings_at(warehouse, as_of: dt.date, catalog: Catalog | None = None) -> pl.DataFrame:
     """Every warning fired at ``as_of``: the stored table when it is of that vintage, else the
     early-warning rules evaluated at ``as_of`` (they read only what was known then)."""
-    stored = read_risk.warnings(warehouse) if read_risk.has_risk(warehouse) else pl.DataFrame()
+    stored = (
+        read_risk.warnings(warehouse, target_set="*")
+        if read_risk.has_risk(warehouse)
+        else pl.DataFrame()
+    )
     if stored.height and stored["as_of"][0] == as_of:
         return stored
     catalog = catalog or default_catalog()
@@ -327,10 +333,17 @@ def warnings_at(warehouse, as_of: dt.date, catalog: Catalog | None = None) -> pl
 
 
 def _risks(
-    warehouse, as_of: dt.date, region: str, catalog: Catalog, frame: pl.DataFrame | None
+    warehouse,
+    as_of: dt.date,
+    region: str,
+    catalog: Catalog,
+    frame: pl.DataFrame | None,
+    target_set: str,
 ) -> tuple[pl.DataFrame, dt.date]:
     if frame is None:
         frame = warnings_at(warehouse, as_of, catalog)
+    if "target_set" in frame.columns:  # another plan's target warnings are not this report's
+        frame = frame.filter(pl.col("target_set").is_null() | (pl.col("target_set") == target_set))
     if region != PROVINCE_CODE:
         frame = frame.filter(pl.col("region_code") == region)
     names = _names()
@@ -387,7 +400,7 @@ def supervision_summary(region: str, today: dt.date | None = None) -> pl.DataFra
 
 def build_report(
     warehouse,
-    target_set: str = read.DEFAULT_TARGET_SET,
+    target_set: str | None = None,
     region: str = PROVINCE_CODE,
     as_of: dt.date | str | None = None,
     *,
@@ -404,6 +417,7 @@ def build_report(
     without computed indicators.
     """
     catalog = catalog or default_catalog()
+    target_set = target_set or read.default_target_set()
     if target_set not in catalog.target_sets:
         known = "、".join(catalog.target_sets)
         raise ValueError(f"未知目标集 {target_set!r}；可用：{known}")
@@ -448,7 +462,7 @@ def build_report(
     heatmap = _heatmap(warehouse, target_set, resolved, region)
     if progress:
         progress(len(rows) + 1, total, "风险预警")
-    risks, risks_as_of = _risks(warehouse, resolved, region, catalog, warnings)
+    risks, risks_as_of = _risks(warehouse, resolved, region, catalog, warnings, target_set)
     kind = phase(ts.target_year, ts.midterm_year, resolved)
     region_name = "江苏省（全省）" if region == PROVINCE_CODE else names[region]
     about = provenance(

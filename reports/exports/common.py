@@ -56,8 +56,8 @@ def _all_names() -> dict[str, str]:
 
 def _target_set(query: dict):
     catalog = default_catalog()
-    key = query.get("set") or read.DEFAULT_TARGET_SET
-    return catalog.target_sets.get(key) or catalog.target_sets[read.DEFAULT_TARGET_SET]
+    key = query.get("set") or read.default_target_set()
+    return catalog.target_sets.get(key) or catalog.target_sets[read.default_target_set()]
 
 
 def _target_set_text(ts) -> str:

@@ -9,7 +9,7 @@ import polars as pl
 from datasets.regions import PROVINCE_CODE, cities, region_name
 from indicators import read_risk
 from indicators.catalog import DOMAINS, default_catalog
-from indicators.views import region_names, risk_view
+from indicators.views import region_names, risk_view, target_set_of
 from reports.exports.common import (
     AppTable,
     _all_names,
@@ -44,7 +44,7 @@ def warnings(warehouse, query: dict) -> AppTable:
     view = risk_view(warehouse, query)
     records, as_of = [], None
     if read_risk.has_risk(warehouse):
-        frame = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
+        frame = read_risk.warnings(warehouse, **view, target_set=target_set_of(query))
         as_of = frame["as_of"].max() if frame.height else None
         if city:
             frame = frame.filter(pl.col("region_code") == city)
@@ -142,7 +142,7 @@ def risk_scores(warehouse, query: dict) -> AppTable:
     view = risk_view(warehouse, query)
     if read_risk.has_risk(warehouse):
         scores = read_risk.risk_scores(warehouse, view["as_of"], reading=view["reading"])
-        warnings = read_risk.warnings(warehouse, view["as_of"], reading=view["reading"])
+        warnings = read_risk.warnings(warehouse, **view, target_set=target_set_of(query))
         rule_names = dict(warnings.select("rule_id", "rule_name").unique("rule_id").iter_rows())
         names = dict(cities().select("region_code", "name_zh").iter_rows())
         by_cell = {(r["region_code"], r["domain"]): r for r in scores.iter_rows(named=True)}

@@ -15,12 +15,17 @@ the demo build — goes through these functions, so a stage added here runs ever
 * :func:`start_load` — an upload as a job of the one job runner (:mod:`datasets.jobs`, kind
   ``load``): the page returns at once and polls :func:`load_status`. The job validates and loads
   the file, recomputes, records what was loaded, then forecasts (unless
-  ``DATABRAIN_BACKGROUND_FORECAST=0``).
+  ``DATABRAIN_BACKGROUND_FORECAST=0``);
+* :func:`save_plan` — a target set drafted on the 规划编制 workbench, written into the
+  warehouse's plan folder, then tracked at once by a job (kind ``plan``): indicators and target
+  tracking recomputed, the new plan's series forecast to its deadline, and the warnings, in
+  one new warehouse version.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import time
@@ -32,9 +37,10 @@ from datasets.demo.generator import generate
 from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
 from datasets.warehouse import Warehouse
-from indicators.catalog import Catalog
+from indicators.catalog import Catalog, load_catalog
 from indicators.engine import ComputeReport, materialise
 from indicators.evidence import assess_tasks
+from indicators.planning import validate_plan
 from models.batch import BatchReport, forecast_all
 from models.risk import materialise_risk, write_anomaly_tables
 
@@ -196,6 +202,58 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
     return {"summaries": summaries, "loaded": loaded}
 
 
+PLAN = "plan"
+
+
+def save_plan(warehouse: Warehouse, text: str, *, actor: str = "") -> tuple[str | None, list[str]]:
+    """Validate a target-set YAML and write it into the warehouse's plan folder, then start the
+    job that tracks it; returns (job key, no problems) or (None, the problems). A plan id of a
+    bundled plan is refused; a plan already in the folder is replaced (and audited as such)."""
+    folder = plans_dir(warehouse.path)
+    bundled = set(load_catalog().target_sets)
+    ts, problems = validate_plan(text, taken=bundled)
+    if ts is None:
+        accounts.record(actor, "plan_save", result="rejected", detail={"problems": problems[:5]})
+        return None, problems
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ts.id}.yaml"
+    replaced = path.exists()
+    partial = path.with_suffix(".yaml.part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)  # readers see the old file or the new one, never half of one
+    accounts.record(
+        actor,
+        "plan_save",
+        target=ts.id,
+        detail={"status": ts.status, "targets": len(ts.targets), "replaced": replaced},
+    )
+    key = hashlib.sha256(f"{ts.id}:{time.time_ns()}".encode()).hexdigest()[:20]
+    params = {"kind": PLAN, "plan": ts.id, "warehouse": str(warehouse.path), "actor": actor}
+    return jobs.start(PLAN, key, params, module="pipeline", warehouse_path=warehouse.path), []
+
+
+def plan_status(key: str, warehouse: Warehouse) -> dict:
+    return jobs.status(PLAN, key, warehouse.path)
+
+
+def track_plan(warehouse: Warehouse, plan: str, *, workers: int | None = None) -> BatchReport:
+    """Recompute tracking with the plan folder as it is now, forecast ``plan``'s series (the
+    other plans' forecasts kept) and re-run the warnings, in one new warehouse version."""
+    with warehouse.writer() as staging:
+        recompute(staging.con)
+        report = forecast_all(staging.con, workers=workers, target_sets=[plan], track_record=False)
+        materialise_risk(staging.con)
+    return report
+
+
+def _plan_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
+    """The work of a plan job (runs in its own process)."""
+    warehouse = Warehouse(params["warehouse"])
+    progress(0, 1, f"计算规划「{params['plan']}」的目标进度、预测与预警")
+    report = track_plan(warehouse, params["plan"], workers=1)
+    return {"plan": params["plan"], "series": report.series}
+
+
 def _audit_ingest(params: dict, result: str, detail: dict) -> None:
     accounts.record(
         params.get("actor", ""),
@@ -206,5 +264,10 @@ def _audit_ingest(params: dict, result: str, detail: dict) -> None:
     )
 
 
+def _work_of(job: Path):
+    params = json.loads((job / "params.json").read_text(encoding="utf-8"))
+    return _plan_job if params.get("kind") == PLAN else _load_job
+
+
 if __name__ == "__main__":
-    sys.exit(jobs.run(Path(sys.argv[1]), _load_job))
+    sys.exit(jobs.run(Path(sys.argv[1]), _work_of(Path(sys.argv[1]))))

@@ -32,7 +32,7 @@ def plans_dir(db: Path | None = None) -> Path:
     """The warehouse's plan folder, where drafted and adopted target sets are saved beside the
     bundled ones: ``DATABRAIN_PLANS``, else ``<warehouse dir>/plans``."""
     pinned = os.environ.get("DATABRAIN_PLANS")
-    if pinned and db is None:
+    if pinned:
         return Path(pinned).expanduser().absolute()
     return (db or db_path()).parent / "plans"
 

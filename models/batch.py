@@ -87,6 +87,7 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
     ]
     probability = expected = None
     deadline_step = _month_index(job.deadline) - last
+    question = None
     if job.target_value is not None and deadline_step >= 1:
         question = fit_question(job) if job.year_values is not None else fc
         probability = question.probability(
@@ -111,8 +112,29 @@ def run_job(job: Job) -> tuple[list[dict], dict]:
         "target_period": job.deadline,
         "probability": probability,
         "expected_period": expected,
+        "year_end_quantiles": None,
     }
+    if job.horizon is not None:
+        if question is None:
+            question = fit_question(job) if job.year_values is not None else fc
+        model["year_end_quantiles"] = _year_end_quantiles(question, last, steps)
     return rows, model
+
+
+# the quantile levels stored at each year end, for a probability of any proposed target
+PLAN_LEVELS = (0.01, 0.025, *(round(0.05 * i, 2) for i in range(1, 20)), 0.975, 0.99)
+
+
+def _year_end_quantiles(question, last: int, steps: int) -> str:
+    """JSON {"levels": [...], "periods": {"2030-12": [quantiles], ...}}: the distribution of the
+    value the final assessment reads (a flow's yearly value) at each December ahead."""
+    q = question.quantiles(steps, PLAN_LEVELS)
+    periods = {}
+    for step in range(1, steps + 1):
+        period = _period_of(last + step)
+        if period.endswith("-12"):
+            periods[period] = [round(float(v), 6) for v in q[:, step - 1]]
+    return json.dumps({"levels": list(PLAN_LEVELS), "periods": periods})
 
 
 FORECAST_SCHEMA = {
@@ -145,6 +167,7 @@ MODEL_SCHEMA = {
     "target_period": pl.String,
     "probability": pl.Float64,
     "expected_period": pl.String,
+    "year_end_quantiles": pl.String,
 }
 
 

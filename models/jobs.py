@@ -50,6 +50,9 @@ class Job:
     # its peers showed (see models.counts)
     count_from: str | None = None
     count_prior: CountPrior | None = None
+    # the newest vintage is also forecast to the planning horizon ('YYYY-MM'), so that a
+    # planner drafting the next plan sees each series' distribution at every year end to it
+    horizon: str | None = None
 
     def modelled_values(self) -> tuple[float, ...]:
         """The values the forecaster sees: from ``count_from`` on for a running count."""
@@ -69,8 +72,11 @@ def _period_of(index: int) -> str:
 
 
 def job_steps(job: Job) -> int:
-    """Months forecast for a job: to the deadline, and at least MIN_HORIZON."""
-    return max(MIN_HORIZON, _month_index(job.deadline) - _month_index(job.periods[-1]))
+    """Months forecast for a job: to the deadline (and the planning horizon, if it has one),
+    and at least MIN_HORIZON."""
+    last = _month_index(job.periods[-1])
+    ends = [_month_index(job.deadline)] + ([_month_index(job.horizon)] if job.horizon else [])
+    return max(MIN_HORIZON, max(ends) - last)
 
 
 def trailing_year(periods, values) -> tuple[float | None, ...]:
@@ -129,6 +135,8 @@ def jobs_for(
     """One job per (target set, numeric target, province/city, vintage) with ≥ 2 values."""
     regions = regions or [PROVINCE_CODE, *cities()["region_code"].to_list()]
     out: list[Job] = []
+    newest = max(vintages) if vintages else None
+    horizon = planning_horizon(catalog, newest) if newest else None
     for ts in catalog.target_sets.values():
         if target_sets is not None and ts.id not in target_sets:
             continue
@@ -176,10 +184,18 @@ def jobs_for(
                             year_values=(
                                 trailing_year(periods, values) if ind.shape == "flow" else None
                             ),
+                            horizon=horizon if as_of == newest else None,
                         )
                     )
                 out.extend(with_count_priors(family))
     return out
+
+
+def planning_horizon(catalog: Catalog, newest: dt.date) -> str:
+    """The December a planner may set a deadline for: the latest plan's target year, and at
+    least five years after the newest vintage's year ('YYYY-12')."""
+    latest = max((ts.target_year for ts in catalog.target_sets.values()), default=newest.year)
+    return f"{max(latest, newest.year + 4)}-12"
 
 
 def with_count_priors(family: list[Job]) -> list[Job]:

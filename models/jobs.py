@@ -50,8 +50,9 @@ class Job:
     # its peers showed (see models.counts)
     count_from: str | None = None
     count_prior: CountPrior | None = None
-    # the newest vintage is also forecast to the planning horizon ('YYYY-MM'), so that a
-    # planner drafting the next plan sees each series' distribution at every year end to it
+    # at the newest vintage the distribution at every year end ahead is kept for planning: to
+    # the deadline of a running plan, to the planning horizon for a finished one ('YYYY-MM');
+    # None at other vintages
     horizon: str | None = None
 
     def modelled_values(self) -> tuple[float, ...]:
@@ -184,7 +185,13 @@ def jobs_for(
                             year_values=(
                                 trailing_year(periods, values) if ind.shape == "flow" else None
                             ),
-                            horizon=horizon if as_of == newest else None,
+                            horizon=(
+                                None
+                                if as_of != newest
+                                else horizon
+                                if f"{ts.target_year}-12" < f"{as_of:%Y-%m}"
+                                else f"{ts.target_year}-12"
+                            ),
                         )
                     )
                 out.extend(with_count_priors(family))

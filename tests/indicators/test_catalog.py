@@ -272,3 +272,66 @@ def test_catalog008_duplicate_codes_across_files_are_rejected(tmp_path):
         CatalogError, match="service.yaml: items_rate: 指标代码重复（已在 governance.yaml 中定义）"
     ):
         load_catalog(cdir, tdir)
+
+
+def _plan(id_: str, base: int, to: int, status: str = "adopted"):
+    from indicators.catalog import TargetSet
+
+    return TargetSet.model_validate(
+        {
+            "id": id_,
+            "name_zh": id_,
+            "name_en": id_,
+            "document": "-",
+            "baseline_year": base,
+            "target_year": to,
+            "method": "ratio",
+            "status": status,
+            "targets": [
+                {
+                    "indicator": "system_cloud_rate",
+                    "target": 99,
+                    "binding": "expected",
+                    "clause": "-",
+                    "responsible_units": ["省政务办"],
+                }
+            ],
+        }
+    )
+
+
+def test_catalog020_the_plan_shown_by_default_is_the_adopted_one_running():
+    import datetime as dt
+
+    from indicators.catalog import running_set
+
+    plans = {p.id: p for p in [_plan("old", 2020, 2025), _plan("draft", 2025, 2030, "draft")]}
+    # a draft is not the running plan: the finished adopted one is shown
+    assert running_set(plans, dt.date(2026, 12, 5)) == "old"
+    assert plans["old"].phase(dt.date(2026, 12, 5)) == "finished"
+    assert plans["draft"].phase(dt.date(2026, 12, 5)) == "running"
+    assert plans["draft"].phase(dt.date(2025, 6, 1)) == "future"
+    plans["new"] = _plan("new", 2025, 2030)
+    assert running_set(plans, dt.date(2026, 12, 5)) == "new"
+    assert running_set(plans, dt.date(2023, 1, 1)) == "old"
+    assert plans["draft"].short_name == "draft（草案）"
+    assert running_set({"draft": plans["draft"]}, dt.date(2026, 1, 1)) == "draft"
+
+
+def test_catalog021_the_plan_folder_adds_plans_and_changes_are_seen(tmp_path, monkeypatch):
+    from indicators.catalog import CatalogError, default_catalog, load_catalog
+
+    folder = tmp_path / "plans"
+    monkeypatch.setenv("DATABRAIN_PLANS", str(folder))
+    assert set(default_catalog().target_sets) == {"jiangsu-14fyp-digital-gov"}
+    folder.mkdir()
+    example = Path("datasets/demo/plans/jiangsu-15fyp-draft.yaml")
+    (folder / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    seen = default_catalog().target_sets  # the same process sees the new file
+    assert seen["jiangsu-15fyp-draft"].status == "example"
+    assert seen["jiangsu-15fyp-draft"].status_label == "示例草案"
+    # a plan id may not be declared twice
+    bundled = Path("indicators/targets/jiangsu-14fyp-digital-gov.yaml")
+    (folder / bundled.name).write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="已在别处定义"):
+        load_catalog(extra_targets_dir=folder)

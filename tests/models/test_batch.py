@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import polars as pl
+import pytest
 
 from indicators.catalog import default_catalog
 from indicators.engine import values_as_of
@@ -136,3 +137,71 @@ def test_batch006_a_flow_is_asked_about_its_yearly_value(demo_computed):
     # the fan is the monthly series'; the probability is that of the yearly question
     assert rows[0]["period"] == "2025-01"
     assert model["probability"] == question_probability(flow, 12)
+
+
+def _with_example_plan():
+    from pathlib import Path
+
+    from indicators.catalog import load_catalog
+
+    return load_catalog(extra_targets_dir=Path("datasets/demo/plans").resolve())
+
+
+def test_batch010_each_plan_is_forecast_to_its_own_deadline(demo_computed):
+    from indicators.planning import Distribution
+
+    catalog = _with_example_plan()
+    newest = dt.date(2026, 11, 22)
+    with demo_computed.writer() as staging:
+        forecast_all(
+            staging.con,
+            catalog,
+            vintages=[newest],
+            workers=1,
+            regions=["320000", "320700"],
+            indicators=["system_cloud_rate"],
+            track_record=False,
+        )
+        rows = staging.con.sql("SELECT * FROM forecasts").pl()
+        models = staging.con.sql("SELECT * FROM forecast_models").pl()
+        first = rows.filter(pl.col("target_set") == "jiangsu-14fyp-digital-gov").sort(
+            "region_code", "step"
+        )
+        # forecasting one plan again leaves the other plan's forecasts as they were
+        forecast_all(
+            staging.con,
+            catalog,
+            vintages=[newest],
+            workers=1,
+            regions=["320000"],
+            indicators=["system_cloud_rate"],
+            track_record=False,
+            target_sets=["jiangsu-15fyp-draft"],
+        )
+        again = staging.con.sql("SELECT * FROM forecasts").pl()
+        staging.discard()
+    ends = rows.group_by("target_set").agg(pl.col("period").max())
+    # the example plan runs to 2030; the finished plan is forecast to the planning horizon
+    assert dict(ends.iter_rows()) == {
+        "jiangsu-15fyp-draft": "2030-12",
+        "jiangsu-14fyp-digital-gov": "2030-12",
+    }
+    assert (
+        again.filter(pl.col("target_set") == "jiangsu-14fyp-digital-gov")
+        .sort("region_code", "step")
+        .equals(first)
+    )
+    assert set(again.filter(pl.col("target_set") == "jiangsu-15fyp-draft")["region_code"]) == {
+        "320000"
+    }
+    # a running plan's probability and the stored year-end distribution tell the same story
+    draft = models.filter(pl.col("target_set") == "jiangsu-15fyp-draft")
+    assert draft.height == 2
+    for row in draft.iter_rows(named=True):
+        stored = json.loads(row["year_end_quantiles"])
+        dist = Distribution(tuple(stored["levels"]), tuple(stored["periods"]["2030-12"]), newest)
+        assert dist.probability(row["target_value"]) == pytest.approx(row["probability"], abs=0.02)
+        assert sorted(stored["periods"]) == [f"{y}-12" for y in range(2026, 2031)]
+    finished = models.filter(pl.col("target_set") == "jiangsu-14fyp-digital-gov")
+    assert finished["probability"].is_null().all()  # its deadline has passed
+    assert all("2030-12" in json.loads(t)["periods"] for t in finished["year_end_quantiles"])

@@ -58,6 +58,9 @@ Year = Annotated[int, Field(ge=1990, le=2100)]
 Units = Annotated[tuple[str, ...], Field(min_length=1, description="责任单位")]
 Text = Annotated[str, Field(min_length=1)]
 CityCode = Annotated[str, Field(pattern=r"^32[0-9]{4}$")]
+# A section of a plan as clauses cite it: chapter, (section), item — 八, 八(三), 五(一)2.
+SECTION_LABEL = r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\)([1-9][0-9]*)?)?$"
+SectionLabel = Annotated[str, Field(pattern=SECTION_LABEL)]
 
 
 class CatalogError(SpecError):
@@ -196,6 +199,10 @@ class TargetSet(SpecModel):
     method: Method = Field(description="默认测算方法")
     targets: tuple[Target, ...] = Field(min_length=1)
     midterm_year: int | None = None
+    unmeasured_sections: dict[SectionLabel, Text] = Field(
+        default_factory=dict,
+        description="规划中不设指标的章节（如 七、八(一)）及理由；其余章节须有指标或目标引用",
+    )
     _file: str = PrivateAttr("")
 
     @model_validator(mode="before")

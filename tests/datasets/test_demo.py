@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from datasets.schema import load_schemas
+from indicators.catalog import default_catalog
+from indicators.compute import Statistic
 from tests.conftest import file_digest
 
 
@@ -177,10 +179,8 @@ def test_demo011_yancheng_environment_surge_in_june_2024(demo_warehouse):
 
 
 def _statistics():
-    """(code, denominator, over_time, over_regions, unit) of every statistic the catalog reads."""
-    from indicators.catalog import default_catalog
-    from indicators.compute import Statistic
-
+    """(indicator, statistic, denominator statistic, over_time, over_regions, unit) of every
+    indicator computed from the long statistics tables."""
     return [
         (
             i.code,
@@ -246,8 +246,6 @@ def test_demo013_chapter_statistics_are_within_bounds_and_running_totals_never_f
 def _province_year(wh, code: str, year: int) -> float:
     """The province's value for a year, the test's own arithmetic: numerator over denominator
     summed over the cities' months, the reported December value, or the cities' mean."""
-    from indicators.catalog import default_catalog
-
     c = default_catalog()[code].compute
     if c.denominator:
         sums = wh.query(
@@ -287,8 +285,6 @@ def _province_year(wh, code: str, year: int) -> float:
     ],
 )
 def test_demo014_chapter_rates_improve_over_the_plan_period(demo_warehouse, code):
-    from indicators.catalog import default_catalog
-
     first, last = (
         _province_year(demo_warehouse, code, 2021),
         _province_year(demo_warehouse, code, 2025),

@@ -67,6 +67,9 @@ Year = Annotated[int, Field(ge=1990, le=2100)]
 Units = Annotated[tuple[str, ...], Field(min_length=1, description="责任单位")]
 Text = Annotated[str, Field(min_length=1)]
 CityCode = Annotated[str, Field(pattern=r"^32[0-9]{4}$")]
+# A section of a plan as clauses cite it: chapter, (section), item — 八, 八(三), 五(一)2.
+SECTION_LABEL = r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\)([1-9][0-9]*)?)?$"
+SectionLabel = Annotated[str, Field(pattern=SECTION_LABEL)]
 
 
 class CatalogError(SpecError):
@@ -213,6 +216,10 @@ class TargetSet(SpecModel):
         "adopted", description="adopted 正式印发；draft 编制中的草案；example 演示用示例草案"
     )
     basis: str | None = Field(None, description="草案的来历（由谁据何编制），界面上随草案显示")
+    unmeasured_sections: dict[SectionLabel, Text] = Field(
+        default_factory=dict,
+        description="规划中不设指标的章节（如 七、八(一)）及理由；其余章节须有指标或目标引用",
+    )
     _file: str = PrivateAttr("")
 
     @model_validator(mode="before")

@@ -872,7 +872,8 @@ def economic_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataFra
 
 def governance_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataFrame:
     """社会治理与数字政府 long form: monthly per-city PM2.5, AQI good-day ratio, safety incidents
-    and deaths, grid events; annual province series starting at the plan's 2020 baselines."""
+    and deaths, grid events; annual province series starting at the plan's 2020 baselines; the
+    core statistics of the plan's chapters 四–六 and 八(三) (:func:`_chapter_stats`)."""
     out = _Long(dict(zip(regions.codes, regions.names, strict=True)), source)
     months = _months(end)
     year = np.array([m[0] for m in months])
@@ -901,7 +902,181 @@ def governance_stats(rng, regions: _Regions, end: date, source: str) -> pl.DataF
         values = np.where(x > 1, target * 1.03 ** ((x - 1) * 5), values)
         digits = 1 if unit in ("万人", "万张") else 0
         out.add(PROVINCE_CODE, indicator, unit, np.array(years), np.nan, values, digits)
+    _chapter_stats(rng, regions, out, year, month)
     return out.frame()
+
+
+def _ease(t, t0: float, a: float, b: float, pace=0.0) -> np.ndarray:
+    """A path from ``a`` at ``t0`` to ``b`` at t = 6 (the end of 2025), ``t`` in years since
+    2020-01: fast at first, levelling off towards 2025 (1 − (1 − x)^1.6), then moving on at a
+    twentieth of the whole change per plan length. ``pace``: years ahead (+) or behind (−)."""
+    x = np.clip((t - t0 + pace) / (6.0 - t0), 0.0, None)
+    s = np.where(x <= 1, 1 - (1 - np.minimum(x, 1)) ** 1.6, 1 + 0.05 * (x - 1))
+    return a + (b - a) * s
+
+
+class _Chapters:
+    """Monthly per-city series for the plan's chapters 四–六 and 八(三) (see
+    :func:`_chapter_stats`), drawn from one random stream in a fixed order. Volumes scale with
+    the city's residents (``per_million``: per million residents); a city's ``digital`` profile
+    puts it ahead of or behind the common path (25 years per unit: 南京 half a year ahead,
+    连云港 a year and a quarter behind). ``since``: first month, in years from 2020-01."""
+
+    def __init__(self, rng, regions: _Regions, out: _Long, year, month):
+        self.rng, self.out, self.regions = rng, out, regions
+        self.year, self.month = year, month
+        self.t = (year - 2020) + (month - 1) / 12
+        self.size = regions.size[1:]
+        self.pace = 25 * np.array([p.digital for p in regions.profiles[1:]])
+        self.province_pace = 25 * regions.profiles[0].digital
+        self.season = np.where(month == 2, 0.72, 1.0) * np.where(month == 12, 1.08, 1.0)
+
+    def emit(self, r: int, code: str, unit: str, values, *, since: float, digits: int) -> None:
+        """Rows of region ``r`` (0 = province) from month ``since`` on."""
+        keep = self.t >= since
+        year, month = self.year[keep], self.month[keep]
+        self.out.add(self.regions.codes[r], code, unit, year, month, values[keep], digits)
+
+    def share(self, codes, unit, *, per_million, growth, path, since=0.0) -> None:
+        """Cases of a month (the denominator: Poisson, growing by ``growth`` a year) and those
+        meeting the standard (the numerator: binomial on a share moving along ``path``); the
+        province is the sum of the cities."""
+        numerator, denominator = codes
+        for c in range(self.size.shape[0]):
+            mean = self.size[c] * per_million * growth**self.t * self.season
+            den = self.rng.poisson(mean * self.rng.lognormal(0, 0.05, self.t.shape))
+            p = np.clip(_ease(self.t, since, *path, self.pace[c]), 0, 0.995)
+            p = np.clip(p + self.rng.normal(0, 0.008, self.t.shape), 0, 1)
+            self.emit(c + 1, denominator, unit, den, since=since, digits=0)
+            self.emit(c + 1, numerator, unit, self.rng.binomial(den, p), since=since, digits=0)
+
+    def coverage(self, code, *, per_million, path, own, since=0.0, growth=0.04) -> list:
+        """A coverage rate (%) at each month end: units (systems, nodes, people; growing by
+        ``growth`` a year) of which a never-falling share along ``path`` is covered. Cities and
+        the province are both reported; the province's rate is over the cities' units and its
+        own departments' (``own`` times the cities'). Returns each city's covered units."""
+        covered, units = [], 0.0
+        for c in range(self.size.shape[0]):
+            den = np.round(self.size[c] * per_million * (1 + growth * self.t))
+            offset = self.rng.normal(0, 0.015)
+            p = np.clip(_ease(self.t, since, *path, self.pace[c]) + offset, 0.0, 0.995)
+            num = np.floor(den * np.maximum.accumulate(p))
+            self.emit(c + 1, code, "%", 100 * num / den, since=since, digits=1)
+            covered.append(num)
+            units = units + den
+        own_den = np.round(units * own)
+        own_p = np.clip(_ease(self.t, since, *path, self.province_pace), 0.0, 0.995)
+        rate = 100 * (sum(covered) + np.floor(own_den * own_p)) / (units + own_den)
+        self.emit(0, code, "%", rate, since=since, digits=1)
+        return covered
+
+    def total(self, code, unit, *, per_million, path, since=0.0, own=0.0, digits=0) -> None:
+        """A running total at each month end, ``per_million`` × a path (``path``), never
+        falling; with ``own`` > 0 the province is also reported: the cities' sum and its own
+        departments' (up to ``own`` times the cities')."""
+        cities_sum = 0.0
+        for c in range(self.size.shape[0]):
+            level = self.size[c] * per_million * _ease(self.t, since, *path, self.pace[c])
+            level = np.maximum.accumulate(level * self.rng.lognormal(0, 0.015, self.t.shape))
+            level = np.round(level, digits)
+            self.emit(c + 1, code, unit, level, since=since, digits=digits)
+            cities_sum = cities_sum + level
+        if own:
+            province = cities_sum * (1 + own * _ease(self.t, since, 0.8, 1.0, self.province_pace))
+            self.emit(0, code, unit, province, since=since, digits=digits)
+
+    def flow(self, code, unit, *, per_million, growth, since=0.0, own=0.0, digits=0) -> None:
+        """A month's volume, growing by ``growth`` a year; with ``own`` > 0 the province is
+        also reported (the cities' sum and about ``own`` times it for its own departments)."""
+        cities_sum = 0.0
+        for c in range(self.size.shape[0]):
+            mean = self.size[c] * per_million * growth ** (self.t + self.pace[c] / 4)
+            value = mean * self.season * self.rng.lognormal(0, 0.06, self.t.shape)
+            value = self.rng.poisson(value) if digits == 0 else np.round(value, digits)
+            self.emit(c + 1, code, unit, value, since=since, digits=digits)
+            cities_sum = cities_sum + value
+        if own:
+            province = cities_sum * (1 + own * self.rng.lognormal(0, 0.05, self.t.shape))
+            self.emit(0, code, unit, province, since=since, digits=digits)
+
+    def level(self, code, unit, *, path, per_million=None, since=0.0, digits=2) -> None:
+        """A level per city moving along ``path`` — as it is (an average duration) or, with
+        ``per_million``, per million residents (the month's active users)."""
+        for c in range(self.size.shape[0]):
+            value = _ease(self.t, since, *path, self.pace[c])
+            if per_million is not None:
+                value = value * self.size[c] * per_million
+            value = value * self.rng.lognormal(0, 0.04, self.t.shape)
+            self.emit(c + 1, code, unit, value, since=since, digits=digits)
+
+
+def _chapter_stats(rng, regions: _Regions, out: _Long, year, month) -> None:
+    """Core indicators of the plan's chapters 四–六 and 八(三), monthly per city from 2020 (or
+    from when the platform or mechanism starts): 全程网办, 企业开办, 免申即享, 政务协同平台,
+    互联网＋督查, 医保电子凭证, 公共数据开放与授权运营, 数据回流与异议, 1＋13＋N 分中心, 物联感知,
+    IPv6, 灾备, 电子证照/印章/统一支付, 等保, 密评, 安全事件与安全检查.
+
+    The plan gives no baseline for any of them (一(一)1 names 电子证照, 电子印章 and 电子支付 as
+    deployed, without figures): every level here is SIMULATED — plausible orders of magnitude
+    moving the way the plan asks. Paths run from their 2020 (or first) value to the end of 2025.
+    """
+    ch = _Chapters(rng, regions, out, year, month)
+    # 四(一) 统一受理: the month's cases and those handled fully online
+    cases = ("gov_service_cases_online", "gov_service_cases")
+    ch.share(cases, "件", per_million=8_000, growth=1.04, path=(0.62, 0.91))
+    # 五(一)1 企业开办: enterprises set up, those set up fully online, the average working days
+    startups = ("business_startups_online", "business_startups")
+    ch.share(startups, "户", per_million=540, growth=1.03, path=(0.55, 0.96))
+    ch.level("business_startup_days", "个工作日", path=(2.6, 0.9))
+    # 五(一)1 苏企通 (from 2021-07): benefits paid, those paid without application (免申即享)
+    benefits = ("policy_benefits_no_application", "policy_benefits_delivered")
+    ch.share(benefits, "笔", per_million=300, growth=1.15, path=(0.02, 0.55), since=1.5)
+    # 五(一)3 政务协同平台 (from 2021-10): monthly active users; office systems integrated
+    ch.level("cowork_platform_users", "万人", path=(0.05, 0.85), per_million=0.55, since=1.75)
+    ch.coverage("cowork_integration_rate", per_million=30, path=(0.05, 0.92), own=0.6, since=1.75)
+    # 五(一)3 互联网＋督查 (from 2021-04): items due and those closed on time
+    items = ("supervision_items_on_time", "supervision_items_due")
+    ch.share(items, "项", per_million=12, growth=1.05, path=(0.80, 0.96), since=1.25)
+    # 五(二) 数字医保: the insured (95 万 per million residents) with an activated e-voucher
+    users = ch.coverage(
+        "e_medical_voucher_rate", per_million=95, path=(0.18, 0.80), own=0.0, growth=0.004
+    )
+    for c, activated in enumerate(users):
+        ch.emit(c + 1, "e_medical_voucher_users", "万人", activated, since=0, digits=0)
+    # 五(三) 公共数据开放; 授权运营 (from 2022-07)
+    ch.total("public_data_open_datasets", "个", per_million=40, path=(1.0, 4.0), own=0.4)
+    ch.flow("public_data_api_calls", "万次", per_million=3.0, growth=1.45, own=0.5, digits=1)
+    ch.total(
+        "public_data_authorised_scenarios", "个", per_million=1.2, path=(0, 1), own=0.3, since=2.5
+    )
+    # 六(三) 属地回流; 数据异议 (统一受理通道 from 2021-07)
+    ch.flow("data_backflow_records", "万条", per_million=120, growth=1.25, digits=1)
+    objections = ("data_objections_on_time", "data_objections")
+    ch.share(objections, "件", per_million=25, growth=1.02, path=(0.78, 0.97), since=1.5)
+    # 六 1＋13＋N: the city's 分中心, 1 from the month it is built
+    built = 2.3 - ch.pace + ch.rng.uniform(-0.4, 0.4, ch.size.shape[0])
+    for c in range(ch.size.shape[0]):
+        branch = (ch.t >= built[c]).astype(float)
+        ch.emit(c + 1, "data_centre_city_branches", "个", branch, since=0, digits=0)
+    # 六(一) devices on the 社会治理物联网管理平台 (from 2021-06)
+    ch.total("iot_devices_connected", "万个", per_million=1.2, path=(0.05, 1), since=1.42, digits=2)
+    # 六(二) IPv6 on the 电子政务外网; 灾备 of important systems on the 政务云
+    ch.coverage("network_ipv6_rate", per_million=380, path=(0.15, 0.95), own=0.1)
+    ch.coverage("cloud_disaster_recovery_rate", per_million=25, path=(0.30, 0.90), own=0.4)
+    # 六(四) 电子证照 issued and used, 电子印章, 统一公共支付
+    ch.total("e_licences_issued", "万张", per_million=150, path=(1, 2.6), own=0.6, digits=1)
+    ch.flow("e_licence_uses", "万次", per_million=8.0, growth=1.35, own=0.4, digits=1)
+    ch.total("e_seals_issued", "万枚", per_million=1.5, path=(1, 4), digits=2)
+    ch.flow("e_payment_transactions", "万笔", per_million=3.0, growth=1.2, digits=2)
+    # 八(三) 等保测评; 密评 (from 2020-07); incidents handled in time; check findings rectified
+    ch.coverage("security_level_protection_rate", per_million=30, path=(0.72, 0.98), own=0.5)
+    ch.coverage(
+        "security_crypto_assessment_rate", per_million=30, path=(0.03, 0.80), own=0.5, since=0.5
+    )
+    incidents = ("security_incidents_on_time", "security_incidents")
+    ch.share(incidents, "起", per_million=6, growth=1.1, path=(0.85, 0.98))
+    findings = ("security_check_issues_rectified", "security_check_issues")
+    ch.share(findings, "个", per_million=10, growth=0.97, path=(0.80, 0.97))
 
 
 # --------------------------------------------------------------------------- arrival

@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from datasets.schema import load_schemas
+from indicators.catalog import default_catalog
+from indicators.compute import Statistic
 from tests.conftest import file_digest
 
 
@@ -174,3 +176,120 @@ def test_demo011_yancheng_environment_surge_in_june_2024(demo_warehouse):
     counts = _monthly(demo_warehouse, "3209", "生态环境")
     around = [counts.get((2024, m), 0) for m in (3, 4, 5, 9, 10, 11)]
     assert counts[(2024, 6)] > 1.8 * (sum(around) / len(around))
+
+
+def _statistics():
+    """(indicator, statistic, denominator statistic, over_time, over_regions, unit) of every
+    indicator computed from the long statistics tables."""
+    return [
+        (
+            i.code,
+            i.compute.indicator,
+            i.compute.denominator,
+            i.compute.over_time,
+            i.compute.over_regions,
+            i.unit,
+        )
+        for i in default_catalog().indicators.values()
+        if isinstance(i.compute, Statistic)
+    ]
+
+
+def test_demo012_every_statistic_the_catalog_reads_has_rows_where_it_is_read(demo_warehouse):
+    rows = demo_warehouse.query(
+        "SELECT indicator, region_code FROM governance_stats UNION ALL "
+        "SELECT indicator, region_code FROM economic_stats"
+    )
+    regions = {}
+    for code, region in rows.unique().rows():
+        regions.setdefault(code, set()).add(region)
+    cities = set(
+        demo_warehouse.query("SELECT region_code FROM regions WHERE level = 'city'")[
+            "region_code"
+        ].to_list()
+    )
+    for code, stat, denominator, _, over_regions, _ in _statistics():
+        for series in filter(None, (stat, denominator)):
+            # read as reported: the province's own rows; summed or averaged: every city's
+            needed = {"320000"} if over_regions == "reported" else cities
+            assert needed <= regions.get(series, set()), (code, series)
+
+
+def test_demo013_chapter_statistics_are_within_bounds_and_running_totals_never_fall(
+    demo_warehouse,
+):
+    stats = demo_warehouse.query(
+        "SELECT indicator, region_code, year, coalesce(month, 12) AS month, value, unit"
+        " FROM governance_stats"
+    )
+    assert stats["value"].min() >= 0
+    percent = stats.filter(pl.col("unit") == "%")
+    assert percent["value"].max() <= 100
+    key = ["region_code", "year", "month"]
+    for code, stat, denominator, over_time, _, unit in _statistics():
+        series = stats.filter(pl.col("indicator") == stat)
+        if series.is_empty():
+            continue  # an economic statistic
+        if denominator:
+            den = stats.filter(pl.col("indicator") == denominator).select(*key, den="value")
+            joined = series.join(den, on=key, how="full", coalesce=True)
+            assert joined["value"].null_count() == 0 and joined["den"].null_count() == 0, code
+            assert (joined["value"] <= joined["den"]).all(), code
+        elif over_time == "last" and unit != "%":
+            # a running total (a stock read at the period end) does not fall
+            steps = series.sort("region_code", "year", "month").with_columns(
+                step=pl.col("value").diff().over("region_code")
+            )
+            assert steps["step"].drop_nulls().min() >= 0, code
+
+
+def _province_year(wh, code: str, year: int) -> float:
+    """The province's value for a year, the test's own arithmetic: numerator over denominator
+    summed over the cities' months, the reported December value, or the cities' mean."""
+    c = default_catalog()[code].compute
+    if c.denominator:
+        sums = wh.query(
+            "SELECT sum(value) FILTER (WHERE indicator = ?) / sum(value) FILTER (WHERE indicator = ?)"
+            " AS v FROM governance_stats WHERE year = ? AND region_code <> '320000'",
+            [c.indicator, c.denominator, year],
+        )
+        return sums["v"][0]
+    if c.over_regions == "reported":
+        where = "region_code = '320000' AND month = 12"
+    else:
+        where = "region_code <> '320000'"
+    return wh.query(
+        f"SELECT avg(value) AS v FROM governance_stats WHERE indicator = ? AND year = ? AND {where}",
+        [c.indicator, year],
+    )["v"][0]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the plan's chapters 四–六 and 八(三): what each asks to improve over 2021–2025
+        "gov_service_online_rate",
+        "business_startup_online_rate",
+        "business_startup_days",
+        "policy_no_application_rate",
+        "cowork_integration_rate",
+        "supervision_on_time_rate",
+        "e_medical_voucher_rate",
+        "data_objection_on_time_rate",
+        "network_ipv6_rate",
+        "cloud_disaster_recovery_rate",
+        "security_level_protection_rate",
+        "security_crypto_assessment_rate",
+        "security_incident_on_time_rate",
+        "security_check_rectification_rate",
+    ],
+)
+def test_demo014_chapter_rates_improve_over_the_plan_period(demo_warehouse, code):
+    first, last = (
+        _province_year(demo_warehouse, code, 2021),
+        _province_year(demo_warehouse, code, 2025),
+    )
+    if default_catalog()[code].polarity == "lower":
+        assert last < first, (code, first, last)
+    else:
+        assert last > first, (code, first, last)

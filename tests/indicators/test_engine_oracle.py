@@ -5,7 +5,7 @@ re-evaluated the obvious way — filter the raw rows as of a date with polars, g
 for the province and three cities at several as-of dates, on the demo data, in both readings:
 event time (each fact from when it happened or was published) and transaction time (a row
 counts only once it had also arrived in the warehouse, ``recorded_at``). The two must agree for
-all 55 indicators. Only the catalog's ``where`` conditions (SQL text by design) are applied
+every indicator. Only the catalog's ``where`` conditions (SQL text by design) are applied
 through DuckDB, to select row ids; all date logic and aggregation here is independent.
 """
 

@@ -95,3 +95,13 @@ def test_cli_plans001_add_refuses_then_tracks(demo_computed, tmp_path):
     assert "草案" in mine and "2026–2030" in mine and not mine.startswith("*")
     # a draft is never the plan pages show by default: the finished adopted one is
     assert any(line.startswith("* jiangsu-14fyp-digital-gov") for line in listed)
+
+    # an adopted plan running today becomes the plan pages show by default
+    adopted = tmp_path / "adopted.yaml"
+    adopted.write_text(
+        _plan(98.0, plan_id="jiangsu-cli-adopted", status="adopted"), encoding="utf-8"
+    )
+    done = _run(["plan", "add", str(adopted)], env)
+    assert done.returncode == 0, done.stderr
+    listed = _run(["plan", "list"], env).stdout.splitlines()
+    assert [line.split()[1] for line in listed if line.startswith("*")] == ["jiangsu-cli-adopted"]

@@ -24,11 +24,12 @@ import pipeline
 from datasets import accounts, supervision
 from datasets.access import load_roles, role_label
 from datasets.accounts import AccountError
-from datasets.config import db_path
+from datasets.config import db_path, today
 from datasets.ingest import IngestError
 from datasets.status import dataset_status
 from datasets.warehouse import Warehouse
 from indicators import read
+from indicators.catalog import default_catalog
 from indicators.cli import assess
 from indicators.evidence import target_evidence, warning_evidence
 from models.cli import CONTEXT, fail, forecast_series, parse_period, read_series_file
@@ -776,6 +777,46 @@ def subscription_list(as_json):
         click.echo(
             f"#{s['id']}\t{s['username']}\t{s['region_zh']}\t{s['format']}\t{s['schedule_zh']}"
         )
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help="规划（目标集）：列出、加入规划库并开始跟踪 / plans (target sets).",
+)
+def plan() -> None:
+    pass
+
+
+@plan.command("list", context_settings=CONTEXT, help="列出全部规划 / list the plans.")
+def plan_list():
+    shown = read.default_target_set()
+    phases = {"finished": "已到期", "running": "实施中", "future": "未开始"}
+    for ts in default_catalog().target_sets.values():
+        mark = "*" if ts.id == shown else " "
+        click.echo(
+            f"{mark} {ts.id}\t{ts.name_zh}\t{ts.period_label}\t{phases[ts.phase(today())]}"
+            f"\t{ts.status_label}\t{len(ts.targets)} 项目标"
+        )
+    click.echo("（* 为网址未指定规划时各页显示的规划）")
+
+
+@plan.command(
+    "add",
+    context_settings=CONTEXT,
+    help="校验目标集 YAML，放入规划库，计算其目标进度、预测与预警 / add a plan and track it.",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def plan_add(file: Path):
+    warehouse = Warehouse()
+    if not warehouse.exists():
+        fail("数据仓库不存在：请先运行 databrain demo 或 databrain ingest")
+    plan_id, problems = pipeline.install_plan(
+        warehouse, file.read_text(encoding="utf-8"), actor="cli"
+    )
+    if plan_id is None:
+        fail(f"「{file.name}」未通过校验：\n" + "\n".join(problems))
+    report = pipeline.track_plan(warehouse, plan_id)
+    click.echo(f"已加入规划库并开始跟踪：{plan_id}（预测 {report.series} 个序列）")
 
 
 main.add_command(assess)

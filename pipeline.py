@@ -205,10 +205,12 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
 PLAN = "plan"
 
 
-def save_plan(warehouse: Warehouse, text: str, *, actor: str = "") -> tuple[str | None, list[str]]:
-    """Validate a target-set YAML and write it into the warehouse's plan folder, then start the
-    job that tracks it; returns (job key, no problems) or (None, the problems). A plan id of a
-    bundled plan is refused; a plan already in the folder is replaced (and audited as such)."""
+def install_plan(
+    warehouse: Warehouse, text: str, *, actor: str = ""
+) -> tuple[str | None, list[str]]:
+    """Validate a target-set YAML and write it into the warehouse's plan folder; returns (plan
+    id, no problems) or (None, the problems). A plan id of a bundled plan is refused; a plan
+    already in the folder is replaced (and audited as such)."""
     folder = plans_dir(warehouse.path)
     bundled = set(load_catalog().target_sets)
     ts, problems = validate_plan(text, taken=bundled)
@@ -227,8 +229,17 @@ def save_plan(warehouse: Warehouse, text: str, *, actor: str = "") -> tuple[str 
         target=ts.id,
         detail={"status": ts.status, "targets": len(ts.targets), "replaced": replaced},
     )
-    key = hashlib.sha256(f"{ts.id}:{time.time_ns()}".encode()).hexdigest()[:20]
-    params = {"kind": PLAN, "plan": ts.id, "warehouse": str(warehouse.path), "actor": actor}
+    return ts.id, []
+
+
+def save_plan(warehouse: Warehouse, text: str, *, actor: str = "") -> tuple[str | None, list[str]]:
+    """:func:`install_plan`, then start the job that tracks the plan; returns (job key, no
+    problems) or (None, the problems)."""
+    plan, problems = install_plan(warehouse, text, actor=actor)
+    if plan is None:
+        return None, problems
+    key = hashlib.sha256(f"{plan}:{time.time_ns()}".encode()).hexdigest()[:20]
+    params = {"kind": PLAN, "plan": plan, "warehouse": str(warehouse.path), "actor": actor}
     return jobs.start(PLAN, key, params, module="pipeline", warehouse_path=warehouse.path), []
 
 

@@ -257,6 +257,8 @@ def _big(state: dict) -> html.Div:
                     html.H1("江苏数字政府 · 数据大脑", className="big-title"),
                     html.Div(
                         [
+                            # the wall has no plan bar: it names the plan it shows
+                            html.Span(state["ts"].short_name, className="me-3 big-plan"),
                             html.Span(_evaluation_label(state), className="me-3"),
                             html.Span("模拟数据", className="big-synthetic") if synthetic else None,
                         ],

@@ -484,7 +484,12 @@ def layout(**query):
         return html.Div([page_header("规划编制"), not_ready()])
     catalog = default_catalog()
     source, base, to = _years(query)
-    rows = planning.workbench(wh, catalog, source, base, to)
+    scope = current_scope()
+    rows = [
+        r
+        for r in planning.workbench(wh, catalog, source, base, to)
+        if scope is None or scope.sees_indicator(r["indicator"])
+    ]
     prefill = _prefill(source, base, to)
     now = today()
     sets = sorted(catalog.target_sets.values(), key=lambda t: (t.baseline_year, t.id))

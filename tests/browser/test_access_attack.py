@@ -38,6 +38,7 @@ PAGES = [
     "/risk?city=320300",
     "/reports?region=320100",
     "/data",
+    "/planning",
 ]
 
 

@@ -156,6 +156,13 @@ def test_planning_page001_draft_save_and_track(browser, plan_server, plan_env):
     page.wait_for_selector(f'.plan-link.active[data-set="{PLAN}"]')
     assert "草案" in page.locator(f'.plan-link[data-set="{PLAN}"]').inner_text()
     assert "目标 99%（2030 年）" in page.locator("#_pages_content").inner_text()
+    # the plan stays chosen from page to page
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#navbar a.nav-link')]"
+        f".every(a => a.href.includes('set={PLAN}'))"
+    )
+    page = tab.open(f"/?set={PLAN}&screen=big")
+    assert "草案" in page.locator(".big-plan").inner_text()
     page = tab.open(f"/targets?set={PLAN}")
     assert "2030" in page.locator("#_pages_content").inner_text()
     progress = wh.query("SELECT count(*) AS n FROM target_progress WHERE target_set = ?", [PLAN])[

@@ -781,7 +781,7 @@ def subscription_list(as_json):
 
 @main.group(
     context_settings=CONTEXT,
-    help="规划（目标集）：列出、加入规划库并开始跟踪 / plans (target sets).",
+    help="规划（目标集）：列出、加入规划库并开始跟踪 / list the plans, add one and track it.",
 )
 def plan() -> None:
     pass

@@ -28,7 +28,7 @@ from datasets import notify
 from datasets.store import forget_engines
 from datasets.warehouse import forget_connections
 from indicators.catalog import default_catalog
-from pages import _auth, _ids, _task_routes
+from pages import _auth, _cache, _ids, _task_routes
 from pages._components import plan_bar, synthetic_banner
 from reports.jobs import register_routes as register_report_routes
 
@@ -161,6 +161,7 @@ def create_app() -> dash.Dash:
     register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
     _task_routes.register_routes(app.server)  # 督办 attachments, subscribed reports
     _auth.register(app, app.server)  # sign-in, the request gate, CSRF, security headers
+    _cache.register(app.server)  # read callbacks answered from the shared cache (after the gate)
 
     @app.callback(
         Output(_ids.BANNER, "children"),

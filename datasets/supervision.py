@@ -316,6 +316,22 @@ def has_tasks() -> bool:
         return con.execute(sa.select(tasks.c.id).limit(1)).first() is not None
 
 
+def revision() -> str:
+    """Changes whenever a task, its timeline or its 成效评估 change: pages that show 督办
+    counts are cached under it."""
+    if not store_exists():
+        return ""
+    with engine().connect() as con:
+        row = con.execute(
+            sa.select(
+                sa.select(sa.func.max(task_events.c.id)).scalar_subquery(),
+                sa.select(sa.func.max(task_assessments.c.id)).scalar_subquery(),
+                sa.select(sa.func.count(tasks.c.id)).scalar_subquery(),
+            )
+        ).first()
+    return ":".join(str(v or 0) for v in row)
+
+
 def get_task(task_id: int) -> Task | None:
     with engine().connect() as con:
         row = con.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()

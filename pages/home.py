@@ -22,7 +22,7 @@ from indicators import read
 from indicators.catalog import DOMAINS
 from indicators.readings import DEFAULT_READING
 from indicators.views import COMPOSITE
-from pages import _ids
+from pages import _cache, _ids
 from pages._components import (
     as_of_in_url,
     as_of_key,
@@ -322,7 +322,8 @@ def cockpit_state_to_url(as_of, reading, layer, click, _clear, search):
     prevent_initial_call=True,
 )
 def big_screen_tick(n, data):
-    """Refresh the big screen's data and, when rotating, move to the next map layer."""
+    """Refresh the big screen's data and, when rotating, move to the next map layer. Answered
+    from the cache (:func:`_big_tick_varies`) while nothing it shows has changed."""
     query = {k: v for k, v in data.items() if k != "rotate"} | {
         "as_of": data["as_of"][:7],
         "rotate": str(data["rotate"]),
@@ -332,3 +333,16 @@ def big_screen_tick(n, data):
     if state is None:
         raise dash.exceptions.PreventUpdate
     return _big_body(state, n or 0)
+
+
+def _big_tick_varies(body: dict) -> list:
+    """A refresh shows the same screen until the data change: its answer varies by the
+    cockpit state and the layer the tick rotates to, not by the tick count."""
+    data = next((s.get("value") for s in body.get("state") or [] if isinstance(s, dict)), None)
+    tick = next((i.get("value") for i in body.get("inputs") or [] if isinstance(i, dict)), 0)
+    rotate = bool(isinstance(data, dict) and data.get("rotate"))
+    layer = (tick or 0) % (len(DOMAINS) + 1) if rotate else 0
+    return [data, layer]
+
+
+_cache.cacheable(COCKPIT_BIG_BODY, vary=_big_tick_varies)

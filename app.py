@@ -16,6 +16,7 @@ is inherited). Behind a reverse proxy, see README (部署).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -158,6 +159,12 @@ def create_app() -> dash.Dash:
         ],
         id=_ids.SHELL,
     )
+    if os.environ.get("DATABRAIN_FLOOR_CALLBACK") == "1":
+        # the load test's floor: the cheapest callback there is, through the same gate
+        @app.callback(Output("floor-out", "children"), Input("floor-in", "value"))
+        def floor(value):
+            return value
+
     register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
     _task_routes.register_routes(app.server)  # 督办 attachments, subscribed reports
     _auth.register(app, app.server)  # sign-in, the request gate, CSRF, security headers

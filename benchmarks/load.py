@@ -25,23 +25,16 @@ import argparse
 import http.cookiejar
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import numpy as np
+from _serve import PASSWORD, served
 
-ROOT = Path(__file__).resolve().parents[1]
-DATABRAIN = str(Path(sys.executable).with_name("databrain"))
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "load test password 2026"
 SESSIONS = [  # (name, path, what the person does there)
     ("cockpit", "/", None),
     ("targets", "/targets?target=system_cloud_rate", None),
@@ -56,12 +49,6 @@ FLOOR = {
     "changedPropIds": ["floor-in.value"],
     "state": [],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Client:
@@ -189,95 +176,41 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     levels = [int(n) for n in args.users.split(",")]
-    with tempfile.TemporaryDirectory(prefix="databrain-load-") as tmp:
-        env = {
-            **os.environ,
-            "DATABRAIN_FLOOR_CALLBACK": "1",
-            "DATABRAIN_BACKGROUND_FORECAST": "0",
-            "DATABRAIN_NOTIFY_MINUTES": "0",
-            "DATABRAIN_STATE_URL": f"sqlite:///{Path(tmp) / 'state.sqlite'}",
-        }
-        if args.db:
-            env["DATABRAIN_DB"] = str(Path(args.db).resolve())
-        else:
-            env["DATABRAIN_DB"] = str(Path(tmp) / "wh" / "demo.duckdb")
-            env.setdefault("DATABRAIN_TODAY", "2026-11-22")
-            print("building the demo warehouse (not timed) …", flush=True)
-            subprocess.run(
-                [sys.executable, "-c", _BUILD], env=env, check=True, cwd=ROOT, timeout=3600
-            )
-        people = [f"analyst{i:03d}" for i in range(max(levels))]
-        for user in people:
-            subprocess.run(
-                [DATABRAIN, "user", "add", user, "--role", "province_analyst", "--password-stdin"],
-                env=env,
-                input=PASSWORD + "\n",
-                text=True,
-                check=True,
-                capture_output=True,
-            )
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(Path(tmp) / "server.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            [DATABRAIN, "serve", "--port", str(port), "--workers", str(args.workers)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    people = [f"analyst{i:03d}" for i in range(max(levels))]
+    with served(
+        args.db,
+        people,
+        "province_analyst",
+        workers=args.workers,
+        extra_env={"DATABRAIN_FLOOR_CALLBACK": "1"},
+    ) as base:
+        sessions = record(base, people[0])
+        scripts = list(sessions.values())
+        total = sum(len(s) for s in scripts)
+        print(
+            f"recorded {total} callback requests in {len(scripts)} sessions "
+            f"({', '.join(f'{k} {len(v)}' for k, v in sessions.items())}); "
+            f"{args.workers} gunicorn workers, {os.cpu_count()} cores, {args.seconds:.0f} s a level"
         )
-        try:
-            deadline = time.time() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/login", timeout=2).read()
-                    break
-                except OSError:
-                    if server.poll() is not None or time.time() > deadline:
-                        raise SystemExit(f"server did not start; see {log.name}") from None
-                    time.sleep(0.3)
-            sessions = record(base, people[0])
-            scripts = list(sessions.values())
-            total = sum(len(s) for s in scripts)
+        run_level(base, people[:1], 5, scripts)  # warm the cache and every worker
+        floor = [[json.dumps(FLOOR).encode()]]
+        cockpit = [sessions["cockpit"]]
+        print(f"{'users':>5}  {'what':<8} throughput and latency")
+        for n in levels:
+            pages = run_level(base, people[:n], args.seconds, scripts)
+            alone = run_level(base, people[:n], args.seconds, cockpit)
+            bottom = run_level(base, people[:n], args.seconds, floor)
+            hits = sum(r[3] == "hit" for r in alone["results"] if r[2])
+            routed = sum(r[2] for r in alone["results"])
+            print(f"{n:5d}  sessions {summary(pages['results'], pages['seconds'])}")
             print(
-                f"recorded {total} callback requests in {len(scripts)} sessions "
-                f"({', '.join(f'{k} {len(v)}' for k, v in sessions.items())}); "
-                f"{args.workers} gunicorn workers, {os.cpu_count()} cores, {args.seconds:.0f} s a level"
+                f"{'':5}  cockpit  {summary(alone['results'], alone['seconds'])}"
+                f"  (page renders from cache {hits}/{routed})"
             )
-            run_level(base, people[:1], 5, scripts)  # warm the cache and every worker
-            floor = [[json.dumps(FLOOR).encode()]]
-            cockpit = [sessions["cockpit"]]
-            print(f"{'users':>5}  {'what':<8} throughput and latency")
-            for n in levels:
-                pages = run_level(base, people[:n], args.seconds, scripts)
-                alone = run_level(base, people[:n], args.seconds, cockpit)
-                bottom = run_level(base, people[:n], args.seconds, floor)
-                hits = sum(r[3] == "hit" for r in alone["results"] if r[2])
-                routed = sum(r[2] for r in alone["results"])
-                print(f"{n:5d}  sessions {summary(pages['results'], pages['seconds'])}")
-                print(
-                    f"{'':5}  cockpit  {summary(alone['results'], alone['seconds'])}"
-                    f"  (page renders from cache {hits}/{routed})"
-                )
-                print(f"{'':5}  floor    {summary(bottom['results'], bottom['seconds'])}")
-                rate = len(alone["results"]) / alone["seconds"]
-                floor_rate = len(bottom["results"]) / bottom["seconds"]
-                print(f"{'':5}  cockpit callbacks / floor = {rate / floor_rate:.2f}")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
-
-
-_BUILD = """
-import pipeline
-from datasets.warehouse import Warehouse
-wh = Warehouse()
-pipeline.build_demo(warehouse=wh, forecast_after=False)
-from models.batch import forecast_all
-with wh.writer() as staging:
-    forecast_all(staging.con, indicators=["system_cloud_rate"], regions=["320000", "320700"],
-                 workers=1, track_record=False)
-"""
+            print(f"{'':5}  floor    {summary(bottom['results'], bottom['seconds'])}")
+            rate = len(alone["results"]) / alone["seconds"]
+            floor_rate = len(bottom["results"]) / bottom["seconds"]
+            print(f"{'':5}  cockpit callbacks / floor = {rate / floor_rate:.2f}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import os
+import re
 import secrets
 from html import escape
 from pathlib import Path
@@ -267,6 +268,19 @@ CSP = (
 )
 
 
+# Dash's fingerprint of a package file (``bundle.v7_4_1m1796450695.js``) or an asset (``?m=…``)
+_FINGERPRINT = re.compile(r"\.v[\w-]+m[0-9a-f]+\.")
+
+
+def _asset_cache(req) -> str:
+    """How long a browser may keep a static file: a fingerprinted one for good (a new version
+    has a new address); the few Dash loads by a fixed address (Plotly, the async chunks) for a
+    day, then revalidated by their ETag."""
+    if "m" in req.args or _FINGERPRINT.search(req.path):
+        return "public, max-age=31536000, immutable"
+    return "public, max-age=86400"
+
+
 def register(app, server: Flask) -> None:
     """Sign-in routes, the request gate, CSRF and security headers on the Dash app's server."""
     server.secret_key = secret_key()
@@ -349,6 +363,8 @@ def register(app, server: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         if not request.path.startswith(OPEN_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
+        elif response.status_code == 200:
+            response.headers["Cache-Control"] = _asset_cache(request)
         if "csrf" in session and request.cookies.get(CSRF_COOKIE) != session["csrf"]:
             response.set_cookie(
                 CSRF_COOKIE,

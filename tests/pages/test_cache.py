@@ -149,3 +149,24 @@ def test_cache003_the_big_screen_refresh_varies_by_layer_not_tick():
     assert _cache.key_for(tick(1, 30)) == _cache.key_for(tick(1 + layers, 30))
     assert _cache.key_for(tick(1, 30)) != _cache.key_for(tick(2, 30))
     assert _cache.key_for(tick(1, 0)) == _cache.key_for(tick(7, 0))  # no rotation: one screen
+
+
+def test_cache004_static_files_are_kept_by_the_browser(served):
+    server, _ = served
+    client = server.test_client()
+    index = _client(server, "lead1").get("/").get_data(as_text=True)
+    fingerprinted = re.search(r'src="(/_dash-component-suites/[^"]+\.v[^"]+\.js)"', index).group(1)
+    kept = client.get(fingerprinted)
+    assert kept.status_code == 200
+    assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Plotly is loaded by a fixed address: kept for a day, then revalidated by its ETag
+    plotly = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js")
+    assert plotly.status_code == 200 and plotly.headers["Cache-Control"] == "public, max-age=86400"
+    etag = plotly.headers["ETag"]
+    again = client.get(
+        "/_dash-component-suites/plotly/package_data/plotly.min.js",
+        headers={"If-None-Match": etag},
+    )
+    assert again.status_code == 304
+    # pages and callbacks are never kept
+    assert "no-store" in _client(server, "lead1").get("/").headers["Cache-Control"]

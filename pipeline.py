@@ -5,7 +5,8 @@ the demo build — goes through these functions, so a stage added here runs ever
 
 * :func:`recompute` — indicators, target tracking and derived tables
   (:func:`indicators.engine.materialise`), then the early warnings, risk scores and hotline scans
-  of every vintage (:func:`models.risk.materialise_risk`), which read the tables just written;
+  of every vintage (:func:`models.risk.materialise_risk`), which read the tables just written,
+  and the data-quality measures of every dataset (:func:`datasets.quality.materialise_quality`);
 * :func:`load` — validate and load files; a load that changes anything is recomputed in the same
   warehouse write (:func:`datasets.ingest.ingest` with ``after_load=recompute``);
 * :func:`forecast` — every target series' forecasts and the track record
@@ -36,6 +37,7 @@ from datasets.config import demo_dir, plans_dir
 from datasets.demo.generator import generate
 from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
+from datasets.quality import materialise_quality
 from datasets.warehouse import Warehouse
 from indicators.catalog import Catalog, load_catalog
 from indicators.engine import ComputeReport, materialise
@@ -49,6 +51,7 @@ def recompute(con, catalog: Catalog | None = None, *, today=None) -> ComputeRepo
     """Indicators, then the warnings that read them, inside an open warehouse write."""
     report = materialise(con, catalog, today=today)
     materialise_risk(con, catalog)
+    materialise_quality(con)  # the data-quality measures, so no page scans the raw tables
     return report
 
 

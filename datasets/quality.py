@@ -34,6 +34,7 @@ Every metric is aggregate SQL, one query per dataset, run once per warehouse ver
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -387,11 +388,12 @@ def dataset_quality(
     warehouse = warehouse or Warehouse()
     today = today or config.today()
     loads = _last_loads(warehouse)
+    measured = _measured(warehouse)
     result = []
     for name, schema in load_schemas().items():
         checks = CHECKS.get(name, DatasetChecks())
         fresh = FRESHNESS.get(name, REGISTRY)
-        row = warehouse.query(quality_sql(schema, checks)).row(0, named=True)
+        row = measured.get(name) or warehouse.query(quality_sql(schema, checks)).row(0, named=True)
         n = row["rows"]
         columns = {}
         for col in schema.column_names:
@@ -450,6 +452,43 @@ def dataset_quality(
             }
         )
     return result
+
+
+MEASURES_TABLE = "_quality_measures"
+
+
+def measure(con) -> dict[str, dict]:
+    """Every dataset's aggregate measures (:func:`quality_sql`) over an open connection."""
+    out = {}
+    for name, schema in load_schemas().items():
+        frame = con.sql(quality_sql(schema, CHECKS.get(name, DatasetChecks()))).pl()
+        out[name] = frame.row(0, named=True)
+    return out
+
+
+def materialise_quality(con) -> None:
+    """Measure every dataset once, inside the write that loaded it, so that no reader scans
+    the raw tables: ``_quality_measures`` (dataset, measures as JSON). The day-dependent parts
+    (timeliness against today) are still worked out when read."""
+    rows = [
+        (name, json.dumps(values, default=str, ensure_ascii=False))
+        for name, values in measure(con).items()
+    ]
+    con.execute(f"CREATE OR REPLACE TABLE {MEASURES_TABLE} (dataset VARCHAR, measures VARCHAR)")
+    con.executemany(f"INSERT INTO {MEASURES_TABLE} VALUES (?, ?)", rows)
+
+
+def _measured(warehouse: Warehouse) -> dict[str, dict]:
+    """The measures written at load time (empty for a warehouse from before they were)."""
+    if MEASURES_TABLE not in warehouse.table_names():
+        return {}
+    out = {}
+    for name, text in warehouse.query(f"SELECT dataset, measures FROM {MEASURES_TABLE}").rows():
+        values = json.loads(text)
+        if values.get("data_end"):
+            values["data_end"] = dt.date.fromisoformat(str(values["data_end"])[:10])
+        out[name] = values
+    return out
 
 
 def overall_score(quality: list[dict]) -> float | None:

@@ -23,6 +23,7 @@ import hmac
 import os
 import re
 import secrets
+import socket
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,12 +38,14 @@ from datasets.access import NO_ACCESS, Scope, role_label
 from datasets.accounts import AccountError, User
 from datasets.config import db_path
 from datasets.regions import region_name
+from datasets.warehouse import shared_warehouse
 from indicators.access import user_scope
 from pages import _oidc
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 PASSWORD_PATH = "/account/password"
+HEALTH_PATH = "/healthz"  # for load balancers and deployment checks: no sign-in, no data
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIE = "_csrf_token"
@@ -304,7 +307,7 @@ def register(app, server: Flask) -> None:
     def gate():
         g.scope_token = access.activate(NO_ACCESS)
         path = request.path
-        if path.startswith(OPEN_PREFIXES):
+        if path.startswith(OPEN_PREFIXES) or path == HEALTH_PATH:
             return None
         if request.method in UNSAFE_METHODS and not _csrf_ok():
             if path in (LOGIN_PATH, PASSWORD_PATH):
@@ -381,6 +384,13 @@ def register(app, server: Flask) -> None:
         return flask.Response(
             f"请求过大：上限 {limit} MB（上传的文件经 base64 编码后约增大三分之一）。", 413
         )
+
+    @server.route(HEALTH_PATH)
+    def health():
+        """This instance is up: which warehouse version it serves, and its name
+        (``DATABRAIN_NODE``, else host:pid) — what a proxy's check or a deployment test reads."""
+        node = os.environ.get("DATABRAIN_NODE") or f"{socket.gethostname()}:{os.getpid()}"
+        return flask.jsonify(status="ok", version=shared_warehouse().version() or None, node=node)
 
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import dcc, html
+from plotly.colors import get_colorscale
 
 from datasets import boundaries
 from datasets.warehouse import shared_warehouse
@@ -33,7 +33,7 @@ from pages._components import (
 # --- county map --------------------------------------------------------------------------------
 
 
-def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict) -> go.Figure:
+def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict) -> dict:
     features = [f for f in geojson["features"] if f["id"] in names]
     view = county_view(features)
     codes = rows["region_code"].to_list()
@@ -44,27 +44,28 @@ def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict
         for c, v, k in zip(codes, values, ranks, strict=True)
     ]
     scale = {"higher": "Blues", "lower": "Blues_r"}.get(ind.polarity, "Purples")
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson={"type": "FeatureCollection", "features": features},
-            locations=codes,
-            z=values,
-            text=hover,
-            hoverinfo="text",
-            colorscale=scale,
-            marker_opacity=0.9,
-            marker_line_width=1,
-            marker_line_color="#5b6b7f",
-            colorbar={"title": {"text": ind.unit}, "thickness": 12, "len": 0.8},
-        )
-    )
-    fig.update_layout(
-        map={"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=MAP_HEIGHT,
-        paper_bgcolor="rgba(0,0,0,0)",
-    )
-    return fig
+    # plain figure data: plotly's figure objects would validate and copy the shapes each time
+    return {
+        "data": [
+            {
+                "type": "choroplethmap",
+                "geojson": {"type": "FeatureCollection", "features": features},
+                "locations": codes,
+                "z": values,
+                "text": hover,
+                "hoverinfo": "text",
+                "colorscale": get_colorscale(scale),  # plotly.py's scale, not plotly.js's
+                "marker": {"opacity": 0.9, "line": {"width": 1, "color": "#5b6b7f"}},
+                "colorbar": {"title": {"text": ind.unit}, "thickness": 12, "len": 0.8},
+            }
+        ],
+        "layout": {
+            "map": {"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "height": MAP_HEIGHT,
+            "paper_bgcolor": "rgba(0,0,0,0)",
+        },
+    }
 
 
 def _county(state: dict) -> tuple[str | None, html.Div]:

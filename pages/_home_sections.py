@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import polars as pl
 from dash import dcc, html
+from plotly.colors import get_colorscale
 
 from datasets import boundaries, supervision
 from datasets.regions import PROVINCE_CODE, cities, region_name
@@ -159,7 +159,9 @@ def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
     )
 
 
-def _map_figure(state: dict, *, big: bool = False) -> go.Figure:
+def _map_figure(state: dict, *, big: bool = False) -> dict:
+    """The 13 cities coloured by the layer, as a plain figure dict: plotly's figure objects
+    would validate and deep-copy the boundaries on every render, and Dash needs only the JSON."""
     wh = shared_warehouse()
     layer, as_of = state["layer"], state["as_of"]
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
@@ -179,46 +181,54 @@ def _map_figure(state: dict, *, big: bool = False) -> go.Figure:
         f"{n}<br>{title}：{fmt_value(v, unit, decimals)}<br>13 市第 {r} 名"
         for n, v, r in frame.select("name", value_col, "rank").iter_rows()
     ]
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson=boundaries.geojson("city"),
-            locations=frame["region_code"].to_list(),
-            z=frame[value_col].to_list(),
-            text=hover,
-            hoverinfo="text",
-            colorscale="Blues_r" if reverse else "Blues",
-            marker_opacity=0.9,
-            marker_line_width=0.8,
-            marker_line_color="#ffffff" if big else "#5b6b7f",
-            colorbar={
-                "title": {"text": unit, "font": {"color": "#e6edf7" if big else "#1b2a41"}},
+    shapes = boundaries.geojson("city")  # one object per process, never copied
+    text_colour = "#e6edf7" if big else "#1b2a41"
+    data = [
+        {
+            "type": "choroplethmap",
+            "geojson": shapes,
+            "locations": frame["region_code"].to_list(),
+            "z": frame[value_col].to_list(),
+            "text": hover,
+            "hoverinfo": "text",
+            # the scale as plotly.py names it (plotly.js has its own, different "Blues")
+            "colorscale": get_colorscale("Blues_r" if reverse else "Blues"),
+            "marker": {
+                "opacity": 0.9,
+                "line": {"width": 0.8, "color": "#ffffff" if big else "#5b6b7f"},
+            },
+            "colorbar": {
+                "title": {"text": unit, "font": {"color": text_colour}},
                 "thickness": 12,
                 "len": 0.7,
-                "tickfont": {"color": "#e6edf7" if big else "#1b2a41"},
+                "tickfont": {"color": text_colour},
             },
-        )
-    )
+        }
+    ]
     if state["city"] != PROVINCE_CODE:
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=boundaries.geojson("city"),
-                locations=[state["city"]],
-                z=[0],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                marker_line_width=4,
-                marker_line_color="#E69F00",
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "type": "choroplethmap",
+                "geojson": shapes,
+                "locations": [state["city"]],
+                "z": [0],
+                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "showscale": False,
+                "marker": {"line": {"width": 4, "color": "#E69F00"}},
+                "hoverinfo": "skip",
+            }
         )
-    style = "white-bg" if not big else DARK_MAP_STYLE
-    fig.update_layout(
-        map={"style": style, "center": JIANGSU_CENTER, "zoom": 5.5 if not big else 6.0},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        clickmode="event",
-    )
-    return fig
+    layout = {
+        "map": {
+            "style": "white-bg" if not big else DARK_MAP_STYLE,
+            "center": JIANGSU_CENTER,
+            "zoom": 5.5 if not big else 6.0,
+        },
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "clickmode": "event",
+    }
+    return {"data": data, "layout": layout}
 
 
 def _layer_options() -> list[dict]:

@@ -3,7 +3,8 @@
 #   scripts/setup.sh          Python 3.11 venv (.venv) with the pinned packages
 #   scripts/setup.sh --test   also test packages and, when run as root, the Debian packages the
 #                             browser and report tests need (chromium, chromium-driver,
-#                             poppler-utils, postgresql); both install Pango and fonts-noto-cjk
+#                             poppler-utils, postgresql, nginx-light, redis-server); both install
+#                             Pango and fonts-noto-cjk
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ if [ "$want_test" = 1 ]; then
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   # the operational store's tests run against a real PostgreSQL server they start themselves
   { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing+=(postgresql)
+  # the multi-node deployment test runs nginx and Redis in front of and beside two app instances
+  { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

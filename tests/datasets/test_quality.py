@@ -217,3 +217,25 @@ def test_quality009_demo_warehouse_is_measured_quickly(demo_warehouse):
     assert seconds < 3, f"quality took {seconds:.2f} s"
     assert all(q["rows"] > 0 for q in result)
     assert all(q["score"] is not None and 0 <= q["score"] <= 100 for q in result)
+
+
+def test_quality020_measures_are_taken_at_load_and_read_as_measured(demo_computed, monkeypatch):
+    """The measures written in the load's own write are what scanning the tables now gives,
+    so /data shows the same figures without scanning them."""
+    assert quality.MEASURES_TABLE in demo_computed.table_names()
+    stored = quality._measured(demo_computed)
+    with demo_computed.reader() as con:
+        fresh = quality.measure(con)
+    assert set(stored) == set(fresh) and len(stored) == len(quality.load_schemas())
+    for name, values in fresh.items():
+        kept = stored[name]
+        assert set(kept) == set(values), name
+        for key, value in values.items():
+            if key == "data_end" and value is not None:
+                assert kept[key] == (value if isinstance(value, dt.date) else value.date()), name
+            else:
+                assert kept[key] == value, (name, key)
+    today = dt.date(2026, 11, 22)
+    from_load = quality.dataset_quality(demo_computed, today=today)
+    monkeypatch.setattr(quality, "_measured", lambda _warehouse: {})  # scan the tables instead
+    assert quality.dataset_quality(demo_computed, today=today) == from_load

@@ -406,6 +406,7 @@ def _save_card(source: str, base: int, to: int) -> dbc.Card:
     suggested = source if editing and src.status != "example" else f"jiangsu-{to}-plan-draft"
     scope = current_scope()
     can_save = scope is None or scope.can("upload")
+    can_export = scope is None or scope.can("export")
     statuses = [
         {"label": PLAN_STATUS_LABELS["draft"], "value": "draft"},
         {"label": PLAN_STATUS_LABELS["adopted"] + "（已印发）", "value": "adopted"},
@@ -455,6 +456,8 @@ def _save_card(source: str, base: int, to: int) -> dbc.Card:
                                 color="secondary",
                                 size="sm",
                                 className="me-2",
+                                disabled=not can_export,
+                                title=None if can_export else "当前角色无导出权限",
                             ),
                             dbc.Button(
                                 "保存到规划库并开始跟踪",
@@ -871,6 +874,16 @@ def _document(meta, targets, bindings, units, splits, plan_id, name, status):
     return doc, proposed
 
 
+def _drafted(clicks, draft: tuple) -> tuple[dict, dbc.Alert | None]:
+    """The draft the page holds (the states of :data:`_DRAFT_STATES`) as a target-set document,
+    or why there is nothing to save; no click, no update."""
+    if not clicks:
+        raise dash.exceptions.PreventUpdate
+    targets, bindings, units, splits, plan_id, name, status, meta = draft
+    doc, proposed = _document(meta, targets, bindings, units, splits, plan_id, name, status)
+    return doc, None if proposed else _problems(["还没有填写任何目标值"])
+
+
 def _problems(problems: list[str]) -> dbc.Alert:
     return dbc.Alert(
         [
@@ -905,13 +918,11 @@ _DRAFT_STATES = [
     *_DRAFT_STATES,
     prevent_initial_call=True,
 )
-def download(clicks, targets, bindings, units, splits, plan_id, name, status, meta):
+def download(clicks, *draft):
     """Validate the draft and download it as a target-set YAML."""
-    if not clicks:
-        raise dash.exceptions.PreventUpdate
-    doc, proposed = _document(meta, targets, bindings, units, splits, plan_id, name, status)
-    if not proposed:
-        return dash.no_update, _problems(["还没有填写任何目标值"])
+    doc, refused = _drafted(clicks, draft)
+    if refused is not None:
+        return dash.no_update, refused
     text = planning.to_yaml(doc)
     ts, problems = planning.validate_plan(text, taken=set())
     if ts is None:
@@ -931,13 +942,11 @@ def download(clicks, targets, bindings, units, splits, plan_id, name, status, me
     *_DRAFT_STATES,
     prevent_initial_call=True,
 )
-def save(clicks, targets, bindings, units, splits, plan_id, name, status, meta):
+def save(clicks, *draft):
     """Validate the draft, save it into the plan folder and start tracking it."""
-    if not clicks:
-        raise dash.exceptions.PreventUpdate
-    doc, proposed = _document(meta, targets, bindings, units, splits, plan_id, name, status)
-    if not proposed:
-        return dash.no_update, True, _problems(["还没有填写任何目标值"])
+    doc, refused = _drafted(clicks, draft)
+    if refused is not None:
+        return dash.no_update, True, refused
     key, problems = pipeline.save_plan(
         shared_warehouse(), planning.to_yaml(doc), actor=_auth.current_username()
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from datasets.warehouse import Warehouse
-from indicators import read_risk
+from indicators import planning, read_risk
 from indicators.catalog import load_catalog
 from tests.browser.conftest import Page, databrain, serving
 from tests.browser.test_access_attack import Client
@@ -116,8 +116,10 @@ def test_planning_page001_draft_save_and_track(browser, plan_server, plan_env):
     page.wait_for_selector("#planning-whatif-province")
     tab.screenshot("planning-draft")
 
+    # a 数据管理员 may save but not export: the download is not offered
+    assert page.is_disabled("#planning-download-button")
+
     # save: the file validates, the plan is tracked at once
-    page.fill("#planning-id", PLAN)
     page.click("#planning-save-button")
     page.wait_for_selector("#planning-saved, #planning-failed, #planning-problems", timeout=300_000)
     assert page.locator("#planning-saved").count() == 1, page.locator(
@@ -177,6 +179,24 @@ def test_planning_page001_draft_save_and_track(browser, plan_server, plan_env):
     out = Path(plan_env["DATABRAIN_DB"]).parent / "report-out"
     databrain(["report", "--target-set", PLAN, "--format", "pdf", "-o", str(out)], plan_env)
     assert any(p.suffix == ".pdf" and p.stat().st_size > 10_000 for p in out.rglob("*"))
+
+    # an analyst (export, no upload) downloads a draft: the file the catalog would read
+    analyst = Page(browser, plan_server, 1600, 1000, user="analyst")
+    page = analyst.open("/planning")
+    box = _row(page, INDICATOR).locator("input[type=number]")
+    box.fill("98.5")
+    box.press("Enter")
+    _probability(_row(page, INDICATOR))
+    assert page.is_disabled("#planning-save-button")
+    page.fill("#planning-id", f"{PLAN}-analyst")
+    with page.expect_download() as got:
+        page.click("#planning-download-button")
+    assert got.value.suggested_filename == f"{PLAN}-analyst.yaml"
+    drafted, problems = planning.validate_plan(Path(got.value.path()).read_text(encoding="utf-8"))
+    assert problems == [] and drafted.target(INDICATOR).target == 98.5
+    assert drafted.status == "draft" and drafted.target_year == 2030
+    assert analyst.errors == [], analyst.errors
+    analyst.page.close()
 
     # the save request replayed by roles without the right to upload: refused, nothing written
     assert saves, "the save click made no callback request"

@@ -120,6 +120,7 @@ def test_planning_page001_draft_save_and_track(browser, plan_server, plan_env):
     assert page.is_disabled("#planning-download-button")
 
     # save: the file validates, the plan is tracked at once
+    page.fill("#planning-id", PLAN)
     page.click("#planning-save-button")
     page.wait_for_selector("#planning-saved, #planning-failed, #planning-problems", timeout=300_000)
     assert page.locator("#planning-saved").count() == 1, page.locator(

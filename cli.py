@@ -790,11 +790,10 @@ def plan() -> None:
 @plan.command("list", context_settings=CONTEXT, help="列出全部规划 / list the plans.")
 def plan_list():
     shown = read.default_target_set()
-    phases = {"finished": "已到期", "running": "实施中", "future": "未开始"}
     for ts in default_catalog().target_sets.values():
         mark = "*" if ts.id == shown else " "
         click.echo(
-            f"{mark} {ts.id}\t{ts.name_zh}\t{ts.period_label}\t{phases[ts.phase(today())]}"
+            f"{mark} {ts.id}\t{ts.name_zh}\t{ts.period_label}\t{ts.phase_label(today())}"
             f"\t{ts.status_label}\t{len(ts.targets)} 项目标"
         )
     click.echo("（* 为网址未指定规划时各页显示的规划）")

@@ -260,6 +260,15 @@ class TargetSet(SpecModel):
             return "finished"
         return "running" if today.year > self.baseline_year else "future"
 
+    def phase_label(self, today: dt.date) -> str:
+        """已到期 · 终期评估, 实施中 · 第N年 or 未开始, as pages and the command line say it."""
+        phase = self.phase(today)
+        if phase == "finished":
+            return "已到期 · 终期评估"
+        if phase == "future":
+            return "未开始"
+        return f"实施中 · 第{today.year - self.baseline_year}年"
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -437,7 +446,8 @@ def load_catalog(
     return Catalog(indicators=indicators, domains=domains, target_sets=target_sets)
 
 
-def _plans_signature(folder: Path) -> tuple:
+def plans_signature(folder: Path) -> tuple:
+    """The plan folder's files (name, time, size): changes whenever a plan is saved."""
     if not folder.is_dir():
         return ()
     return tuple(
@@ -454,7 +464,7 @@ def default_catalog() -> Catalog:
     """The bundled catalog and target sets plus the plans saved in the warehouse's plan
     folder; validated once per process and again whenever a plan file changes."""
     folder = plans_dir()
-    return _catalog_for(folder, _plans_signature(folder))
+    return _catalog_for(folder, plans_signature(folder))
 
 
 def running_set(target_sets: Mapping[str, TargetSet], today: dt.date) -> str | None:

@@ -39,7 +39,7 @@ from flask_caching.backends import FileSystemCache, RedisCache
 from datasets import access, supervision
 from datasets.config import db_path, plans_dir, today
 from datasets.warehouse import shared_warehouse
-from indicators.catalog import _plans_signature
+from indicators.catalog import plans_signature
 
 CALLBACK_PATH = "/_dash-update-component"
 TIMEOUT_SECONDS = 7 * 24 * 3600  # keys carry the version: old entries only age out
@@ -105,7 +105,7 @@ def _context() -> list:
     return [
         str(shared_warehouse().current_file()),  # this warehouse's version, by its file
         supervision.revision(),
-        _plans_signature(plans_dir()),
+        plans_signature(plans_dir()),
         today().isoformat(),
         seen,
     ]

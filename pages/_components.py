@@ -65,16 +65,6 @@ def target_decimals(value: float | None) -> int:
     return 2
 
 
-def plan_phase_label(ts, today) -> str:
-    """终期评估 for a finished plan, 第N年 for a running one, 未开始 before it starts."""
-    phase = ts.phase(today)
-    if phase == "finished":
-        return "已到期 · 终期评估"
-    if phase == "future":
-        return "未开始"
-    return f"实施中 · 第{today.year - ts.baseline_year}年"
-
-
 def plan_bar(pathname: str | None, search: str | None):
     """The plan switcher: every target set as a link to this page with ``set`` in the URL,
     the one shown marked, each with its years, phase and (for a draft) its status. Nothing
@@ -93,7 +83,7 @@ def plan_bar(pathname: str | None, search: str | None):
         if ts.id != default:
             wanted["set"] = ts.id
         href = (pathname or "/") + (f"?{urlencode(wanted)}" if wanted else "")
-        note = plan_phase_label(ts, now)
+        note = ts.phase_label(now)
         links.append(
             html.A(
                 [

@@ -32,7 +32,6 @@ from pages._components import (
     dropdown,
     not_ready,
     page_header,
-    plan_phase_label,
     to_search,
 )
 
@@ -506,7 +505,7 @@ def layout(**query):
                         options=[
                             {
                                 "label": f"{t.short_name}（{t.period_label}，"
-                                f"{plan_phase_label(t, now)}）",
+                                f"{t.phase_label(now)}）",
                                 "value": t.id,
                             }
                             for t in sets

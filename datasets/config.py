@@ -6,6 +6,9 @@ paths. The default is ``data/databrain.duckdb`` under the project directory.
 ``DATABRAIN_TODAY`` (``YYYY-MM-DD``) pins the date the engine treats as today — the last
 vintage it computes, data-quality timeliness, the check against future dates — so a replay or
 a test run gives the same results on any day. Unset, it is the calendar date.
+
+``DATABRAIN_ENGINE`` picks where the indicator engine's fact aggregation runs: the warehouse's
+own DuckDB (default) or an Apache Spark master.
 """
 
 from __future__ import annotations
@@ -48,3 +51,13 @@ def today() -> dt.date:
         raise ValueError(
             f"DATABRAIN_TODAY 应为 YYYY-MM-DD，收到 {pinned!r} / expected YYYY-MM-DD"
         ) from None
+
+
+def engine() -> str:
+    """Where the indicator engine aggregates the facts: ``DATABRAIN_ENGINE``.
+
+    ``duckdb`` (the default) runs everything inside the warehouse. Any other value is an Apache
+    Spark master — ``local[N]``, ``spark://host:7077``, ``yarn``, ``k8s://https://…`` — and the
+    fact aggregation over the raw registries runs there (see :mod:`indicators.spark`).
+    """
+    return (os.environ.get("DATABRAIN_ENGINE") or "duckdb").strip()

@@ -365,8 +365,10 @@ def league_frames(
     league = scored.select(
         "as_of", "indicator", "region_code", "period", "value", "score", "rank"
     ).sort("as_of", "indicator", "rank")
-    weighted = scored.filter(pl.col("weight") > 0)
-    domain = weighted.group_by("as_of", "domain", "region_code").agg(
+    # weighted sums are taken in a fixed order of their terms, so a recompute of the same values
+    # gives bit-identical scores (a group's terms otherwise arrive in any order)
+    weighted = scored.filter(pl.col("weight") > 0).sort("as_of", "region_code", "indicator")
+    domain = weighted.group_by("as_of", "domain", "region_code", maintain_order=True).agg(
         score=(pl.col("score") * pl.col("weight")).sum() / pl.col("weight").sum(),
         indicators_used=pl.len().cast(pl.Int32),
     )
@@ -375,7 +377,8 @@ def league_frames(
     )
     overall = (
         domain.join(domain_weights, on="domain")
-        .group_by("as_of", "region_code")
+        .sort("as_of", "region_code", "domain")
+        .group_by("as_of", "region_code", maintain_order=True)
         .agg(
             score=(pl.col("score") * pl.col("dweight")).sum() / pl.col("dweight").sum(),
             indicators_used=pl.col("indicators_used").sum(),

@@ -66,6 +66,7 @@ from indicators.readings import (  # noqa: F401 — the readings are part of the
     VALUE_TABLES,
     parse_reading,
 )
+from indicators.spark import FactEngine, fact_engine
 
 GRID_START = dt.date(2019, 1, 1)
 PERIOD_TYPES = ("month", "quarter", "year")
@@ -86,6 +87,20 @@ def _lit(s: str) -> str:
 def _where(*parts: str | None) -> str:
     conds = [f"({p})" for p in parts if p]
     return " AND ".join(conds) if conds else "TRUE"
+
+
+# Sums of facts are exact: taken in decimal, they do not depend on the order of their terms
+# (which a parallel aggregation does not fix), so a recompute gives bit-identical values on every
+# run and on every engine, and a statistic replaced by a revision reads exactly as revised.
+EXACT = "DECIMAL(38, 10)"
+
+
+def _sum(col: str) -> str:
+    return f"CAST(sum(CAST({col} AS {EXACT})) AS DOUBLE)"
+
+
+def _avg(col: str) -> str:
+    return f"CAST(avg(CAST({col} AS {EXACT})) AS DOUBLE)"
 
 
 ARRIVAL = "CAST(date_trunc('month', recorded_at) AS DATE)"
@@ -268,7 +283,7 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
                 FROM (
                     SELECT reading, indicator, region_code, {_period_key(kind)} AS period,
                            {_period_start(kind)} AS period_start, k,
-                           sum(num) AS num, sum(den) AS den
+                           {_sum("num")} AS num, {_sum("den")} AS den
                     FROM _flow_facts GROUP BY 1, 2, 3, 4, 5, 6
                 ) g
                 WINDOW w AS (PARTITION BY reading, indicator, region_code, period ORDER BY k
@@ -317,7 +332,17 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
     """
 
 
-def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
+def _sources(catalog: Catalog) -> set[str]:
+    """The tables and views the facts read: each dataset, its replaced rows, the statistics."""
+    names = set()
+    for ind in catalog.indicators.values():
+        c = ind.compute
+        source = "statistics" if isinstance(c, Statistic) else c.dataset
+        names |= {source, superseded_table(source)}
+    return names
+
+
+def _prepare(con, catalog: Catalog, today: dt.date, facts: FactEngine | None = None) -> dt.date:
     """Temporary tables: region closure, facts by shape and reading, stock values with their
     revisions, rolled statistics.
 
@@ -344,23 +369,27 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
         "NULL::DATE AS k, NULL::DATE AS a, NULL::DATE AS sup, NULL::DOUBLE AS num, "
         "NULL::DOUBLE AS den WHERE FALSE"
     )
-    for shape, parts in by_shape.items():
-        body = " UNION ALL ".join(parts) if parts else empty
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _{shape}_arrived AS
+    (facts or fact_engine()).aggregate(
+        con,
+        {
+            f"_{shape}_arrived": f"""
             SELECT indicator, region_code, p, k, a, sup,
                    sum(CAST(num AS DOUBLE)) AS num, sum(CAST(den AS DOUBLE)) AS den
-            FROM ({body}) f
+            FROM ({" UNION ALL ".join(parts) if parts else empty}) f
             GROUP BY 1, 2, 3, 4, 5, 6
             """
-        )
+            for shape, parts in by_shape.items()
+        },
+        sources=_sources(catalog),
+    )
+    for shape in by_shape:
         # event time: today's rows, each fact from k; transaction time: every version the
         # warehouse held, each fact from max(k, arrival) until max(k, replacement)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _{shape}_raw AS
-            SELECT reading, indicator, region_code, p, k, sum(num) AS num, sum(den) AS den
+            SELECT reading, indicator, region_code, p, k, {_sum("num")} AS num,
+                   {_sum("den")} AS den
             FROM (
                 SELECT '{EVENT}' AS reading, indicator, region_code, p, k, num, den
                 FROM _{shape}_arrived WHERE sup IS NULL
@@ -399,14 +428,14 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
         CREATE OR REPLACE TEMP TABLE _stock_delta AS
         SELECT f.reading, f.indicator, c.ancestor AS region_code,
                greatest(f.p, {grid_lit}) AS p, greatest(f.k, {grid_lit}) AS k,
-               sum(f.num) AS num, sum(f.den) AS den
+               {_sum("f.num")} AS num, {_sum("f.den")} AS den
         FROM _stock_raw f JOIN _closure c ON c.region_code = f.region_code
         GROUP BY 1, 2, 3, 4, 5
         """
     )
     # the value of month m as first known: everything known by m (k <= m implies p <= m)
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _stock_cum AS
         WITH keys AS (
             -- every region that has data, plus the province and all cities (a city with no
@@ -417,7 +446,8 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
             CROSS JOIN regions r WHERE r.level IN ('province', 'city')
         ),
         by_known AS (
-            SELECT reading, indicator, region_code, k AS m, sum(num) AS num, sum(den) AS den
+            SELECT reading, indicator, region_code, k AS m, {_sum("num")} AS num,
+                   {_sum("den")} AS den
             FROM _stock_delta GROUP BY 1, 2, 3, 4
         )
         SELECT k.reading, k.indicator, k.region_code, g.m,
@@ -452,27 +482,27 @@ def _prepare(con, catalog: Catalog, today: dt.date) -> dt.date:
         """
     )
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _flow_facts AS
         SELECT f.reading, f.indicator, c.ancestor AS region_code, f.p, greatest(f.k, f.p) AS k,
-               sum(f.num) AS num, sum(f.den) AS den
+               {_sum("f.num")} AS num, {_sum("f.den")} AS den
         FROM _flow_raw f JOIN _closure c ON c.region_code = f.region_code
         GROUP BY 1, 2, 3, 4, 5
         """
     )
     # statistics: as reported, or the sum / mean of the cities for every ancestor
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _stat_rolled AS
-        SELECT s.reading, s.indicator, s.region_code, s.p, max(s.k) AS k, sum(s.num) AS num,
-               sum(s.den) AS den
+        SELECT s.reading, s.indicator, s.region_code, s.p, max(s.k) AS k, {_sum("s.num")} AS num,
+               {_sum("s.den")} AS den
         FROM _statistic_raw s JOIN _meta m USING (indicator)
         WHERE m.over_regions = 'reported'
         GROUP BY 1, 2, 3, 4
         UNION ALL
         SELECT s.reading, s.indicator, c.ancestor, s.p, max(s.k),
-               CASE WHEN max(m.over_regions) = 'mean' THEN avg(s.num) ELSE sum(s.num) END,
-               sum(s.den)
+               CASE WHEN max(m.over_regions) = 'mean' THEN {_avg("s.num")} ELSE {_sum("s.num")} END,
+               {_sum("s.den")}
         FROM _statistic_raw s JOIN _meta m USING (indicator)
         JOIN regions r ON r.region_code = s.region_code AND r.level = 'city'
         JOIN _closure c ON c.region_code = s.region_code
@@ -488,7 +518,13 @@ def _last_day(month_start: dt.date) -> dt.date:
     return first_next - dt.timedelta(days=1)
 
 
-def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None = None) -> dt.date:
+def compute_values(
+    con,
+    catalog: Catalog | None = None,
+    *,
+    today: dt.date | None = None,
+    facts: FactEngine | None = None,
+) -> dt.date:
     """Create ``indicator_values`` (transaction time) and ``indicator_values_event`` (event
     time): all indicators × regions × periods × vintages, one table per reading.
 
@@ -497,7 +533,7 @@ def compute_values(con, catalog: Catalog | None = None, *, today: dt.date | None
     """
     catalog = catalog or default_catalog()
     write_table(con, "_meta", _meta_frame(catalog), temp=True)
-    end = _prepare(con, catalog, today or config.today())
+    end = _prepare(con, catalog, today or config.today(), facts)
     columns = (
         "indicator, region_code, period_type, period, period_start, period_end, known_from, "
         "numerator, denominator, value"

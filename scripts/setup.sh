@@ -3,7 +3,8 @@
 #   scripts/setup.sh          Python 3.11 venv (.venv) with the pinned packages
 #   scripts/setup.sh --test   also test packages and, when run as root, the Debian packages the
 #                             browser and report tests need (chromium, chromium-driver,
-#                             poppler-utils, postgresql, nginx-light, redis-server); both install
+#                             poppler-utils, postgresql, nginx-light, redis-server,
+#                             openjdk-17-jre-headless); both install
 #                             Pango and fonts-noto-cjk
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,8 @@ if [ "$want_test" = 1 ]; then
   # the multi-node deployment test runs nginx and Redis in front of and beside two app instances
   { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # the Spark engine's equality test runs Spark in local mode on Java 17
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -332,7 +332,34 @@ def _values_sql(meta_table: str, end: dt.date) -> str:
     """
 
 
-def _sources(catalog: Catalog) -> set[str]:
+SHAPES = ("stock", "flow", "statistic")
+
+
+def fact_queries(catalog: Catalog) -> dict[str, str]:
+    """The heavy step, one query per shape (``_stock_arrived`` …): facts summed per (indicator,
+    region, period month, known month, arrival month) straight away, so millions of tickets
+    become thousands of rows before anything joins or windows over them. Each reading then takes
+    its own known month from them. This is the step a :mod:`indicators.spark` engine runs."""
+    by_shape: dict[str, list[str]] = {shape: [] for shape in SHAPES}
+    for ind in catalog.indicators.values():
+        by_shape[ind.shape] += [_facts_sql(ind), _facts_sql(ind, superseded=True)]
+    empty = (
+        "SELECT NULL::VARCHAR AS indicator, NULL::VARCHAR AS region_code, NULL::DATE AS p, "
+        "NULL::DATE AS k, NULL::DATE AS a, NULL::DATE AS sup, NULL::DOUBLE AS num, "
+        "NULL::DOUBLE AS den WHERE FALSE"
+    )
+    return {
+        f"_{shape}_arrived": f"""
+            SELECT indicator, region_code, p, k, a, sup,
+                   sum(CAST(num AS DOUBLE)) AS num, sum(CAST(den AS DOUBLE)) AS den
+            FROM ({" UNION ALL ".join(parts) if parts else empty}) f
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """
+        for shape, parts in by_shape.items()
+    }
+
+
+def fact_sources(catalog: Catalog) -> set[str]:
     """The tables and views the facts read: each dataset, its replaced rows, the statistics."""
     names = set()
     for ind in catalog.indicators.values():
@@ -358,31 +385,8 @@ def _prepare(con, catalog: Catalog, today: dt.date, facts: FactEngine | None = N
             WHERE region_code <> '320000' AND city_code <> '320000'
         """
     )
-    # Facts are summed per (indicator, region, period month, known month, arrival month) straight
-    # away: millions of tickets become thousands of rows before anything joins or windows over
-    # them. Each reading then takes its own known month from them.
-    by_shape: dict[str, list[str]] = {"stock": [], "flow": [], "statistic": []}
-    for ind in catalog.indicators.values():
-        by_shape[ind.shape] += [_facts_sql(ind), _facts_sql(ind, superseded=True)]
-    empty = (
-        "SELECT NULL::VARCHAR AS indicator, NULL::VARCHAR AS region_code, NULL::DATE AS p, "
-        "NULL::DATE AS k, NULL::DATE AS a, NULL::DATE AS sup, NULL::DOUBLE AS num, "
-        "NULL::DOUBLE AS den WHERE FALSE"
-    )
-    (facts or fact_engine()).aggregate(
-        con,
-        {
-            f"_{shape}_arrived": f"""
-            SELECT indicator, region_code, p, k, a, sup,
-                   sum(CAST(num AS DOUBLE)) AS num, sum(CAST(den AS DOUBLE)) AS den
-            FROM ({" UNION ALL ".join(parts) if parts else empty}) f
-            GROUP BY 1, 2, 3, 4, 5, 6
-            """
-            for shape, parts in by_shape.items()
-        },
-        sources=_sources(catalog),
-    )
-    for shape in by_shape:
+    (facts or fact_engine()).aggregate(con, fact_queries(catalog), sources=fact_sources(catalog))
+    for shape in SHAPES:
         # event time: today's rows, each fact from k; transaction time: every version the
         # warehouse held, each fact from max(k, arrival) until max(k, replacement)
         con.execute(
@@ -410,7 +414,7 @@ def _prepare(con, catalog: Catalog, today: dt.date, facts: FactEngine | None = N
     ).fetchall()[0][0]
     end = min(_last_day(latest), today) if latest else today
     end_lit, grid_lit = f"DATE '{end.isoformat()}'", f"DATE '{GRID_START.isoformat()}'"
-    for shape in by_shape:
+    for shape in SHAPES:
         con.execute(f"DELETE FROM _{shape}_raw WHERE k > {end_lit}")
     con.execute(
         f"""

@@ -138,7 +138,13 @@ class SparkFacts:
     def session(self):
         """The Spark session (started on first use, kept for the process)."""
         if self._session is None:
-            from pyspark.sql import SparkSession
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError:
+                raise RuntimeError(
+                    f"DATABRAIN_ENGINE={self.master} 需要 Spark 的 Python 包："
+                    'pip install -c requirements.lock -e ".[spark]"（并安装 Java 17）'
+                ) from None
 
             builder = (
                 SparkSession.builder.master(self.master)

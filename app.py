@@ -29,7 +29,7 @@ from datasets import notify
 from datasets.store import forget_engines
 from datasets.warehouse import forget_connections
 from indicators.catalog import default_catalog
-from pages import _auth, _cache, _ids, _task_routes
+from pages import _auth, _cache, _ids, _patch, _task_routes
 from pages._components import plan_bar, synthetic_banner
 from reports.jobs import register_routes as register_report_routes
 
@@ -146,8 +146,12 @@ def create_app() -> dash.Dash:
         update_title=None,
         serve_locally=True,
         suppress_callback_exceptions=True,
+        # the router also reads which page the browser shows, to answer with a patch of it
+        routing_callback_inputs={_patch.SHOWN: State(_patch.STORE, "data")},
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    for page in dash.page_registry.values():
+        page["layout"] = _patch.without_shown(page["layout"])
     app.layout = html.Div(
         [
             dcc.Location(id=_ids.URL),
@@ -168,6 +172,7 @@ def create_app() -> dash.Dash:
     register_report_routes(app.server)  # /reports/download/<job>: finished evaluation reports
     _task_routes.register_routes(app.server)  # 督办 attachments, subscribed reports
     _auth.register(app, app.server)  # sign-in, the request gate, CSRF, security headers
+    _patch.register(app.server)  # the router's answers as patches of the page shown
     _cache.register(app.server)  # read callbacks answered from the shared cache (after the gate)
 
     @app.callback(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -98,6 +99,7 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
         + ("" if debug else f"  {workers} 个工作进程 / workers")
     )
     _start_notifier()
+    _start_prewarmer()
     if debug:
         web.app.run(host=host, port=port, debug=True)
     else:
@@ -119,6 +121,49 @@ def _start_notifier() -> None:
             subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
 
     threading.Thread(target=loop, name="databrain-notify", daemon=True).start()
+
+
+PREWARM_POLL_SECONDS = 5.0
+
+
+def _start_prewarmer() -> bool:
+    """Watch for a new warehouse version (or a new day: both change every cache key) and, once
+    per version and day across every worker and machine sharing the cache, run `databrain cache
+    prewarm` in a process of its own, at low priority: the requests people asked of the last
+    version are answered for the new one before they ask again. ``DATABRAIN_PREWARM=0`` turns it
+    off. Whatever goes wrong is logged; the server carries on. True when the watch started."""
+    from pages import _cache
+
+    if not _cache.prewarm_enabled():
+        return False
+    command = [str(Path(sys.executable).with_name("databrain")), "cache", "prewarm", "--nice", "10"]
+
+    def loop() -> None:
+        seen = None
+        while True:
+            seen = _prewarm_step(seen, command)
+            time.sleep(PREWARM_POLL_SECONDS)
+
+    threading.Thread(target=loop, name="databrain-prewarm", daemon=True).start()
+    return True
+
+
+def _prewarm_step(seen: str | None, command: list[str]) -> str | None:
+    """One look: when the version or day is new to this watch, run ``command``, which claims
+    it first (of several servers noticing at once, one pre-warms; the others stop there).
+    Returns what was seen. It reads a symlink and nothing else, every few seconds: this is the
+    process the web workers are forked from, so it opens no connection they could inherit."""
+    from pages import _cache
+
+    try:
+        name = _cache.generation()
+        if name is None or name == seen:
+            return seen
+        subprocess.run(command, check=False)
+        return name
+    except Exception:
+        logging.getLogger(__name__).warning("缓存预热失败 / pre-warming failed", exc_info=True)
+        return seen
 
 
 @main.command(
@@ -816,6 +861,160 @@ def plan_add(file: Path):
         fail(f"「{file.name}」未通过校验：\n" + "\n".join(problems))
     report = pipeline.track_plan(warehouse, plan_id)
     click.echo(f"已加入规划库并开始跟踪：{plan_id}（预测 {report.series} 个序列）")
+
+
+@main.group(
+    context_settings=CONTEXT,
+    help=(
+        "只读回调的共享缓存：预热、查看、清空（DATABRAIN_CACHE_URL 为 Redis 时作用于 Redis）。\n\n"
+        "The shared answer cache: pre-warm, inspect, clear."
+    ),
+)
+def cache() -> None:
+    pass
+
+
+@cache.command(
+    "prewarm",
+    context_settings=CONTEXT,
+    help=(
+        "为当前数据仓库版本预先算好常被访问的回调答案（按各角色、城市、单位的访问记录重放），"
+        "每个版本与日期只做一次；`databrain serve` 在每次加载后自动运行。\n\n"
+        "Compute the answers people ask for, for the current warehouse version, before they ask "
+        "(the recorded requests replayed under each recorded scope); once per version and day "
+        "unless --force. `databrain serve` runs it after every load."
+    ),
+)
+@click.option("--force", is_flag=True, help="本版本已预热过也重做 / even if already done")
+@click.option(
+    "--nice", type=click.IntRange(0, 19), default=0, help="降低本进程优先级 / lower CPU priority"
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print as JSON")
+def cache_prewarm(force: bool, nice: int, as_json: bool) -> None:
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    if not Warehouse().exists():
+        fail("数据仓库不存在：请先运行 databrain demo 或 databrain ingest")
+    from pages import _cache
+
+    if not _cache.enabled():
+        fail("缓存已关闭（DATABRAIN_CACHE=0）/ the cache is off")
+    name = _cache.generation()
+    if not force and not _cache.claim(name):
+        result = {"generation": name, "skipped": True, "claim": _cache.claim_record(name)}
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False, default=str))
+        else:
+            click.echo(f"本版本已由其他进程预热，跳过 / already claimed: {name}")
+        return
+    import app as web  # built only by the process that pre-warms
+
+    result = _cache.prewarm(web.server, name=name)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    version = Warehouse().version()
+    click.echo(
+        f"缓存预热 {version}：重放 {result['asked']} 个请求，新算 {result['computed']}，"
+        f"已有 {result['already']}，失败 {result['failed']}，用时 {result['seconds']:.1f} 秒"
+        + ("（期间版本已更新，提前结束）" if result["stopped"] else "")
+        + f" / pre-warmed {result['computed']} answers"
+    )
+
+
+@cache.command(
+    "status",
+    context_settings=CONTEXT,
+    help="当前版本是否已预热，以及最常访问的请求 / pre-warm state and the most asked requests.",
+)
+@click.option("--top", type=int, default=10, show_default=True, help="列出前几项 / entries shown")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print as JSON")
+def cache_status(top: int, as_json: bool) -> None:
+    from pages import _cache
+
+    name = _cache.generation()
+    hot = _cache.hot_entries()
+    shown = [
+        {
+            "weight": round(e["weight"], 2),
+            "role": e["scope"].get("role"),
+            "city": e["scope"].get("city"),
+            "unit": e["scope"].get("unit"),
+            "output": e["body"].get("output"),
+            "inputs": [
+                i.get("value") for i in e["body"].get("inputs") or [] if isinstance(i, dict)
+            ],
+        }
+        for e in hot[:top]
+    ]
+    status_ = {
+        "generation": name,
+        "claim": _cache.claim_record(name) if name else None,
+        "hot_entries": len(hot),
+        "top": shown,
+    }
+    if as_json:
+        click.echo(json.dumps(status_, ensure_ascii=False, default=str, indent=2))
+        return
+    claim = status_["claim"]
+    if claim is None:
+        click.echo(f"{name}：尚未预热 / not pre-warmed")
+    else:
+        done = claim.get("done")
+        summary = (
+            f"新算 {done['computed']}，已有 {done['already']}，失败 {done['failed']}，"
+            f"{done['seconds']:.1f} 秒"
+            if done
+            else "进行中 / in progress"
+        )
+        click.echo(f"{name}：由 {claim['by']} 预热，{summary}")
+    click.echo(f"访问记录 {len(hot)} 项 / hot set entries")
+    for e in shown:
+        where = e["city"] or e["unit"] or "全省"
+        click.echo(f"  {e['weight']:>7.2f}  {e['role']}（{where}）  {e['output']}  {e['inputs']}")
+
+
+@cache.command(
+    "clear",
+    context_settings=CONTEXT,
+    help=(
+        "清空缓存的答案与预热记录；访问记录保留，除非 --all。\n\n"
+        "Empty the cache (answers, pre-warm claims); the record of what is asked is kept unless "
+        "--all."
+    ),
+)
+@click.option("--all", "forget_asked", is_flag=True, help="连同访问记录 / the hot set too")
+def cache_clear(forget_asked: bool) -> None:
+    from pages import _cache
+
+    _cache.clear(forget_asked=forget_asked)
+    click.echo("缓存已清空 / cache cleared" + ("（含访问记录）" if forget_asked else ""))
+
+
+@main.command(
+    context_settings=CONTEXT,
+    help=(
+        "写入节点的任务执行进程（多台服务器部署）：从 DATABRAIN_JOB_QUEUE（Redis）取出各网页节点"
+        "排入的任务（上传加载、报告生成、规划跟踪），在本机运行，每核至多一个；SIGTERM 后停止"
+        "接收，运行中的任务继续至结束。见 docs/deployment.md 第 2 节。\n\n"
+        "The writer's job runner on several machines: takes the jobs the web nodes queue in "
+        "DATABRAIN_JOB_QUEUE (Redis) and runs them here, one per core; on SIGTERM it stops "
+        "taking and lets running jobs finish."
+    ),
+)
+@click.option(
+    "--jobs",
+    "slots",
+    type=click.IntRange(1, None),
+    default=None,
+    help="同时运行的任务数上限（缺省：CPU 核数）/ most jobs at once (default: one per core)",
+)
+def worker(slots: int | None) -> None:
+    from datasets import job_queue, jobs
+
+    if not job_queue.enabled():
+        fail("未设置 DATABRAIN_JOB_QUEUE（redis://主机:6379/1）/ DATABRAIN_JOB_QUEUE is not set")
+    jobs.work_queue(slots=slots, echo=click.echo)
 
 
 main.add_command(assess)

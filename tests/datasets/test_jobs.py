@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -94,3 +97,98 @@ def test_jobs006_bad_keys_and_kinds_are_refused():
     assert jobs.status("demo", "../../etc") == {"state": "missing"}
     with pytest.raises(ValueError):
         jobs.jobs_dir("../x")
+
+
+def _write_status(path, **fields):
+    """A status.json as another machine's job would leave it (written by hand: write_status
+    stamps ``updated`` with now)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "status.json").write_text(json.dumps(fields), encoding="utf-8")
+
+
+def _unused_pid() -> int:
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid += 1
+
+
+def test_jobs007_a_job_on_another_host_is_judged_by_its_heartbeat_not_a_local_pid(
+    wh_path, monkeypatch
+):
+    monkeypatch.setenv("DATABRAIN_NODE", "writer")
+    key = jobs.start("demo", KEY_A, {"mode": "slow"}, module=MODULE, warehouse_path=wh_path)
+    s = wait("demo", key, wh_path, states=("running",))
+    assert s["host"] == "writer"
+    os.kill(s["pid"], signal.SIGSTOP)  # alive, silent
+    try:
+        time.sleep(1.5)
+        assert jobs.status("demo", key, wh_path)["state"] == "running"  # here: the pid lives
+        monkeypatch.setenv("DATABRAIN_NODE", "web")
+        monkeypatch.setattr(jobs, "REMOTE_SILENT_SECONDS", 1.0)
+        s = jobs.status("demo", key, wh_path)  # elsewhere: its heartbeat is stale
+        assert s["state"] == "error" and "执行节点 writer" in s["error"]
+    finally:
+        os.kill(s["pid"], signal.SIGCONT)
+    assert wait("demo", key, wh_path, states=("running",), timeout=10)["state"] == "running"
+    os.killpg(s["pid"], signal.SIGTERM)
+
+    # a pid this machine has never seen: fresh heartbeat alive, stale dead
+    job = jobs.job_path("demo", KEY_B, wh_path)
+    alive = dict(state="running", pid=_unused_pid(), host="elsewhere", started=time.time())
+    _write_status(job, **alive, updated=time.time())
+    assert jobs.status("demo", KEY_B, wh_path)["state"] == "running"
+    _write_status(job, **alive, updated=time.time() - 5)
+    s = jobs.status("demo", KEY_B, wh_path)
+    assert s["state"] == "error" and "执行节点 elsewhere" in s["error"]
+
+
+def test_jobs008_a_cancel_from_another_host_is_seen_by_the_job_itself(wh_path, monkeypatch):
+    monkeypatch.setenv("DATABRAIN_NODE", "writer")
+    key = jobs.start("demo", KEY_A, {"mode": "slow"}, module=MODULE, warehouse_path=wh_path)
+    pid = wait("demo", key, wh_path, states=("running",))["pid"]
+    monkeypatch.setenv("DATABRAIN_NODE", "web")
+
+    def no_signals(*_args):
+        raise AssertionError("a job on another machine cannot be signalled from here")
+
+    monkeypatch.setattr(os, "killpg", no_signals)
+    assert jobs.cancel("demo", key, wh_path)
+    assert (jobs.job_path("demo", key, wh_path) / jobs.CANCEL_FILE).is_file()
+    deadline = time.time() + 5
+    while jobs._process_alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not jobs._process_alive(pid)
+    s = jobs.status("demo", key, wh_path)
+    assert s["state"] == "cancelled" and s["done"] < 599
+
+
+SIGTERM_MID_WRITE = """
+import os, signal, sys, time
+from pathlib import Path
+from datasets import jobs
+
+def work(params, progress, job):
+    with jobs._WRITE:  # as inside a progress write
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler runs on this thread, the write still under way
+    return {}
+
+sys.exit(jobs.run(Path(sys.argv[1]), work))
+"""
+
+
+def test_jobs009_a_cancel_that_lands_inside_a_status_write_still_ends_the_job(wh_path):
+    job = jobs.job_path("demo", KEY_A, wh_path)
+    job.mkdir(parents=True)
+    (job / "params.json").write_text("{}", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", SIGTERM_MID_WRITE, str(job)], timeout=60, capture_output=True
+    )
+    assert done.returncode == 143, done.stderr
+    assert jobs.status("demo", KEY_A, wh_path)["state"] == "cancelled"

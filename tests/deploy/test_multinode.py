@@ -2,21 +2,24 @@
 
 The topology:
 - nginx in front of two stateless app instances (``databrain serve`` on two ports);
-- Redis for the shared answer cache;
+- Redis for the shared answer cache and the job queue;
 - the operational store on PostgreSQL;
-- the warehouse versions in one shared folder, written by one writer (the command line here).
+- the warehouse versions in one shared folder, written by one writer: ``databrain worker``,
+  named ``writer``, runs the jobs the instances queue.
 
 What the test does and checks:
 - Signed-in users work through the proxy.
 - One instance is killed with SIGKILL mid-run. Only the requests it had in flight may fail; the
   proxy routes the rest to the other instance.
-- The killed instance comes back. An ingest on the writer then makes a new version, and every
-  instance serves it.
+- The killed instance comes back. A file uploaded through the proxy is queued by the instance
+  that took it and loaded by the writer, while the page's polls, answered by either instance,
+  follow its progress; the load makes a new version, and every instance serves it.
 - An answer one instance computed is served by the other from Redis.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -50,6 +53,7 @@ ROUTER = {
     "state": [],
 }
 PASSWORD = "multinode password 2026"
+UPLOADER = "loader1"
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
@@ -72,6 +76,10 @@ class Person:
 
     def _cookie(self, name: str) -> str:
         return next(c.value for c in self.jar if c.name == name)
+
+    def get(self, path: str):
+        with self.opener.open(self.base + path, timeout=60) as r:
+            return json.loads(r.read())
 
     def ask(self, body: bytes) -> tuple[int, bytes, str]:
         """(status, body, X-Databrain-Cache) of a callback request; status 0 if no answer."""
@@ -170,9 +178,11 @@ def topology(postgres_server, demo_computed, tmp_path):
         stderr=subprocess.DEVNULL,
     )
     env["DATABRAIN_CACHE_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    for user in ("analyst1", "analyst2", "analyst3", "analyst4"):
+    env["DATABRAIN_JOB_QUEUE"] = f"redis://127.0.0.1:{redis_port}/1"
+    users = [(f"analyst{i}", "province_analyst") for i in range(1, 5)] + [(UPLOADER, "data_admin")]
+    for user, role in users:
         subprocess.run(
-            [DATABRAIN, "user", "add", user, "--role", "province_analyst", "--password-stdin"],
+            [DATABRAIN, "user", "add", user, "--role", role, "--password-stdin"],
             env=env,
             input=PASSWORD + "\n",
             text=True,
@@ -196,6 +206,17 @@ def topology(postgres_server, demo_computed, tmp_path):
 
     for node in ports:
         start(node)
+    # the writer: the only process that runs jobs, on the warehouse all instances read
+    worker = subprocess.Popen(
+        [DATABRAIN, "worker"],
+        env={**env, "DATABRAIN_NODE": "writer"},
+        stdout=open(tmp_path / "worker.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 120
+    while "已启动" not in (tmp_path / "worker.log").read_text(encoding="utf-8"):
+        assert worker.poll() is None and time.time() < deadline, "databrain worker did not start"
+        time.sleep(0.3)
     proxy_port = _port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(
@@ -223,9 +244,13 @@ def topology(postgres_server, demo_computed, tmp_path):
             "env": env,
             "tmp": tmp_path,
             "redis_port": redis_port,
+            "worker": worker,
+            "jobs": shared / "warehouse" / "jobs",
         }
     finally:
         proxy.terminate()
+        worker.terminate()
+        worker.wait(timeout=30)
         for proc in apps.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -236,10 +261,10 @@ def topology(postgres_server, demo_computed, tmp_path):
 
 def test_multinode001_proxy_two_instances_redis_postgres_a_kill_and_an_ingest(topology):
     base, ports = topology["base"], topology["ports"]
-    body = json.dumps(ROUTER).encode()
 
     # an answer computed by one instance is served by the other from Redis
     direct_a = Person(f"http://127.0.0.1:{ports['a']}", "analyst1")
+    body = _router(direct_a)
     first = direct_a.ask(body)
     assert first[0] == 200 and first[2] == "miss"
     direct_b = Person(f"http://127.0.0.1:{ports['b']}", "analyst2")
@@ -280,7 +305,6 @@ def test_multinode001_proxy_two_instances_redis_postgres_a_kill_and_an_ingest(to
     topology["start"]("a")
     before = _health(base)["version"]
     assert {_health(f"http://127.0.0.1:{p}")["version"] for p in ports.values()} == {before}
-    env = topology["env"]
     update = topology["tmp"] / "governance_update.csv"
     pl.DataFrame(
         {
@@ -294,14 +318,22 @@ def test_multinode001_proxy_two_instances_redis_postgres_a_kill_and_an_ingest(to
             "source": ["多节点部署测试"],
         }
     ).write_csv(update)
-    done = subprocess.run(
-        [DATABRAIN, "ingest", str(update), "--dataset", "governance_stats", "--no-forecast"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr
+    access_log = topology["tmp"] / "nginx-access.log"
+    seen = len(access_log.read_text().splitlines())
+    key = _upload_through_the_proxy(Person(base, UPLOADER), update, "governance_stats")
+    # the upload and its polls went to both instances, and neither took the job for dead
+    answered = [
+        line.split()[-1]
+        for line in access_log.read_text().splitlines()[seen:]
+        if line.startswith("/_dash-update-component 200")
+    ]
+    assert {f"127.0.0.1:{p}" for p in ports.values()} <= set(answered), answered
+    job = topology["jobs"] / "load" / key
+    status = json.loads((job / "status.json").read_text(encoding="utf-8"))
+    # the writer ran it, not the instance that took the upload
+    assert status["host"] == "writer" and status["worker"] == "writer", status
+    assert f"开始 load/{key}" in (topology["tmp"] / "worker.log").read_text(encoding="utf-8")
+    assert topology["worker"].poll() is None
     after_version = {_health(f"http://127.0.0.1:{p}")["version"] for p in ports.values()} | {
         _health(base)["version"]
     }
@@ -309,3 +341,78 @@ def test_multinode001_proxy_two_instances_redis_postgres_a_kill_and_an_ingest(to
     # and answers after the load are new answers, not the cached ones
     fresh = direct_b.ask(body)
     assert fresh[0] == 200 and fresh[2] == "miss"
+
+
+def _router(person: Person) -> bytes:
+    """The pages router's request for ``/`` as a browser opening the page sends it: the
+    location as inputs, and the app's own routing states, if any, without a value."""
+    router = next(
+        cb for cb in person.get("/_dash-dependencies") if cb["output"] == ROUTER["output"]
+    )
+    state = [{"id": s["id"], "property": s["property"]} for s in router.get("state") or []]
+    return json.dumps({**ROUTER, "state": state}).encode()
+
+
+def _callback(person: Person, input_id: str, prop: str) -> dict:
+    """The app's callback that ``input_id.prop`` triggers, as the page's renderer learns it."""
+    return next(
+        cb
+        for cb in person.get("/_dash-dependencies")
+        if any(i["id"] == input_id and i["property"] == prop for i in cb["inputs"])
+    )
+
+
+def _body(cb: dict, inputs: list, state: list, changed: str) -> bytes:
+    outputs = []
+    for part in cb["output"].strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        outputs.append({"id": component, "property": prop.split("@")[0]})
+    return json.dumps(
+        {
+            "output": cb["output"],
+            "outputs": outputs,
+            "inputs": inputs,
+            "state": state,
+            "changedPropIds": [changed],
+        }
+    ).encode()
+
+
+def _upload_through_the_proxy(person: Person, path: Path, dataset: str) -> str:
+    """Upload ``path`` on the 数据管理 page through the proxy and poll it, as the browser does,
+    until it is loaded; returns the load job's key."""
+    upload = _callback(person, "data-upload", "contents")
+    contents = "data:text/csv;base64," + base64.b64encode(path.read_bytes()).decode()
+    status, answer, _ = person.ask(
+        _body(
+            upload,
+            [{"id": "data-upload", "property": "contents", "value": contents}],
+            [
+                {"id": "data-upload", "property": "filename", "value": path.name},
+                {"id": "data-upload-dataset", "property": "value", "value": dataset},
+            ],
+            "data-upload.contents",
+        )
+    )
+    assert status == 200, answer
+    job = json.loads(answer)["response"]["data-upload-job"]["data"]
+    poll = _callback(person, "data-upload-poll", "n_intervals")
+    deadline = time.time() + 600
+    for tick in range(1, 100_000):
+        status, answer, _ = person.ask(
+            _body(
+                poll,
+                [{"id": "data-upload-poll", "property": "n_intervals", "value": tick}],
+                [{"id": "data-upload-job", "property": "data", "value": job}],
+                "data-upload-poll.n_intervals",
+            )
+        )
+        assert status == 200, answer
+        text = answer.decode()
+        # an instance that did not start the job never takes it for dead
+        assert "upload-error" not in text and "upload-cancelled" not in text, text
+        if "upload-success" in text:
+            return job["key"]
+        assert time.time() < deadline, text
+        time.sleep(0.5)
+    raise AssertionError("unreachable")

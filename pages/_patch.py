@@ -30,6 +30,8 @@ import contextlib
 import functools
 import json
 import os
+import threading
+from collections import OrderedDict
 
 import dash
 import flask
@@ -252,6 +254,38 @@ def without_shown(layout):
     return page_layout
 
 
+# What was answered for (the page's key, the key of the page shown): both name immutable pages,
+# so the same pair always gets the same answer, and a worker makes it once.
+_MADE: OrderedDict[tuple[str, str | None], tuple[str, bytes]] = OrderedDict()
+_MADE_LOCK = threading.Lock()
+MEMO_SIZE = 64
+
+
+def _answer(raw: bytes, key: str, shown: str | None) -> tuple[str, bytes] | None:
+    """The router's answer tagged with its page's key, as a side update of the page shown when
+    that is in the cache and the update is much smaller: ("patch" | "full", the JSON)."""
+    answer = json.loads(raw)
+    outputs = answer.get("response") or {}
+    if STORE not in outputs or CONTENT not in outputs:
+        return None
+    store = outputs[STORE].get("data")
+    outputs[STORE]["data"] = {**(store if isinstance(store, dict) else {}), "key": key}
+    kind = "full"
+    if shown:
+        try:
+            old = _cache.backend().get(shown)
+        except Exception:
+            old = None
+        if old is not None:
+            new_layout = outputs[CONTENT]["children"]
+            changed = updates(_layout_of(old), new_layout)
+            if changed is not None and _size(changed) <= MAX_SHARE * _size(new_layout):
+                del outputs[CONTENT]  # the page stays; only its changed props are set
+                answer["sideUpdate"] = changed
+                kind = "patch"
+    return kind, json.dumps(answer, ensure_ascii=False).encode()
+
+
 def register(server: flask.Flask) -> None:
     """Turn the router's full answers into patches. Register before :func:`pages._cache.register`:
     Flask runs after-request functions last-registered first, so the cache keeps the full
@@ -276,26 +310,21 @@ def register(server: flask.Flask) -> None:
             return response
         if key is None:
             return response
-        answer = json.loads(response.get_data())
-        outputs = answer.get("response") or {}
-        if STORE not in outputs or CONTENT not in outputs:
-            return response
-        store = outputs[STORE].get("data")
-        outputs[STORE]["data"] = {**(store if isinstance(store, dict) else {}), "key": key}
         shown = _shown_key(body)
-        kind = "full"
-        if shown and shown != key:
-            try:
-                old = _cache.backend().get(shown)
-            except Exception:
-                old = None
-            if old is not None:
-                new_layout = outputs[CONTENT]["children"]
-                changed = updates(_layout_of(old), new_layout)
-                if changed is not None and _size(changed) <= MAX_SHARE * _size(new_layout):
-                    del outputs[CONTENT]  # the page stays; only its changed props are set
-                    answer["sideUpdate"] = changed
-                    kind = "patch"
-        response.set_data(json.dumps(answer, ensure_ascii=False))
+        memo = (key, shown if shown != key else None)
+        with _MADE_LOCK:
+            made = _MADE.get(memo)
+            if made is not None:
+                _MADE.move_to_end(memo)
+        if made is None:
+            made = _answer(response.get_data(), key, memo[1])
+            if made is None:
+                return response
+            with _MADE_LOCK:
+                _MADE[memo] = made
+                while len(_MADE) > MEMO_SIZE:
+                    _MADE.popitem(last=False)
+        kind, data = made
+        response.set_data(data)
         response.headers["X-Databrain-Page"] = kind
         return response

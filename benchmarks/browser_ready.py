@@ -56,12 +56,12 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
-        page.goto(base + "/login")
+        page.goto(base + "/login?next=/inbox")  # signed in away from the page measured
         page.fill("#username", "leader")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda u: "/login" not in u, timeout=120_000)
-        page.goto(base + "/login")  # off the cockpit, so the first visit below is cold
+        page.goto("about:blank")  # off the app, so the first visit below is cold
         cdp.send("Network.clearBrowserCache")  # signing in fetched the scripts: forget them
         rows = []
         for i in range(args.runs):
@@ -72,7 +72,7 @@ def main() -> None:
                 f"visit {i + 1} ({kind}): ready in {took:.2f} s, fetched {size / 1e6:.2f} MB,"
                 f" scripts ran {script:.2f} s"
             )
-            page.goto(base + "/login")
+            page.goto("about:blank")
         browser.close()
     warm = statistics.median(rows[1:]) if len(rows) > 1 else float("nan")
     verdict = "meets" if warm <= GOAL_SECONDS else "misses"

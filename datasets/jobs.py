@@ -60,6 +60,7 @@ from pathlib import Path
 
 from datasets import job_queue
 from datasets.config import db_path
+from datasets.locks import exclusive
 
 KEY_RE = re.compile(r"^[0-9a-f]{20}$")
 KIND_RE = re.compile(r"^[a-z]+$")
@@ -231,12 +232,8 @@ def job_path(kind: str, key: str, warehouse_path: Path | None = None) -> Path:
 
 @contextlib.contextmanager
 def _start_lock(root: Path) -> Iterator[None]:
-    with open(root / ".start.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with exclusive(root / ".start.lock"):
+        yield
 
 
 def start(

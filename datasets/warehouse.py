@@ -18,7 +18,6 @@ Writers serialise on an advisory lock file beside the link.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
 import re
@@ -33,6 +32,7 @@ import polars as pl
 
 from datasets import access
 from datasets.config import db_path
+from datasets.locks import exclusive
 from datasets.regions import region_table
 from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, DatasetSchema, load_schemas
 
@@ -220,14 +220,8 @@ class Warehouse:
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with exclusive(self.path.with_name(self.path.name + ".lock")):
+            yield
 
     @contextlib.contextmanager
     def writer(self, *, fresh: bool = False) -> Iterator[Staging]:

@@ -38,7 +38,6 @@ machines (:func:`claim`); ``databrain cache prewarm`` does it on demand.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -59,6 +58,7 @@ from flask_login import login_user
 
 from datasets import access, accounts, supervision
 from datasets.config import db_path, plans_dir, today
+from datasets.locks import exclusive
 from datasets.warehouse import shared_warehouse
 from indicators.catalog import plans_signature
 from pages._auth import CSRF_HEADER, SignedIn
@@ -243,14 +243,8 @@ def _exclusive() -> Iterator[None]:
     if _redis():
         yield
         return
-    lock_path = _folder().with_name("cache.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with exclusive(_folder().with_name("cache.lock")):
+        yield
 
 
 def enabled() -> bool:

@@ -91,7 +91,10 @@ def _scale_part(c: Compute) -> list[str]:
 
 
 def formula_parts(
-    compute: Compute | Mapping, schemas: dict[str, DatasetSchema] | None = None
+    compute: Compute | Mapping,
+    schemas: dict[str, DatasetSchema] | None = None,
+    *,
+    trace: bool = True,
 ) -> list[str]:
     """The computation of an indicator in Chinese, one clause per item, from its ``compute``
     declaration (a typed variant, or the catalog's mapping): numerator, denominator, filter,
@@ -103,9 +106,14 @@ def formula_parts(
     schemas = load_schemas() if schemas is None else schemas
     c = parse_compute(compute)
     if isinstance(c, Statistic):
-        parts = [f"统计指标：{c.indicator}（统计长表）"]
-        if c.denominator:
-            parts.append(f"分母：统计指标 {c.denominator}（时段内求和）")
+        if trace:
+            parts = [f"统计指标：{c.indicator}（统计长表）"]
+            if c.denominator:
+                parts.append(f"分母：统计指标 {c.denominator}（时段内求和）")
+        else:
+            parts = ["取自统计部门发布的数据（统计长表）"]
+            if c.denominator:
+                parts.append("分母：同表中的相应总量（时段内求和）")
         parts.append(f"时段汇总：{OVER_TIME[c.over_time]}")
         parts.append(f"地区汇总：{OVER_REGIONS[c.over_regions]}")
         parts += _scale_part(c)
@@ -115,7 +123,8 @@ def formula_parts(
 
     schema = schemas.get(c.dataset)
     noun = RECORD_NOUNS.get(c.dataset, "记录")
-    col = lambda name: _column(schema, name)  # noqa: E731
+    # with trace, each column's name follows its label (for analysts tracing the data)
+    col = lambda name: _column(schema, name) if trace else _column_label(schema, name)  # noqa: E731
     parts = []
     where = where_text(c.where, schema)
 

@@ -535,3 +535,12 @@ def duban_links():
         )
 
     return link
+
+
+def method_note(*children, summary: str = "方法说明") -> html.Details:
+    """Technical detail for analysts (tables, files, codes, commands), folded away so leader and
+    planner pages read in plain Chinese. The plain-language scan skips what is inside."""
+    return html.Details(
+        [html.Summary(summary, className="small text-muted"), html.Div(list(children))],
+        className="method-note small text-muted mt-1",
+    )

@@ -80,13 +80,6 @@ def list_table(state: dict) -> html.Div:
                             dcc.Link(
                                 r["name_zh"], href=href, className="fw-semibold indicator-link"
                             ),
-                            html.Div(
-                                html.Code(
-                                    r["indicator"],
-                                    className="text-muted",
-                                    style={"fontSize": ".72rem", "wordBreak": "break-all"},
-                                )
-                            ),
                         ]
                     ),
                     html.Td(r["domain"], className="text-nowrap small d-none d-sm-table-cell"),

@@ -32,6 +32,7 @@ from pages._components import (
     export_buttons,
     export_header,
     fmt_value,
+    method_note,
     month_label,
     since_line,
     target_figure,
@@ -167,7 +168,8 @@ def targets_block(state: dict) -> html.Div:
 def detail(state: dict) -> html.Div:
     row = state["row"]
     compute = json.loads(row["compute"])
-    formula = formula_parts(compute)
+    formula = formula_parts(compute, trace=False)
+    traced = formula_parts(compute)
     card = dbc.Card(
         dbc.CardBody(
             [
@@ -189,7 +191,18 @@ def detail(state: dict) -> html.Div:
                     className="d-flex flex-wrap align-items-center gap-1",
                 ),
                 html.Div(row["name_en"], className="text-muted"),
-                html.Div(html.Code(row["indicator"]), className="small mb-2"),
+                method_note(
+                    html.Div(
+                        [
+                            "指标编码：",
+                            html.Code(row["indicator"]),
+                            "（导出文件、接口与数据表中以此标识本指标）",
+                        ]
+                    ),
+                    html.Div("计算公式（含数据列名）："),
+                    html.Ul([html.Li(p) for p in traced], className="mb-0"),
+                    summary="方法说明 · 指标编码与数据列",
+                ),
                 html.P(row["description"], className="mb-2"),
                 html.H3("计算公式", className="h6 fw-bold mt-3"),
                 html.Ul(
@@ -528,7 +541,7 @@ def chart(state: dict, frame: pl.DataFrame) -> dbc.Card:
                     ),
                     html.Div(
                         "空心点为截至时点尚未结束的时期；"
-                        "全省数值远大于各地区（总量与分量）时放在右轴。数据来源：指标库口径计算的 indicator_values。",
+                        "全省数值远大于各地区（总量与分量）时放在右轴。数据来源：按指标库口径计算的指标数值。",
                         className="small text-muted",
                     ),
                 ]

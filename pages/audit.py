@@ -16,6 +16,7 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
 from datasets import accounts
+from datasets.schema import load_schemas
 from pages import _auth
 from pages._components import page_header
 
@@ -33,7 +34,28 @@ ACTIONS = {
     "user_add": "新建账号",
     "user_disable": "停用账号",
     "user_passwd": "设置密码",
+    "task_create": "发起督办",
+    "task_sign": "签收督办",
+    "task_answer": "反馈督办",
+    "task_return": "退回重办",
+    "task_close": "办结督办",
+    "plan_save": "保存规划",
+    "plan_download": "下载规划草案",
+    "subscription_run": "发送订阅报告",
 }
+
+
+def _action(code: str) -> html.Span:
+    """An action in words; its code stays in the tooltip for whoever needs it."""
+    return html.Span(ACTIONS.get(code, "其他操作"), title=code)
+
+
+def _target(target: str | None) -> html.Span | str:
+    """A dataset named by its title (the table name in the tooltip); other objects as logged."""
+    schema = load_schemas().get(target or "")
+    return html.Span(schema.title, title=target) if schema is not None else (target or "")
+
+
 RESULTS = {"ok": "成功", "failed": "失败", "denied": "拒绝"}
 SHOWN = 500
 ALL = "all"
@@ -68,12 +90,12 @@ def _table(log: pl.DataFrame) -> html.Div:
             [
                 html.Td(f"{r['at']:%Y-%m-%d %H:%M:%S}", className="text-nowrap"),
                 html.Td(r["actor"] or "—"),
-                html.Td(ACTIONS.get(r["action"], r["action"])),
+                html.Td(_action(r["action"])),
                 html.Td(
                     RESULTS.get(r["result"], r["result"]),
                     className="" if r["result"] == "ok" else "text-danger",
                 ),
-                html.Td(r["target"] or ""),
+                html.Td(_target(r["target"])),
                 html.Td(r["region_code"] or ""),
                 html.Td(r["ip"] or ""),
             ]

@@ -31,6 +31,7 @@ from pages._components import (
     as_of_key,
     as_of_options,
     export_header,
+    method_note,
     month_label,
     not_ready,
     page_header,
@@ -358,9 +359,12 @@ def _desktop(state: dict) -> html.Div:
                 className="mb-3",
             ),
             html.P(
-                "数据来源：数据仓库中的经济统计长表（economic_stats），按指标库定义汇总；"
+                "数据来源：数据仓库中的经济统计数据，按指标库定义汇总；"
                 "所有数值均按所选“数据截至”日期当时已发布的版本。",
-                className="small text-muted",
+                className="small text-muted mb-0",
+            ),
+            method_note(
+                "数据表：economic_stats（经济统计长表），经指标引擎汇总为 indicator_values。"
             ),
         ]
     )

@@ -25,6 +25,7 @@ from pages._components import (
     as_of_key,
     as_of_options,
     dropdown,
+    method_note,
     month_label,
     not_ready,
     page_header,
@@ -277,16 +278,22 @@ def _about(state: dict) -> dbc.Row:
                         dbc.CardBody(
                             [
                                 html.P(
-                                    "全省与 13 市各一份（每份只含本地区数据），可放入 cron 定时运行：",
+                                    "全省与 13 市各一份，每份只含本地区数据；可由系统管理员设为定时生成，"
+                                    "也可在下方“订阅”中按月或每次数据更新后自动送达。",
                                     className="small mb-1",
                                 ),
-                                html.Pre(
-                                    _cli(state), className="small mb-1 text-wrap", id=REPORTS_CLI
-                                ),
                                 html.P(
-                                    "同一数据与截至时点生成的报告数字相同；输出目录中附 manifest.json（文件、"
-                                    "地区、SHA-256）。",
+                                    "同一数据与截至时点生成的报告数字相同，每批附文件清单与校验值。",
                                     className="small text-muted mb-0",
+                                ),
+                                method_note(
+                                    "给系统管理员：以下命令可放入 cron 定时运行，输出目录中附 "
+                                    "manifest.json（文件、地区、SHA-256）。",
+                                    html.Pre(
+                                        _cli(state),
+                                        className="small mb-1 text-wrap",
+                                        id=REPORTS_CLI,
+                                    ),
                                 ),
                             ]
                         ),

@@ -84,7 +84,7 @@ def _controls(vintages: list[dt.date], as_of: dt.date, reading: str) -> html.Div
 def _subtitle(wh, as_of: dt.date, reading: str) -> str:
     text = (
         f"数据截至 {month_label(as_of)}（{read.reading_label(reading)}）；"
-        "预警规则以数据声明（models/rules/early_warning.yaml）"
+        "预警规则统一配置、逐条可查"
     )
     vintage = read_risk.risk_vintage(wh, as_of)
     if vintage is not None and vintage != as_of:

@@ -31,6 +31,7 @@ from pages._components import (
     as_of_options,
     dropdown,
     export_header,
+    method_note,
     not_ready,
     page_header,
     reading_dropdown,
@@ -179,9 +180,12 @@ def layout(**query):
                 className="mb-3",
             ),
             html.P(
-                "数据来源：数据仓库中的目标进度表（target_progress）与指标值（indicator_values），"
-                "均为所选“数据截至”日期当时已知的数据；评估方法见 docs/tracking-methods.md。",
-                className="small text-muted",
+                "数据来源：数据仓库中的目标进度与指标数值，均为所选“数据截至”日期当时已知的数据。",
+                className="small text-muted mb-0",
+            ),
+            method_note(
+                "数据表：target_progress（目标进度）、indicator_values（指标值）；"
+                "进度评估方法：docs/tracking-methods.md。"
             ),
         ]
     )

@@ -89,9 +89,13 @@ def test_indicators003_clicking_an_indicator_opens_its_formula_and_clause(tab, a
     ).row(0, named=True)
     assert row["name_zh"] in text and row["name_en"] in text
     formula = page.inner_text("#indicator-formula")
-    assert "分子：截至时点 上云日期（cloud_date） 不晚于时点" in formula
-    assert "分母：建成日期（built_date） 不晚于时点" in formula
+    assert "分子：截至时点 上云日期 不晚于时点" in formula
+    assert "分母：建成日期 不晚于时点" in formula
     assert "筛选：是否涉密 = 否" in formula and "×100" in formula
+    # the data columns, for analysts tracing the data, are in the folded method note
+    note = detail.locator("details.method-note").text_content()
+    assert CODE in note
+    assert "分子：截至时点 上云日期（cloud_date） 不晚于时点" in note
     assert row["clause"] in text
     assert row["responsible_units"] in text
     assert "政务信息系统" in page.inner_text('[data-field="数据来源"]')

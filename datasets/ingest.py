@@ -63,6 +63,20 @@ TIMESTAMP_FORMATS = [
 
 
 # --------------------------------------------------------------------------- errors and results
+# How to name a file's dataset when its headers do not tell: the messages carry the command
+# line's way; the app's upload page swaps it for its own with :func:`for_web`.
+CLI_DATASET_HINT = "请用 --dataset 指定数据集"
+WEB_DATASET_HINT = "请在上传前从“数据集”列表中选择该文件所属的数据集（不要选“自动识别”）"
+_WEB_TEXT = {CLI_DATASET_HINT: WEB_DATASET_HINT}
+
+
+def for_web(text: str) -> str:
+    """A message as the upload page shows it: the command line's hints in the page's terms."""
+    for cli, web in _WEB_TEXT.items():
+        text = text.replace(cli, web)
+    return text
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem in a file. ``row`` is the spreadsheet row (header = 1); 0 = the whole file."""
@@ -266,6 +280,13 @@ def _mapped_headers(
     return mapped, unknown
 
 
+def _chinese_headers(mapped: dict[str, str]) -> bool:
+    """True when most of a file's recognised headers (header → column name) are the Chinese
+    labels, not the names."""
+    by_name = sum(normalise_header(h) == normalise_header(c) for h, c in mapped.items())
+    return 2 * by_name < len(mapped)
+
+
 def recognise(frame: pl.DataFrame, name: str) -> str:
     """The dataset whose columns fit ``frame`` best; long-form statistics are told apart by the
     indicator codes they carry. Raises :class:`IngestError` naming the closest datasets."""
@@ -296,15 +317,19 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
                     None,
                     "长表统计文件无法从指标代码判断属于哪个数据集（"
                     + " / ".join(n for _, n in by_indicator)
-                    + "），请用 --dataset 指定",
+                    + "）。"
+                    + CLI_DATASET_HINT,
                 )
             ]
         )
     closest = []
-    for _fit, schema, _mapped, unknown, missing in scored[:3]:
+    for _fit, schema, mapped, unknown, missing in scored[:3]:
         detail = []
         if missing:
-            detail.append("缺少列 " + "、".join(missing))
+            # named the way the file names its columns: a Chinese-headed file reads 列入清单日期
+            chinese = _chinese_headers(mapped)
+            names = [schema.column(c).label if chinese else c for c in missing]
+            detail.append("缺少列 " + "、".join(names))
         if unknown:
             detail.append("多余列 " + "、".join(unknown))
         closest.append(f"{schema.name}（{schema.title}；{'；'.join(detail)}）")
@@ -316,7 +341,8 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
                 None,
                 "无法根据表头识别数据集。最接近的是："
                 + "；".join(closest)
-                + "。可用 --dataset 指定",
+                + "。"
+                + CLI_DATASET_HINT,
             )
         ]
     )
@@ -324,16 +350,23 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
 
 # --------------------------------------------------------------------------- validating
 def _issue_rows(
-    frame: pl.DataFrame, mask: pl.Expr, file: str, column: Column | None, message
+    frame: pl.DataFrame,
+    mask: pl.Expr,
+    file: str,
+    column: Column | None,
+    message,
+    where: str | None = None,
 ) -> tuple[list[Issue], int]:
-    """Issues for rows where ``mask`` holds; ``message`` maps the offending value to text."""
+    """Issues for rows where ``mask`` holds; ``message`` maps the offending value to text.
+    ``where`` names the column as the file does (default: name and label)."""
     bad = frame.filter(mask)
     if bad.height == 0:
         return [], 0
     shown = bad.head(MAX_ISSUES)
     values = shown[column.name].to_list() if column is not None else [None] * shown.height
     rows = shown[ROW].to_list()
-    where = column.describe() if column is not None else None
+    if where is None and column is not None:
+        where = column.describe()
     return [
         Issue(file, r, where, message(v)) for r, v in zip(rows, values, strict=True)
     ], bad.height
@@ -393,10 +426,19 @@ def validate(
     issues: list[Issue] = []
     total = 0
 
-    def add(found: tuple[list[Issue], int]) -> None:
+    def add(rows: tuple[list[Issue], int]) -> None:
         nonlocal total
-        issues.extend(found[0])
-        total += found[1]
+        issues.extend(rows[0])
+        total += rows[1]
+
+    # columns are named as the file names them (「实现日期」（achieved_date） for Chinese headers)
+    chinese = _chinese_headers({h: c for c, h in parsed.raw_headers.items()})
+
+    def named(c: Column) -> str:
+        return c.named(parsed.raw_headers.get(c.name), chinese=chinese)
+
+    def found(frame, mask, file, column, message) -> tuple[list[Issue], int]:
+        return _issue_rows(frame, mask, file, column, message, named(column))
 
     text = frame.with_columns(
         [pl.col(c).str.strip_chars().replace("", None) for c in frame.columns if c != ROW]
@@ -422,11 +464,11 @@ def validate(
         raw, val = pl.col(c.name), pl.col(f"__typed_{c.name}")
         both = text.select(ROW, c.name).with_columns(typed[c.name].alias(f"__typed_{c.name}"))
         if c.required:
-            add(_issue_rows(both, raw.is_null(), file, c, lambda v: "必填项为空"))
+            add(found(both, raw.is_null(), file, c, lambda v: "必填项为空"))
         if c.type in _TYPE_WORDS:
             word = _TYPE_WORDS[c.type]
             add(
-                _issue_rows(
+                found(
                     both,
                     raw.is_not_null() & val.is_null(),
                     file,
@@ -437,7 +479,7 @@ def validate(
         if c.type == "enum":
             allowed = list(c.values)
             add(
-                _issue_rows(
+                found(
                     both,
                     raw.is_not_null() & ~raw.is_in(allowed),
                     file,
@@ -447,7 +489,7 @@ def validate(
             )
         if c.type == "region":
             add(
-                _issue_rows(
+                found(
                     both,
                     raw.is_not_null() & ~val.is_in(codes),
                     file,
@@ -458,7 +500,7 @@ def validate(
         if c.type in ("integer", "number"):
             if c.type == "number":
                 add(
-                    _issue_rows(
+                    found(
                         both,
                         val.is_infinite() | val.is_nan(),
                         file,
@@ -469,14 +511,10 @@ def validate(
             finite = val.is_not_null() & val.is_finite()
             if c.min is not None:
                 low = "不能为负数" if c.min == 0 else f"不能小于 {c.min:g}"
-                add(
-                    _issue_rows(
-                        both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"
-                    )
-                )
+                add(found(both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"))
             if c.max is not None:
                 add(
-                    _issue_rows(
+                    found(
                         both,
                         finite & (val > c.max),
                         file,
@@ -487,7 +525,7 @@ def validate(
         if c.not_future:
             limit = today if c.type == "date" else dt.datetime.combine(today, dt.time.max)
             add(
-                _issue_rows(
+                found(
                     both,
                     val > limit,
                     file,
@@ -496,15 +534,15 @@ def validate(
                 )
             )
         if c.not_before:
-            other = schema.column(c.not_before)
+            other = named(schema.column(c.not_before))
             pair = both.with_columns(typed[c.not_before].alias("__other"))
             add(
-                _issue_rows(
+                found(
                     pair,
                     val < pl.col("__other"),
                     file,
                     c,
-                    lambda v, o=other: f"「{v}」早于{o.label}{o.describe()}",
+                    lambda v, o=other: f"「{v}」早于{o}",
                 )
             )
     # Duplicate keys inside the file.
@@ -513,10 +551,15 @@ def validate(
         pl.col(ROW) != pl.col("__first")
     )
     if dup.height:
-        key_text = "、".join(schema.key)
+        # the key's columns as the file names them
+        heads = {
+            k: parsed.raw_headers.get(k) or (schema.column(k).label if chinese else k)
+            for k in schema.key
+        }
+        key_text = "、".join(heads.values())
         shown = dup.head(MAX_ISSUES)
         for r in shown.iter_rows(named=True):
-            values = "，".join(f"{k}={_show(r[k])}" for k in schema.key if r[k] is not None)
+            values = "，".join(f"{heads[k]}={_show(r[k])}" for k in schema.key if r[k] is not None)
             issues.append(
                 Issue(
                     file,
@@ -572,7 +615,11 @@ def parse(
         for h in unknown
     ]
     missing = [schema.column(c) for c in schema.required_columns if c not in mapped.values()]
-    issues += [Issue(name, 1, c.describe(), f"缺少必需的列（数据集 {dataset}）") for c in missing]
+    chinese = _chinese_headers(mapped)
+    issues += [
+        Issue(name, 1, c.named(chinese=chinese), f"缺少必需的列（数据集 {dataset}）")
+        for c in missing
+    ]
     if issues:
         raise IngestError(issues)
     frame = frame.rename(mapped)

@@ -107,7 +107,7 @@ def _stat_checks(other: str) -> DatasetChecks:
             ),
             Rule(
                 "duplicate_other_table",
-                f"同一指标、地区、时期也出现在另一张统计表（{other}）中",
+                f"同一指标、地区、时期也出现在另一张统计表（{load_schemas()[other].title}）中",
                 "_in_other",
             ),
         ),

@@ -97,6 +97,16 @@ class Column(SpecModel):
         """Column name with its Chinese label, as used in error messages: ``「closed_at」（办结时间）``."""
         return f"「{self.name}」（{self.label}）"
 
+    def named(self, header: str | None = None, *, chinese: bool = False) -> str:
+        """The column as a file names it, the other name after: ``「办结时间」（closed_at）`` for
+        a file headed 办结时间, ``「closed_at」（办结时间）`` for one headed closed_at. A column
+        the file lacks (``header`` None) is named the way the file names the others."""
+        if header is None:
+            return f"「{self.label}」（{self.name}）" if chinese else self.describe()
+        if normalise_header(header) == normalise_header(self.name):
+            return f"「{header}」（{self.label}）"
+        return f"「{header}」（{self.name}）"
+
 
 class DatasetSchema(SpecModel):
     """One dataset (one warehouse table): its titles, key, period column and columns."""

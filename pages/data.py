@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 import pipeline
+from datasets.ingest import for_web
 from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
@@ -28,6 +29,7 @@ DATA_QUALITY_WRAP = "data-quality-wrap"
 DATA_QUALITY_SCORE = "data-quality-score"
 DATA_COMPUTE = "data-compute-card"
 DATA_COMPUTE_WRAP = "data-compute-wrap"
+DATA_VERSION = "data-version"
 TIMELY_STYLE = {  # label: (colour, symbol) — colour-blind-safe, never colour alone
     "及时": ("#009E73", "✔"),
     "滞后": ("#D55E00", "▲"),
@@ -50,21 +52,56 @@ TYPE_WORDS = {
 }
 
 
-def status_table(warehouse) -> dbc.Table:
-    """Datasets with rows, synthetic rows, period coverage, files and last load."""
-    header = ["数据集", "行数", "其中模拟数据", "时期覆盖", "文件数", "最近加载"]
+PERIOD_NOTE = (
+    "业务时期：各行所属时期的最早与最晚值，按每个数据集的时期列计（如事项按“列入清单日期”，"
+    "统计表按统计年月）。下方“数据质量”中的“数据截至”是所有日期列里最新的一天"
+    "（如事项的“实现日期”、工单的“办结时间”），所以可能晚于业务时期的终点；"
+    "两者都不是入库时间，入库时间见“最近加载”。"
+)
+
+
+def _period_basis(schema) -> tuple[str, int]:
+    """What a dataset's period is read from, and how many characters of an ISO date show it
+    (年月 tables show ``2026-10``, yearly ones ``2025``, dated ones the day)."""
+    names = schema.column_names
+    if "year" in names:
+        return ("统计年月", 7) if "month" in names else ("统计年度", 4)
+    return schema.column(schema.period_column).label, 10
+
+
+def _period_text(start: str | None, end: str | None, width: int) -> str:
+    return f"{(start or '—')[:width]} ~ {(end or '—')[:width]}"
+
+
+def version_text(warehouse) -> str:
+    """The line under the title naming the warehouse's current version."""
+    return (
+        f"数据仓库：{warehouse.path.name}（版本 {warehouse.version() or '—'}）。"
+        "每次加载生成新版本并原子切换，页面不会读到加载一半的数据。"
+    )
+
+
+def status_table(warehouse) -> html.Div:
+    """Datasets with rows, synthetic rows, business period, files and last load, and what the
+    period means beside the quality table's 数据截至."""
+    header = ["数据集", "行数", "其中模拟数据", "业务时期", "文件数", "最近加载"]
+    schemas = load_schemas()
     body = []
     for d in cached_status(warehouse):
-        period = f"{d['period_start'] or '—'} ~ {d['period_end'] or '—'}"
+        basis, width = _period_basis(schemas[d["dataset"]])
+        period = [
+            html.Div(_period_text(d["period_start"], d["period_end"], width)),
+            html.Div(f"按{basis}", className="small text-muted"),
+        ]
         body.append(
             html.Tr(
                 [
-                    html.Td([html.Div(d["title"]), html.Code(d["dataset"], className="small")]),
+                    html.Td(html.Div(d["title"], title=d["dataset"])),
                     html.Td(
                         fmt_int(d["rows"]), className="text-end", **{"data-dataset": d["dataset"]}
                     ),
                     html.Td(fmt_int(d["synthetic_rows"]), className="text-end"),
-                    html.Td(period, className="text-nowrap"),
+                    html.Td(period, className="text-nowrap", **{"data-period": d["dataset"]}),
                     html.Td(len(d["files"]), className="text-end"),
                     html.Td(
                         (d["last_loaded_at"] or "—").replace("T", " "), className="text-nowrap"
@@ -72,7 +109,7 @@ def status_table(warehouse) -> dbc.Table:
                 ]
             )
         )
-    return dbc.Table(
+    table = dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
         size="sm",
         hover=True,
@@ -80,6 +117,7 @@ def status_table(warehouse) -> dbc.Table:
         striped=True,
         id=_ids.DATA_STATUS,
     )
+    return html.Div([table, html.P(PERIOD_NOTE, className="small text-muted mb-0")])
 
 
 def loads_table(warehouse) -> dbc.Table:
@@ -91,8 +129,8 @@ def loads_table(warehouse) -> dbc.Table:
         html.Tr(
             [
                 html.Td(f["loaded_at"].replace("T", " "), className="text-nowrap"),
-                html.Td(f["file_name"]),
-                html.Td(html.Code(ds)),
+                html.Td(f["file_name"], className="file-name"),
+                html.Td(html.Span(_title_of(ds), title=ds)),
                 html.Td(html.Code(f["sha256"][:16] + "…", title=f["sha256"])),
                 html.Td(fmt_int(f["rows"]), className="text-end"),
                 html.Td(fmt_int(f["inserted"]), className="text-end"),
@@ -160,7 +198,7 @@ def quality_table(warehouse) -> html.Div:
             body.append(
                 html.Tr(
                     [
-                        html.Td([html.Div(q["title"]), html.Code(q["dataset"], className="small")]),
+                        html.Td(html.Div(q["title"], title=q["dataset"])),
                         html.Td("尚未加载", colSpan=5, className="text-muted"),
                     ],
                     **{"data-dataset": q["dataset"]},
@@ -176,7 +214,7 @@ def quality_table(warehouse) -> html.Div:
         body.append(
             html.Tr(
                 [
-                    html.Td([html.Div(q["title"]), html.Code(q["dataset"], className="small")]),
+                    html.Td(html.Div(q["title"], title=q["dataset"])),
                     html.Td(
                         [
                             html.Div(_pct(q["completeness"]), className="fw-bold"),
@@ -245,7 +283,8 @@ def quality_table(warehouse) -> html.Div:
     note = html.P(
         "完整性只计应有值的单元格：空值本身有含义的列（如“实现日期”为空表示尚未实现）不计入，"
         "“满意度”只在已办结工单中计入；鼠标悬停在完整性上可见不计入的列。"
-        "数据截至：各日期列的最新日期，统计表与好差评表取最新时期的期末。"
+        "数据截至：各日期列的最新日期，统计表与好差评表取最新时期的期末，"
+        "可能晚于“已加载数据集”中业务时期的终点。"
         "未通过模式校验的文件整体拒收、不会入库，此处的规则检查的是通过校验但前后不一致的行。",
         className="small text-muted mb-0",
     )
@@ -281,12 +320,17 @@ def compute_card_body(warehouse) -> html.Div:
                 className="row mb-1 small",
             ),
             html.P(
-                "每次加载数据后自动重算全部指标；指纹随指标目录（indicators/catalog）变化。",
+                "每次加载数据后自动重算全部指标；指纹随指标目录中的定义变化。",
                 className="small text-muted mb-0",
             ),
         ],
         id=DATA_COMPUTE,
     )
+
+
+def _title_of(dataset: str) -> str:
+    schema = load_schemas().get(dataset)
+    return schema.title if schema is not None else dataset
 
 
 def schema_reference() -> dbc.Accordion:
@@ -323,9 +367,13 @@ def schema_reference() -> dbc.Accordion:
                 [
                     html.P(s.description, className="small text-muted"),
                     html.P(f"主键：{key}", className="small"),
+                    html.P(
+                        f"数据集编码：{s.name}（命令行导入与数据表中以此标识本数据集）",
+                        className="small",
+                    ),
                     table,
                 ],
-                title=f"{s.title}（{s.name}）",
+                title=s.title,
             )
         )
     return dbc.Accordion(items, start_collapsed=True, flush=True)
@@ -335,7 +383,7 @@ def layout(**_query):
     warehouse = shared_warehouse()
     exists = warehouse.exists()
     options = [{"label": "自动识别（按表头）", "value": "auto"}] + [
-        {"label": f"{s.title}（{s.name}）", "value": s.name} for s in load_schemas().values()
+        {"label": s.title, "value": s.name} for s in load_schemas().values()
     ]
     may_upload = _auth.current_scope().can("upload")
     upload = dbc.Card(
@@ -361,6 +409,9 @@ def layout(**_query):
                             "支持 CSV（UTF-8 或 GB18030）、XLSX、Parquet。文件经与命令行 `databrain ingest` 相同的校验后整体入库；"
                             "未通过校验时不加载任何数据，并列出问题所在的行和列。",
                             className="small text-muted",
+                        ),
+                        dbc.Label(
+                            "数据集", html_for=_ids.DATA_UPLOAD_DATASET, className="small mb-1"
                         ),
                         dbc.Select(
                             id=_ids.DATA_UPLOAD_DATASET,
@@ -388,10 +439,7 @@ def layout(**_query):
     return html.Div(
         [
             html.H1("数据管理", className="page-title"),
-            html.P(
-                f"数据仓库：{warehouse.path.name}（版本 {warehouse.version() or '—'}）。每次加载生成新版本并原子切换，页面不会读到加载一半的数据。",
-                className="text-muted",
-            ),
+            html.P(version_text(warehouse), className="text-muted", id=DATA_VERSION),
             dbc.Row(
                 [
                     dbc.Col(
@@ -510,11 +558,13 @@ def upload_progress(filename: str, s: dict) -> dbc.Alert:
 
 
 def upload_error(filename: str, s: dict) -> dbc.Alert:
-    issues = s.get("issues") or []
+    """The refused file's problems, with the validator's hints in this page's terms."""
+    issues = [for_web(i) for i in s.get("issues") or []]
     more = (s.get("issue_total") or len(issues)) - len(issues)
+    heading = for_web(s["error"]) if s.get("error") else f"「{filename}」未能加载"
     return dbc.Alert(
         [
-            html.H5(s.get("error") or f"「{filename}」未能加载", className="alert-heading"),
+            html.H5(heading, className="alert-heading"),
             html.Ul([html.Li(i) for i in issues], className="mb-0 small upload-issues")
             if issues
             else None,
@@ -552,6 +602,7 @@ def upload_success(s: dict, *, still_running: bool, after: str = "done"):
     Output("data-loads-wrap", "children"),
     Output(DATA_QUALITY_WRAP, "children"),
     Output(DATA_COMPUTE_WRAP, "children"),
+    Output(DATA_VERSION, "children"),
     Output(UPLOAD_JOB, "data", allow_duplicate=True),
     Input(UPLOAD_POLL, "n_intervals"),
     State(UPLOAD_JOB, "data"),
@@ -559,13 +610,14 @@ def upload_success(s: dict, *, still_running: bool, after: str = "done"):
 )
 def poll_upload(_ticks, job):
     """Show the upload job's progress; once the file is in, what was loaded and the refreshed
-    tables (once), and stop polling when the job has ended."""
+    tables (once), and stop polling when the job has ended. The version line follows every
+    version the job makes (the load's, then the forecast's)."""
     if not job:
         raise dash.exceptions.PreventUpdate
     warehouse = shared_warehouse()
     s = pipeline.load_status(job["key"], warehouse)
     state = s["state"]
-    unchanged = (dash.no_update,) * 5
+    unchanged = (dash.no_update,) * 6
     loaded = s.get("summaries") is not None  # the file went in, whatever came after
     if state == "error" and not loaded:
         return upload_error(job["filename"], s), True, *unchanged
@@ -577,15 +629,16 @@ def poll_upload(_ticks, job):
         return upload_progress(job["filename"], s), False, *unchanged
     running = state in ("queued", "running")
     message = upload_success(s, still_running=running, after=state)
+    version = version_text(warehouse)
     if job.get("shown"):  # the tables were refreshed when the file went in
-        return message, not running, *unchanged
+        return message, not running, *unchanged[:4], version, dash.no_update
     tables = (
         status_table(warehouse),
         loads_table(warehouse),
         quality_table(warehouse),
         compute_card_body(warehouse),
     )
-    return message, not running, *tables, {**job, "shown": True}
+    return message, not running, *tables, version, {**job, "shown": True}
 
 
 @callback(

@@ -147,6 +147,13 @@ class Report:
         return f"{self.region_name}·{base}" if self.is_city else base
 
     @property
+    def title_phrases(self) -> tuple[str, ...]:
+        """The title in the phrases a line may break between (the cover keeps each whole):
+        ``("无锡市·", "江苏省“十四五”数字政府建设规划", "总结评估报告")``."""
+        phrases = (self.target_set_name, self.phase.report_title)
+        return (f"{self.region_name}·", *phrases) if self.is_city else phrases
+
+    @property
     def subtitle(self) -> str:
         if self.phase.final:
             when = f"截至 {self.target_year} 年末规划期满（数据截至 {month_label(self.as_of)}）"

@@ -25,7 +25,7 @@ from datasets.status import dataset_status
 from indicators.catalog import default_catalog
 from indicators.formulas import formula_text
 
-KINDS = ("text", "number", "integer", "share", "date", "month", "datetime")
+KINDS = ("text", "number", "integer", "year", "share", "date", "month", "datetime")
 # Excel's epoch-free fixed timestamp for the workbook's metadata: bytes do not change per run.
 _FIXED_CREATED = dt.datetime(2000, 1, 1)
 
@@ -34,9 +34,10 @@ _FIXED_CREATED = dt.datetime(2000, 1, 1)
 class Column:
     """A column of an exported table.
 
-    ``kind``: ``text``; ``number`` (shown with ``decimals``); ``integer``; ``share`` (a fraction
-    0–1 shown as a percentage with ``decimals``); ``date``; ``month`` (a date shown as
-    ``YYYY-MM``); ``datetime``. ``unit`` is appended to the header as ``（unit）``; when the
+    ``kind``: ``text``; ``number`` (shown with ``decimals``); ``integer`` (a count, with
+    thousands separators); ``year`` (a year or another code-like integer, written plainly:
+    2025, never 2,025); ``share`` (a fraction 0–1 shown as a percentage with ``decimals``);
+    ``date``; ``month`` (a date shown as ``YYYY-MM``); ``datetime``. ``unit`` is appended to the header as ``（unit）``; when the
     unit differs per row, leave it empty and export the unit as its own column. When the
     decimals differ per row (a table of several indicators), ``decimals_from`` names the
     frame's column holding each row's decimals; ``decimals`` is then the fallback for a null.
@@ -160,7 +161,7 @@ def _csv_value(value, col: Column):
         return f"{value:.{col.decimals}f}"
     if col.kind == "share":
         return f"{100 * value:.{col.decimals}f}%"
-    if col.kind == "integer":
+    if col.kind in ("integer", "year"):
         return str(int(value))
     if col.kind == "month" and isinstance(value, dt.date):
         return f"{value:%Y-%m}"
@@ -201,6 +202,7 @@ def _number_format(col: Column) -> str | None:
     return {
         "number": f"#,##0{decimals}",
         "integer": "#,##0",
+        "year": "0",
         "share": f"0{decimals}%",
         "date": "yyyy-mm-dd",
         "month": "yyyy-mm",
@@ -243,7 +245,7 @@ class _Formats:
 def _write_value(sheet, r: int, c: int, value, col: Column, fmt: _Formats) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         sheet.write_blank(r, c, None, fmt.text)
-    elif col.kind in ("number", "integer", "share") and isinstance(value, int | float):
+    elif col.kind in ("number", "integer", "year", "share") and isinstance(value, int | float):
         sheet.write_number(r, c, float(value), fmt.number(col))
     elif col.kind in ("date", "month", "datetime") and isinstance(value, dt.date):
         if not isinstance(value, dt.datetime):

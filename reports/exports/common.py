@@ -86,6 +86,7 @@ def _frame(records: list[dict], columns: tuple[Column, ...]) -> pl.DataFrame:
             "number": pl.Float64,
             "share": pl.Float64,
             "integer": pl.Int64,
+            "year": pl.Int64,
             "date": pl.Date,
             "month": pl.Date,
             "datetime": pl.Datetime,

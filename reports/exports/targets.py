@@ -53,7 +53,7 @@ def _target_columns(final: bool, target_year: int) -> tuple[Column, ...]:
         _number("baseline_value", "基期值", **per_row),
         Column("shown_label", f"{target_year} 年末值时期" if final else "最新值时期"),
         _number("shown_value", "期末值（评估所据）" if final else "最新值", **per_row),
-        Column("target_year_int", "目标年份", "integer"),
+        Column("target_year_int", "目标年份", "year"),
         _number("target_value", "目标值", **per_row),
         Column("statement", "定性目标表述", width=30),
         Column("unit", "单位"),

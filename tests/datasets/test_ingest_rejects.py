@@ -9,7 +9,7 @@ import io
 import polars as pl
 import pytest
 
-from datasets.ingest import IngestError, ingest
+from datasets.ingest import IngestError, for_web, ingest
 from tests.conftest import SERVICE_ITEMS_CSV, snapshot
 
 TODAY = dt.date(2026, 11, 22)
@@ -113,7 +113,7 @@ CASES = [
         "order.csv",
         items(replace_field(GOOD[0], 7, "2020-01-01")),
         None,
-        ["第 2 行", "「achieved_date」", "早于列入清单日期"],
+        ["第 2 行", "「achieved_date」（实现日期）", "早于「listed_date」（列入清单日期）"],
     ),
     (
         "bad-enum",
@@ -266,4 +266,82 @@ def test_ingest004_duplicate_composite_key_named_as_written(loaded, tmp_path):
     assert (
         "第 3 行：主键（region_code、year、month、channel）重复：region_code=320100，year=2024，month=1，channel=窗口 已在第 2 行出现"
         in str(caught.value)
+    )
+
+
+# The registry again, headed with the schema's Chinese labels (datasets/schemas.yaml).
+ZH_HEADER = "事项编码,事项名称,清单类型,行政区划代码,牵头部门,领域,列入清单日期,实现日期"
+
+
+def rejected(loaded, tmp_path, name: str, data: bytes, dataset: str | None = None) -> IngestError:
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = snapshot(loaded)
+    with pytest.raises(IngestError) as caught:
+        ingest([path], dataset, warehouse=loaded, today=TODAY)
+    assert snapshot(loaded) == before
+    return caught.value
+
+
+# (case id, rows, the one issue as shown)
+ZH_CASES = [
+    (
+        "date-order",
+        [replace_field(GOOD[0], 7, "2020-01-01")],
+        "文件「中文.csv」 第 2 行 「实现日期」（achieved_date）："
+        "「2020-01-01」早于「列入清单日期」（listed_date）",
+    ),
+    (
+        "unknown-region",
+        [replace_field(GOOD[0], 3, "999999")],
+        "文件「中文.csv」 第 2 行 「行政区划代码」（region_code）："
+        "未知的行政区划代码「999999」（应为江苏省内 6 位 GB/T 2260 代码）",
+    ),
+    (
+        "required-empty",
+        [replace_field(GOOD[0], 1, "")],
+        "文件「中文.csv」 第 2 行 「事项名称」（item_name）：必填项为空",
+    ),
+    (
+        "duplicate-key",
+        [GOOD[0], GOOD[0]],
+        "文件「中文.csv」 第 3 行：主键（事项编码）重复：事项编码=NJ-001 已在第 2 行出现",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "expected"), ZH_CASES, ids=[c[0] for c in ZH_CASES])
+def test_ingest005_a_chinese_headed_file_is_told_its_columns_in_chinese(
+    loaded, tmp_path, case, rows, expected
+):
+    err = rejected(loaded, tmp_path, "中文.csv", items(*rows, header=ZH_HEADER))
+    assert [str(i) for i in err.issues] == [expected]
+
+
+def test_ingest006_a_missing_column_is_named_as_the_file_names_its_others(loaded, tmp_path):
+    header = ZH_HEADER.replace(",列入清单日期", "")
+    rows = [",".join(r.split(",")[:6] + r.split(",")[7:]) for r in GOOD]
+    err = rejected(loaded, tmp_path, "缺列.csv", items(*rows, header=header), "service_items")
+    assert [str(i) for i in err.issues] == [
+        "文件「缺列.csv」 第 1 行 「列入清单日期」（listed_date）：缺少必需的列（数据集 service_items）"
+    ]
+    # the same file left to recognition: the closest dataset lacks 列入清单日期, said in Chinese
+    err = rejected(loaded, tmp_path, "缺列.csv", items(*rows, header=header))
+    message = str(err.issues[0])
+    assert (
+        "service_items（数字政务三张清单（一件事/一类事/一体事）；缺少列 列入清单日期）" in message
+    )
+    assert "listed_date" not in message
+
+
+def test_ingest007_the_dataset_hint_suits_where_the_file_was_loaded(loaded, tmp_path):
+    """The command line is told its flag; the upload page is told to choose the dataset."""
+    err = rejected(loaded, tmp_path, "random.csv", b"a,b,c\n1,2,3\n")
+    cli = str(err.issues[0])
+    assert cli.endswith("。请用 --dataset 指定数据集")
+    web = for_web(cli)
+    assert "--dataset" not in web
+    assert web == cli.replace(
+        "请用 --dataset 指定数据集",
+        "请在上传前从“数据集”列表中选择该文件所属的数据集（不要选“自动识别”）",
     )

@@ -109,6 +109,26 @@ def test_reports003_xlsx_header_frozen_pane_and_number_formats():
     assert sheet["A5"].value == "进度 = 自基期起已走完的份额。"
 
 
+def test_reports008_years_are_plain_integers_and_counts_keep_separators():
+    """A year is written 2025 (format "0"), never 2,025; a count keeps its separators."""
+    frame = pl.DataFrame(
+        {"name": ["一件事通办完成率"], "target_year": [2025], "baseline_year": [2020],
+         "count": [12345]}
+    )  # fmt: skip
+    columns = (
+        Column("name", "指标"),
+        Column("target_year", "目标年", "year"),
+        Column("baseline_year", "基期年", "year"),
+        Column("count", "事项数", "integer"),
+    )
+    table = Table("t", "目标", frame, columns)
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx([table], provenance_of(table))))["目标"]
+    assert (sheet["B2"].value, sheet["B2"].number_format) == (2025, "0")
+    assert (sheet["C2"].value, sheet["C2"].number_format) == (2020, "0")
+    assert (sheet["D2"].value, sheet["D2"].number_format) == (12345, "#,##0")
+    assert csv_rows(to_csv(table))[1] == ["一件事通办完成率", "2025", "2020", "12345"]
+
+
 def about_text(data: bytes) -> str:
     sheet = openpyxl.load_workbook(io.BytesIO(data))["说明"]
     return "\n".join(

@@ -241,6 +241,40 @@ def test_report005_pdf_embeds_its_cjk_fonts(reports_dir):
         assert f[-5] == "yes", f"font not embedded: {f}"
 
 
+def cover_lines(pdf, page: int = 1) -> list[str]:
+    """A page's lines as laid out (the cover's by default), spaces removed."""
+    exe = shutil.which("pdftotext")
+    assert exe, "pdftotext is missing: run `scripts/setup.sh --test` as root (poppler-utils)"
+    args = [exe, "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"]
+    text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return [re.sub(r"\s+", "", line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    "pattern, phrases",
+    [
+        # the plan's name (indicators/targets/jiangsu-14fyp-digital-gov.yaml) and the kind of
+        # report the as-of calls for: 2025-12 ends the plan (总结), 2023-12 is its mid-term year
+        ("2025-12_320000_*.pdf", ["江苏省“十四五”数字政府建设规划", "总结评估报告"]),
+        ("2025-12_320200_*.pdf", ["无锡市", "江苏省“十四五”数字政府建设规划", "总结评估报告"]),
+        ("mid/2023-12_320200_*.pdf", ["无锡市", "江苏省“十四五”数字政府建设规划", "中期评估报告"]),
+    ],
+)
+def test_report005b_cover_title_breaks_only_between_phrases(reports_dir, pattern, phrases):
+    lines = cover_lines(one(reports_dir, pattern))
+    # the title's lines are those holding its first phrase through its last
+    first = next(i for i, ln in enumerate(lines) if phrases[0][:3] in ln)
+    last = next(i for i, ln in enumerate(lines) if ln.endswith(phrases[-1][-2:]))
+    title = lines[first : last + 1]
+    assert "".join(title).startswith(phrases[0]), title
+    assert "".join(title).replace("·", "") == "".join(phrases), title
+    for phrase in phrases:  # each phrase whole on one line
+        assert any(phrase in ln for ln in title), (phrase, title)
+    # the running header of the next page still carries the whole title
+    header = cover_lines(one(reports_dir, pattern), 2)[0]
+    assert "".join(phrases) in header.replace("·", ""), header
+
+
 def test_report006_same_data_and_as_of_give_the_same_bytes(demo_computed):
     from reports.pdf import render_pdf
     from reports.workbook import render_xlsx
@@ -296,6 +330,26 @@ def test_report007_province_workbook_equals_the_warehouse(reports_dir, demo_comp
     assert "模拟数据" in about and "2025年12月31日" in about and SET in about
     sha = hashlib.sha256(demo_files["info_systems"].read_bytes()).hexdigest()
     assert sha in about  # the source file's checksum, computed here from the file itself
+
+
+def test_report007b_workbook_years_are_plain_integers(reports_dir):
+    """目标年 and 年度 are years: the plan's target year 2025 (indicators/targets/
+    jiangsu-14fyp-digital-gov.yaml) is stored as the number 2025 with format "0" (shown 2025,
+    not 2,025)."""
+    book = openpyxl.load_workbook(one(reports_dir, "2025-12_320000_*.xlsx"))
+    ws = book["目标评估"]
+    column = [c.value for c in ws[1]].index("目标年") + 1
+    cells = [row[column - 1] for row in ws.iter_rows(min_row=2) if row[column - 1].value]
+    assert cells
+    for cell in cells:
+        assert cell.value == 2025 and cell.number_format == "0", (cell.value, cell.number_format)
+    if "重点任务" in book.sheetnames:
+        ws = book["重点任务"]
+        column = [c.value for c in ws[1]].index("年度")
+        years = [row[column] for row in ws.iter_rows(min_row=2) if row[column].value]
+        assert years
+        for cell in years:
+            assert 2021 <= cell.value <= 2025 and cell.number_format == "0"
 
 
 def test_report008_city_workbook_holds_only_the_city(reports_dir, demo_computed):

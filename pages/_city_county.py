@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import dcc, html
@@ -29,8 +31,46 @@ from pages._components import (
     fmt_value,
     month_label,
 )
+from pages._home_sections import (
+    LIGHT_MAP_STYLE,
+    fill_colour,
+    label_colour,
+    label_layers,
+    label_points,
+    scale_words,
+)
+
+LABEL_SIZE = 11  # px, the county names' size
 
 # --- county map --------------------------------------------------------------------------------
+
+
+def _county_labels(
+    codes: list[str], values: list, names: dict[str, str], ind, scale: list, zoom: float
+) -> list[tuple[float, float, str, str]]:
+    """Each county's name at its label point, and its value too when the polygon has room for
+    both lines (its area at the map's zoom several times the label's box): a city district of
+    a few km² gets its name only, and MapLibre drops any label that would overlap another."""
+    points = label_points("county")
+    present = [v for v in values if v is not None]
+    low, high = (min(present), max(present)) if present else (0.0, 1.0)
+    # Web-Mercator pixels per km at Jiangsu's latitude (≈32.9°N) at this zoom
+    px_per_km = 512 * 2**zoom / 40075 / math.cos(math.radians(32.9))
+    out = []
+    for code, v in zip(codes, values, strict=True):
+        if code not in points:
+            continue
+        lon, lat, area_km2 = points[code]
+        name = names[code]
+        text = name
+        if v is not None:
+            value = fmt_value(v, ind.unit, ind.decimals)
+            width = max(len(name), len(value) * 0.6) * LABEL_SIZE
+            if area_km2 * px_per_km**2 >= 4 * width * 2.4 * LABEL_SIZE:
+                text = f"{name}\n{value}"
+        colour = label_colour(fill_colour(scale, v, low, high)) if v is not None else "#13233a"
+        out.append((lon, lat, text, colour))
+    return out
 
 
 def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict) -> dict:
@@ -43,7 +83,16 @@ def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict
         f"{names[c]}<br>{ind.name_zh}：{fmt_value(v, ind.unit, ind.decimals)}<br>本市第 {k}/{len(codes)}"
         for c, v, k in zip(codes, values, ranks, strict=True)
     ]
-    scale = {"higher": "Blues", "lower": "Blues_r"}.get(ind.polarity, "Purples")
+    # plotly.py's scale, not plotly.js's
+    scale = get_colorscale({"higher": "Blues", "lower": "Blues_r"}.get(ind.polarity, "Purples"))
+    present = [v for v in values if v is not None]
+    low, high = (min(present), max(present)) if present else (0.0, 1.0)
+    if ind.polarity == "neutral":
+        meaning = f"颜色越深，{ind.name_zh}越高"
+    else:
+        meaning = scale_words(ind.name_zh, ind.polarity == "lower", big=False) + (
+            f"（越{'低' if ind.polarity == 'lower' else '高'}越好）"
+        )
     # plain figure data: plotly's figure objects would validate and copy the shapes each time
     return {
         "data": [
@@ -52,18 +101,44 @@ def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict
                 "geojson": {"type": "FeatureCollection", "features": features},
                 "locations": codes,
                 "z": values,
+                "zmin": low,
+                "zmax": high,
                 "text": hover,
                 "hoverinfo": "text",
-                "colorscale": get_colorscale(scale),  # plotly.py's scale, not plotly.js's
+                "colorscale": scale,
                 "marker": {"opacity": 0.9, "line": {"width": 1, "color": "#5b6b7f"}},
                 "colorbar": {"title": {"text": ind.unit}, "thickness": 12, "len": 0.8},
             }
         ],
         "layout": {
-            "map": {"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
+            "map": {
+                "style": LIGHT_MAP_STYLE,
+                "center": view["center"],
+                "zoom": view["zoom"],
+                "layers": label_layers(
+                    _county_labels(codes, values, names, ind, scale, view["zoom"]), LABEL_SIZE
+                ),
+            },
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "height": MAP_HEIGHT,
             "paper_bgcolor": "rgba(0,0,0,0)",
+            # the scale's meaning in words, in the map's top-left corner
+            "annotations": [
+                {
+                    "text": meaning,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.01,
+                    "y": 0.99,
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "showarrow": False,
+                    "font": {"size": 12, "color": "#1b2a41"},
+                    "bgcolor": "rgba(255,255,255,0.85)",
+                    "borderpad": 3,
+                    "name": "scale-words",
+                }
+            ],
         },
     }
 

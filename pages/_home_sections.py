@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import dash_bootstrap_components as dbc
+import geopandas as gpd
 import polars as pl
 from dash import dcc, html
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
+from shapely.ops import polylabel
 
 from datasets import boundaries, supervision
 from datasets.regions import PROVINCE_CODE, cities, region_name
@@ -159,9 +163,105 @@ def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
     )
 
 
+# --- map labels --------------------------------------------------------------------------------
+
+# A white MapLibre style with no "glyphs" URL: MapLibre then draws every label glyph with the
+# browser's own fonts, so the map's text needs nothing from the network.
+LIGHT_MAP_STYLE = {
+    "version": 8,
+    # a style must have "sources", and an empty object does not survive the page's in-place
+    # update (MapLibre then rejects the style): one unused point keeps it
+    "sources": {
+        "none": {
+            "type": "geojson",
+            "data": {"type": "Point", "coordinates": [0, 0]},
+        }
+    },
+    "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": "#ffffff"}}
+    ],
+}
+LABEL_DARK, LABEL_LIGHT = "#13233a", "#ffffff"
+
+
+@lru_cache(maxsize=4)
+def label_points(level: str) -> dict[str, tuple[float, float, float]]:
+    """Each region's label point (the pole of inaccessibility: the spot inside the polygon
+    farthest from its edge) and its area in km², from the browser's boundaries."""
+    shapes = gpd.GeoDataFrame.from_features(boundaries.geojson(level)["features"], crs=4326)
+    shapes["id"] = [f["id"] for f in boundaries.geojson(level)["features"]]
+    areas = shapes.to_crs(6933).area / 1e6  # equal-area projection
+    out = {}
+    for code, geom, area in zip(shapes["id"], shapes.geometry, areas, strict=True):
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)  # the largest island
+        point = polylabel(part, tolerance=0.002)
+        out[code] = (round(point.x, 4), round(point.y, 4), float(area))
+    return out
+
+
+def fill_colour(scale: list, value: float, low: float, high: float) -> str:
+    """The colour plotly paints ``value`` with on ``scale`` stretched from ``low`` to ``high``."""
+    t = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
+    return sample_colorscale(scale, [t], colortype="rgb")[0]
+
+
+def label_colour(fill: str) -> str:
+    """Dark text on a light fill, white text on a dark one (relative luminance, WCAG)."""
+    r, g, b = (int(float(c)) / 255 for c in fill[fill.index("(") + 1 : -1].split(",")[:3])
+
+    def lin(c):
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    # the text colour with the higher contrast ratio against the fill
+    return LABEL_DARK if (luminance + 0.05) / 0.0606 > 1.05 / (luminance + 0.05) else LABEL_LIGHT
+
+
+def label_layers(labels: list[tuple[float, float, str, str]], size: int) -> list[dict]:
+    """Map layers writing ``(lon, lat, text, colour)`` labels: one symbol layer per text colour,
+    each reading its text from the points' ``label`` property."""
+    by_colour: dict[str, list[dict]] = {}
+    for lon, lat, text, colour in labels:
+        by_colour.setdefault(colour, []).append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"label": text},
+            }
+        )
+    return [
+        {
+            "sourcetype": "geojson",
+            "source": {"type": "FeatureCollection", "features": features},
+            "type": "symbol",
+            "symbol": {
+                "text": "{label}",
+                # text only: an icon name plotly.js will not try to fetch from a CDN
+                "icon": "_",
+                "placement": "point",
+                "textposition": "middle center",
+                "textfont": {"size": size, "color": colour},
+            },
+        }
+        for colour, features in sorted(by_colour.items())
+    ]
+
+
+def scale_words(name: str, reverse: bool, *, big: bool) -> str:
+    """What the colour means, in words: 颜色越深，综合指数越高。"""
+    shade = "越亮" if big else "越深"
+    return f"颜色{shade}，{name}{'越低' if reverse else '越高'}"
+
+
+def _short(name: str) -> str:
+    """苏州市 → 苏州 (a city's name as the map writes it)."""
+    return name[:-1] if name.endswith("市") and len(name) > 2 else name
+
+
 def _map_figure(state: dict, *, big: bool = False) -> dict:
-    """The 13 cities coloured by the layer, as a plain figure dict: plotly's figure objects
-    would validate and deep-copy the boundaries on every render, and Dash needs only the JSON."""
+    """The 13 cities coloured by the layer, each named with its value, as a plain figure dict:
+    plotly's figure objects would validate and deep-copy the boundaries on every render, and
+    Dash needs only the JSON."""
     wh = shared_warehouse()
     layer, as_of = state["layer"], state["as_of"]
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
@@ -169,11 +269,13 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
     if layer == COMPOSITE or layer in DOMAINS:
         frame = read.composite(wh, as_of, layer)
         value_col, title, unit, decimals, reverse = "score", f"{layer}指数", "分", 1, False
+        meaning = f"{scale_words(title, False, big=big)}（0–100，最好者 100）"
     else:
         frame = read.league(wh, as_of, layer)
         ind = catalog[layer]
         value_col, title, unit, decimals = "value", ind.name_zh, ind.unit, ind.decimals
         reverse = ind.polarity == "lower"
+        meaning = f"{scale_words(title, reverse, big=big)}（越{'低' if reverse else '高'}越好）"
     frame = frame.with_columns(
         name=pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
     )
@@ -183,19 +285,37 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
     ]
     shapes = boundaries.geojson("city")  # one object per process, never copied
     text_colour = "#e6edf7" if big else "#1b2a41"
+    # the big screen's dark canvas: viridis (colour-blind safe), the best city brightest
+    if big:
+        scale = get_colorscale("Viridis_r" if reverse else "Viridis")
+    else:  # plotly.py's scale, not plotly.js's own (different) "Blues"
+        scale = get_colorscale("Blues_r" if reverse else "Blues")
+    values = [v for v in frame[value_col].to_list() if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    points = label_points("city")
+    labels = [
+        (
+            *points[code][:2],
+            f"{_short(name)}\n{fmt_value(v, '' if unit == '分' else unit, decimals)}",
+            label_colour(fill_colour(scale, v, low, high)),
+        )
+        for code, name, v in frame.select("region_code", "name", value_col).iter_rows()
+        if code in points and v is not None
+    ]
     data = [
         {
             "type": "choroplethmap",
             "geojson": shapes,
             "locations": frame["region_code"].to_list(),
             "z": frame[value_col].to_list(),
+            "zmin": low,
+            "zmax": high,
             "text": hover,
             "hoverinfo": "text",
-            # the scale as plotly.py names it (plotly.js has its own, different "Blues")
-            "colorscale": get_colorscale("Blues_r" if reverse else "Blues"),
+            "colorscale": scale,
             "marker": {
-                "opacity": 0.9,
-                "line": {"width": 0.8, "color": "#ffffff" if big else "#5b6b7f"},
+                "opacity": 1 if big else 0.9,
+                "line": {"width": 0.8, "color": "#0b1526" if big else "#5b6b7f"},
             },
             "colorbar": {
                 "title": {"text": unit, "font": {"color": text_colour}},
@@ -220,13 +340,32 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
         )
     layout = {
         "map": {
-            "style": "white-bg" if not big else DARK_MAP_STYLE,
+            "style": LIGHT_MAP_STYLE if not big else DARK_MAP_STYLE,
             "center": JIANGSU_CENTER,
             "zoom": 5.5 if not big else 6.0,
+            "layers": label_layers(labels, 15 if big else 11),
         },
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "clickmode": "event",
+        # the scale's meaning in words, under the map's top-left corner
+        "annotations": [
+            {
+                "text": meaning,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.01,
+                "y": 0.99,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 15 if big else 12, "color": text_colour},
+                "bgcolor": "rgba(11,21,38,0.75)" if big else "rgba(255,255,255,0.85)",
+                "borderpad": 3,
+                "name": "scale-words",
+            }
+        ],
     }
     return {"data": data, "layout": layout}
 

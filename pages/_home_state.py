@@ -38,7 +38,11 @@ ECONOMY = [  # (indicator, period type, short label)
 # A MapLibre style with only a background layer: dark, and nothing to download.
 DARK_MAP_STYLE = {
     "version": 8,
-    "sources": {},
+    # a style must have "sources", and an empty object does not survive the page's in-place
+    # update (MapLibre then rejects the style): one unused point keeps it
+    "sources": {
+        "none": {"type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}},
+    },
     "layers": [
         {"id": "background", "type": "background", "paint": {"background-color": "#0b1526"}}
     ],

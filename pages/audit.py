@@ -9,6 +9,7 @@ callbacks refuse them on the server (:mod:`pages._auth`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import dash
 import dash_bootstrap_components as dbc
@@ -51,13 +52,19 @@ def _action(code: str) -> html.Span:
 
 
 def _target(target: str | None) -> html.Span | str:
-    """A dataset named by its title (the table name in the tooltip); other objects as logged."""
+    """A dataset named by its title (the table name in the tooltip); a file by the name its
+    owner gave it; other objects as logged."""
     schema = load_schemas().get(target or "")
-    return html.Span(schema.title, title=target) if schema is not None else (target or "")
+    if schema is not None:
+        return html.Span(schema.title, title=target)
+    if target and FILE_NAME.search(target):
+        return html.Span(target, className="file-name")
+    return target or ""
 
 
 RESULTS = {"ok": "成功", "failed": "失败", "denied": "拒绝"}
 SHOWN = 500
+FILE_NAME = re.compile(r"\.[A-Za-z0-9]{2,5}$")  # an uploaded, exported or downloaded file
 ALL = "all"
 AUDIT_FILTERS = "audit-filters"
 AUDIT_TABLE = "audit-table"

@@ -30,6 +30,7 @@ from pages._components import (
     DROPDOWN_LABELS,
     fmt_value,
     month_label,
+    scale_note,
 )
 from pages._home_sections import (
     LIGHT_MAP_STYLE,
@@ -122,23 +123,7 @@ def _county_figure(names: dict[str, str], rows: pl.DataFrame, ind, geojson: dict
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "height": MAP_HEIGHT,
             "paper_bgcolor": "rgba(0,0,0,0)",
-            # the scale's meaning in words, in the map's top-left corner
-            "annotations": [
-                {
-                    "text": meaning,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0.01,
-                    "y": 0.99,
-                    "xanchor": "left",
-                    "yanchor": "top",
-                    "showarrow": False,
-                    "font": {"size": 12, "color": "#1b2a41"},
-                    "bgcolor": "rgba(255,255,255,0.85)",
-                    "borderpad": 3,
-                    "name": "scale-words",
-                }
-            ],
+            "annotations": [scale_note(meaning)],
         },
     }
 

@@ -544,3 +544,23 @@ def method_note(*children, summary: str = "方法说明") -> html.Details:
         [html.Summary(summary, className="small text-muted"), html.Div(list(children))],
         className="method-note small text-muted mt-1",
     )
+
+
+def scale_note(meaning: str, *, dark: bool = False, colour: str = "#1b2a41") -> dict:
+    """A map's colour scale in words, as an annotation in its top-left corner (larger and on a
+    dark ground on the big screen)."""
+    return {
+        "text": meaning,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.01,
+        "y": 0.99,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "align": "left",
+        "font": {"size": 15 if dark else 12, "color": colour},
+        "bgcolor": "rgba(11,21,38,0.75)" if dark else "rgba(255,255,255,0.85)",
+        "borderpad": 3,
+        "name": "scale-words",
+    }

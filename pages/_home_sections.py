@@ -33,6 +33,7 @@ from pages._components import (
     figure,
     fmt_value,
     month_label,
+    scale_note,
     severity_badge,
     since_line,
     target_decimals,
@@ -348,24 +349,7 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "clickmode": "event",
-        # the scale's meaning in words, under the map's top-left corner
-        "annotations": [
-            {
-                "text": meaning,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.01,
-                "y": 0.99,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
-                "align": "left",
-                "font": {"size": 15 if big else 12, "color": text_colour},
-                "bgcolor": "rgba(11,21,38,0.75)" if big else "rgba(255,255,255,0.85)",
-                "borderpad": 3,
-                "name": "scale-words",
-            }
-        ],
+        "annotations": [scale_note(meaning, dark=big, colour=text_colour)],
     }
     return {"data": data, "layout": layout}
 

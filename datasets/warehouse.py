@@ -18,6 +18,7 @@ Writers serialise on an advisory lock file beside the link.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import os
 import re
@@ -157,6 +158,11 @@ class Warehouse:
         """Name of the current version, e.g. ``v000007`` (empty when there is none)."""
         current = self.current_file()
         return current.stem if current else ""
+
+    def updated_at(self) -> dt.datetime | None:
+        """When the current version was written (its file's modification time, local time)."""
+        current = self.current_file()
+        return dt.datetime.fromtimestamp(current.stat().st_mtime) if current else None
 
     def _versions(self) -> list[tuple[int, Path]]:
         if not self.versions_dir.exists():

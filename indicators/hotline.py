@@ -13,8 +13,13 @@ not before the month its row arrived, and a replaced version of a ticket only un
 replaced. Summing the increments with ``known`` on or before an as-of month gives the figures as
 they were known then, so a replay never shows a later ticket or a later closure.
 
-Both are written inside every recompute, so the risk page reads small tables instead of
-scanning tickets.
+``hotline_daily``(region_code, day, received, closed, closed_on_time, rated, satisfied) — the
+wall's "today" counters for the last :data:`DAILY_DAYS` days of tickets, cities and province:
+tickets received on ``day`` by their creation, closures (on time or not) and ratings by the day
+they were closed. Everything known now; a replay reads the months instead.
+
+All are written inside every recompute, so the pages read small tables instead of scanning
+tickets.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ _CLOSURE = """
     )"""
 
 _MONTH = "CAST(date_trunc('month', {}) AS DATE)"
+DAILY_DAYS = 31
 
 
 def _grouped(table: str, superseded: bool) -> str:
@@ -129,5 +135,42 @@ def write_hotline_table(con) -> None:
         FROM base b JOIN closure c ON c.region_code = b.region_code
         GROUP BY 1, 2, 3, 4, 5
         ORDER BY 1, 2, 3, 4, 5
+        """
+    )
+    write_hotline_daily(con)
+
+
+def write_hotline_daily(con) -> None:
+    """(Re)create ``hotline_daily``: per city and the province, each of the last
+    :data:`DAILY_DAYS` days up to the newest ticket, what was received, closed and rated that day
+    (portable SQL)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE hotline_daily AS
+        WITH last AS (SELECT CAST(max(created_at) AS DATE) AS day FROM hotline_tickets),
+        events AS (
+            SELECT region_code, CAST(created_at AS DATE) AS day, 1 AS received, 0 AS closed,
+                   0 AS closed_on_time, 0 AS rated, 0 AS satisfied
+            FROM hotline_tickets
+            UNION ALL
+            SELECT region_code, CAST(closed_at AS DATE), 0, 1,
+                   CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END,
+                   CASE WHEN satisfaction IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END
+            FROM hotline_tickets WHERE closed_at IS NOT NULL
+        ),
+        recent AS (
+            SELECT e.* FROM events e, last
+            WHERE e.day > last.day - {DAILY_DAYS} AND e.day <= last.day
+        ),
+        {_CLOSURE}
+        SELECT c.ancestor AS region_code, r.day,
+               CAST(sum(r.received) AS BIGINT) AS received, CAST(sum(r.closed) AS BIGINT) AS closed,
+               CAST(sum(r.closed_on_time) AS BIGINT) AS closed_on_time,
+               CAST(sum(r.rated) AS BIGINT) AS rated, CAST(sum(r.satisfied) AS BIGINT) AS satisfied
+        FROM recent r JOIN closure c ON c.region_code = r.region_code
+        JOIN regions g ON g.region_code = c.ancestor AND g.city_code = g.region_code
+        GROUP BY 1, 2
+        ORDER BY 1, 2
         """
     )

@@ -245,6 +245,25 @@ def latest_hotline_month(
     return rows["m"][0] if rows.height else None
 
 
+def hotline_latest_day(warehouse, region: str) -> dict | None:
+    """The newest day of 12345 tickets for a city or the province (as known now): received,
+    closed, on-time closures and satisfaction of that day's ratings; None without the table or
+    tickets."""
+    if "hotline_daily" not in warehouse.table_names():
+        return None
+    rows = warehouse.query(
+        """
+        SELECT day, received, closed,
+               100.0 * closed_on_time / nullif(closed, 0) AS on_time_rate,
+               100.0 * satisfied / nullif(rated, 0) AS satisfaction_rate
+        FROM hotline_daily
+        WHERE region_code = ? AND day = (SELECT max(day) FROM hotline_daily)
+        """,
+        [region],
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
 def hotline_window(
     warehouse, as_of: dt.date | None = None, *, reading: str | None = None
 ) -> tuple[dt.date, dt.date] | None:

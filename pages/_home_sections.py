@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import dash_bootstrap_components as dbc
@@ -259,48 +260,84 @@ def _short(name: str) -> str:
     return name[:-1] if name.endswith("市") and len(name) > 2 else name
 
 
-def _map_figure(state: dict, *, big: bool = False) -> dict:
-    """The 13 cities coloured by the layer, each named with its value, as a plain figure dict:
-    plotly's figure objects would validate and deep-copy the boundaries on every render, and
-    Dash needs only the JSON."""
+@dataclass(frozen=True)
+class MapLayer:
+    """What a cockpit map shows: the 13 cities' values of one layer with their names and
+    ranks, and how they are coloured."""
+
+    frame: pl.DataFrame  # region_code, name, value, rank (rank 1 is best)
+    title: str  # 综合指数 / the indicator's name
+    unit: str
+    decimals: int
+    reverse: bool  # lower is better
+    meaning: str  # the colour scale in words
+    scale: list
+    low: float
+    high: float
+
+    def colour(self, value: float) -> str:
+        return fill_colour(self.scale, value, self.low, self.high)
+
+
+def map_layer(state: dict, *, big: bool = False) -> MapLayer:
+    """The selected layer (the composite, a domain's index or one indicator) at the as-of."""
     wh = shared_warehouse()
     layer, as_of = state["layer"], state["as_of"]
     names = {c: n for c, n in cities().select("region_code", "name_zh").iter_rows()}
-    catalog = default_catalog()
     if layer == COMPOSITE or layer in DOMAINS:
         frame = read.composite(wh, as_of, layer)
         value_col, title, unit, decimals, reverse = "score", f"{layer}指数", "分", 1, False
         meaning = f"{scale_words(title, False, big=big)}（0–100，最好者 100）"
     else:
         frame = read.league(wh, as_of, layer)
-        ind = catalog[layer]
+        ind = default_catalog()[layer]
         value_col, title, unit, decimals = "value", ind.name_zh, ind.unit, ind.decimals
         reverse = ind.polarity == "lower"
         meaning = f"{scale_words(title, reverse, big=big)}（越{'低' if reverse else '高'}越好）"
-    frame = frame.with_columns(
-        name=pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
-    )
-    hover = [
-        f"{n}<br>{title}：{fmt_value(v, unit, decimals)}<br>13 市第 {r} 名"
-        for n, v, r in frame.select("name", value_col, "rank").iter_rows()
-    ]
-    shapes = boundaries.geojson("city")  # one object per process, never copied
-    text_colour = "#e6edf7" if big else "#1b2a41"
+    frame = frame.select(
+        "region_code",
+        name=pl.col("region_code").replace_strict(names, default=pl.col("region_code")),
+        value=pl.col(value_col),
+        rank=pl.col("rank"),
+    ).sort("rank", nulls_last=True)
     # the big screen's dark canvas: viridis (colour-blind safe), the best city brightest
     if big:
         scale = get_colorscale("Viridis_r" if reverse else "Viridis")
     else:  # plotly.py's scale, not plotly.js's own (different) "Blues"
         scale = get_colorscale("Blues_r" if reverse else "Blues")
-    values = [v for v in frame[value_col].to_list() if v is not None]
+    values = [v for v in frame["value"].to_list() if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    return MapLayer(frame, title, unit, decimals, reverse, meaning, scale, low, high)
+
+
+@lru_cache(maxsize=4)
+def region_bounds(level: str) -> tuple[float, float, float, float]:
+    """[west, south, east, north] of all regions of a level (what a map fits to its box)."""
+    shapes = gpd.GeoDataFrame.from_features(boundaries.geojson(level)["features"], crs=4326)
+    return tuple(round(float(b), 3) for b in shapes.total_bounds)
+
+
+def _map_figure(state: dict, *, big: bool = False, layer: MapLayer | None = None) -> dict:
+    """The 13 cities coloured by the layer, each named with its value, as a plain figure dict:
+    plotly's figure objects would validate and deep-copy the boundaries on every render, and
+    Dash needs only the JSON. On the big screen the ranking beside the map is its legend and
+    the scale's meaning is written above it."""
+    m = layer or map_layer(state, big=big)
+    frame, title, unit, decimals = m.frame, m.title, m.unit, m.decimals
+    hover = [
+        f"{n}<br>{title}：{fmt_value(v, unit, decimals)}<br>13 市第 {r} 名"
+        for n, v, r in frame.select("name", "value", "rank").iter_rows()
+    ]
+    shapes = boundaries.geojson("city")  # one object per process, never copied
+    text_colour = "#e6edf7" if big else "#1b2a41"
     points = label_points("city")
     labels = [
         (
             *points[code][:2],
             f"{_short(name)}\n{fmt_value(v, '' if unit == '分' else unit, decimals)}",
-            label_colour(fill_colour(scale, v, low, high)),
+            label_colour(m.colour(v)),
         )
-        for code, name, v in frame.select("region_code", "name", value_col).iter_rows()
+        for code, name, v in frame.select("region_code", "name", "value").iter_rows()
         if code in points and v is not None
     ]
     data = [
@@ -308,12 +345,13 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
             "type": "choroplethmap",
             "geojson": shapes,
             "locations": frame["region_code"].to_list(),
-            "z": frame[value_col].to_list(),
-            "zmin": low,
-            "zmax": high,
+            "z": frame["value"].to_list(),
+            "zmin": m.low,
+            "zmax": m.high,
             "text": hover,
             "hoverinfo": "text",
-            "colorscale": scale,
+            "colorscale": m.scale,
+            "showscale": not big,
             "marker": {
                 "opacity": 1 if big else 0.9,
                 "line": {"width": 0.8, "color": "#0b1526" if big else "#5b6b7f"},
@@ -349,7 +387,10 @@ def _map_figure(state: dict, *, big: bool = False) -> dict:
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "clickmode": "event",
-        "annotations": [scale_note(meaning, dark=big, colour=text_colour)],
+        "annotations": [] if big else [scale_note(m.meaning, colour=text_colour)],
+        # the browser fits Jiangsu to the map's box and, on the wall, scales the labels with
+        # the canvas (assets/big-screen.js)
+        "meta": {"fit": region_bounds("city"), **({"labels": 18, "room": 0.97} if big else {})},
     }
     return {"data": data, "layout": layout}
 

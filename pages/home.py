@@ -22,7 +22,7 @@ from indicators import read
 from indicators.catalog import DOMAINS
 from indicators.readings import DEFAULT_READING
 from indicators.views import COMPOSITE
-from pages import _cache, _ids
+from pages import _big_screen, _cache, _ids
 from pages._components import (
     as_of_in_url,
     as_of_key,
@@ -48,7 +48,6 @@ from pages._home_state import (
     COCKPIT_AS_OF,
     COCKPIT_BIG,
     COCKPIT_BIG_BODY,
-    COCKPIT_BIG_MAP,
     COCKPIT_CITY_CLEAR,
     COCKPIT_LAYER,
     COCKPIT_MAP,
@@ -187,49 +186,7 @@ def _big_body(state: dict, tick: int = 0) -> html.Div:
     layers = [COMPOSITE, *DOMAINS]
     if state["rotate"]:
         state = {**state, "layer": layers[tick % len(layers)]}
-    wh = shared_warehouse()
-    frame = read.progress(wh, state["set"], state["as_of"], reading=state["reading"])
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.H2("规划目标", className="big-section"),
-                    _summary(state, frame),
-                    _cards(state, frame, big=True),
-                ],
-                className="big-left",
-            ),
-            html.Div(
-                [
-                    html.H2(
-                        f"13 市 · {state['layer']}" + ("指数" if state["layer"] in layers else ""),
-                        className="big-section",
-                    ),
-                    dcc.Graph(
-                        id=COCKPIT_BIG_MAP,
-                        figure=_map_figure(state, big=True),
-                        config={"displaylogo": False, "scrollZoom": False, "responsive": True},
-                        className="big-map",
-                    ),
-                ],
-                className="big-center",
-            ),
-            html.Div(
-                [
-                    html.H2(
-                        "到期未达成的目标与城市" if state["final"] else "滞后目标与城市",
-                        className="big-section",
-                    ),
-                    _lagging(state, frame, big=True),
-                    html.H2("经济运行", className="big-section mt-3"),
-                    _economy(state, big=True),
-                    duban_summary(state, big=True),
-                ],
-                className="big-right",
-            ),
-        ],
-        className="big-body",
-    )
+    return _big_screen.body(state)
 
 
 def _big(state: dict) -> html.Div:
@@ -252,21 +209,7 @@ def _big(state: dict) -> html.Div:
                 interval=1000 * (state["rotate"] or state["refresh"]),
                 n_intervals=0,
             ),
-            html.Div(
-                [
-                    html.H1("江苏数字政府 · 数据大脑", className="big-title"),
-                    html.Div(
-                        [
-                            # the wall has no plan bar: it names the plan it shows
-                            html.Span(state["ts"].short_name, className="me-3 big-plan"),
-                            html.Span(_evaluation_label(state), className="me-3"),
-                            html.Span("模拟数据", className="big-synthetic") if synthetic else None,
-                        ],
-                        className="big-meta",
-                    ),
-                ],
-                className="big-header",
-            ),
+            _big_screen.header(state, _evaluation_label(state), synthetic),
             html.Div(_big_body(state), id=COCKPIT_BIG_BODY),
         ],
         className="big-canvas",

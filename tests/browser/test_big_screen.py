@@ -104,9 +104,9 @@ def test_big002_headline_figures_equal_the_warehouse(browser, server, app_wareho
     """12345's newest day counted from the tickets themselves; the targets met from the stored
     verdicts; the ticker's warnings are the most severe ones in force."""
     wall, page = open_wall(browser, server, 1920, 1080, f"&city={CITY}")
-    day = app_warehouse.query(
-        "SELECT CAST(max(created_at) AS DATE) AS d FROM hotline_tickets"
-    )["d"][0]
+    day = app_warehouse.query("SELECT CAST(max(created_at) AS DATE) AS d FROM hotline_tickets")[
+        "d"
+    ][0]
     tickets = app_warehouse.query(
         """
         SELECT count(*) FILTER (WHERE CAST(created_at AS DATE) = ?) AS received,

@@ -86,9 +86,7 @@ def test_figures001_each_figure_has_one_value_equal_to_the_read_api(tab, app_war
         assert row.height == 1, (indicator, region, period)
         c = catalog[indicator]
         want = shown(row["value"][0], c["unit"], c["decimals"])
-        if texts != {want} and not all(
-            in_wan(text, row["value"][0], c["unit"]) for text in texts
-        ):
+        if texts != {want} and not all(in_wan(text, row["value"][0], c["unit"]) for text in texts):
             wrong[(indicator, region, period)] = (texts, want)
     assert not wrong, f"figures that differ from the read API: {wrong}"
     assert tab.errors == []

@@ -201,7 +201,7 @@ def detect(
     """Level shifts and spikes of one series.
 
     Returns a frame with ``position`` (0-based), ``label`` (the period, when given), ``kind``
-    (``spike``/``level_shift``), ``kind_zh`` (异常点/水平突变), ``value``, ``expected``,
+    (``spike``/``level_shift``), ``kind_zh`` (单月异常/水平突变), ``value``, ``expected``,
     ``size`` (value − expected), ``direction`` (上升/下降) and ``score``. A spike's value is the
     month's own and its expected value includes any level shift before it.
     """
@@ -219,7 +219,7 @@ def _row(i, labels, kind, value, expected, score) -> dict:
         "position": int(i),
         "label": labels[int(i)],
         "kind": kind,
-        "kind_zh": "异常点" if kind == "spike" else "水平突变",
+        "kind_zh": "单月异常" if kind == "spike" else "水平突变",
         "value": float(value),
         "expected": float(expected),
         "size": float(value - expected),

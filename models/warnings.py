@@ -619,7 +619,7 @@ def _eval_hotline(con, catalog, rule, as_of) -> list[dict]:
         )
         message = (
             f"{_region_name(region)} 12345「{category}」类诉求激增：{detail}，"
-            f"最高为预期的 {ratio:.1f} 倍（{hits['kind_zh'][0]}，z={hits['score'][0]:.1f}）。"
+            f"最高为预期的 {ratio:.1f} 倍（{hits['kind_zh'][0]}）。"
         )
         drill = {
             "dataset": "hotline_tickets",

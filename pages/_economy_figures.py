@@ -35,6 +35,7 @@ from pages._economy_state import (
     change_text,
     fmt_number,
 )
+from pages._small_multiples import MAX_LINES, Line, small_multiples
 
 # --- KPI strip ---------------------------------------------------------------------------------
 
@@ -156,7 +157,9 @@ def _city_bars(
             orientation="h",
             marker_color=colours,
             text=texts,
-            textposition="auto",
+            # the value at the bar's base, away from the reference line near its end
+            textposition="inside",
+            insidetextanchor="start",
             hovertemplate="%{y}：%{text}<extra></extra>",
             cliponaxis=False,
         )
@@ -167,6 +170,7 @@ def _city_bars(
             x=value,
             line_dash="dash",
             line_color=PROVINCE_COLOUR,
+            layer="below",
             annotation_text=f"{label} {fmt_number(value, unit, decimals)}",
             annotation_position="top",
             annotation_font_size=11,
@@ -234,8 +238,10 @@ def trend_figure(state: dict, data: dict) -> go.Figure:
     ind = state["ind"]
     names = state["names"]
     rows = data["values"].filter(pl.col("period").is_in(data["range"]))
-    fig = go.Figure()
     level = _is_level(ind)
+    if len(state["cities"]) > MAX_LINES:
+        return _trend_panels(state, rows, level)
+    fig = go.Figure()
     for i, code in enumerate(state["cities"]):
         series = rows.filter(pl.col("region_code") == code).sort("period")
         if series.is_empty():
@@ -299,6 +305,41 @@ def trend_figure(state: dict, data: dict) -> go.Figure:
         }
     fig.update_layout(**layout)
     fig.update_yaxes(gridcolor="#e3e8ef")
+    return fig
+
+
+def _trend_panels(state: dict, rows: pl.DataFrame, level: bool) -> go.Figure:
+    """Many cities: a panel each against the province (rates) or the 13 cities' average
+    (levels, whose sum the province is)."""
+    ind, names = state["ind"], state["names"]
+
+    def line(name: str, part: pl.DataFrame) -> Line:
+        part = part.sort("period")
+        values = part["value"].to_list()
+        hover = [
+            f"{name} {p}：{fmt_number(v, ind.unit, ind.decimals)}"
+            for p, v in zip(part["period"].to_list(), values, strict=True)
+        ]
+        return Line(name, part["period"].to_list(), values, hover)
+
+    lines = [
+        line(names[code], rows.filter(pl.col("region_code") == code))
+        for code in state["cities"]
+        if rows.filter(pl.col("region_code") == code).height
+    ]
+    cities_only = rows.filter(pl.col("region_code").is_in(list(state["all_cities"])))
+    if level:
+        reference = line("13 市平均", cities_only.group_by("period").agg(pl.col("value").mean()))
+    else:
+        province = rows.filter(pl.col("region_code") == PROVINCE_CODE)
+        reference = line("全省", province) if province.height else None
+    fig = small_multiples(
+        lines,
+        reference,
+        y_title=f"{ind.name_zh}（{_axis_unit(ind)}）",
+        shared_y=not level,
+    )
+    fig.update_xaxes(type="category", nticks=4)
     return fig
 
 

@@ -60,6 +60,7 @@ from pages._indicators_state import (
     needs_secondary_axis,
     region_options,
 )
+from pages._small_multiples import MAX_LINES, Line, small_multiples
 
 
 def definition(state: dict) -> list:
@@ -364,8 +365,10 @@ def chart_figure(state: dict, frame: pl.DataFrame) -> go.Figure:
     secondary = PROVINCE_CODE in last and needs_secondary_axis(
         last.get(PROVINCE_CODE), [v for c, v in last.items() if c != PROVINCE_CODE]
     )
-    fig = go.Figure()
     tick = {"month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}[state["period"]]
+    if len([c for c in state["regions"] if c != PROVINCE_CODE]) > MAX_LINES:
+        return _chart_panels(state, shown, names, secondary, tick)
+    fig = go.Figure()
     for i, code in enumerate(state["regions"]):
         part = shown.filter(pl.col("region_code") == code).sort("period")
         if part.is_empty():
@@ -447,6 +450,49 @@ def chart_figure(state: dict, frame: pl.DataFrame) -> go.Figure:
         fig.add_annotation(
             text="所选地区与时期没有数据", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
         )
+    return fig
+
+
+def _chart_panels(state: dict, shown: pl.DataFrame, names: dict, secondary: bool, tick: str):
+    """Many regions: a panel each against the province, or (for a total the regions add up
+    to) each on its own axis."""
+    row = state["row"]
+    unit, decimals = row["unit"], row["decimals"]
+
+    def line(code: str) -> Line:
+        part = shown.filter(pl.col("region_code") == code).sort("period")
+        hover = [
+            f"{names.get(code, code)}<br>{period_text(p)}：{fmt_value(v, unit, decimals)}"
+            for p, v in part.select("period", "value").iter_rows()
+        ]
+        return Line(
+            names.get(code, code), part["period_start"].to_list(), part["value"].to_list(), hover
+        )
+
+    present = set(shown["region_code"].unique().to_list())
+    lines = [line(c) for c in state["regions"] if c != PROVINCE_CODE and c in present]
+    reference = line(PROVINCE_CODE) if PROVINCE_CODE in present and not secondary else None
+    fig = small_multiples(
+        lines,
+        reference,
+        y_title=unit,
+        shared_y=not secondary,
+        tickformat=f",.{decimals}~f",
+    )
+    fig.update_xaxes(tickformat=tick, nticks=4)
+    fig.update_layout(
+        title={
+            "text": f"<b>{row['name_zh']}</b>（{unit}）· 每个地区一幅"
+            + ("，虚线为全省" if reference else "，各自纵轴"),
+            "font": {"size": 14},
+            "x": 0,
+            "xanchor": "left",
+        },
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        showlegend=False,  # the title says what the dashed line is
+        paper_bgcolor="#fff",
+        plot_bgcolor="#fff",
+    )
     return fig
 
 

@@ -14,6 +14,7 @@ from pages._components import (
     dropdown,
     export_buttons,
     export_header,
+    method_note,
 )
 from pages._risk_warnings import (
     RISK_ANOMALIES,
@@ -49,12 +50,12 @@ def _anomalies(query: dict, view: dict) -> dbc.Card | None:
         )
         for r in frame.iter_rows(named=True)
     ]
-    header = ["月份", "地区", "指标", "类型", "方向", "实际 / 预期", "异常分"]
+    header = ["月份", "地区", "指标", "类型", "方向", "实际 / 预期", "偏离程度"]
     return dbc.Card(
         [
             dbc.CardHeader(
                 export_header(
-                    "异常检测：各月度序列最近的异常点与水平突变（STL 稳健分解，前 20）",
+                    "异常月份：各月度序列最近的单月异常与水平突变（最显著的 20 个）",
                     "anomalies",
                     query,
                 )
@@ -65,6 +66,11 @@ def _anomalies(query: dict, view: dict) -> dbc.Card | None:
                     size="sm",
                     responsive=True,
                     className="small mb-0",
+                ),
+                method_note(
+                    "每个月度序列先按季节与趋势拟合出“预期”（STL 稳健分解，周期 12 个月），"
+                    "实际值偏离预期超过噪声的数倍记为单月异常，序列整体抬升或回落记为水平突变。"
+                    "偏离程度 = 偏离 ÷ 噪声标准差（统计上的 z 值），越大越不寻常。"
                 ),
                 className="p-1",
             ),

@@ -253,7 +253,7 @@ EVIDENCE_LABELS = {
     "months": "月份",
     "values": "实际值",
     "expected": "预期值",
-    "scores": "异常分（z）",
+    "scores": "偏离程度（噪声标准差的倍数）",
     "kinds": "异常类型",
     "max_ratio": "最大倍数",
     "unit": "单位",
@@ -358,7 +358,7 @@ def _fmt(value) -> str:
     if isinstance(value, list):
         return "、".join(_fmt(v) for v in value)
     if value == "spike":
-        return "异常点"
+        return "单月异常"
     if value == "level_shift":
         return "水平突变"
     return str(value)

@@ -8,6 +8,8 @@ its own rule (the indicator's decimals, thousands separators, the unit).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from indicators.engine import values_as_of
@@ -27,6 +29,9 @@ def shown(value: float | None, unit: str, decimals: int) -> str:
         return "—"
     text = f"{value:,.{decimals}f}"
     return text + "%" if unit == "%" else f"{text} {unit}".rstrip()
+
+
+WAN = re.compile(r"^[\d.,]+ [万亿]")
 
 
 def in_wan(text: str, value: float | None, unit: str) -> bool:
@@ -71,7 +76,8 @@ def test_figures001_each_figure_has_one_value_equal_to_the_read_api(tab, app_war
             "SELECT indicator, unit, decimals FROM catalog_indicators"
         ).to_dicts()
     }
-    several = {k: v for k, v in seen.items() if len(v) > 1}
+    # a headline may also be written in 万/亿 (checked against the value below)
+    several = {k: v for k, v in seen.items() if len({t for t in v if not WAN.search(t)}) > 1}
     assert not several, f"figures shown with more than one value: {several}"
     wrong = {}
     for (indicator, region, period), texts in seen.items():
@@ -86,7 +92,8 @@ def test_figures001_each_figure_has_one_value_equal_to_the_read_api(tab, app_war
         assert row.height == 1, (indicator, region, period)
         c = catalog[indicator]
         want = shown(row["value"][0], c["unit"], c["decimals"])
-        if texts != {want} and not all(in_wan(text, row["value"][0], c["unit"]) for text in texts):
+        value = row["value"][0]
+        if any(t != want and not in_wan(t, value, c["unit"]) for t in texts):
             wrong[(indicator, region, period)] = (texts, want)
     assert not wrong, f"figures that differ from the read API: {wrong}"
     assert tab.errors == []

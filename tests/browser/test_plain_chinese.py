@@ -29,12 +29,14 @@ PAGES = [
     "/inbox",
     "/audit",
 ]
-# snake_case words, paths to source or spec files, .yaml, --flags
+# snake_case words, paths to source or spec files, .yaml, --flags, statistics jargon
 CODE = re.compile(
     r"[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+"
     r"|[\w-]+/[\w/-]+\.(?:py|yaml|yml|md|json)"
     r"|\.ya?ml\b"
     r"|(?<![\w-])--[a-z][\w-]+"
+    # statistics jargon a leader should not have to read: z scores, STL, 异常分
+    r"|(?<![A-Za-z])z\s*=\s*-?\d|\bSTL\b|异常分"
 )
 # the page's visible text without the method notes (a copy, so the page itself is untouched)
 VISIBLE_TEXT = """() => {
@@ -69,6 +71,9 @@ def test_plain002_the_scan_catches_what_it_is_meant_to():
         "见 docs/tracking-methods.md",
         "规则（early_warning.yaml）",
         "可用 --dataset 指定",
+        "最高为预期的 4.2 倍（异常点，z=19.2）",
+        "STL 稳健分解",
+        "异常分",
     ]
     for text in caught:
         assert CODE.search(text), text

@@ -61,17 +61,19 @@ def _anomalies(query: dict, view: dict) -> dbc.Card | None:
                 )
             ),
             dbc.CardBody(
-                dbc.Table(
-                    [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-                    size="sm",
-                    responsive=True,
-                    className="small mb-0",
-                ),
-                method_note(
-                    "每个月度序列先按季节与趋势拟合出“预期”（STL 稳健分解，周期 12 个月），"
-                    "实际值偏离预期超过噪声的数倍记为单月异常，序列整体抬升或回落记为水平突变。"
-                    "偏离程度 = 偏离 ÷ 噪声标准差（统计上的 z 值），越大越不寻常。"
-                ),
+                [
+                    dbc.Table(
+                        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+                        size="sm",
+                        responsive=True,
+                        className="small mb-0",
+                    ),
+                    method_note(
+                        "每个月度序列先按季节与趋势拟合出“预期”（STL 稳健分解，周期 12 个月），"
+                        "实际值偏离预期超过噪声的数倍记为单月异常，序列整体抬升或回落记为水平突变。"
+                        "偏离程度 = 偏离 ÷ 噪声标准差（统计上的 z 值），越大越不寻常。"
+                    ),
+                ],
                 className="p-1",
             ),
         ],

@@ -26,8 +26,10 @@
     var layout = gd.layout || {};
     var meta = layout.meta || {};
     var box = meta.fit;
-    var w = gd.clientWidth;
-    var h = gd.clientHeight;
+    // the plot area, without the colour bar and margins
+    var size = (gd._fullLayout && gd._fullLayout._size) || {};
+    var w = size.w || gd.clientWidth;
+    var h = size.h || gd.clientHeight;
     if (!box || !layout.map || !w || !h || !window.Plotly) return;
     var k = canvasScale(gd);
     var key = w + "x" + h + "@" + k.toFixed(3);
@@ -40,11 +42,15 @@
       if (drawn && Math.abs(drawn.getZoom() - want.zoom) > 0.01) {
         drawn.jumpTo({ zoom: want.zoom, center: [want.center.lon, want.center.lat] });
       }
-      if (drawn && meta.labels && drawn.isStyleLoaded()) {
-        var size = Math.round(meta.labels * k);
-        drawn.getStyle().layers.forEach(function (layer) {
-          if (layer.type === "symbol" && drawn.getLayoutProperty(layer.id, "text-size") !== size) {
-            drawn.setLayoutProperty(layer.id, "text-size", size);
+      var style = drawn && meta.labels && drawn.isStyleLoaded() && drawn.getStyle();
+      if (style && style.layers) {
+        var labelSize = Math.round(meta.labels * k);
+        style.layers.forEach(function (layer) {
+          if (
+            layer.type === "symbol" &&
+            drawn.getLayoutProperty(layer.id, "text-size") !== labelSize
+          ) {
+            drawn.setLayoutProperty(layer.id, "text-size", labelSize);
           }
         });
       }

@@ -537,6 +537,20 @@ def duban_links():
     return link
 
 
+def card_table(header: list[str], rows: list[html.Tr], *, className: str = "", **kwargs):
+    """A table that a phone shows as a stack of cards: each row a card, each cell led by its
+    column's name (``data-label``, drawn by the stylesheet below 576 px)."""
+    for row in rows:
+        cells = [c for c in (row.children or []) if isinstance(c, html.Td)]
+        for name, cell in zip(header, cells, strict=False):
+            setattr(cell, "data-label", name)
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+        className=f"card-table {className}".strip(),
+        **kwargs,
+    )
+
+
 def method_note(*children, summary: str = "方法说明") -> html.Details:
     """Technical detail for analysts (tables, files, codes, commands), folded away so leader and
     planner pages read in plain Chinese. The plain-language scan skips what is inside."""

@@ -11,6 +11,7 @@ from datasets.warehouse import shared_warehouse
 from indicators import read_risk
 from indicators.text import rate_axis_range
 from pages._components import (
+    card_table,
     dropdown,
     export_buttons,
     export_header,
@@ -62,12 +63,7 @@ def _anomalies(query: dict, view: dict) -> dbc.Card | None:
             ),
             dbc.CardBody(
                 [
-                    dbc.Table(
-                        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-                        size="sm",
-                        responsive=True,
-                        className="small mb-0",
-                    ),
+                    card_table(header, rows, size="sm", responsive=True, className="small mb-0"),
                     method_note(
                         "每个月度序列先按季节与趋势拟合出“预期”（STL 稳健分解，周期 12 个月），"
                         "实际值偏离预期超过噪声的数倍记为单月异常，序列整体抬升或回落记为水平突变。"

@@ -17,6 +17,7 @@ from indicators.catalog import DOMAINS, default_catalog
 from indicators.readings import DEFAULT_READING
 from pages._components import (
     as_of_key,
+    card_table,
     duban_links,
     severity_badge,
     to_search,
@@ -98,13 +99,7 @@ def _warnings_table(frame: pl.DataFrame, query: dict) -> html.Div:
         )
     header = ["级别", "地区", "预警", "指标", "说明", "首次触发", "责任单位", "督办"]
     return html.Div(
-        dbc.Table(
-            [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-            size="sm",
-            hover=True,
-            responsive=True,
-            className="mb-0",
-        ),
+        card_table(header, rows, size="sm", hover=True, responsive=True, className="mb-0"),
         id=RISK_WARNINGS,
     )
 

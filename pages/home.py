@@ -173,7 +173,7 @@ def _desktop(state: dict) -> html.Div:
             _top_warnings(state),
             duban_summary(state),
             html.P(
-                "数据来源：数据仓库中的事项级台账与统计长表，按指标库（indicators/catalog）定义计算；"
+                "数据来源：数据仓库中的事项级台账与统计长表，按指标库的定义计算；"
                 "状态判定方法见目标追踪页。",
                 className="small text-muted mt-3",
             ),

@@ -60,7 +60,7 @@ from pages._home_state import (
 
 
 def _kpi_card(
-    row: dict, history: pl.DataFrame, final: bool, big: bool, reading: str = DEFAULT_READING
+    row: dict, history: pl.DataFrame, final: bool, reading: str = DEFAULT_READING
 ) -> dbc.Col:
     unit = row["unit"]
     colour = STATUS_STYLE.get(row["verdict"], STATUS_STYLE["not_assessable"])[1]
@@ -127,12 +127,12 @@ def _kpi_card(
         ),
         xs=6,
         md=4,
-        xl=2 if not big else 6,
+        xl=2,
         className="kpi-col",
     )
 
 
-def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
+def _cards(state: dict, frame: pl.DataFrame) -> dbc.Row:
     wh = shared_warehouse()
     region_rows = frame.filter(
         (pl.col("region_code") == state["city"]) & pl.col("target_value").is_not_null()
@@ -146,7 +146,6 @@ def _cards(state: dict, frame: pl.DataFrame, *, big: bool = False) -> dbc.Row:
             row,
             history.filter(pl.col("indicator") == row["indicator"]),
             state["final"],
-            big,
             state["reading"],
         )
         for row in sorted(region_rows.iter_rows(named=True), key=lambda r: order[r["indicator"]])
@@ -463,14 +462,14 @@ def _value_words(r: dict) -> str:
     return f"当前 {shown}"
 
 
-def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div:
+def _lagging(state: dict, frame: pl.DataFrame) -> html.Div:
     if state["city"] != PROVINCE_CODE:
         return _city_lagging(state, frame)
-    items = cities_lagging_by_target(frame, final=state["final"], limit=4 if big else 5)
+    items = cities_lagging_by_target(frame, final=state["final"], limit=5)
     if not items:
         return html.Div("各市均无滞后目标。", className="text-muted", id=COCKPIT_LAGGING)
     blocks = []
-    duban = duban_links() if not big else (lambda **_: None)  # a wall takes no actions
+    duban = duban_links()
     for item in items:
         first = item["rows"].row(0, named=True)
         unit, decimals = first["unit"], first["decimals"]
@@ -483,9 +482,9 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
                 ],
                 className="me-2 text-nowrap",
             )
-            for r in item["rows"].head(3 if big else 4).iter_rows(named=True)
+            for r in item["rows"].head(4).iter_rows(named=True)
         ]
-        more = item["count"] - min(3 if big else 4, item["count"])
+        more = item["count"] - min(4, item["count"])
         blocks.append(
             html.Li(
                 [
@@ -536,7 +535,7 @@ def _lagging(state: dict, frame: pl.DataFrame, *, big: bool = False) -> html.Div
     return html.Ol(blocks, className="ps-4 mb-0", id=COCKPIT_LAGGING)
 
 
-def _economy(state: dict, *, big: bool = False) -> dbc.Row:
+def _economy(state: dict) -> dbc.Row:
     wh = shared_warehouse()
     catalog = default_catalog()
     cols = []
@@ -583,7 +582,7 @@ def _economy(state: dict, *, big: bool = False) -> dbc.Row:
                     id={"type": "economy-card", "indicator": code},
                 ),
                 xs=6,
-                md=6 if big else 3,
+                md=3,
             )
         )
     return dbc.Row(cols, className="g-2", id=COCKPIT_ECONOMY)
@@ -654,7 +653,7 @@ def _top_warnings(state: dict, limit: int = 5) -> html.Div | None:
     )
 
 
-def duban_summary(state: dict, *, big: bool = False) -> html.Div | None:
+def duban_summary(state: dict) -> html.Div | None:
     """督办 at a glance: open, overdue and escalated tasks (of the selected city, or all the
     user may see) and the 承办单位 with most overdue, linked to the 督办中心."""
     if not supervision.has_tasks():
@@ -675,11 +674,6 @@ def duban_summary(state: dict, *, big: bool = False) -> html.Div | None:
     late = html.Div(
         f"逾期最多：{worst}" if worst else "暂无逾期事项", className="small duban-worst"
     )
-    if big:
-        return html.Div(
-            [html.H2("督办", className="big-section mt-3"), html.Div(figures), late],
-            id=COCKPIT_DUBAN,
-        )
     return dbc.Card(
         [
             dbc.CardHeader(

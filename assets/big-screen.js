@@ -30,19 +30,21 @@
     var size = (gd._fullLayout && gd._fullLayout._size) || {};
     var w = size.w || gd.clientWidth;
     var h = size.h || gd.clientHeight;
-    if (!box || !layout.map || !w || !h || !window.Plotly) return;
-    var k = canvasScale(gd);
-    var key = w + "x" + h + "@" + k.toFixed(3);
     var subplot = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
     var drawn = subplot && subplot.map;
+    // only a map that is drawn and still on the page (not one being replaced or purged)
+    if (!box || !layout.map || !drawn || !w || !h || !window.Plotly) return;
+    if (!document.body.contains(gd)) return;
+    var k = canvasScale(gd);
+    var key = w + "x" + h + "@" + k.toFixed(3);
     if (meta.fitted === key) {
       // a relayout that arrives while the map is still loading its style can leave MapLibre
       // at the old view: move it there directly
       var want = gd._fullLayout.map;
-      if (drawn && Math.abs(drawn.getZoom() - want.zoom) > 0.01) {
+      if (Math.abs(drawn.getZoom() - want.zoom) > 0.01) {
         drawn.jumpTo({ zoom: want.zoom, center: [want.center.lon, want.center.lat] });
       }
-      var style = drawn && meta.labels && drawn.isStyleLoaded() && drawn.getStyle();
+      var style = meta.labels && drawn.isStyleLoaded() && drawn.getStyle();
       if (style && style.layers) {
         var labelSize = Math.round(meta.labels * k);
         style.layers.forEach(function (layer) {
@@ -76,7 +78,9 @@
         }
       });
     }
-    window.Plotly.relayout(gd, update);
+    var done = window.Plotly.relayout(gd, update);
+    // a figure replaced while this relayout was under way is fitted on its own next draw
+    if (done && done.catch) done.catch(function () {});
   }
 
   function watch() {

@@ -38,8 +38,8 @@ from pages._components import (
     target_decimals,
     verdict_badge,
 )
-from pages._home_sections import MapLayer, _map_figure, _short, map_layer
-from pages._home_state import COCKPIT_BIG_MAP, ECONOMY, period_label, sparkline_svg
+from pages._home_sections import MapLayer, _map_figure, _short, economy_latest, map_layer
+from pages._home_state import COCKPIT_BIG_MAP, period_label, sparkline_svg
 
 # Status colours on the dark canvas: the same hues as everywhere (Okabe–Ito / Tol), lifted where
 # the page colour would sink into the navy; each keeps 4.5:1 with the dark text written on it.
@@ -390,7 +390,17 @@ def targets(state: dict, frame: pl.DataFrame) -> html.Div:
         for r in rows
     ]
     return html.Div(
-        [section("规划目标", state), html.Div(tiles, className="ring-grid", id="big-targets")],
+        [
+            section(
+                "规划目标",
+                state,
+                html.Span(
+                    f"{state['ts'].target_year} 年末值" if state["final"] else "最新值",
+                    className="section-aside",
+                ),
+            ),
+            html.Div(tiles, className="ring-grid", id="big-targets"),
+        ],
         className="big-left",
     )
 
@@ -587,14 +597,8 @@ def duban_panel(state: dict) -> html.Div:
 
 
 def economy_panel(state: dict) -> html.Div:
-    wh = shared_warehouse()
-    catalog = default_catalog()
     tiles = []
-    for code, period_type, label in ECONOMY:
-        frame = read.latest_values(
-            wh, state["as_of"], [code], state["city"], period_type, reading=state["reading"]
-        )
-        ind = catalog[code]
+    for code, label, ind, frame in economy_latest(state):
         if frame.is_empty():
             value, note, spark = big_figure(None, ind.unit, ind.decimals), "暂无数据", ""
         else:

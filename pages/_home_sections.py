@@ -535,15 +535,27 @@ def _lagging(state: dict, frame: pl.DataFrame) -> html.Div:
     return html.Ol(blocks, className="ps-4 mb-0", id=COCKPIT_LAGGING)
 
 
-def _economy(state: dict) -> dbc.Row:
+def economy_latest(state: dict) -> list[tuple[str, str, object, pl.DataFrame]]:
+    """The cockpit's economic figures: (indicator, label, catalog entry, its periods as known at
+    the as-of in the reading, newest last) — shared by the desktop strip and the wall."""
     wh = shared_warehouse()
     catalog = default_catalog()
-    cols = []
-    for code, period_type, label in ECONOMY:
-        frame = read.latest_values(
-            wh, state["as_of"], [code], state["city"], period_type, reading=state["reading"]
+    return [
+        (
+            code,
+            label,
+            catalog[code],
+            read.latest_values(
+                wh, state["as_of"], [code], state["city"], period_type, reading=state["reading"]
+            ),
         )
-        ind = catalog[code]
+        for code, period_type, label in ECONOMY
+    ]
+
+
+def _economy(state: dict) -> dbc.Row:
+    cols = []
+    for code, label, ind, frame in economy_latest(state):
         if frame.is_empty():
             value, note, spark, period = None, "暂无数据", "", None
         else:

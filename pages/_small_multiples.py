@@ -22,6 +22,19 @@ class Line:
     hover: list[str]
 
 
+def _trace(line: Line, style: dict, **kwargs) -> go.Scatter:
+    return go.Scatter(
+        x=line.x,
+        y=line.y,
+        name=line.name,
+        mode="lines",
+        line=style,
+        text=line.hover,
+        hoverinfo="text",
+        **kwargs,
+    )
+
+
 def small_multiples(
     lines: list[Line],
     reference: Line | None,
@@ -48,35 +61,11 @@ def small_multiples(
     for i, line in enumerate(lines):
         row, col = i // columns + 1, i % columns + 1
         if reference is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=reference.x,
-                    y=reference.y,
-                    name=reference.name,
-                    mode="lines",
-                    line={"color": REFERENCE, "width": 1.5, "dash": "dash"},
-                    text=reference.hover,
-                    hoverinfo="text",
-                    showlegend=i == 0,
-                    legendgroup="reference",
-                ),
-                row=row,
-                col=col,
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=line.x,
-                y=line.y,
-                name=line.name,
-                mode="lines",
-                line={"color": LINE, "width": 2},
-                text=line.hover,
-                hoverinfo="text",
-                showlegend=False,
-            ),
-            row=row,
-            col=col,
-        )
+            style = {"color": REFERENCE, "width": 1.5, "dash": "dash"}
+            trace = _trace(reference, style, showlegend=i == 0, legendgroup="reference")
+            fig.add_trace(trace, row=row, col=col)
+        trace = _trace(line, {"color": LINE, "width": 2}, showlegend=False)
+        fig.add_trace(trace, row=row, col=col)
     fig.update_annotations(font_size=12)  # the panel titles
     fig.update_xaxes(showgrid=False, tickfont_size=10, automargin=True, showticklabels=True)
     fig.update_yaxes(gridcolor="#eef1f5", tickfont_size=10, tickformat=tickformat, automargin=True)

@@ -20,7 +20,7 @@ from datasets.schema import load_schemas
 from datasets.summary import cached_status
 from datasets.warehouse import shared_warehouse
 from pages import _auth, _ids
-from pages._components import export_header, fmt_int
+from pages._components import card_table, export_header, fmt_int
 
 dash.register_page(__name__, path="/data", name="数据管理", title="数据大脑 · 数据管理", order=90)
 
@@ -109,8 +109,9 @@ def status_table(warehouse) -> html.Div:
                 ]
             )
         )
-    table = dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+    table = card_table(
+        header,
+        body,
         size="sm",
         hover=True,
         responsive=True,
@@ -139,8 +140,9 @@ def loads_table(warehouse) -> dbc.Table:
         )
         for ds, f in loads
     ]
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+    return card_table(
+        header,
+        body,
         size="sm",
         hover=True,
         responsive=True,
@@ -255,8 +257,9 @@ def quality_table(warehouse) -> html.Div:
                 **{"data-dataset": q["dataset"]},
             )
         )
-    table = dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+    table = card_table(
+        header,
+        body,
         size="sm",
         hover=True,
         responsive=True,

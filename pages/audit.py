@@ -20,6 +20,7 @@ from datasets import accounts
 from datasets.schema import load_schemas
 from pages import _auth
 from pages._components import page_header
+from reports.tables import neutralise
 
 dash.register_page(__name__, path="/audit", name="审计日志", title="审计日志 · 数据大脑")
 
@@ -198,5 +199,7 @@ def export_entries(clicks, user, action, result, since):
         raise dash.exceptions.PreventUpdate
     log = entries(user, _chosen(action), _chosen(result), since)
     _auth.audit("export", target="审计日志.csv", detail={"rows": log.height})
+    text = [c for c, t in log.schema.items() if t == pl.String]
+    log = log.with_columns(pl.col(c).map_elements(neutralise, return_dtype=pl.String) for c in text)
     data = log.write_csv().encode("utf-8-sig")
     return dcc.send_bytes(data, f"审计日志_{dt.date.today():%Y%m%d}.csv")

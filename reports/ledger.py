@@ -63,21 +63,27 @@ def ledger_workbook(rows: list[dict], *, today: dt.date, who: str, synthetic: bo
     sheet = book.add_worksheet("督办台账")
     keys = list(LEDGER_COLUMNS)
     for c, key in enumerate(keys):
-        sheet.write(0, c, LEDGER_COLUMNS[key], head)
+        sheet.write_string(0, c, LEDGER_COLUMNS[key], head)
         sheet.set_column(c, c, WIDTHS.get(key, 12))
     for r, row in enumerate(rows, start=1):
         for c, key in enumerate(keys):
             value = row[key]
-            sheet.write(r, c, value if value is not None else "", late if row["overdue"] else wrap)
+            style = late if row["overdue"] else wrap
+            if isinstance(value, bool):
+                sheet.write_boolean(r, c, value, style)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value, style)
+            else:  # text stays text: write() would turn "=…" into a formula
+                sheet.write_string(r, c, "" if value is None else str(value), style)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(len(rows), 1), len(keys) - 1)
     notes = book.add_worksheet("说明")
     notes.set_column(0, 0, 14)
     notes.set_column(1, 1, 100)
-    notes.write(0, 0, "项目", head)
-    notes.write(0, 1, "说明", head)
+    notes.write_string(0, 0, "项目", head)
+    notes.write_string(0, 1, "说明", head)
     for r, (k, v) in enumerate(_notes(supervision.load_lifecycle(), today, who, synthetic), 1):
-        notes.write(r, 0, k, wrap)
-        notes.write(r, 1, v, wrap)
+        notes.write_string(r, 0, str(k), wrap)
+        notes.write_string(r, 1, str(v), wrap)
     book.close()
     return out.getvalue()

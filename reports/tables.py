@@ -174,13 +174,30 @@ def _csv_value(value, col: Column):
     return str(value)
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+1``, ``@SUM(…)``) kept as
+    text by a leading apostrophe, as OWASP recommends; other text unchanged."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def to_csv(table: Table) -> bytes:
-    """The table as CSV: UTF-8 with BOM, CRLF, Chinese headers with units, numbers as shown."""
+    """The table as CSV: UTF-8 with BOM, CRLF, Chinese headers with units, numbers as shown.
+    Text from the data that a spreadsheet would run as a formula is neutralised; numbers (a
+    negative one included) are written as numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.label for c in table.columns])
     for row, cols in zip(table.rows(), table.row_columns(), strict=True):
-        writer.writerow([_csv_value(v, c) for v, c in zip(row, cols, strict=True)])
+        writer.writerow(
+            [
+                _csv_value(v, c) if not isinstance(v, str) else neutralise(_csv_value(v, c))
+                for v, c in zip(row, cols, strict=True)
+            ]
+        )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 

@@ -45,3 +45,26 @@ def test_ledger001_one_row_per_task_and_a_sheet_that_explains(state_url):
     assert late["effect_zh"] == "未评估" and not by_id[made[1].id]["late_zh"]
     notes = dict(book["说明"].iter_rows(min_row=2, values_only=True))
     assert "模拟数据" in notes["数据"] and "签收" in notes["状态"] and notes["导出人"] == "duban"
+
+
+def test_ledger002_a_title_that_looks_like_a_formula_stays_text(state_url):
+    """A task title or requirement typed as "=…" is stored as a string, never run as a formula."""
+    accounts.add_user("duban", "province_analyst", password="long enough pw")
+    title = '=HYPERLINK("http://x","点此")'
+    supervision.create_task(
+        title=title,
+        due=dt.date(2026, 12, 31),
+        creator="duban",
+        region="320500",
+        today=TODAY,
+        requirement="@SUM(A1:A9)",
+    )
+    rows = supervision.ledger(supervision.list_tasks(today=TODAY), TODAY)
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(ledger_workbook(rows, today=TODAY, who="duban", synthetic=True))
+    )["督办台账"]
+    cells = [
+        c for row in sheet.iter_rows(min_row=2) for c in row if c.value in (title, "@SUM(A1:A9)")
+    ]
+    assert {c.value for c in cells} == {title, "@SUM(A1:A9)"}
+    assert {c.data_type for c in cells} == {"s"}

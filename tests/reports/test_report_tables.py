@@ -129,6 +129,28 @@ def test_reports008_years_are_plain_integers_and_counts_keep_separators():
     assert csv_rows(to_csv(table))[1] == ["一件事通办完成率", "2025", "2020", "12345"]
 
 
+FORMULAS = ['=HYPERLINK("http://x","点此")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rcmd"]
+
+
+def test_reports009_csv_neutralises_formulas_and_excel_keeps_them_as_text():
+    """OWASP CSV injection: text starting = + - @ tab or CR is written with a leading apostrophe;
+    a negative number stays a number; the workbook stores every such text as a string."""
+    texts = FORMULAS + ["正常文本", "A-1 号"]
+    frame = pl.DataFrame({"name": texts, "value": [-1.5] * len(texts)})
+    columns = (Column("name", "名称"), Column("value", "变化", "number", "%", decimals=1))
+    table = Table("t", "注入", frame, columns)
+    rows = csv_rows(to_csv(table))[1:]
+    for (name, value), text in zip(rows, texts, strict=True):
+        want = "'" + text if text[0] in "=+-@\t\r" else text
+        assert name == want, (name, text)
+        assert value == "-1.5"  # numbers are not touched
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([table], provenance_of(table))))
+    cells = [c for c in book["注入"]["A"][1:]]
+    # a CR is stored as XML's _x000D_ escape, which Excel reads back as CR
+    assert [c.value.replace("_x000D_", "\r") for c in cells] == texts
+    assert {c.data_type for c in cells} == {"s"}  # strings, never formulas
+
+
 def about_text(data: bytes) -> str:
     sheet = openpyxl.load_workbook(io.BytesIO(data))["说明"]
     return "\n".join(

@@ -40,7 +40,7 @@ from datasets.config import db_path
 from datasets.regions import region_name
 from datasets.warehouse import shared_warehouse
 from indicators.access import user_scope
-from pages import _oidc
+from pages import _inputs, _oidc
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -337,6 +337,10 @@ def register(app, server: Flask) -> None:
         access.deactivate(g.scope_token)
         g.scope_token = access.activate(scope)
         if request.method == "POST" and path == CALLBACK_PATH:
+            try:
+                _inputs.check(request.get_json(silent=True))
+            except _inputs.BadRequest as bad:
+                return flask.Response(str(bad), 400, mimetype="text/plain")
             needed = _callback_permission()
             if needed and not scope.can(needed):
                 audit("denied", result="denied", target=f"callback needs {needed}")

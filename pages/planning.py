@@ -786,8 +786,11 @@ def whatif(indicator, city, year, value):
     """The province's value in ``year`` if ``city`` reaches ``value``."""
     if not indicator or not city or not year:
         raise dash.exceptions.PreventUpdate
+    catalog = default_catalog()
+    if indicator not in catalog.indicators or not str(year).isdigit():
+        return html.P("请从列表中选择指标与年份。", className="text-muted small")
     wh = shared_warehouse()
-    ind = default_catalog()[indicator]
+    ind = catalog[indicator]
     dists = planning.distributions(wh, indicator, f"{year}-12")
     medians = {c: d.median for c, d in dists.items()}
     region_weights = planning.weights(ind, planning.year_values(wh, indicator), int(year) - 1)

@@ -237,3 +237,57 @@ def test_attack005_roles_without_export_or_upload_are_refused_those_callbacks(se
     assert exports, "no export request was recorded"
     status, _, body = leader.callback(exports[0])
     assert status == 403 and "无权" in body
+
+
+WRONG_TYPES = {  # property → a value of a type no browser sends for it
+    "pathname": 123,
+    "search": {"as_of": "2026-10"},
+    "n_clicks": "many",
+    "n_intervals": -5,
+    "value": {"nested": ["x"]},
+    "clickData": "320500",
+}
+ODD_VALUES = {  # well typed, but nothing a page offers
+    "pathname": "/city/999999/../../etc",
+    "search": "?as_of=abcd&city=999999&layer=nope&screen=big&rotate=x",
+    "value": "不存在的选项",
+}
+
+
+def _mutations(payload: str, table: dict) -> list[tuple[str, str, str]]:
+    """(input id, property, mutated payload) for each input or state with a property in table."""
+    body = json.loads(payload)
+    out = []
+    for key in ("inputs", "state"):
+        for i, entry in enumerate(body.get(key) or []):
+            if isinstance(entry, dict) and entry.get("property") in table:
+                changed = json.loads(payload)
+                changed[key][i]["value"] = table[entry["property"]]
+                out.append((str(entry["id"]), entry["property"], json.dumps(changed)))
+    return out
+
+
+def test_attack007_wrong_input_types_answer_400_in_chinese_never_500(server, recorded):
+    admin = Client(server)
+    admin.sign_in("admin")
+    refused, survived, failed = 0, 0, []
+    seen: set[tuple[str, ...]] = set()
+    for payload in recorded:
+        for ident, prop, changed in _mutations(payload, WRONG_TYPES):
+            if (ident, prop) in seen:
+                continue
+            seen.add((ident, prop))
+            status, _, body = admin.callback(changed)
+            assert status == 400, (ident, prop, status, body[:200])
+            assert "请求参数不正确" in body and prop in body
+            refused += 1
+        for ident, prop, changed in _mutations(payload, ODD_VALUES):
+            if (ident, prop, "odd") in seen:
+                continue
+            seen.add((ident, prop, "odd"))
+            status, _, body = admin.callback(changed)
+            if status not in (200, 204, 400):
+                failed.append((ident, prop, status))
+            survived += 1
+    assert failed == [], f"crafted values that broke a callback: {failed}"
+    assert refused >= 20 and survived >= 20, (refused, survived)

@@ -39,6 +39,7 @@ from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
 from datasets.quality import materialise_quality
 from datasets.warehouse import Warehouse
+from indicators import ingest_rules
 from indicators.catalog import Catalog, load_catalog
 from indicators.engine import ComputeReport, materialise
 from indicators.evidence import assess_tasks
@@ -76,6 +77,7 @@ def load(
         display_names=display_names,
         fresh=fresh,
         after_load=lambda con: recompute(con, today=today),
+        checks=ingest_rules.checks(),
     )
     if any(not r.skipped for r in results) and supervision.has_tasks():
         assess_tasks(warehouse or Warehouse(), occasion="load", today=today)

@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ from datasets.schema import (
 from datasets.warehouse import Warehouse, superseded_table
 
 MAX_ISSUES = 200
+#: the longest text a cell may hold; a longer one is a paste gone wrong, not a registry entry
+MAX_CELL_CHARS = 10_000
 ROW = "_row"
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "是", "涉密"}
@@ -143,7 +146,37 @@ class ParsedFile:
 
 
 # --------------------------------------------------------------------------- reading
+def _line_at(data: bytes, pos: int) -> int:
+    """The line (= spreadsheet row) a byte offset falls on; CR-only files count CRs."""
+    head = data[:pos]
+    return head.count(b"\n") + 1 if b"\n" in data else head.count(b"\r") + 1
+
+
+# Characters that GB18030 decoding of another encoding's bytes produces and Chinese data does
+# not: kana, Greek, Cyrillic, box drawing, private use, the rare ideographs of extension A.
+_UNUSUAL = re.compile(
+    "[\u0370-\u03ff\u0400-\u04ff\u2500-\u257f\u3040-\u30ff\u3400-\u4dbf\ue000-\uf8ff]"
+)
+_HANZI = re.compile("[\u4e00-\u9fff]")
+
+
+def _unusual_chars(text: str, limit: int = 200_000) -> list[int]:
+    """Offsets of characters a Chinese file decoded as GB18030 would hardly contain: those of
+    :data:`_UNUSUAL`, and ideographs outside GB2312 (Big5 and Shift-JIS bytes read as GB18030
+    fall there); the first ``limit`` characters are looked at."""
+    sample = text[:limit]
+    found = [m.start() for m in _UNUSUAL.finditer(sample)]
+    for m in _HANZI.finditer(sample):
+        try:
+            m.group().encode("gb2312")
+        except UnicodeEncodeError:
+            found.append(m.start())
+    return sorted(found)
+
+
 def _decode(data: bytes, name: str) -> str:
+    """The file's text: UTF-8 (with or without BOM) or, failing that, GB18030 when it reads as
+    plausible Chinese. Any other encoding is refused with the encodings tried, never guessed."""
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (
         b"\xff\xfe",
         b"\xfe\xff",
@@ -151,36 +184,83 @@ def _decode(data: bytes, name: str) -> str:
         raise IngestError(
             [Issue(name, 0, None, "文件编码为 UTF-16/UTF-32，请另存为 UTF-8 或 GB18030 编码的 CSV")]
         )
-    if b"\x00" in data[:65536]:
+    nul = data.find(b"\x00")
+    if nul >= 0:
         raise IngestError(
-            [Issue(name, 0, None, "文件含有二进制内容（NUL 字节），不是文本 CSV 文件")]
+            [
+                Issue(
+                    name,
+                    _line_at(data, nul),
+                    None,
+                    "文件含有二进制内容（NUL 字节），不是文本 CSV 文件",
+                )
+            ]
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            line = data[: utf8_error.start].count(b"\n") + 1
-            raise IngestError(
-                [
-                    Issue(
-                        name,
-                        line,
-                        None,
-                        "无法识别文件编码：既不是 UTF-8 也不是 GB18030（第一个无效字节在此行），"
-                        "请另存为 UTF-8 编码",
-                    )
-                ]
-            ) from None
+        bad_utf8 = utf8_error.start
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as gb_error:
+        # a file that was UTF-8 up to the bad byte (Chinese already read) is a UTF-8 file with
+        # a bad byte; otherwise it was meant as GB18030 and its bad byte is GB18030's
+        utf8_so_far = any(b >= 0x80 for b in data[:bad_utf8])
+        raise IngestError(
+            [
+                Issue(
+                    name,
+                    _line_at(data, bad_utf8 if utf8_so_far else gb_error.start),
+                    None,
+                    "无法识别文件编码：既不是 UTF-8 也不是 GB18030（第一个无效字节在此行），"
+                    "请另存为 UTF-8 编码",
+                )
+            ]
+        ) from None
+    odd = _unusual_chars(text)
+    chinese = len(_HANZI.findall(text[:200_000]))
+    if len(odd) > max(2, 0.02 * chinese):
+        first = odd[0]
+        line = text[:first].count("\n") + 1 if "\n" in text else text[:first].count("\r") + 1
+        sample = "".join(text[i] for i in odd[:6])
+        raise IngestError(
+            [
+                Issue(
+                    name,
+                    line,
+                    None,
+                    f"无法确定文件编码：不是 UTF-8；按 GB18030 读出大量生僻字或日文、表格线等字符"
+                    f"（如「{sample}」），可能是 Big5 或 Shift-JIS 编码。已尝试 UTF-8、GB18030，"
+                    "请另存为 UTF-8 编码",
+                )
+            ]
+        )
+    return text
+
+
+def _duplicate_headers(text: str, name: str) -> None:
+    """A header written twice is refused as the file wrote it (polars would rename it)."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    seen: dict[str, int] = {}
+    issues = []
+    for h in header:
+        key = normalise_header(h)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 2:
+            issues.append(Issue(name, 1, f"「{h.strip()}」", "表头重复"))
+    if issues:
+        raise IngestError(issues)
 
 
 def _read_csv(data: bytes, name: str) -> pl.DataFrame:
     text = _decode(data, name)
     if not text.strip():
         raise IngestError([Issue(name, 0, None, "文件为空")])
+    if "\r" in text and "\n" not in text:  # classic Mac line ends: one CR per line
+        text = text.replace("\r", "\n")
+    _duplicate_headers(text, name)
     try:
         return pl.read_csv(io.StringIO(text), infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
@@ -413,8 +493,17 @@ _TYPE_WORDS = {
 }
 
 
+#: A caller's further checks of a dataset's typed rows (the indicator catalog's bounds, given
+#: by the pipeline, which may import the catalog): (dataset, rows) → [(row, column, message)].
+Checks = Callable[[str, pl.DataFrame], list[tuple[int, str, str]]]
+
+
 def validate(
-    parsed: ParsedFile, schema: DatasetSchema, *, today: dt.date | None = None
+    parsed: ParsedFile,
+    schema: DatasetSchema,
+    *,
+    today: dt.date | None = None,
+    checks: Checks | None = None,
 ) -> pl.DataFrame:
     """Check ``parsed`` against ``schema``; return the typed frame or raise :class:`IngestError`.
 
@@ -545,6 +634,65 @@ def validate(
                     lambda v, o=other: f"「{v}」早于{o}",
                 )
             )
+        if c.type in ("string", "enum", "region"):
+            add(
+                found(
+                    both,
+                    raw.str.len_chars() > MAX_CELL_CHARS,
+                    file,
+                    c,
+                    lambda v: f"文本过长（{len(v):,} 个字符，上限 {MAX_CELL_CHARS:,}）",
+                )
+            )
+            add(found(both, raw.str.contains("\x00", literal=True), file, c, _nul_message))
+        if c.not_above:
+            other = named(schema.column(c.not_above))
+            pair = both.with_columns(typed[c.not_above].alias("__other"))
+            add(
+                found(
+                    pair,
+                    val > pl.col("__other"),
+                    file,
+                    c,
+                    lambda v, o=other: f"「{_show(v)}」大于{o}（部分不能超过总数）",
+                )
+            )
+    # the 模拟数据 flag is a yes or a no, never a guess
+    flag = pl.col(SYNTHETIC_COLUMN)
+    add(
+        _issue_rows(
+            text,
+            flag.is_not_null() & _parse_column(flag, _SYNTHETIC).is_null(),
+            file,
+            _SYNTHETIC,
+            lambda v: f"「{v}」不是有效的{_TYPE_WORDS['boolean']}",
+            _SYNTHETIC.named(parsed.raw_headers.get(SYNTHETIC_COLUMN), chinese=chinese),
+        )
+    )
+    if schema.long_form and schema.indicator_patterns:
+        # a statistic of any long table's families: real files mix economic and governance
+        # statistics, and are filed under the family most of their rows belong to
+        patterns = [p for sch in load_schemas().values() for p in sch.indicator_patterns]
+        code = pl.col("indicator")
+        known = code.map_elements(
+            lambda v: bool(_CODE.match(v)) and any(p.match(v) for p in patterns),
+            return_dtype=pl.Boolean,
+        )
+        add(
+            found(
+                text.select(ROW, "indicator"),
+                code.is_not_null() & ~known,
+                file,
+                schema.column("indicator"),
+                lambda v: (
+                    f"未知的指标代码「{v}」：不是任何统计长表（经济运行、社会治理与数字政府）的指标"
+                ),
+            )
+        )
+    for row, column, message in checks(schema.name, typed) if checks else ():
+        where = named(schema.column(column)) if column in schema.column_names else column
+        issues.append(Issue(file, row, where, message))
+        total += 1
     # Duplicate keys inside the file.
     keyed = typed.select(ROW, *schema.key)
     dup = keyed.with_columns(pl.col(ROW).min().over(list(schema.key)).alias("__first")).filter(
@@ -575,6 +723,13 @@ def validate(
     return typed.with_columns(
         [pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"]
     )
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _nul_message(value) -> str:
+    return "含有 NUL 控制字符（二进制内容）"
 
 
 def _show(value) -> str:
@@ -731,12 +886,15 @@ def ingest(
     display_names: Sequence[str] | None = None,
     fresh: bool = False,
     after_load: Callable[[object], object] | None = None,
+    checks: Checks | None = None,
 ) -> list[LoadResult]:
     """Validate every file, then load them all in one atomic warehouse write.
 
     ``after_load(con)`` runs inside the same write after the rows are in (the CLI and the app
     pass :func:`indicators.engine.materialise`), so derived tables never lag the data they come
     from: a failure there rolls the whole load back.
+
+    ``checks`` adds the caller's checks of each file's typed rows (:data:`Checks`).
 
     ``display_names`` replaces the file names in messages and provenance (for uploads, whose
     temporary path means nothing to the user). ``fresh=True`` builds a new warehouse holding
@@ -749,7 +907,8 @@ def ingest(
     for path, shown in zip(paths, names, strict=True):
         try:
             parsed, schema = parse(path, dataset, display_name=shown)
-            checked.append((parsed, schema, validate(parsed, schema, today=today)))
+            typed = validate(parsed, schema, today=today, checks=checks)
+            checked.append((parsed, schema, typed))
         except IngestError as err:
             all_issues.extend(err.issues)
             total += err.total

@@ -70,6 +70,9 @@ class Column(SpecModel):
     unit: str | None = Field(None, description="数值列的单位")
     not_future: bool = Field(False, description="日期/时间不得晚于入库日")
     not_before: ColumnName | None = Field(None, description="日期/时间不得早于同一行的这一列")
+    not_above: ColumnName | None = Field(
+        None, description="数值不得大于同一行的这一列（部分不超过总数，如好评数 ≤ 评价数）"
+    )
 
     @field_validator("values", mode="before")
     @classmethod
@@ -142,6 +145,8 @@ class DatasetSchema(SpecModel):
         for c in self.columns:
             if c.not_before and c.not_before not in names:
                 raise ValueError(f"列 {c.name} 的 not_before {c.not_before!r} 不是本数据集的列")
+            if c.not_above and c.not_above not in names:
+                raise ValueError(f"列 {c.name} 的 not_above {c.not_above!r} 不是本数据集的列")
         return self
 
     @property

@@ -61,3 +61,9 @@ def engine() -> str:
     fact aggregation over the raw registries runs there (see :mod:`indicators.spark`).
     """
     return (os.environ.get("DATABRAIN_ENGINE") or "duckdb").strip()
+
+
+def upload_limit_mb() -> int:
+    """The largest file an upload may carry, in MB (``DATABRAIN_MAX_UPLOAD_MB``, default 200)."""
+    text = os.environ.get("DATABRAIN_MAX_UPLOAD_MB", "200")
+    return int(text) if text.isdigit() and int(text) > 0 else 200

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ from datasets.schema import (
 from datasets.warehouse import Warehouse, superseded_table
 
 MAX_ISSUES = 200
+#: the issues a message lists (the rest are counted; all up to MAX_ISSUES stay in ``issues``)
+MAX_SHOWN = 20
 #: the longest text a cell may hold; a longer one is a paste gone wrong, not a registry entry
 MAX_CELL_CHARS = 10_000
 ROW = "_row"
@@ -106,9 +109,10 @@ class IngestError(Exception):
         self.total = total if total is not None else len(self.issues)
         files = sorted({i.file for i in self.issues})
         lines = [f"{', '.join(files)} 未通过校验，共 {self.total} 处问题；数据仓库未作任何更改。"]
-        lines += [f"- {i}" for i in self.issues[:MAX_ISSUES]]
-        if self.total > len(self.issues[:MAX_ISSUES]):
-            lines.append(f"- ……另有 {self.total - MAX_ISSUES} 处问题未列出")
+        shown = self.issues[:MAX_SHOWN]
+        lines += [f"- {i}" for i in shown]
+        if self.total > len(shown):
+            lines.append(f"- ……另有 {self.total - len(shown):,} 处问题未列出")
         super().__init__("\n".join(lines))
 
 
@@ -282,7 +286,40 @@ def _read_csv(data: bytes, name: str) -> pl.DataFrame:
         raise IngestError([Issue(name, 0, None, "CSV 格式无法解析")]) from None
 
 
+#: an xlsx is a zip: what it may inflate to, and how many times its compressed size
+XLSX_MAX_INFLATED = 1024 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+
+
+def _check_zip(path: Path, name: str) -> None:
+    """Refuse an xlsx that would inflate to more than :data:`XLSX_MAX_INFLATED` or whose parts
+    are compressed more than :data:`XLSX_MAX_RATIO` times (a zip bomb), before inflating it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise IngestError(
+            [Issue(name, 0, None, "无法读取 Excel 文件：不是有效的 xlsx（zip）文件")]
+        ) from None
+    inflated = sum(p.file_size for p in parts)
+    worst = max((p.file_size / max(p.compress_size, 1) for p in parts), default=0)
+    if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
+        raise IngestError(
+            [
+                Issue(
+                    name,
+                    0,
+                    None,
+                    f"Excel 文件解压后约 {inflated / 1024 / 1024:,.0f} MB、压缩比 {worst:,.0f} 倍"
+                    f"（上限 {XLSX_MAX_INFLATED // 1024 // 1024:,} MB、{XLSX_MAX_RATIO} 倍），"
+                    "疑似压缩炸弹，未解压；请另存为 CSV 或拆分后上传",
+                )
+            ]
+        )
+
+
 def _read_xlsx(path: Path, name: str) -> pl.DataFrame:
+    _check_zip(path, name)
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
     except Exception as exc:  # calamine raises its own types for broken workbooks
@@ -367,6 +404,13 @@ def _chinese_headers(mapped: dict[str, str]) -> bool:
     return 2 * by_name < len(mapped)
 
 
+def _listed(names: Sequence[str], limit: int = 8, *, quoted: bool = False) -> str:
+    """At most ``limit`` names, then how many more: 「a」、「b」…等 4,990 个."""
+    shown = [f"「{n}」" if quoted else n for n in names[:limit]]
+    more = len(names) - len(shown)
+    return "、".join(shown) + (f" 等共 {len(names):,} 个" if more > 0 else "")
+
+
 def recognise(frame: pl.DataFrame, name: str) -> str:
     """The dataset whose columns fit ``frame`` best; long-form statistics are told apart by the
     indicator codes they carry. Raises :class:`IngestError` naming the closest datasets."""
@@ -409,9 +453,9 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
             # named the way the file names its columns: a Chinese-headed file reads 列入清单日期
             chinese = _chinese_headers(mapped)
             names = [schema.column(c).label if chinese else c for c in missing]
-            detail.append("缺少列 " + "、".join(names))
+            detail.append("缺少列 " + _listed(names))
         if unknown:
-            detail.append("多余列 " + "、".join(unknown))
+            detail.append("多余列 " + _listed(unknown))
         closest.append(f"{schema.name}（{schema.title}；{'；'.join(detail)}）")
     raise IngestError(
         [
@@ -654,7 +698,7 @@ def validate(
                     val > pl.col("__other"),
                     file,
                     c,
-                    lambda v, o=other: f"「{_show(v)}」大于{o}（部分不能超过总数）",
+                    lambda v, o=other: f"「{_show(v)}」大于同一行的{o}，部分不能超过总数",
                 )
             )
     # the 模拟数据 flag is a yes or a no, never a guess
@@ -765,10 +809,32 @@ def parse(
         Issue(name, 1, f"「{h}」", "表头重复") for h in headers if counts[normalise_header(h)] > 1
     ]
     mapped, unknown = _mapped_headers(headers, schema)
-    issues += [
-        Issue(name, 1, f"「{h}」", f"多余的列：数据集 {dataset}（{schema.title}）没有这一列")
-        for h in unknown
-    ]
+    # a column headed twice, once by its name and once by its label
+    aliases = schema.header_aliases()
+    again = [h for h in unknown if aliases.get(normalise_header(h)) in mapped.values()]
+    for h in again:
+        first = next(k for k, v in mapped.items() if v == aliases[normalise_header(h)])
+        issues.append(Issue(name, 1, f"「{h}」", f"表头重复：与「{first}」是同一列"))
+    unknown = [h for h in unknown if h not in again]
+    if len(unknown) == 1:
+        issues.append(
+            Issue(
+                name,
+                1,
+                f"「{unknown[0]}」",
+                f"多余的列：数据集 {dataset}（{schema.title}）没有这一列",
+            )
+        )
+    elif unknown:  # one issue for them all, however many
+        issues.append(
+            Issue(
+                name,
+                1,
+                None,
+                f"多余的列 {len(unknown):,} 个：{_listed(unknown, quoted=True)}；"
+                f"数据集 {dataset}（{schema.title}）没有这些列",
+            )
+        )
     missing = [schema.column(c) for c in schema.required_columns if c not in mapped.values()]
     chinese = _chinese_headers(mapped)
     issues += [

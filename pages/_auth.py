@@ -33,7 +33,7 @@ from dash import _callback as dash_callback
 from flask import Flask, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from datasets import access, accounts
+from datasets import access, accounts, config
 from datasets.access import NO_ACCESS, Scope, role_label
 from datasets.accounts import AccountError, User
 from datasets.config import db_path
@@ -292,7 +292,9 @@ def register(app, server: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("DATABRAIN_COOKIE_SECURE") == "1",
         SESSION_COOKIE_NAME="databrain_session",
-        MAX_CONTENT_LENGTH=int(os.environ.get("DATABRAIN_MAX_UPLOAD_MB", "300")) * 1024 * 1024,
+        # an upload arrives base64-encoded in a callback: a third larger than the file, plus
+        # the request around it; anything longer is refused before its body is read
+        MAX_CONTENT_LENGTH=config.upload_limit_mb() * 1024 * 1024 * 4 // 3 + 1024 * 1024,
     )
     csp: dict = {}  # the policy, and how many inline scripts Dash had when it was made
     manager = LoginManager(server)
@@ -384,9 +386,8 @@ def register(app, server: Flask) -> None:
 
     @server.errorhandler(413)
     def too_large(_err):
-        limit = server.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return flask.Response(
-            f"请求过大：上限 {limit} MB（上传的文件经 base64 编码后约增大三分之一）。", 413
+            f"请求过大：上传文件的上限为 {config.upload_limit_mb()} MB，请拆分文件后再上传。", 413
         )
 
     @server.route(HEALTH_PATH)

@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 import pipeline
+from datasets import config
 from datasets.ingest import for_web
 from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
@@ -36,7 +37,7 @@ TIMELY_STYLE = {  # label: (colour, symbol) — colour-blind-safe, never colour 
     "—": ("#8C8C8C", "○"),
 }
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_BYTES = config.upload_limit_mb() * 1024 * 1024
 UPLOAD_JOB = "data-upload-job"  # the running upload job's key and file name
 UPLOAD_POLL = "data-upload-poll"
 UPLOAD_CANCEL = "data-upload-cancel"
@@ -531,9 +532,20 @@ def upload_file(contents, filename, dataset):
     if not contents or not filename:
         raise dash.exceptions.PreventUpdate
     _header, _, payload = contents.partition(",")
+    data = base64.b64decode(payload)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return (
+            dash.no_update,
+            True,
+            dbc.Alert(
+                f"「{filename}」有 {len(data) / 1024 / 1024:,.0f} MB，超过上传上限 "
+                f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB；请拆分文件，或由管理员用命令行加载。",
+                color="danger",
+            ),
+        )
     key = pipeline.start_load(
         shared_warehouse(),
-        base64.b64decode(payload),
+        data,
         filename,
         None if dataset in (None, "", "auto") else dataset,
         actor=_auth.current_username(),

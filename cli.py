@@ -100,10 +100,20 @@ def serve(host: str, port: int, workers: int | None, debug: bool) -> None:
     )
     _start_notifier()
     _start_prewarmer()
+    _resume_forecast(warehouse)
     if debug:
         web.app.run(host=host, port=port, debug=True)
     else:
         web.run_wsgi(web.server, host=host, port=port, workers=workers)
+
+
+def _resume_forecast(warehouse: Warehouse) -> None:
+    """A forecast a load asked for but that never finished (killed, a reboot) runs again now."""
+    if os.environ.get("DATABRAIN_BACKGROUND_FORECAST", "1") == "0":
+        return
+    key = pipeline.resume_forecast(warehouse)
+    if key:
+        click.echo(f"上次加载后的预测未完成，已重新开始（任务 {key}）/ resuming the forecast")
 
 
 def _start_notifier() -> None:
@@ -1014,6 +1024,8 @@ def worker(slots: int | None) -> None:
 
     if not job_queue.enabled():
         fail("未设置 DATABRAIN_JOB_QUEUE（redis://主机:6379/1）/ DATABRAIN_JOB_QUEUE is not set")
+    if Warehouse().exists():
+        _resume_forecast(Warehouse())
     jobs.work_queue(slots=slots, echo=click.echo)
 
 

@@ -15,8 +15,11 @@ the demo build — goes through these functions, so a stage added here runs ever
 * :func:`build_demo` — generate the synthetic demo files, load them, forecast;
 * :func:`start_load` — an upload as a job of the one job runner (:mod:`datasets.jobs`, kind
   ``load``): the page returns at once and polls :func:`load_status`. The job validates and loads
-  the file, recomputes, records what was loaded, then forecasts (unless
+  the file, recomputes, records what was loaded, then asks for forecasts (unless
   ``DATABRAIN_BACKGROUND_FORECAST=0``);
+* :func:`request_forecast` — forecasts after a load as a job of their own (kind ``forecast``),
+  one at a time, coalescing loads that come in a row, and re-run at the next start when one
+  was interrupted (:func:`resume_forecast`);
 * :func:`save_plan` — a target set drafted on the 规划编制 workbench, written into the
   warehouse's plan folder, then tracked at once by a job (kind ``plan``): indicators and target
   tracking recomputed, the new plan's series forecast to its deadline, and the warnings, in
@@ -37,6 +40,7 @@ from datasets.config import demo_dir, plans_dir
 from datasets.demo.generator import generate
 from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
+from datasets.locks import exclusive
 from datasets.quality import materialise_quality
 from datasets.warehouse import Warehouse
 from indicators import ingest_rules
@@ -162,7 +166,7 @@ def cancel_load(key: str, warehouse: Warehouse) -> bool:
 def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
     """The work of a load job (runs in its own process)."""
     warehouse = Warehouse(params["warehouse"])
-    steps = 2 if params["forecast"] else 1
+    steps = 1
     progress(0, steps, f"校验并加载「{params['filename']}」，重算指标与预警")
     try:
         results = load(
@@ -200,11 +204,63 @@ def _load_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
             ]
         },
     )
-    jobs.write_status(job, summaries=summaries, loaded=loaded)
-    if loaded and params["forecast"]:
-        progress(1, steps, "数据已加载；更新预测与预警")
-        forecast(warehouse, workers=1)  # a job holds one CPU slot: it forecasts on one core
-    return {"summaries": summaries, "loaded": loaded}
+    forecast_job = request_forecast(warehouse) if loaded and params["forecast"] else None
+    jobs.write_status(job, summaries=summaries, loaded=loaded, forecast_job=forecast_job)
+    return {"summaries": summaries, "loaded": loaded, "forecast_job": forecast_job}
+
+
+# --------------------------------------------------------------------------- forecasts after loads
+FORECAST = "forecast"
+
+
+def _note(warehouse: Warehouse) -> Path:
+    """The note that the warehouse's data changed since its forecasts were made."""
+    return warehouse.path.with_name(warehouse.path.name + ".forecast-due")
+
+
+def _read_note(warehouse: Warehouse) -> str | None:
+    try:
+        return _note(warehouse).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def request_forecast(warehouse: Warehouse) -> str:
+    """Ask for forecasts of the data now in the warehouse and return the job's key at once.
+
+    The request is noted beside the warehouse before a job starts, so a forecast interrupted
+    (kill -9, a reboot) is run again at the next start (:func:`resume_forecast`). Forecasts are
+    made by one job at a time: a job started while another runs waits for it, and finds the
+    note already served when that one went round again for the newer data — so any number of
+    loads in a row cost at most one forecast more, and never hold up an upload."""
+    note = _note(warehouse)
+    with exclusive(note.with_name(note.name + ".lock")):
+        note.write_text(f"{time.time_ns()}", encoding="utf-8")
+    key = hashlib.sha256(f"{FORECAST}:{warehouse.path}:{time.time_ns()}".encode()).hexdigest()[:20]
+    params = {"kind": FORECAST, "warehouse": str(warehouse.path)}
+    return jobs.start(FORECAST, key, params, module="pipeline", warehouse_path=warehouse.path)
+
+
+def resume_forecast(warehouse: Warehouse) -> str | None:
+    """At start: the forecast job for data whose forecast never finished, if any."""
+    return request_forecast(warehouse) if _read_note(warehouse) is not None else None
+
+
+def _forecast_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
+    """The work of a forecast job: while the note says the data changed, forecast, then clear
+    the note unless another load noted newer data meanwhile (then go round again)."""
+    warehouse = Warehouse(params["warehouse"])
+    note = _note(warehouse)
+    rounds = 0
+    with exclusive(note.with_name(note.name + ".forecaster")):  # one forecaster at a time
+        while (seen := _read_note(warehouse)) is not None:
+            progress(0, 1, "更新预测与预警" + ("（有新数据，再算一次）" if rounds else ""))
+            forecast(warehouse, workers=1)  # a job holds one CPU slot: it forecasts on one core
+            rounds += 1
+            with exclusive(note.with_name(note.name + ".lock")):
+                if _read_note(warehouse) == seen:
+                    note.unlink(missing_ok=True)
+    return {"rounds": rounds, "version": warehouse.version()}
 
 
 PLAN = "plan"
@@ -282,7 +338,7 @@ def _audit_ingest(params: dict, result: str, detail: dict) -> None:
 
 def _work_of(job: Path):
     params = json.loads((job / "params.json").read_text(encoding="utf-8"))
-    return _plan_job if params.get("kind") == PLAN else _load_job
+    return {PLAN: _plan_job, FORECAST: _forecast_job}.get(params.get("kind"), _load_job)
 
 
 if __name__ == "__main__":

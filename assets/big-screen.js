@@ -2,10 +2,12 @@
  * Maps that fit their box, and the big screen's clock.
  *
  * Plotly draws a map at the zoom the server chose and its labels in pixels. A figure whose
- * layout.meta carries `fit` ([west, south, east, north]) is re-centred and zoomed after every
- * draw so the region fills its box, whatever the screen; with `labels` (the label size at a
+ * layout.meta carries `fit` ([west, south, east, north]) has its MapLibre view moved so the
+ * region fills the plot area, whatever the screen; with `labels` (the label size on a
  * 1080-pixel-high canvas) its label text scales with the big screen's canvas, like the rest of
- * the wall's type. The server's figure never carries `fitted`, so each new figure is fitted once.
+ * the wall's type. The map is moved through MapLibre itself, never through a Plotly relayout,
+ * so a figure replaced mid-way (a page change, a new layer) has nothing in flight; each draw
+ * is fitted again, and the graph element says so in `data-fitted`.
  */
 (function () {
   "use strict";
@@ -22,65 +24,56 @@
     return canvas ? canvas.clientHeight / 1080 : 1;
   }
 
-  function fit(gd) {
-    var layout = gd.layout || {};
-    var meta = layout.meta || {};
-    var box = meta.fit;
-    // the plot area, without the colour bar and margins
-    var size = (gd._fullLayout && gd._fullLayout._size) || {};
-    var w = size.w || gd.clientWidth;
-    var h = size.h || gd.clientHeight;
-    var subplot = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    var drawn = subplot && subplot.map;
-    // only a map that is drawn and still on the page (not one being replaced or purged)
-    if (!box || !layout.map || !drawn || !w || !h || !window.Plotly) return;
-    if (!document.body.contains(gd)) return;
-    var k = canvasScale(gd);
-    var key = w + "x" + h + "@" + k.toFixed(3);
-    if (meta.fitted === key) {
-      // a relayout that arrives while the map is still loading its style can leave MapLibre
-      // at the old view: move it there directly
-      var want = gd._fullLayout.map;
-      if (Math.abs(drawn.getZoom() - want.zoom) > 0.01) {
-        drawn.jumpTo({ zoom: want.zoom, center: [want.center.lon, want.center.lat] });
-      }
-      var style = meta.labels && drawn.isStyleLoaded() && drawn.getStyle();
-      if (style && style.layers) {
-        var labelSize = Math.round(meta.labels * k);
-        style.layers.forEach(function (layer) {
-          if (
-            layer.type === "symbol" &&
-            drawn.getLayoutProperty(layer.id, "text-size") !== labelSize
-          ) {
-            drawn.setLayoutProperty(layer.id, "text-size", labelSize);
-          }
-        });
-      }
-      return;
-    }
+  function view(box, w, h, room) {
     var spanX = ((box[2] - box[0]) / 360) * TILE;
     var yN = mercatorY(box[3]);
     var yS = mercatorY(box[1]);
     var spanY = ((yN - yS) / (2 * Math.PI)) * TILE;
-    var room = meta.room || 0.94;
-    var zoom = Math.log2(Math.min((room * w) / spanX, (room * h) / spanY));
-    var yMid = (yN + yS) / 2;
-    var latMid = (Math.atan(Math.sinh(yMid)) * 180) / Math.PI;
-    var update = {
-      "meta.fitted": key,
-      "map.zoom": zoom,
-      "map.center": { lon: (box[0] + box[2]) / 2, lat: latMid },
+    var latMid = (Math.atan(Math.sinh((yN + yS) / 2)) * 180) / Math.PI;
+    return {
+      zoom: Math.log2(Math.min((room * w) / spanX, (room * h) / spanY)),
+      center: [(box[0] + box[2]) / 2, latMid],
     };
-    if (meta.labels) {
-      (layout.map.layers || []).forEach(function (layer, i) {
-        if (layer.type === "symbol") {
-          update["map.layers[" + i + "].symbol.textfont.size"] = Math.round(meta.labels * k);
-        }
-      });
+  }
+
+  function fit(gd) {
+    var meta = (gd.layout && gd.layout.meta) || {};
+    if (!meta.fit || !document.body.contains(gd)) return;
+    var full = gd._fullLayout;
+    var subplot = full && full.map && full.map._subplot;
+    var map = subplot && subplot.map;
+    if (!map || !map.isStyleLoaded || !map.isStyleLoaded()) return;
+    var size = full._size || {};
+    var w = size.w || gd.clientWidth;
+    var h = size.h || gd.clientHeight;
+    if (!w || !h) return;
+    var k = canvasScale(gd);
+    var want = view(meta.fit, w, h, meta.room || 0.94);
+    try {
+      var now = map.getCenter();
+      if (
+        Math.abs(map.getZoom() - want.zoom) > 0.01 ||
+        Math.abs(now.lng - want.center[0]) > 0.01 ||
+        Math.abs(now.lat - want.center[1]) > 0.01
+      ) {
+        map.jumpTo({ zoom: want.zoom, center: want.center });
+      }
+      if (meta.labels) {
+        var labelSize = Math.round(meta.labels * k);
+        var style = map.getStyle();
+        ((style && style.layers) || []).forEach(function (layer) {
+          if (
+            layer.type === "symbol" &&
+            map.getLayoutProperty(layer.id, "text-size") !== labelSize
+          ) {
+            map.setLayoutProperty(layer.id, "text-size", labelSize);
+          }
+        });
+      }
+      gd.dataset.fitted = w + "x" + h + "@" + k.toFixed(3);
+    } catch (err) {
+      // the map is being replaced: its successor is fitted when it has drawn
     }
-    var done = window.Plotly.relayout(gd, update);
-    // a figure replaced while this relayout was under way is fitted on its own next draw
-    if (done && done.catch) done.catch(function () {});
   }
 
   function watch() {
@@ -88,6 +81,7 @@
       if (!gd._fitWatched && gd.on) {
         gd._fitWatched = true;
         gd.on("plotly_afterplot", function () {
+          delete gd.dataset.fitted;
           fit(gd);
         });
       }

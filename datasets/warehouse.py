@@ -20,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import json
 import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,8 @@ from datasets.regions import region_table
 from datasets.schema import RECORDED_COLUMN, SYNTHETIC_COLUMN, DatasetSchema, load_schemas
 
 KEEP_VERSIONS = 3
+#: how long a lease keeps a version if its holder never releases it (a job that died)
+LEASE_SECONDS = 6 * 3600
 _VERSION_RE = re.compile(r"^v(\d{6})\.duckdb$")
 
 SYSTEM_DDL = [
@@ -289,8 +293,54 @@ class Warehouse:
         _fsync_dir(self.path.parent)
 
     def _collect_garbage(self) -> None:
+        held = self._leased()
         for _, old in self._versions()[:-KEEP_VERSIONS]:
-            old.unlink(missing_ok=True)  # open readers keep their handle; the space frees later
+            if old.name not in held:  # a leased version waits for its holder
+                old.unlink(missing_ok=True)  # open readers keep their handle; space frees later
+
+    # ------------------------------------------------------------------ leases
+    def lease(self, version: Path, holder: str, *, ttl: float = LEASE_SECONDS) -> Path:
+        """Keep ``version`` from collection while ``holder`` (a job pinned to it) reads it:
+        until :meth:`release`, or ``ttl`` seconds (a holder that died releases nothing)."""
+        leases = self.versions_dir / "leases"
+        leases.mkdir(parents=True, exist_ok=True)
+        path = leases / f"{version.name}.{holder}.lease"
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"until": time.time() + ttl, "pid": os.getpid()}))
+        os.replace(tmp, path)
+        return path
+
+    @staticmethod
+    def release(lease: str | Path | None) -> None:
+        """Give up a lease (collection may take the version at the next write)."""
+        if lease:
+            Path(lease).unlink(missing_ok=True)
+
+    def pin(self, holder: str) -> tuple[Path, Path]:
+        """The current version, leased to ``holder``: (version file, lease)."""
+        for _ in range(10):
+            version = self.current_file()
+            if version is None:
+                raise FileNotFoundError(f"数据仓库不存在：{self.path}")
+            lease = self.lease(version, holder)
+            if version.exists():  # not collected between reading the link and leasing it
+                return version, lease
+            self.release(lease)
+        raise RuntimeError(f"无法固定数据仓库版本：{self.path}")
+
+    def _leased(self) -> set[str]:
+        """Versions with a live lease; expired leases are cleared away."""
+        held, now = set(), time.time()
+        for path in (self.versions_dir / "leases").glob("*.lease"):
+            try:
+                until = json.loads(path.read_text())["until"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # being written: its version counts as held at the next write
+            if until > now:
+                held.add(path.name.split(".duckdb.", 1)[0] + ".duckdb")
+            else:
+                path.unlink(missing_ok=True)
+        return held
 
 
 @functools.lru_cache(maxsize=8)

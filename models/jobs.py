@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -241,6 +242,20 @@ def with_count_priors(family: list[Job]) -> list[Job]:
     return out
 
 
+def _die_with_parent(parent: int) -> None:
+    """A pool worker ends when the process that started it ends, even by kill -9 (Linux's
+    parent-death signal), so no worker outlives an interrupted forecast."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the job's process group is still ended
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
 def parallel_map(func, items: list, workers: int) -> list:
     """``[func(x) for x in items]``, in ``workers`` processes when more than one."""
     if workers <= 1 or len(items) <= 1:
@@ -262,7 +277,12 @@ def parallel_map(func, items: list, workers: int) -> list:
     saved = {k: os.environ.get(k) for k in single}
     os.environ.update(single)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             return list(
                 pool.map(func, items, chunksize=max(1, min(16, len(items) // (4 * workers))))
             )

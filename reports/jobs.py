@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sys
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def start(
         raise ValueError("当前账号只能生成本市的报告")
     if not warehouse.exists():
         raise ValueError("数据仓库不存在：请先运行 `databrain demo` 或 `databrain ingest`")
-    version_file = warehouse.current_file()
+    # the version is leased until the render ends, so loads meanwhile never collect it
+    version_file, asking = warehouse.pin(uuid.uuid4().hex)
     pinned = Warehouse(version_file)
     try:
         if not read.ready(pinned):
@@ -101,20 +103,25 @@ def start(
     finally:
         pinned.close()
     if resolved is None:
+        Warehouse.release(asking)
         raise ValueError("数据仓库中没有目标进度（target_progress 为空）")
+    key = job_key(
+        version_file, target_set, region, resolved, fmt, scope.view_key() if limited else ""
+    )
+    lease = warehouse.lease(version_file, key)  # the job's own: it releases it when it ends
+    Warehouse.release(asking)
     params = {
         "target_set": target_set,
         "region": region,
         "as_of": resolved.isoformat(),
         "format": fmt,
         "warehouse": str(version_file),
+        "lease": str(lease),
         "scope": scope.to_dict() if limited else None,
     }
     return jobs.start(
         KIND,
-        job_key(
-            version_file, target_set, region, resolved, fmt, scope.view_key() if limited else ""
-        ),
+        key,
         params,
         module="reports.jobs",
         warehouse_path=warehouse.path,
@@ -145,16 +152,23 @@ def render(params: dict, progress: jobs.Progress, job: Path) -> dict:
     """The work of a render job: the report(s), zipped for all regions; the status fields."""
     bundle = params["region"] == ALL_REGIONS
     scope = Scope.from_dict(params["scope"]) if params.get("scope") else None
-    with access.activated(scope):  # the rows the requester may see, and no others
-        entries = write_reports(
-            Warehouse(params["warehouse"]),
-            target_set=params["target_set"],
-            as_of=params["as_of"],
-            regions=all_regions() if bundle else [params["region"]],
-            formats=[params["format"]],
-            out_dir=job / "files" if bundle else job,
-            progress=progress,
+    if not Path(params["warehouse"]).exists():
+        raise jobs.JobFailed(
+            "报告所依据的数据仓库版本已被清理（其租约已过期），请重新生成报告",
         )
+    try:
+        with access.activated(scope):  # the rows the requester may see, and no others
+            entries = write_reports(
+                Warehouse(params["warehouse"]),
+                target_set=params["target_set"],
+                as_of=params["as_of"],
+                regions=all_regions() if bundle else [params["region"]],
+                formats=[params["format"]],
+                out_dir=job / "files" if bundle else job,
+                progress=progress,
+            )
+    finally:
+        Warehouse.release(params.get("lease"))
     entry = _zip(job, entries) if bundle else entries[0]
     return {k: entry[k] for k in ("file", "title", "bytes", "sha256")}
 

@@ -68,3 +68,88 @@ def test_pipeline003_a_load_killed_midway_leaves_the_warehouse_as_it_was(job_env
     s = wait(key, wh, states=("error",))
     assert "意外退出" in s["error"]
     assert snapshot(wh) == before
+
+
+# --- forecasts after loads: their own job, one at a time, never lost --------------------------
+
+
+def fake_forecasts(monkeypatch, seconds: float = 0.0, during=None):
+    """Replace the forecast itself (minutes on real data) by a recorder; ``during`` runs inside
+    the first forecast, as a load arriving meanwhile would."""
+    calls = []
+
+    def forecast(warehouse, workers=None):
+        calls.append(warehouse.version())
+        if during and len(calls) == 1:
+            during()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(pipeline, "forecast", forecast)
+    return calls
+
+
+def run_job(wh):
+    return pipeline._forecast_job({"warehouse": str(wh.path)}, lambda *a: None, None)
+
+
+def test_pipeline005_a_load_arriving_during_a_forecast_gets_one_more_round(warehouse, monkeypatch):
+    wh = warehouse
+    later = []
+    calls = fake_forecasts(
+        monkeypatch, during=lambda: later.append(pipeline._note(wh).write_text("newer"))
+    )
+    pipeline._note(wh).write_text("first")
+    assert run_job(wh)["rounds"] == 2 and len(calls) == 2
+    assert pipeline._read_note(wh) is None  # both loads served
+    assert run_job(wh)["rounds"] == 0  # a job started meanwhile finds nothing left to do
+
+
+def test_pipeline006_forecasters_take_turns_and_coalesce(warehouse, monkeypatch):
+    """Two jobs at once: the second waits for the first and finds the data already forecast."""
+    import threading
+
+    wh = warehouse
+    calls = fake_forecasts(monkeypatch, seconds=0.5)
+    pipeline._note(wh).write_text("load")
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(run_job(wh)["rounds"])) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+        time.sleep(0.1)
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == [0, 1] and len(calls) == 1
+
+
+def test_pipeline007_an_interrupted_forecast_is_run_again_at_the_next_start(warehouse, monkeypatch):
+    wh = warehouse
+    started = []
+    monkeypatch.setattr(
+        pipeline.jobs,
+        "start",
+        lambda kind, key, params, **kw: started.append((kind, params)) or key,
+    )
+    assert pipeline.resume_forecast(wh) is None and started == []  # nothing owed
+    pipeline._note(wh).write_text("a load whose forecast was killed")
+    assert pipeline.resume_forecast(wh) is not None
+    assert started == [("forecast", {"kind": "forecast", "warehouse": str(wh.path)})]
+
+
+def test_pipeline008_an_upload_does_not_wait_for_its_forecast(job_env, monkeypatch):
+    """The load job asks for the forecast and ends; the forecast runs as its own job."""
+    wh = job_env
+    monkeypatch.setenv("DATABRAIN_BACKGROUND_FORECAST", "1")
+    key = pipeline.start_load(wh, SERVICE_ITEMS_CSV.encode(), "清单.csv", None)
+    s = wait(key, wh)
+    assert s["state"] == "done", s
+    forecast_key = s["forecast_job"]
+    assert forecast_key and forecast_key != key
+    deadline = time.time() + 300
+    while pipeline.jobs.status("forecast", forecast_key, wh.path)["state"] not in ("done", "error"):
+        assert time.time() < deadline
+        time.sleep(0.2)
+    done = pipeline.jobs.status("forecast", forecast_key, wh.path)
+    assert done["state"] == "done", done
+    assert pipeline._read_note(wh) is None

@@ -59,8 +59,7 @@ WALL_CHECK = """() => {
 
 FITTED = """() => { const gd = document.querySelector('#cockpit-big-map .js-plotly-plot');
   const s = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-  return s && s.map && s.map.loaded() && !s.map.isMoving() && gd.layout.meta.fitted
-    && Math.abs(s.map.getZoom() - gd._fullLayout.map.zoom) < 0.01; }"""
+  return s && s.map && s.map.loaded() && !s.map.isMoving() && gd.dataset.fitted; }"""
 
 
 def open_wall(browser, server, width, height, query=""):

@@ -221,14 +221,6 @@ CASES = [
         1,
     ),
     (
-        "rectified-above-negative",
-        "evals3.csv",
-        csv_bytes(f"{EVAL},10,5,2,3", header=EVAL_HEADER),
-        None,
-        "文件「evals3.csv」 第 2 行 「negative_rectified」（差评整改数）：「3」大于同一行的「negative」（差评数），部分不能超过总数",
-        1,
-    ),
-    (
         "positive-above-evaluations-chinese-xlsx",
         "好差评.xlsx",
         xlsx_of(

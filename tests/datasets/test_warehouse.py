@@ -166,3 +166,22 @@ def test_warehouse007_missing_warehouse_says_how_to_build_it(tmp_path):
     wh = Warehouse(tmp_path / "none.duckdb")
     with pytest.raises(FileNotFoundError, match="databrain demo"):
         wh.query("SELECT 1")
+
+
+def test_warehouse008_a_leased_version_outlives_collection_until_released(loaded):
+    """A render pinned to a version keeps it through any number of loads; released (or expired:
+    a holder that died), it is collected with the rest."""
+    pinned, lease = loaded.pin("render-1")
+    for _ in range(5):
+        with loaded.writer():
+            pass
+    assert pinned.exists()
+    assert Warehouse(pinned).query("SELECT count(*) AS n FROM service_items")["n"][0] == 4
+    expired = loaded.lease(loaded.current_file(), "dead-holder", ttl=-1)
+    Warehouse.release(lease)
+    with loaded.writer():
+        pass
+    assert not pinned.exists()
+    assert not expired.exists()  # an expired lease is cleared away
+    kept = sorted(p.name for p in loaded.versions_dir.glob("v*.duckdb"))
+    assert len(kept) == 3

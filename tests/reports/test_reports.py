@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 
 from cli import main as cli
 from datasets.regions import cities
+from datasets.warehouse import Warehouse
 from reports.content import build_report, phase
 
 SET = "jiangsu-14fyp-digital-gov"
@@ -695,3 +697,28 @@ def test_report015_workbook_shows_one_verdict_per_target(newest_reports, demo_co
         code = next(k for k, v in by_name.items() if v == cell["目标指标"])
         want = expected_verdict(demo_computed, names[cell["城市"]], newest)[code]
         assert cell[column] == VERDICT_WORDS[want], cell
+
+
+def test_report018_a_render_keeps_its_version_through_loads_that_follow(demo_computed, tmp_path):
+    """The version a render is pinned to is leased: four loads meanwhile (more than the versions
+    kept) do not collect it, the render finishes, and the lease is released when it ends."""
+    from reports import jobs
+
+    copy = tmp_path / "wh" / "demo.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(demo_computed.current_file(), copy)
+    wh = Warehouse(copy)
+    with wh.writer():
+        pass  # the copy becomes a versioned warehouse
+    key = jobs.start(wh, target_set=SET, region=WUXI, as_of="2025-12", fmt="xlsx")
+    pinned = Path(json.loads((jobs.jobs_dir(wh) / key / "params.json").read_text())["warehouse"])
+    for _ in range(4):
+        with wh.writer():
+            pass
+    assert pinned.exists() and pinned != wh.current_file()
+    s = wait_done(key, wh, timeout=300)
+    assert s["state"] == "done", s
+    assert list((wh.versions_dir / "leases").glob("*.lease")) == []  # released at the end
+    with wh.writer():
+        pass
+    assert not pinned.exists()  # collected once nobody holds it

@@ -124,6 +124,7 @@ def main() -> None:
             )
             time.sleep(rng.uniform(0.3, 6.0))
             finished = proc.poll() is not None
+            group = len(group_alive(proc.pid))  # the command and its pool workers at the kill
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             deadline = time.monotonic() + 10
@@ -148,8 +149,8 @@ def main() -> None:
             )
             result["consistent" if ok else "lost"] += 1
             print(
-                f"run {run + 1:2d} {op:8s} killed after "
-                f"{'it ended' if finished else 'a random moment'}: "
+                f"run {run + 1:2d} {op:8s} killed with {group} process(es) running"
+                f"{' (it had ended)' if finished else ''}: "
                 f"{'consistent' if ok else 'LOST'}{'，orphans ' + str(left) if left else ''}",
                 flush=True,
             )

@@ -599,6 +599,8 @@ def upload_success(s: dict, *, still_running: bool, after: str = "done"):
         note = "预测与预警的更新已取消；可在命令行运行 databrain forecast。"
     elif after == "error":
         note = f"数据已加载，但随后的预测与预警更新失败（{s.get('error') or '原因不明'}）；可在命令行运行 databrain forecast。"
+    elif s.get("forecast_job"):
+        note = "预测与预警正在后台更新（不影响继续上传），完成后各页面自动使用新的预测。"
     return dbc.Alert(
         [
             html.Strong("加载成功："),

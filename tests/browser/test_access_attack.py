@@ -291,3 +291,14 @@ def test_attack007_wrong_input_types_answer_400_in_chinese_never_500(server, rec
             survived += 1
     assert failed == [], f"crafted values that broke a callback: {failed}"
     assert refused >= 20 and survived >= 20, (refused, survived)
+
+
+def test_attack008_each_callback_is_registered_once(server):
+    admin = Client(server)
+    admin.sign_in("admin")
+    status, _, body = admin.request("/_dash-dependencies")
+    assert status == 200
+    outputs = [d["output"] for d in json.loads(body)]
+    assert len(outputs) > 20
+    twice = sorted({o for o in outputs if outputs.count(o) > 1})
+    assert twice == [], f"callbacks registered more than once: {twice}"

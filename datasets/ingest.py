@@ -666,18 +666,23 @@ def validate(
                     lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期",
                 )
             )
-        if c.not_before:
-            other = named(schema.column(c.not_before))
-            pair = both.with_columns(typed[c.not_before].alias("__other"))
-            add(
-                found(
-                    pair,
-                    val < pl.col("__other"),
-                    file,
-                    c,
-                    lambda v, o=other: f"「{v}」早于{o}",
+        # order within a row: a date not before another, a part not above its total
+        for other_column, wrong, says in (
+            (c.not_before, val < pl.col("__other"), "「{v}」早于{o}"),
+            (c.not_above, val > pl.col("__other"), "「{v}」大于同一行的{o}，部分不能超过总数"),
+        ):
+            if other_column:
+                other = named(schema.column(other_column))
+                pair = both.with_columns(typed[other_column].alias("__other"))
+                add(
+                    found(
+                        pair,
+                        wrong,
+                        file,
+                        c,
+                        lambda v, o=other, t=says: t.format(v=_show(v), o=o),
+                    )
                 )
-            )
         if c.type in ("string", "enum", "region"):
             add(
                 found(
@@ -689,18 +694,6 @@ def validate(
                 )
             )
             add(found(both, raw.str.contains("\x00", literal=True), file, c, _nul_message))
-        if c.not_above:
-            other = named(schema.column(c.not_above))
-            pair = both.with_columns(typed[c.not_above].alias("__other"))
-            add(
-                found(
-                    pair,
-                    val > pl.col("__other"),
-                    file,
-                    c,
-                    lambda v, o=other: f"「{_show(v)}」大于同一行的{o}，部分不能超过总数",
-                )
-            )
     # the 模拟数据 flag is a yes or a no, never a guess
     flag = pl.col(SYNTHETIC_COLUMN)
     add(

@@ -40,7 +40,7 @@ from datasets.config import demo_dir, plans_dir
 from datasets.demo.generator import generate
 from datasets.demo.plans import install_example_plans
 from datasets.ingest import IngestError, ingest
-from datasets.locks import exclusive
+from datasets.locks import exclusive, exclusive_or_skip
 from datasets.quality import materialise_quality
 from datasets.warehouse import Warehouse
 from indicators import ingest_rules
@@ -230,9 +230,9 @@ def request_forecast(warehouse: Warehouse) -> str:
 
     The request is noted beside the warehouse before a job starts, so a forecast interrupted
     (kill -9, a reboot) is run again at the next start (:func:`resume_forecast`). Forecasts are
-    made by one job at a time: a job started while another runs waits for it, and finds the
-    note already served when that one went round again for the newer data — so any number of
-    loads in a row cost at most one forecast more, and never hold up an upload."""
+    made by one job at a time: a job started while another runs leaves at once, and the one at
+    work goes round again for the newer data — so any number of loads in a row cost at most
+    one forecast more, and never hold up an upload or another job's slot."""
     note = _note(warehouse)
     with exclusive(note.with_name(note.name + ".lock")):
         note.write_text(f"{time.time_ns()}", encoding="utf-8")
@@ -252,14 +252,19 @@ def _forecast_job(params: dict, progress: jobs.Progress, job: Path) -> dict:
     warehouse = Warehouse(params["warehouse"])
     note = _note(warehouse)
     rounds = 0
-    with exclusive(note.with_name(note.name + ".forecaster")):  # one forecaster at a time
-        while (seen := _read_note(warehouse)) is not None:
-            progress(0, 1, "更新预测与预警" + ("（有新数据，再算一次）" if rounds else ""))
-            forecast(warehouse, workers=1)  # a job holds one CPU slot: it forecasts on one core
-            rounds += 1
-            with exclusive(note.with_name(note.name + ".lock")):
-                if _read_note(warehouse) == seen:
-                    note.unlink(missing_ok=True)
+    while _read_note(warehouse) is not None:
+        # one forecaster at a time; a job finding one at work leaves at once (it holds a CPU
+        # slot): that one looks at the note again after it lets go, and serves this request
+        with exclusive_or_skip(note.with_name(note.name + ".forecaster")) as mine:
+            if not mine:
+                return {"rounds": rounds, "left_to": "the forecaster at work"}
+            while (seen := _read_note(warehouse)) is not None:
+                progress(0, 1, "更新预测与预警" + ("（有新数据，再算一次）" if rounds else ""))
+                forecast(warehouse, workers=1)  # a job holds one CPU slot: one core
+                rounds += 1
+                with exclusive(note.with_name(note.name + ".lock")):
+                    if _read_note(warehouse) == seen:
+                        note.unlink(missing_ok=True)
     return {"rounds": rounds, "version": warehouse.version()}
 
 

@@ -6,8 +6,9 @@
  * region fills the plot area, whatever the screen; with `labels` (the label size on a
  * 1080-pixel-high canvas) its label text scales with the big screen's canvas, like the rest of
  * the wall's type. The map is moved through MapLibre itself, never through a Plotly relayout,
- * so a figure replaced mid-way (a page change, a new layer) has nothing in flight; each draw
- * is fitted again, and the graph element says so in `data-fitted`.
+ * so a figure replaced mid-way (a page change, a new layer) has nothing in flight. Each draw
+ * (and each new size) is fitted once, and the graph element says so in `data-fitted`; a map
+ * the user moves afterwards stays where they moved it.
  */
 (function () {
   "use strict";
@@ -48,6 +49,9 @@
     var h = size.h || gd.clientHeight;
     if (!w || !h) return;
     var k = canvasScale(gd);
+    var key = w + "x" + h + "@" + k.toFixed(3);
+    // once per draw and size: a map the user has since moved stays where they moved it
+    if (gd.dataset.fitted === key) return;
     var want = view(meta.fit, w, h, meta.room || 0.94);
     try {
       var now = map.getCenter();
@@ -70,7 +74,7 @@
           }
         });
       }
-      gd.dataset.fitted = w + "x" + h + "@" + k.toFixed(3);
+      gd.dataset.fitted = key;
     } catch (err) {
       // the map is being replaced: its successor is fitted when it has drawn
     }

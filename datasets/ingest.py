@@ -157,10 +157,9 @@ def _line_at(data: bytes, pos: int) -> int:
 
 
 # Characters that GB18030 decoding of another encoding's bytes produces and Chinese data does
-# not: kana, Greek, Cyrillic, box drawing, private use, the rare ideographs of extension A.
-_UNUSUAL = re.compile(
-    "[\u0370-\u03ff\u0400-\u04ff\u2500-\u257f\u3040-\u30ff\u3400-\u4dbf\ue000-\uf8ff]"
-)
+# not: kana, Cyrillic, box drawing, private use, the rare ideographs of extension A (Greek is
+# left out: μg/m³ is a unit).
+_UNUSUAL = re.compile("[\u0400-\u04ff\u2500-\u257f\u3040-\u30ff\u3400-\u4dbf\ue000-\uf8ff]")
 _HANZI = re.compile("[\u4e00-\u9fff]")
 
 
@@ -176,6 +175,17 @@ def _unusual_chars(text: str, limit: int = 200_000) -> list[int]:
         except UnicodeEncodeError:
             found.append(m.start())
     return sorted(found)
+
+
+def _other_encoding(data: bytes) -> bool:
+    """True when the bytes are valid Big5 or Shift-JIS."""
+    for encoding in ("big5", "shift_jis"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -225,7 +235,9 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
     odd = _unusual_chars(text)
     chinese = len(_HANZI.findall(text[:200_000]))
-    if len(odd) > max(2, 0.02 * chinese):
+    # a few rare characters are names (王喆); many, in a file that is valid Big5 or Shift-JIS,
+    # are another encoding read as GB18030
+    if len(odd) > max(5, 0.15 * chinese) and _other_encoding(data):
         first = odd[0]
         line = text[:first].count("\n") + 1 if "\n" in text else text[:first].count("\r") + 1
         sample = "".join(text[i] for i in odd[:6])
@@ -246,7 +258,10 @@ def _decode(data: bytes, name: str) -> str:
 
 def _duplicate_headers(text: str, name: str) -> None:
     """A header written twice is refused as the file wrote it (polars would rename it)."""
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        raise IngestError([Issue(name, 1, None, "CSV 格式无法解析：表头行的引号未闭合")]) from None
     seen: dict[str, int] = {}
     issues = []
     for h in header:
@@ -256,6 +271,16 @@ def _duplicate_headers(text: str, name: str) -> None:
             issues.append(Issue(name, 1, f"「{h.strip()}」", "表头重复"))
     if issues:
         raise IngestError(issues)
+
+
+def _records(reader, name: str):
+    """The reader's records; a quote never closed is reported on the line it opened."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise IngestError(
+            [Issue(name, reader.line_num, None, "CSV 格式无法解析：引号未闭合")]
+        ) from None
 
 
 def _read_csv(data: bytes, name: str) -> pl.DataFrame:
@@ -271,7 +296,7 @@ def _read_csv(data: bytes, name: str) -> pl.DataFrame:
         # Find the malformed line with the csv module, which knows its line numbers.
         reader = csv.reader(io.StringIO(text))
         header = next(reader)
-        for record in reader:
+        for record in _records(reader, name):
             if record and len(record) != len(header):
                 raise IngestError(
                     [
@@ -301,8 +326,23 @@ def _check_zip(path: Path, name: str) -> None:
         raise IngestError(
             [Issue(name, 0, None, "无法读取 Excel 文件：不是有效的 xlsx（zip）文件")]
         ) from None
-    inflated = sum(p.file_size for p in parts)
-    worst = max((p.file_size / max(p.compress_size, 1) for p in parts), default=0)
+    # the sizes a zip declares can lie: each part is inflated in chunks against the budget
+    inflated, worst = 0, 0.0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for part in parts:
+                size = 0
+                with archive.open(part) as stream:
+                    while chunk := stream.read(1 << 20):
+                        size += len(chunk)
+                        worst = max(worst, size / max(part.compress_size, 1))
+                        if inflated + size > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
+                            break
+                inflated += size
+                if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
+                    break
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        raise IngestError([Issue(name, 0, None, "无法读取 Excel 文件：压缩内容已损坏")]) from None
     if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
         raise IngestError(
             [
@@ -310,9 +350,10 @@ def _check_zip(path: Path, name: str) -> None:
                     name,
                     0,
                     None,
-                    f"Excel 文件解压后约 {inflated / 1024 / 1024:,.0f} MB、压缩比 {worst:,.0f} 倍"
-                    f"（上限 {XLSX_MAX_INFLATED // 1024 // 1024:,} MB、{XLSX_MAX_RATIO} 倍），"
-                    "疑似压缩炸弹，未解压；请另存为 CSV 或拆分后上传",
+                    f"Excel 文件的压缩比超过 {XLSX_MAX_RATIO} 倍或解压后超过 "
+                    f"{XLSX_MAX_INFLATED // 1024 // 1024:,} MB（解压到 "
+                    f"{inflated / 1024 / 1024:,.0f} MB、{worst:,.0f} 倍时停止），"
+                    "疑似压缩炸弹，未读取；请另存为 CSV 或拆分后上传",
                 )
             ]
         )
@@ -538,8 +579,9 @@ _TYPE_WORDS = {
 
 
 #: A caller's further checks of a dataset's typed rows (the indicator catalog's bounds, given
-#: by the pipeline, which may import the catalog): (dataset, rows) → [(row, column, message)].
-Checks = Callable[[str, pl.DataFrame], list[tuple[int, str, str]]]
+#: by the pipeline, which may import the catalog): (dataset, rows) → (how many problems, the
+#: first :data:`MAX_ISSUES` of them as (row, column, message)).
+Checks = Callable[[str, pl.DataFrame], tuple[int, list[tuple[int, str, str]]]]
 
 
 def validate(
@@ -726,10 +768,11 @@ def validate(
                 ),
             )
         )
-    for row, column, message in checks(schema.name, typed) if checks else ():
+    count, found_rows = checks(schema.name, typed) if checks else (0, [])
+    for row, column, message in found_rows[:MAX_ISSUES]:
         where = named(schema.column(column)) if column in schema.column_names else column
         issues.append(Issue(file, row, where, message))
-        total += 1
+    total += count
     # Duplicate keys inside the file.
     keyed = typed.select(ROW, *schema.key)
     dup = keyed.with_columns(pl.col(ROW).min().over(list(schema.key)).alias("__first")).filter(

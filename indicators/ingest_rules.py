@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from datasets.ingest import MAX_ISSUES
 from indicators.catalog import Catalog, default_catalog
 from indicators.compute import Statistic
 
@@ -46,8 +47,9 @@ def statistic_bounds(catalog: Catalog) -> dict[str, Bound]:
     return out
 
 
-def checks(catalog: Catalog | None = None) -> Callable[[str, pl.DataFrame], list]:
-    """The catalog's checks of a file's typed rows: [(row, column, message)]."""
+def checks(catalog: Catalog | None = None) -> Callable[[str, pl.DataFrame], tuple[int, list]]:
+    """The catalog's checks of a file's typed rows: (how many, the first of them as (row,
+    column, message)) — :data:`datasets.ingest.Checks`."""
     bounds = statistic_bounds(catalog or default_catalog())
 
     limits = pl.DataFrame(
@@ -59,19 +61,20 @@ def checks(catalog: Catalog | None = None) -> Callable[[str, pl.DataFrame], list
         schema={"indicator": pl.String, "__low": pl.Float64, "__high": pl.Float64},
     )
 
-    def check(dataset: str, rows: pl.DataFrame) -> list[tuple[int, str, str]]:
+    def check(dataset: str, rows: pl.DataFrame) -> tuple[int, list[tuple[int, str, str]]]:
         if dataset not in LONG_FORM or rows.is_empty():
-            return []
+            return 0, []
         outside = (
             rows.select("_row", "indicator", "value")
             .join(limits, on="indicator")
             .filter((pl.col("value") < pl.col("__low")) | (pl.col("value") > pl.col("__high")))
             .sort("_row")
         )
-        return [
+        shown = outside.head(MAX_ISSUES).select("_row", "indicator", "value").iter_rows()
+        return outside.height, [
             (row, "value", f"「{value:g}」超出指标「{bounds[code].name_zh}」（{code}）的取值范围 "
              f"{bounds[code].words()}")
-            for row, code, value in outside.select("_row", "indicator", "value").iter_rows()
+            for row, code, value in shown
         ]  # fmt: skip
 
     return check

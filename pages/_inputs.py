@@ -7,6 +7,7 @@ request never reaches a callback that would fail on it with a 500.
 
 from __future__ import annotations
 
+import math
 import re
 
 _TEXT = (str, type(None))
@@ -26,6 +27,8 @@ PROPERTY_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "hoverData": ((dict, type(None)), "对象"),
     "selectedData": ((dict, type(None)), "对象"),
     "relayoutData": ((dict, type(None)), "对象"),
+    "contents": (_TEXT, "文本"),
+    "filename": (_TEXT, "文本"),
 }
 #: counters: a whole number ≥ 0 or nothing
 COUNTS = {"n_clicks", "n_intervals", "n_submit", "n_blur", "n_clicks_timestamp"}
@@ -59,18 +62,29 @@ def _name(item: dict) -> str:
     return ident if isinstance(ident, str) else str(ident)
 
 
+def _finite(value) -> bool:
+    """JSON as Flask reads it also admits NaN and Infinity, which no browser sends."""
+    return not isinstance(value, float) or math.isfinite(value)
+
+
 def _value_ok(prop: str, value) -> str | None:
     """None when ``value`` may be ``prop``'s value; otherwise what it should be."""
     if prop in COUNTS:
-        ok = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
-        return None if ok and (value is None or value >= 0) else "不小于 0 的整数"
+        whole = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and _finite(value)
+            and float(value).is_integer()
+            and value >= 0
+        )
+        return None if value is None or whole else "不小于 0 的整数"
     if prop in PROPERTY_TYPES:
         types, words = PROPERTY_TYPES[prop]
         return None if isinstance(value, types) else words
     if prop == "value":
-        if isinstance(value, list):
-            return None if all(isinstance(v, _SCALAR) for v in value) else "文本、数值或其列表"
-        return None if isinstance(value, _SCALAR) else "文本、数值或其列表"
+        items = value if isinstance(value, list) else [value]
+        ok = all(isinstance(v, _SCALAR) and _finite(v) for v in items)
+        return None if ok else "文本、数值或其列表"
     return None  # stores, figures and the rest carry whatever their page put there
 
 

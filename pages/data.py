@@ -8,6 +8,7 @@ from :mod:`datasets.quality`, measured once per warehouse version.
 from __future__ import annotations
 
 import base64
+import binascii
 
 import dash
 import dash_bootstrap_components as dbc
@@ -532,7 +533,16 @@ def upload_file(contents, filename, dataset):
     if not contents or not filename:
         raise dash.exceptions.PreventUpdate
     _header, _, payload = contents.partition(",")
-    data = base64.b64decode(payload)
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return (
+            dash.no_update,
+            True,
+            dbc.Alert(
+                f"「{filename}」的内容无法读取（上传数据不完整），请重新上传。", color="danger"
+            ),
+        )
     if len(data) > MAX_UPLOAD_BYTES:
         return (
             dash.no_update,

@@ -102,14 +102,13 @@ def start(
         resolved = read.resolve_as_of(pinned, as_of)
     finally:
         pinned.close()
+        Warehouse.release(asking)  # the job takes its own lease below
     if resolved is None:
-        Warehouse.release(asking)
         raise ValueError("数据仓库中没有目标进度（target_progress 为空）")
     key = job_key(
         version_file, target_set, region, resolved, fmt, scope.view_key() if limited else ""
     )
     lease = warehouse.lease(version_file, key)  # the job's own: it releases it when it ends
-    Warehouse.release(asking)
     params = {
         "target_set": target_set,
         "region": region,
@@ -119,7 +118,7 @@ def start(
         "lease": str(lease),
         "scope": scope.to_dict() if limited else None,
     }
-    return jobs.start(
+    jobs.start(
         KIND,
         key,
         params,
@@ -127,6 +126,9 @@ def start(
         warehouse_path=warehouse.path,
         reuse=lambda job, s: (job / s.get("file", "")).is_file(),
     )
+    if jobs.status(KIND, key, warehouse.path)["state"] == "done":
+        Warehouse.release(lease)  # a finished render was reused: nothing will read the version
+    return key
 
 
 def jobs_dir(warehouse: Warehouse | None = None) -> Path:

@@ -266,8 +266,8 @@ CASES = [
         "bomb.xlsx",
         zip_bomb(),
         None,
-        r"^文件「bomb\.xlsx」：Excel 文件解压后约 50 MB、压缩比 [\d,]+ 倍（上限 1,024 MB、200 倍），"
-        "疑似压缩炸弹，未解压；请另存为 CSV 或拆分后上传$",
+        r"^文件「bomb\.xlsx」：Excel 文件的压缩比超过 200 倍或解压后超过 1,024 MB（解压到 \d+ MB、"
+        r"[\d,]+ 倍时停止），疑似压缩炸弹，未读取；请另存为 CSV 或拆分后上传$",
         1,
     ),
     (
@@ -348,3 +348,33 @@ def test_harden004_gb18030_chinese_still_loads(loaded, tmp_path):
     path.write_bytes(csv_bytes(*rows(30, start=100), header=ZH_HEADER, encoding="gb18030"))
     [result] = ingest([path], warehouse=loaded, today=TODAY)
     assert result.rows == 30
+
+
+def test_harden005_gbk_files_with_units_and_rare_names_load(loaded, tmp_path):
+    """μg/m³ in a unit column and names outside GB2312 (王喆、王堃、王赟) are Chinese, not Big5."""
+    rows = [f"320100,2025,{m},,pm25,35,μg/m³,王喆" for m in range(1, 13)]
+    path = tmp_path / "pm25.csv"
+    path.write_bytes("\n".join([STATS_HEADER, *rows, ""]).encode("gb18030"))
+    [result] = ingest([path], "governance_stats", warehouse=loaded, today=TODAY)
+    assert result.rows == 12
+    names = [
+        f"T-{i},王堃王赟王喆办事{i},一件事,320100,南京市政务办,企业服务,2021-03-01,"
+        for i in range(3)
+    ]
+    path = tmp_path / "names.csv"
+    path.write_bytes(csv_bytes(*names, header=ZH_HEADER, encoding="gb18030"))
+    [result] = ingest([path], warehouse=loaded, today=TODAY)
+    assert result.rows == 3
+
+
+def test_harden006_a_quote_never_closed_is_an_ingest_message(loaded, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_bytes(b'"item_id,item_name\n' + b"x" * 200_000 + b"\n")
+    before = snapshot(loaded)
+    with pytest.raises(IngestError) as caught:
+        ingest([path], warehouse=loaded, today=TODAY)
+    assert (
+        str(caught.value.issues[0])
+        == "文件「quote.csv」 第 1 行：CSV 格式无法解析：表头行的引号未闭合"
+    )
+    assert snapshot(loaded) == before

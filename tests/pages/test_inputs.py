@@ -30,6 +30,9 @@ GOOD = [
     item({"type": "economy-card", "indicator": "x"}, "n_clicks", 1),
     item("map", "clickData", {"points": [{"location": "320500"}]}),
     item("store", "data", {"anything": [1, {"nested": True}]}),
+    item("data-upload", "contents", "data:text/csv;base64,YSxi"),
+    item("data-upload", "filename", "清单.csv"),
+    item("btn", "n_clicks", 2.0),
 ]
 BAD = [
     (item("url", "pathname", 123), "url 的 pathname 应为文本"),
@@ -42,6 +45,11 @@ BAD = [
     (item("cockpit-as-of", "value", "2026-10'; drop"), "cockpit-as-of 应为“年-月”或“年-月-日”"),
     (item("regions", "value", [["320100"]]), "regions 的 value 应为文本、数值或其列表"),
     (item("map", "clickData", "320500"), "map 的 clickData 应为对象"),
+    (item("btn", "n_clicks", 1.5), "btn 的 n_clicks 应为不小于 0 的整数"),
+    (item("btn", "n_clicks", float("inf")), "btn 的 n_clicks 应为不小于 0 的整数"),
+    (item("rotate", "value", float("nan")), "rotate 的 value 应为文本、数值或其列表"),
+    (item("data-upload", "contents", 12), "data-upload 的 contents 应为文本"),
+    (item("data-upload", "filename", ["a.csv"]), "data-upload 的 filename 应为文本"),
 ]
 
 

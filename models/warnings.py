@@ -145,6 +145,12 @@ def _fmt(x: float | None, decimals: int = 1) -> str:
     return f"{x:,.{decimals}f}"
 
 
+def _amount(x: float, unit: str, decimals: int) -> str:
+    """98.8% / 1 个: a figure with its unit as the warnings write it."""
+    text = _fmt(x, decimals)
+    return f"{text}%" if unit == "%" else f"{text} {unit}".rstrip()
+
+
 def _warning(
     rule,
     catalog,
@@ -340,7 +346,10 @@ def _eval_final(con, catalog, rule, as_of) -> list[dict]:
             sev = "medium"
         else:
             sev = "low"
-        reached = r["target_value"] - r["final_gap"] if ind.polarity != "lower" else None
+        # the gap is the value at the deadline minus the target (target minus it if lower is
+        # better), as the tracking stores it
+        sign = -1 if ind.polarity == "lower" else 1
+        reached = r["target_value"] + sign * r["final_gap"]
         evidence = {
             "final_status": "not_achieved",
             "target_year": r["target_year"],
@@ -350,10 +359,15 @@ def _eval_final(con, catalog, rule, as_of) -> list[dict]:
             "value_at_deadline": reached,
             "unit": ind.unit,
         }
+        short = (
+            f"{_fmt(gap, ind.decimals)} 个百分点"
+            if ind.unit == "%"
+            else _amount(gap, ind.unit, ind.decimals)
+        )
         message = (
-            f"{_region_name(r['region_code'])}「{ind.name_zh}」{int(r['target_year'])} 年目标 "
-            f"{_fmt(r['target_value'], ind.decimals)}{ind.unit} 未达成，差距 "
-            f"{_fmt(gap, ind.decimals)}{ind.unit}（目标的 {_fmt(100 * (share or 0))}%）。"
+            f"{_region_name(r['region_code'])}「{ind.name_zh}」{int(r['target_year'])} 年末"
+            + (f"为 {_amount(reached, ind.unit, ind.decimals)}，" if reached is not None else "")
+            + f"未达成目标 {_amount(r['target_value'], ind.unit, ind.decimals)}，差 {short}。"
         )
         drill = {
             "page": "targets",

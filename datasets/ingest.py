@@ -316,31 +316,34 @@ XLSX_MAX_INFLATED = 1024 * 1024 * 1024
 XLSX_MAX_RATIO = 200
 
 
+def _inflation(archive: zipfile.ZipFile) -> tuple[int, float]:
+    """What the parts inflate to and their worst ratio, read in chunks (the sizes a zip
+    declares can lie), stopping as soon as either is over its budget."""
+    inflated, worst = 0, 0.0
+    for part in archive.infolist():
+        with archive.open(part) as stream:
+            size = 0
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                inflated += len(chunk)
+                worst = max(worst, size / max(part.compress_size, 1))
+                if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
+                    return inflated, worst
+    return inflated, worst
+
+
 def _check_zip(path: Path, name: str) -> None:
     """Refuse an xlsx that would inflate to more than :data:`XLSX_MAX_INFLATED` or whose parts
     are compressed more than :data:`XLSX_MAX_RATIO` times (a zip bomb), before inflating it."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise IngestError(
             [Issue(name, 0, None, "无法读取 Excel 文件：不是有效的 xlsx（zip）文件")]
         ) from None
-    # the sizes a zip declares can lie: each part is inflated in chunks against the budget
-    inflated, worst = 0, 0.0
     try:
-        with zipfile.ZipFile(path) as archive:
-            for part in parts:
-                size = 0
-                with archive.open(part) as stream:
-                    while chunk := stream.read(1 << 20):
-                        size += len(chunk)
-                        worst = max(worst, size / max(part.compress_size, 1))
-                        if inflated + size > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
-                            break
-                inflated += size
-                if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:
-                    break
+        with archive:
+            inflated, worst = _inflation(archive)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
         raise IngestError([Issue(name, 0, None, "无法读取 Excel 文件：压缩内容已损坏")]) from None
     if inflated > XLSX_MAX_INFLATED or worst > XLSX_MAX_RATIO:

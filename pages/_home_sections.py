@@ -160,7 +160,6 @@ def _summary(state: dict, frame: pl.DataFrame) -> html.Div:
         target_year=state["ts"].target_year,
         id=COCKPIT_SUMMARY,
         head_class="cockpit-final-count",
-        legend=not state["big"],  # the 16:9 canvas has no room; the badges carry words
     )
 
 

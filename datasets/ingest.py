@@ -22,13 +22,16 @@ without an arrival time are its initial population (NULL: recorded when their ev
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
+import shutil
+import tempfile
+import weakref
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,21 +142,43 @@ class LoadResult:
 
 @dataclass
 class ParsedFile:
-    """A file read as text columns, ready for validation."""
+    """A file opened as text columns, ready for validation. ``source`` is lazy: validation
+    streams it in chunks, so memory follows a chunk, not the file."""
 
     name: str
     sha256: str
     size: int
     file_format: str
-    frame: pl.DataFrame  # all Utf8 columns, renamed to schema names, plus _row
+    source: pl.LazyFrame  # all String columns, renamed to schema names, plus _row
+    workdir: Path  # where the file's spills live
+    text_path: Path  # the file as read: itself, or its UTF-8 transcoding
     raw_headers: dict[str, str] = field(default_factory=dict)  # schema name → header in file
 
 
 # --------------------------------------------------------------------------- reading
-def _line_at(data: bytes, pos: int) -> int:
-    """The line (= spreadsheet row) a byte offset falls on; CR-only files count CRs."""
-    head = data[:pos]
-    return head.count(b"\n") + 1 if b"\n" in data else head.count(b"\r") + 1
+#: bytes read at a time when a file is hashed, checked and transcoded
+BLOCK = 8 * 1024 * 1024
+#: the characters of a decoded CSV looked at to tell GB18030 Chinese from another encoding
+SAMPLE_CHARS = 200_000
+
+
+def _blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while block := f.read(size):
+            yield block
+
+
+def _line_of_offset(path: Path, pos: int, cr_only: bool) -> int:
+    """The line a byte offset of a file falls on, counted without reading the file at once."""
+    end = b"\r" if cr_only else b"\n"
+    seen, lines = 0, 1
+    for block in _blocks(path):
+        take = block[: max(pos - seen, 0)]
+        lines += take.count(end)
+        seen += len(block)
+        if seen >= pos:
+            break
+    return lines
 
 
 # Characters that GB18030 decoding of another encoding's bytes produces and Chinese data does
@@ -163,11 +188,10 @@ _UNUSUAL = re.compile("[\u0400-\u04ff\u2500-\u257f\u3040-\u30ff\u3400-\u4dbf\ue0
 _HANZI = re.compile("[\u4e00-\u9fff]")
 
 
-def _unusual_chars(text: str, limit: int = 200_000) -> list[int]:
+def _unusual_chars(sample: str) -> list[int]:
     """Offsets of characters a Chinese file decoded as GB18030 would hardly contain: those of
     :data:`_UNUSUAL`, and ideographs outside GB2312 (Big5 and Shift-JIS bytes read as GB18030
-    fall there); the first ``limit`` characters are looked at."""
-    sample = text[:limit]
+    fall there)."""
     found = [m.start() for m in _UNUSUAL.finditer(sample)]
     for m in _HANZI.finditer(sample):
         try:
@@ -177,70 +201,164 @@ def _unusual_chars(text: str, limit: int = 200_000) -> list[int]:
     return sorted(found)
 
 
-def _other_encoding(data: bytes) -> bool:
-    """True when the bytes are valid Big5 or Shift-JIS."""
-    for encoding in ("big5", "shift_jis"):
+def _decodes_as(path: Path, encoding: str) -> bool:
+    """True when the whole file decodes in ``encoding`` (read block by block)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for block in _blocks(path):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass
+class _Scan:
+    """What one pass over a CSV's bytes found."""
+
+    sha256: str
+    size: int
+    bom: bool = False
+    nul: int = -1  # offset of the first NUL byte
+    bad_utf8: int = -1  # offset of the first byte that is not UTF-8
+    utf8_so_far: bool = False  # non-ASCII bytes (already-read Chinese) before that byte
+    has_lf: bool = False
+    has_cr: bool = False
+    blank: bool = True  # nothing but whitespace
+
+
+def _scan(path: Path) -> _Scan:
+    """Hash the file and look for NUL bytes, line ends and the first byte UTF-8 cannot read,
+    one block at a time."""
+    digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
+    found = _Scan(sha256="", size=0)
+    offset = 0
+    for block in _blocks(path):
+        digest.update(block)
+        if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
+            found.bom, block_text = True, block[3:]
+            offset_in = 3
+        else:
+            block_text, offset_in = block, 0
+        if found.nul < 0 and (at := block.find(b"\x00")) >= 0:
+            found.nul = offset + at
+        found.has_lf = found.has_lf or b"\n" in block
+        found.has_cr = found.has_cr or b"\r" in block
+        if found.blank and block_text.strip():
+            found.blank = False
+        if found.bad_utf8 < 0:
+            try:
+                decoder.decode(block_text)
+            except UnicodeDecodeError as err:
+                # the decoder holds back an incomplete sequence from earlier blocks
+                held = len(decoder.getstate()[0])
+                found.bad_utf8 = offset + offset_in + err.start - held
+                before = block[: found.bad_utf8 - offset]
+                found.utf8_so_far = found.utf8_so_far or not before.isascii()
+            else:
+                found.utf8_so_far = found.utf8_so_far or not block.isascii()
+        offset += len(block)
+    if found.bad_utf8 < 0:
         try:
-            data.decode(encoding)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-        return True
-    return False
+            found.bad_utf8 = offset - len(decoder.getstate()[0])
+    found.sha256, found.size = digest.hexdigest(), offset
+    return found
 
 
-def _decode(data: bytes, name: str) -> str:
-    """The file's text: UTF-8 (with or without BOM) or, failing that, GB18030 when it reads as
-    plausible Chinese. Any other encoding is refused with the encodings tried, never guessed."""
-    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (
-        b"\xff\xfe",
-        b"\xfe\xff",
-    ):
+def _transcode(path: Path, out: Path, encoding: str, *, skip: int, cr_only: bool) -> str:
+    """Write the file as UTF-8 with LF line ends, block by block; return its first
+    :data:`SAMPLE_CHARS` characters. Raises UnicodeDecodeError (offset into the file)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    sample, offset = [], 0
+    kept = 0
+    with open(out, "w", encoding="utf-8", newline="") as sink:
+        for block in _blocks(path):
+            start = skip if offset == 0 else 0
+            try:
+                text = decoder.decode(block[start:])
+            except UnicodeDecodeError as err:
+                held = len(decoder.getstate()[0])
+                raise UnicodeDecodeError(
+                    encoding, b"", offset + start + err.start - held, 0, err.reason
+                ) from None
+            offset += len(block)
+            if cr_only:
+                text = text.replace("\r", "\n")
+            if kept < SAMPLE_CHARS:
+                sample.append(text[: SAMPLE_CHARS - kept])
+                kept += len(sample[-1])
+            sink.write(text)
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            raise UnicodeDecodeError(
+                encoding, b"", offset - len(decoder.getstate()[0]), 0, err.reason
+            ) from None
+        sink.write(tail.replace("\r", "\n") if cr_only else tail)
+    return "".join(sample)
+
+
+def _utf8_csv(path: Path, name: str, workdir: Path) -> tuple[Path, _Scan]:
+    """The CSV as a UTF-8 file with LF (or CRLF) line ends — the file itself when it is one, a
+    transcoded copy in ``workdir`` otherwise — after refusing what must not be guessed: UTF-16,
+    binary content, bytes that are neither UTF-8 nor plausible GB18030 Chinese."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise IngestError(
             [Issue(name, 0, None, "文件编码为 UTF-16/UTF-32，请另存为 UTF-8 或 GB18030 编码的 CSV")]
         )
-    nul = data.find(b"\x00")
-    if nul >= 0:
+    scan = _scan(path)
+    cr_only = scan.has_cr and not scan.has_lf
+    if scan.nul >= 0:
         raise IngestError(
             [
                 Issue(
                     name,
-                    _line_at(data, nul),
+                    _line_of_offset(path, scan.nul, cr_only),
                     None,
                     "文件含有二进制内容（NUL 字节），不是文本 CSV 文件",
                 )
             ]
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    if scan.blank:
+        raise IngestError([Issue(name, 0, None, "文件为空")])
+    if scan.bad_utf8 < 0 and not scan.bom and not cr_only:
+        return path, scan
+    out = workdir / "utf8.csv"
+    if scan.bad_utf8 < 0:  # UTF-8 with a BOM, or classic Mac line ends (one CR per line)
+        _transcode(path, out, "utf-8", skip=3 if scan.bom else 0, cr_only=cr_only)
+        return out, scan
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
-        bad_utf8 = utf8_error.start
-    try:
-        text = data.decode("gb18030")
+        sample = _transcode(path, out, "gb18030", skip=0, cr_only=cr_only)
     except UnicodeDecodeError as gb_error:
         # a file that was UTF-8 up to the bad byte (Chinese already read) is a UTF-8 file with
         # a bad byte; otherwise it was meant as GB18030 and its bad byte is GB18030's
-        utf8_so_far = any(b >= 0x80 for b in data[:bad_utf8])
+        bad = scan.bad_utf8 if scan.utf8_so_far else gb_error.start
         raise IngestError(
             [
                 Issue(
                     name,
-                    _line_at(data, bad_utf8 if utf8_so_far else gb_error.start),
+                    _line_of_offset(path, bad, cr_only),
                     None,
                     "无法识别文件编码：既不是 UTF-8 也不是 GB18030（第一个无效字节在此行），"
                     "请另存为 UTF-8 编码",
                 )
             ]
         ) from None
-    odd = _unusual_chars(text)
-    chinese = len(_HANZI.findall(text[:200_000]))
+    odd = _unusual_chars(sample)
+    chinese = len(_HANZI.findall(sample))
     # a few rare characters are names (王喆); many, in a file that is valid Big5 or Shift-JIS,
     # are another encoding read as GB18030
-    if len(odd) > max(5, 0.15 * chinese) and _other_encoding(data):
+    if len(odd) > max(5, 0.15 * chinese) and any(
+        _decodes_as(path, e) for e in ("big5", "shift_jis")
+    ):
         first = odd[0]
-        line = text[:first].count("\n") + 1 if "\n" in text else text[:first].count("\r") + 1
-        sample = "".join(text[i] for i in odd[:6])
+        line = sample[:first].count("\n") + 1
+        shown = "".join(sample[i] for i in odd[:6])
         raise IngestError(
             [
                 Issue(
@@ -248,20 +366,24 @@ def _decode(data: bytes, name: str) -> str:
                     line,
                     None,
                     f"无法确定文件编码：不是 UTF-8；按 GB18030 读出大量生僻字或日文、表格线等字符"
-                    f"（如「{sample}」），可能是 Big5 或 Shift-JIS 编码。已尝试 UTF-8、GB18030，"
+                    f"（如「{shown}」），可能是 Big5 或 Shift-JIS 编码。已尝试 UTF-8、GB18030，"
                     "请另存为 UTF-8 编码",
                 )
             ]
         )
-    return text
+    return out, scan
 
 
-def _duplicate_headers(text: str, name: str) -> None:
-    """A header written twice is refused as the file wrote it (polars would rename it)."""
-    try:
-        header = next(csv.reader(io.StringIO(text)), [])
-    except csv.Error:
-        raise IngestError([Issue(name, 1, None, "CSV 格式无法解析：表头行的引号未闭合")]) from None
+def _csv_header(path: Path, name: str) -> list[str]:
+    """The header as the file writes it; a header written twice is refused as written
+    (polars would rename the second)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        try:
+            header = next(csv.reader(f), [])
+        except csv.Error:
+            raise IngestError(
+                [Issue(name, 1, None, "CSV 格式无法解析：表头行的引号未闭合")]
+            ) from None
     seen: dict[str, int] = {}
     issues = []
     for h in header:
@@ -271,6 +393,7 @@ def _duplicate_headers(text: str, name: str) -> None:
             issues.append(Issue(name, 1, f"「{h.strip()}」", "表头重复"))
     if issues:
         raise IngestError(issues)
+    return header
 
 
 def _records(reader, name: str):
@@ -283,22 +406,15 @@ def _records(reader, name: str):
         ) from None
 
 
-def _read_csv(data: bytes, name: str) -> pl.DataFrame:
-    text = _decode(data, name)
-    if not text.strip():
-        raise IngestError([Issue(name, 0, None, "文件为空")])
-    if "\r" in text and "\n" not in text:  # classic Mac line ends: one CR per line
-        text = text.replace("\r", "\n")
-    _duplicate_headers(text, name)
-    try:
-        return pl.read_csv(io.StringIO(text), infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
-        # Find the malformed line with the csv module, which knows its line numbers.
-        reader = csv.reader(io.StringIO(text))
+def _malformed(path: Path, name: str) -> IngestError:
+    """Where polars could not read a CSV: the first record whose field count differs from the
+    header's, found with the csv module (which knows line numbers) one record at a time."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
         header = next(reader)
         for record in _records(reader, name):
             if record and len(record) != len(header):
-                raise IngestError(
+                return IngestError(
                     [
                         Issue(
                             name,
@@ -307,8 +423,8 @@ def _read_csv(data: bytes, name: str) -> pl.DataFrame:
                             f"字段数为 {len(record)}，与表头的 {len(header)} 列不一致",
                         )
                     ]
-                ) from None
-        raise IngestError([Issue(name, 0, None, "CSV 格式无法解析")]) from None
+                )
+    return IngestError([Issue(name, 0, None, "CSV 格式无法解析")])
 
 
 #: an xlsx is a zip: what it may inflate to, and how many times its compressed size
@@ -362,34 +478,52 @@ def _check_zip(path: Path, name: str) -> None:
         )
 
 
-def _read_xlsx(path: Path, name: str) -> pl.DataFrame:
+def _open_xlsx(path: Path, name: str) -> pl.LazyFrame:
+    """The first sheet, as text. A workbook is read whole (its size is capped by
+    :func:`_check_zip`); CSV and Parquet are streamed."""
     _check_zip(path, name)
     try:
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
     except Exception as exc:  # calamine raises its own types for broken workbooks
         raise IngestError([Issue(name, 0, None, f"无法读取 Excel 文件：{exc}")]) from None
-    return frame.select(pl.all().cast(pl.String))
+    return frame.select(pl.all().cast(pl.String)).lazy()
 
 
-def _read_parquet(path: Path, name: str) -> pl.DataFrame:
+def _open_parquet(path: Path, name: str) -> pl.LazyFrame:
     try:
-        frame = pl.read_parquet(path)
+        source = pl.scan_parquet(path)
+        schema = source.collect_schema()
     except Exception as exc:
         raise IngestError([Issue(name, 0, None, f"无法读取 Parquet 文件：{exc}")]) from None
-    return frame.select(
+    return source.select(
         [
             pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
-            if frame.schema[c] == pl.Datetime
+            if isinstance(dtype, pl.Datetime)
             else pl.col(c).cast(pl.String)
-            for c in frame.columns
+            for c, dtype in schema.items()
         ]
     )
 
 
-def read_file(path: str | Path, display_name: str | None = None) -> tuple[pl.DataFrame, dict]:
-    """Read ``path`` into an all-text frame with a ``_row`` column (spreadsheet row numbers).
+def _unreadable(name: str, file_format: str, path: Path, exc: Exception) -> IngestError:
+    """The message for a file polars failed on while streaming it."""
+    if file_format == "csv":
+        return _malformed(path, name)
+    kind = "Excel" if file_format == "xlsx" else "Parquet"
+    return IngestError([Issue(name, 0, None, f"无法读取 {kind} 文件：{exc}")])
 
-    Returns the frame and file facts (``name, sha256, size, file_format``).
+
+_READ_ERRORS = (pl.exceptions.PolarsError, OSError)
+
+
+def open_file(
+    path: str | Path, display_name: str | None = None, *, workdir: Path
+) -> tuple[pl.LazyFrame, dict]:
+    """Open ``path`` as a lazy all-text frame with a ``_row`` column (spreadsheet row
+    numbers), streamed when validated; CSV files that are not UTF-8 are transcoded into
+    ``workdir`` first.
+
+    Returns the frame and file facts (``name, sha256, size, file_format, text_path``).
     """
     path = Path(path)
     name = display_name or path.name
@@ -402,28 +536,37 @@ def read_file(path: str | Path, display_name: str | None = None) -> tuple[pl.Dat
                 )
             ]
         )
-    data = path.read_bytes()
+    if path.stat().st_size == 0:
+        raise IngestError([Issue(name, 0, None, "文件为空")])
+    text_path = path
+    if fmt == "csv":
+        text_path, scan = _utf8_csv(path, name, workdir)
+        _csv_header(text_path, name)
+        source = pl.scan_csv(text_path, infer_schema=False)
+        sha256 = scan.sha256
+    else:
+        with open(path, "rb") as f:
+            sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+        source = _open_xlsx(path, name) if fmt == "xlsx" else _open_parquet(path, name)
     facts = {
         "name": name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
+        "sha256": sha256,
+        "size": path.stat().st_size,
         "file_format": fmt,
+        "text_path": text_path,
     }
-    if not data:
+    try:
+        columns = source.collect_schema().names()
+        first = source.head(1).collect(engine="streaming")
+    except _READ_ERRORS as exc:
+        raise _unreadable(name, fmt, text_path, exc) from None
+    if not columns:
         raise IngestError([Issue(name, 0, None, "文件为空")])
-    if fmt == "csv":
-        frame = _read_csv(data, name)
-    elif fmt == "xlsx":
-        frame = _read_xlsx(path, name)
-    else:
-        frame = _read_parquet(path, name)
-    if frame.width == 0:
-        raise IngestError([Issue(name, 0, None, "文件为空")])
-    if frame.height == 0:
+    if first.height == 0:
         raise IngestError([Issue(name, 0, None, "文件只有表头，没有数据行")])
     first_row = 2  # header is row 1 (CSV, XLSX); Parquet records are numbered the same way
-    frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
-    return frame, facts
+    source = source.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    return source, facts
 
 
 # --------------------------------------------------------------------------- recognising
@@ -455,10 +598,10 @@ def _listed(names: Sequence[str], limit: int = 8, *, quoted: bool = False) -> st
     return "、".join(shown) + (f" 等共 {len(names):,} 个" if more > 0 else "")
 
 
-def recognise(frame: pl.DataFrame, name: str) -> str:
-    """The dataset whose columns fit ``frame`` best; long-form statistics are told apart by the
+def recognise(source: pl.LazyFrame, name: str) -> str:
+    """The dataset whose columns fit ``source`` best; long-form statistics are told apart by the
     indicator codes they carry. Raises :class:`IngestError` naming the closest datasets."""
-    headers = [c for c in frame.columns if c != ROW]
+    headers = [c for c in source.collect_schema().names() if c != ROW]
     scored = []
     for schema in load_schemas().values():
         mapped, unknown = _mapped_headers(headers, schema)
@@ -471,7 +614,8 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
         return exact[0][1].name
     if len(exact) > 1 and all(s[1].long_form for s in exact):
         indicator_header = next(h for h, t in exact[0][2].items() if t == "indicator")
-        indicators = frame[indicator_header].drop_nulls().unique().to_list()
+        codes = source.select(pl.col(indicator_header).drop_nulls().unique())
+        indicators = codes.collect(engine="streaming").to_series().to_list()
         by_indicator = sorted(
             ((s[1].indicator_score(indicators), s[1].name) for s in exact), reverse=True
         )
@@ -487,6 +631,18 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
                     + " / ".join(n for _, n in by_indicator)
                     + "）。"
                     + CLI_DATASET_HINT,
+                )
+            ]
+        )
+    if not any(s[2] for s in scored):  # no header is any dataset's column: nothing is closest
+        raise IngestError(
+            [
+                Issue(
+                    name,
+                    1,
+                    None,
+                    f"无法根据表头识别数据集：表头 {_listed(headers, quoted=True)} "
+                    "都不是任何数据集的列名（列名或中文列名，见“数据集”说明）。" + CLI_DATASET_HINT,
                 )
             ]
         )
@@ -517,29 +673,6 @@ def recognise(frame: pl.DataFrame, name: str) -> str:
 
 
 # --------------------------------------------------------------------------- validating
-def _issue_rows(
-    frame: pl.DataFrame,
-    mask: pl.Expr,
-    file: str,
-    column: Column | None,
-    message,
-    where: str | None = None,
-) -> tuple[list[Issue], int]:
-    """Issues for rows where ``mask`` holds; ``message`` maps the offending value to text.
-    ``where`` names the column as the file does (default: name and label)."""
-    bad = frame.filter(mask)
-    if bad.height == 0:
-        return [], 0
-    shown = bad.head(MAX_ISSUES)
-    values = shown[column.name].to_list() if column is not None else [None] * shown.height
-    rows = shown[ROW].to_list()
-    if where is None and column is not None:
-        where = column.describe()
-    return [
-        Issue(file, r, where, message(v)) for r, v in zip(rows, values, strict=True)
-    ], bad.height
-
-
 def _parse_column(text: pl.Expr, column: Column) -> pl.Expr:
     if column.type in ("string", "enum"):
         return text
@@ -582,173 +715,113 @@ _TYPE_WORDS = {
 
 
 #: A caller's further checks of a dataset's typed rows (the indicator catalog's bounds, given
-#: by the pipeline, which may import the catalog): (dataset, rows) → (how many problems, the
-#: first :data:`MAX_ISSUES` of them as (row, column, message)).
-Checks = Callable[[str, pl.DataFrame], tuple[int, list[tuple[int, str, str]]]]
+#: by the pipeline, which may import the catalog): (dataset, rows as a lazy frame) → (how many
+#: problems, the first :data:`MAX_ISSUES` of them as (row, column, message)).
+Checks = Callable[[str, pl.LazyFrame], tuple[int, list[tuple[int, str, str]]]]
 
 
-def validate(
-    parsed: ParsedFile,
-    schema: DatasetSchema,
-    *,
-    today: dt.date | None = None,
-    checks: Checks | None = None,
-) -> pl.DataFrame:
-    """Check ``parsed`` against ``schema``; return the typed frame or raise :class:`IngestError`.
+@dataclass
+class Typed:
+    """A file's rows as validated, spilled to Parquet beside its other spills: the schema's
+    columns typed (integers still as floats), the 模拟数据 flag and the arrival time."""
 
-    Checks: required columns and values, types, allowed values, bounds (negative counts, huge
-    values), region codes, dates not after ``today``, date order, duplicate keys.
-    """
-    today = today or config.today()
-    file, frame = parsed.name, parsed.frame
-    issues: list[Issue] = []
-    total = 0
+    path: Path
+    rows: int
+    synthetic: int
 
-    def add(rows: tuple[list[Issue], int]) -> None:
-        nonlocal total
-        issues.extend(rows[0])
-        total += rows[1]
+    def scan(self, columns: Sequence[str]) -> pl.LazyFrame:
+        return pl.scan_parquet(self.path).select(ROW, *columns)
 
-    # columns are named as the file names them (「实现日期」（achieved_date） for Chinese headers)
-    chinese = _chinese_headers({h: c for c, h in parsed.raw_headers.items()})
 
-    def named(c: Column) -> str:
-        return c.named(parsed.raw_headers.get(c.name), chinese=chinese)
+@dataclass(frozen=True)
+class _Rule:
+    """One check of every row: where ``mask`` holds, the row gets ``message(value)``, the value
+    read from ``shown`` (the column's text as written)."""
 
-    def found(frame, mask, file, column, message) -> tuple[list[Issue], int]:
-        return _issue_rows(frame, mask, file, column, message, named(column))
+    mask: pl.Expr
+    where: str | None
+    shown: str | None
+    message: Callable[[object], str]
 
-    text = frame.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in frame.columns if c != ROW]
-    )
-    if SYNTHETIC_COLUMN not in text.columns:
-        text = text.with_columns(pl.lit("false").alias(SYNTHETIC_COLUMN))
-    if RECORDED_COLUMN not in text.columns:
-        text = text.with_columns(pl.lit(None, dtype=pl.String).alias(RECORDED_COLUMN))
-    for c in schema.columns:
-        if c.name not in text.columns:
-            text = text.with_columns(pl.lit(None, dtype=pl.String).alias(c.name))
 
-    typed = text.select(
-        ROW,
-        *[_parse_column(pl.col(c.name), c).alias(c.name) for c in schema.columns],
-        _parse_column(pl.col(SYNTHETIC_COLUMN), _SYNTHETIC)
-        .fill_null(False)
-        .alias(SYNTHETIC_COLUMN),
-        _parse_column(pl.col(RECORDED_COLUMN), _RECORDED).alias(RECORDED_COLUMN),
-    )
+def _raw(c: Column) -> str:
+    """The spill column holding ``c``'s text as written (its own when typing keeps it)."""
+    return c.name if c.type in ("string", "enum") else f"__raw_{c.name}"
+
+
+def _rules(schema: DatasetSchema, named: Callable[[Column], str], today: dt.date) -> list[_Rule]:
+    """The row checks of ``schema``, over the spill's typed and raw columns."""
+    rules: list[_Rule] = []
     codes = list(region_codes())
     for c in [*schema.columns, _RECORDED]:
-        raw, val = pl.col(c.name), pl.col(f"__typed_{c.name}")
-        both = text.select(ROW, c.name).with_columns(typed[c.name].alias(f"__typed_{c.name}"))
+        raw, val = pl.col(_raw(c)), pl.col(c.name)
+
+        def rule(mask: pl.Expr, message, c=c) -> None:
+            rules.append(_Rule(mask, named(c), _raw(c), message))
+
         if c.required:
-            add(found(both, raw.is_null(), file, c, lambda v: "必填项为空"))
+            rule(raw.is_null(), lambda v: "必填项为空")
         if c.type in _TYPE_WORDS:
             word = _TYPE_WORDS[c.type]
-            add(
-                found(
-                    both,
-                    raw.is_not_null() & val.is_null(),
-                    file,
-                    c,
-                    lambda v, w=word: f"「{v}」不是有效的{w}",
-                )
-            )
+            rule(raw.is_not_null() & val.is_null(), lambda v, w=word: f"「{v}」不是有效的{w}")
         if c.type == "enum":
             allowed = list(c.values)
-            add(
-                found(
-                    both,
-                    raw.is_not_null() & ~raw.is_in(allowed),
-                    file,
-                    c,
-                    lambda v, a=allowed: f"「{v}」不在允许值内（{'、'.join(a)}）",
-                )
+            rule(
+                raw.is_not_null() & ~raw.is_in(allowed),
+                lambda v, a=allowed: f"「{v}」不在允许值内（{'、'.join(a)}）",
             )
         if c.type == "region":
-            add(
-                found(
-                    both,
-                    raw.is_not_null() & ~val.is_in(codes),
-                    file,
-                    c,
-                    lambda v: f"未知的行政区划代码「{v}」（应为江苏省内 6 位 GB/T 2260 代码）",
-                )
+            rule(
+                raw.is_not_null() & ~val.is_in(codes),
+                lambda v: f"未知的行政区划代码「{v}」（应为江苏省内 6 位 GB/T 2260 代码）",
             )
         if c.type in ("integer", "number"):
             if c.type == "number":
-                add(
-                    found(
-                        both,
-                        val.is_infinite() | val.is_nan(),
-                        file,
-                        c,
-                        lambda v: f"「{v}」不是有限数值",
-                    )
-                )
+                rule(val.is_infinite() | val.is_nan(), lambda v: f"「{v}」不是有限数值")
             finite = val.is_not_null() & val.is_finite()
             if c.min is not None:
-                low = "不能为负数" if c.min == 0 else f"不能小于 {c.min:g}"
-                add(found(both, finite & (val < c.min), file, c, lambda v, m=low: f"「{v}」{m}"))
+                low = "不能为负数" if c.min == 0 else f"不能小于 {_number(c.min)}"
+                rule(finite & (val < c.min), lambda v, m=low: f"「{v}」{m}")
             if c.max is not None:
-                add(
-                    found(
-                        both,
-                        finite & (val > c.max),
-                        file,
-                        c,
-                        lambda v, m=c.max: f"数值「{v}」过大（上限 {m:g}），请检查单位或录入错误",
-                    )
+                rule(
+                    finite & (val > c.max),
+                    lambda v, m=c.max: (
+                        f"数值「{v}」过大（上限 {_number(m)}），请检查单位或录入错误"
+                    ),
                 )
         if c.not_future:
             limit = today if c.type == "date" else dt.datetime.combine(today, dt.time.max)
-            add(
-                found(
-                    both,
-                    val > limit,
-                    file,
-                    c,
-                    lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期",
-                )
+            rule(
+                val > limit,
+                lambda v: f"日期「{v}」晚于今天（{today.isoformat()}），不能是未来日期",
             )
-        # order within a row: a date not before another, a part not above its total
-        for other_column, wrong, says in (
-            (c.not_before, val < pl.col("__other"), "「{v}」早于{o}"),
-            (c.not_above, val > pl.col("__other"), "「{v}」大于同一行的{o}，部分不能超过总数"),
+        # order within a row: a date not before another, a part not above its total — judged
+        # only when the other value is itself valid (a negative total is its own problem)
+        for other_column, later, says in (
+            (c.not_before, False, "「{v}」早于{o}"),
+            (c.not_above, True, "「{v}」大于同一行的{o}，部分不能超过总数"),
         ):
             if other_column:
-                other = named(schema.column(other_column))
-                pair = both.with_columns(typed[other_column].alias("__other"))
-                add(
-                    found(
-                        pair,
-                        wrong,
-                        file,
-                        c,
-                        lambda v, o=other, t=says: t.format(v=_show(v), o=o),
-                    )
-                )
+                other_c = schema.column(other_column)
+                other = pl.col(other_column)
+                if other_c.min is not None:
+                    other = pl.when(other >= other_c.min).then(other)
+                text = says.replace("{o}", named(other_c))
+                rule(val > other if later else val < other, lambda v, t=text: t.format(v=_show(v)))
         if c.type in ("string", "enum", "region"):
-            add(
-                found(
-                    both,
-                    raw.str.len_chars() > MAX_CELL_CHARS,
-                    file,
-                    c,
-                    lambda v: f"文本过长（{len(v):,} 个字符，上限 {MAX_CELL_CHARS:,}）",
-                )
+            rule(
+                raw.str.len_chars() > MAX_CELL_CHARS,
+                lambda v: f"文本过长（{len(v):,} 个字符，上限 {MAX_CELL_CHARS:,}）",
             )
-            add(found(both, raw.str.contains("\x00", literal=True), file, c, _nul_message))
+            rule(raw.str.contains("\x00", literal=True), _nul_message)
     # the 模拟数据 flag is a yes or a no, never a guess
-    flag = pl.col(SYNTHETIC_COLUMN)
-    add(
-        _issue_rows(
-            text,
+    flag = pl.col(_raw(_SYNTHETIC))
+    rules.append(
+        _Rule(
             flag.is_not_null() & _parse_column(flag, _SYNTHETIC).is_null(),
-            file,
-            _SYNTHETIC,
+            named(_SYNTHETIC),
+            _raw(_SYNTHETIC),
             lambda v: f"「{v}」不是有效的{_TYPE_WORDS['boolean']}",
-            _SYNTHETIC.named(parsed.raw_headers.get(SYNTHETIC_COLUMN), chinese=chinese),
         )
     )
     if schema.long_form and schema.indicator_patterns:
@@ -760,36 +833,133 @@ def validate(
             lambda v: bool(_CODE.match(v)) and any(p.match(v) for p in patterns),
             return_dtype=pl.Boolean,
         )
-        add(
-            found(
-                text.select(ROW, "indicator"),
+        rules.append(
+            _Rule(
                 code.is_not_null() & ~known,
-                file,
-                schema.column("indicator"),
+                named(schema.column("indicator")),
+                "indicator",
                 lambda v: (
                     f"未知的指标代码「{v}」：不是任何统计长表（经济运行、社会治理与数字政府）的指标"
                 ),
             )
         )
-    count, found_rows = checks(schema.name, typed) if checks else (0, [])
+    return rules
+
+
+def _number(x: float) -> str:
+    """A bound as people write it: 1,000,000,000,000 rather than 1e+12."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,}"
+
+
+def _spill(parsed: ParsedFile, schema: DatasetSchema, rules: list[_Rule], path: Path) -> None:
+    """Stream the file once: strip its text, type its columns, evaluate every rule, and write
+    the lot to ``path`` chunk by chunk."""
+    text = parsed.source
+    present = set(text.collect_schema().names())
+    text = text.with_columns(
+        [pl.col(c).str.strip_chars().replace("", None) for c in present - {ROW}]
+    )
+    fill = {SYNTHETIC_COLUMN: pl.lit("false"), RECORDED_COLUMN: pl.lit(None, dtype=pl.String)}
+    fill |= {c.name: pl.lit(None, dtype=pl.String) for c in schema.columns}
+    text = text.with_columns([e.alias(n) for n, e in fill.items() if n not in present])
+    columns = [*schema.columns, _SYNTHETIC, _RECORDED]
+    raw = [pl.col(c.name).alias(_raw(c)) for c in columns if _raw(c) != c.name]
+    typed = [_parse_column(pl.col(c.name), c).alias(c.name) for c in columns]
+    typed[-2] = typed[-2].fill_null(False)  # the 模拟数据 flag, absent or empty: no
+    keep = [ROW, *[c.name for c in columns], *[_raw(c) for c in columns if _raw(c) != c.name]]
+    staged = text.with_columns(raw).with_columns(typed).select(keep)
+    staged = staged.with_columns(
+        [r.mask.fill_null(False).alias(f"__rule{i}") for i, r in enumerate(rules)]
+    )
+    try:
+        staged.sink_parquet(path, compression="lz4", maintain_order=True)
+    except _READ_ERRORS as exc:
+        raise _unreadable(parsed.name, parsed.file_format, parsed.text_path, exc) from None
+
+
+def _duplicate_keys(spill: pl.LazyFrame, key: Sequence[str]) -> tuple[pl.DataFrame, int]:
+    """Rows whose key an earlier row already has (their first MAX_ISSUES, with that row as
+    ``__first``) and how many. Keys are compared by a 64-bit hash first, so memory holds 8
+    bytes a row, then exactly among the rows whose hash repeats."""
+    hashed = spill.select(pl.struct(key).hash().alias("__h")).collect(engine="streaming")
+    repeated = hashed.filter(pl.col("__h").is_duplicated()).unique()
+    del hashed
+    if repeated.is_empty():
+        return pl.DataFrame(), 0
+    candidates = (
+        spill.select(ROW, *key, pl.struct(key).hash().alias("__h"))
+        .join(repeated.lazy(), on="__h", how="semi")
+        .drop("__h")
+        .collect(engine="streaming")
+    )
+    dup = candidates.with_columns(pl.col(ROW).min().over(list(key)).alias("__first")).filter(
+        pl.col(ROW) != pl.col("__first")
+    )
+    return dup.sort(ROW).head(MAX_ISSUES), dup.height
+
+
+def validate(
+    parsed: ParsedFile,
+    schema: DatasetSchema,
+    *,
+    today: dt.date | None = None,
+    checks: Checks | None = None,
+) -> Typed:
+    """Check ``parsed`` against ``schema``; return its typed rows or raise :class:`IngestError`.
+
+    Checks: required columns and values, types, allowed values, bounds (negative counts, huge
+    values), region codes, dates not after ``today``, date order, parts not above totals,
+    duplicate keys, and the caller's ``checks``. The file is streamed once into a typed spill
+    in ``parsed.workdir``; the problems are then read back from the spill, so memory follows a
+    chunk of rows (and 8 bytes a row for the key check), not the file.
+    """
+    today = today or config.today()
+    file = parsed.name
+    # columns are named as the file names them (「实现日期」（achieved_date） for Chinese headers)
+    chinese = _chinese_headers({h: c for c, h in parsed.raw_headers.items()})
+
+    def named(c: Column) -> str:
+        return c.named(parsed.raw_headers.get(c.name), chinese=chinese)
+
+    rules = _rules(schema, named, today)
+    path = parsed.workdir / f"{schema.name}.typed.parquet"
+    _spill(parsed, schema, rules, path)
+    spill = pl.scan_parquet(path)
+    counts = (
+        spill.select(
+            pl.len().alias("__rows"),
+            pl.col(SYNTHETIC_COLUMN).sum().alias("__synthetic"),
+            *[pl.col(f"__rule{i}").sum() for i in range(len(rules))],
+        )
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    issues: list[Issue] = []
+    total = 0
+    for i, r in enumerate(rules):
+        found = counts[f"__rule{i}"]
+        if not found:
+            continue
+        total += found
+        shown = spill.filter(pl.col(f"__rule{i}")).select(ROW, r.shown).head(MAX_ISSUES)
+        for row, value in shown.collect(engine="streaming").iter_rows():
+            issues.append(Issue(file, row, r.where, r.message(value)))
+    columns = [c.name for c in schema.columns] + [SYNTHETIC_COLUMN, RECORDED_COLUMN]
+    typed = Typed(path, counts["__rows"], counts["__synthetic"])
+    count, found_rows = checks(schema.name, typed.scan(columns)) if checks else (0, [])
     for row, column, message in found_rows[:MAX_ISSUES]:
         where = named(schema.column(column)) if column in schema.column_names else column
         issues.append(Issue(file, row, where, message))
     total += count
-    # Duplicate keys inside the file.
-    keyed = typed.select(ROW, *schema.key)
-    dup = keyed.with_columns(pl.col(ROW).min().over(list(schema.key)).alias("__first")).filter(
-        pl.col(ROW) != pl.col("__first")
-    )
-    if dup.height:
+    dup, dups = _duplicate_keys(spill, schema.key)
+    if dups:
         # the key's columns as the file names them
         heads = {
             k: parsed.raw_headers.get(k) or (schema.column(k).label if chinese else k)
             for k in schema.key
         }
         key_text = "、".join(heads.values())
-        shown = dup.head(MAX_ISSUES)
-        for r in shown.iter_rows(named=True):
+        for r in dup.iter_rows(named=True):
             values = "，".join(f"{heads[k]}={_show(r[k])}" for k in schema.key if r[k] is not None)
             issues.append(
                 Issue(
@@ -799,13 +969,11 @@ def validate(
                     f"主键（{key_text}）重复：{values} 已在第 {r['__first']} 行出现",
                 )
             )
-        total += dup.height
+        total += dups
     if issues:
         issues.sort(key=lambda i: (i.row, i.column or ""))
         raise IngestError(issues, total)
-    return typed.with_columns(
-        [pl.col(c.name).cast(pl.Int64) for c in schema.columns if c.type == "integer"]
-    )
+    return typed
 
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -827,10 +995,33 @@ _RECORDED = Column(name=RECORDED_COLUMN, label=RECORDED_LABEL, type="timestamp",
 
 
 def parse(
-    path: str | Path, dataset: str | None = None, *, display_name: str | None = None
+    path: str | Path,
+    dataset: str | None = None,
+    *,
+    display_name: str | None = None,
+    workdir: Path | None = None,
 ) -> tuple[ParsedFile, DatasetSchema]:
-    """Read ``path``, decide its dataset (``dataset`` or recognised) and map its headers."""
-    frame, facts = read_file(path, display_name)
+    """Open ``path``, decide its dataset (``dataset`` or recognised) and map its headers.
+
+    The file's spills (a transcoded CSV, the typed rows) go to ``workdir``; without one, a
+    temporary directory that is removed with the returned :class:`ParsedFile`.
+    """
+    if workdir is not None:
+        return _parse(path, dataset, display_name, Path(workdir))
+    own = Path(tempfile.mkdtemp(prefix="databrain-ingest-"))
+    try:
+        parsed, schema = _parse(path, dataset, display_name, own)
+    except BaseException:
+        shutil.rmtree(own, ignore_errors=True)
+        raise
+    weakref.finalize(parsed, shutil.rmtree, own, True)
+    return parsed, schema
+
+
+def _parse(
+    path: str | Path, dataset: str | None, display_name: str | None, workdir: Path
+) -> tuple[ParsedFile, DatasetSchema]:
+    frame, facts = open_file(path, display_name, workdir=workdir)
     name = facts["name"]
     schemas = load_schemas()
     if dataset is None:
@@ -840,7 +1031,7 @@ def parse(
             [Issue(name, 0, None, f"未知数据集「{dataset}」。可用：{', '.join(schemas)}")]
         )
     schema = schemas[dataset]
-    headers = [c for c in frame.columns if c != ROW]
+    headers = [c for c in frame.collect_schema().names() if c != ROW]
     counts: dict[str, int] = {}
     for h in headers:
         counts[normalise_header(h)] = counts.get(normalise_header(h), 0) + 1
@@ -888,8 +1079,10 @@ def parse(
         sha256=facts["sha256"],
         size=facts["size"],
         file_format=facts["file_format"],
-        frame=frame,
+        source=frame,
         raw_headers={v: k for k, v in mapped.items()},
+        workdir=workdir,
+        text_path=facts["text_path"],
     )
     return parsed, schema
 
@@ -906,7 +1099,7 @@ def _load(
     con,
     schema: DatasetSchema,
     parsed: ParsedFile,
-    typed: pl.DataFrame,
+    typed: Typed,
     load_id: int,
     *,
     loaded_at: dt.datetime,
@@ -916,11 +1109,19 @@ def _load(
     the file's own, else the load time (NULL for a dataset's initial population); a row
     identical to the one it replaces keeps that one's arrival."""
     cols = schema.column_names + [SYNTHETIC_COLUMN]
-    arrival = pl.col(RECORDED_COLUMN)
+    arrival = RECORDED_COLUMN
     if not initial:
-        arrival = arrival.fill_null(loaded_at)
-    incoming = typed.select(*cols, arrival.cast(pl.Datetime("us")).alias(RECORDED_COLUMN))
-    con.register("_incoming", incoming.to_arrow())
+        arrival = f"coalesce({RECORDED_COLUMN}, TIMESTAMP '{loaded_at.isoformat(sep=' ')}')"
+    # the spill is read as it is inserted, never held in memory whole
+    picked = ", ".join(
+        f'CAST("{c.name}" AS BIGINT) AS "{c.name}"' if c.type == "integer" else f'"{c.name}"'
+        for c in schema.columns
+    )
+    spill = str(typed.path).replace("'", "''")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {picked}, {SYNTHETIC_COLUMN}, "
+        f"CAST({arrival} AS TIMESTAMP) AS {RECORDED_COLUMN} FROM read_parquet('{spill}')"
+    )
     try:
         match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM i."{k}"' for k in schema.key)
         source = "_incoming"
@@ -953,9 +1154,8 @@ def _load(
             [load_id],
         )
     finally:
-        con.unregister("_incoming")
+        con.execute("DROP VIEW IF EXISTS _incoming")
         con.execute("DROP TABLE IF EXISTS _incoming_kept")
-    synthetic = int(incoming[SYNTHETIC_COLUMN].sum())
     con.execute(
         "INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -965,10 +1165,10 @@ def _load(
             parsed.sha256,
             parsed.size,
             parsed.file_format,
-            incoming.height,
-            incoming.height - replaced,
+            typed.rows,
+            typed.rows - replaced,
             replaced,
-            synthetic,
+            typed.synthetic,
             loaded_at,
         ],
     )
@@ -976,8 +1176,8 @@ def _load(
         schema.name,
         parsed.name,
         parsed.sha256,
-        incoming.height,
-        incoming.height - replaced,
+        typed.rows,
+        typed.rows - replaced,
         replaced,
     )
 
@@ -1006,12 +1206,39 @@ def ingest(
     only these files (used to rebuild the demo). Raises :class:`IngestError` with every file's
     issues if any file is rejected; then the warehouse is exactly as it was.
     """
-    warehouse = warehouse or Warehouse()
+    with tempfile.TemporaryDirectory(prefix="databrain-ingest-") as spills:
+        return _ingest(
+            paths,
+            dataset,
+            warehouse=warehouse or Warehouse(),
+            today=today,
+            display_names=display_names,
+            fresh=fresh,
+            after_load=after_load,
+            checks=checks,
+            spills=Path(spills),
+        )
+
+
+def _ingest(
+    paths: Sequence[str | Path],
+    dataset: str | None,
+    *,
+    warehouse: Warehouse,
+    today: dt.date | None,
+    display_names: Sequence[str] | None,
+    fresh: bool,
+    after_load: Callable[[object], object] | None,
+    checks: Checks | None,
+    spills: Path,
+) -> list[LoadResult]:
     names = list(display_names) if display_names else [None] * len(paths)
     checked, all_issues, total = [], [], 0
-    for path, shown in zip(paths, names, strict=True):
+    for number, (path, shown) in enumerate(zip(paths, names, strict=True)):
+        workdir = spills / str(number)
+        workdir.mkdir()
         try:
-            parsed, schema = parse(path, dataset, display_name=shown)
+            parsed, schema = parse(path, dataset, display_name=shown, workdir=workdir)
             typed = validate(parsed, schema, today=today, checks=checks)
             checked.append((parsed, schema, typed))
         except IngestError as err:
@@ -1037,7 +1264,7 @@ def ingest(
             ).fetchall()[0][0]
             if seen:
                 results.append(
-                    LoadResult(schema.name, parsed.name, parsed.sha256, typed.height, skipped=True)
+                    LoadResult(schema.name, parsed.name, parsed.sha256, typed.rows, skipped=True)
                 )
                 continue
             results.append(

@@ -47,7 +47,7 @@ def statistic_bounds(catalog: Catalog) -> dict[str, Bound]:
     return out
 
 
-def checks(catalog: Catalog | None = None) -> Callable[[str, pl.DataFrame], tuple[int, list]]:
+def checks(catalog: Catalog | None = None) -> Callable[[str, pl.LazyFrame], tuple[int, list]]:
     """The catalog's checks of a file's typed rows: (how many, the first of them as (row,
     column, message)) — :data:`datasets.ingest.Checks`."""
     bounds = statistic_bounds(catalog or default_catalog())
@@ -61,17 +61,18 @@ def checks(catalog: Catalog | None = None) -> Callable[[str, pl.DataFrame], tupl
         schema={"indicator": pl.String, "__low": pl.Float64, "__high": pl.Float64},
     )
 
-    def check(dataset: str, rows: pl.DataFrame) -> tuple[int, list[tuple[int, str, str]]]:
-        if dataset not in LONG_FORM or rows.is_empty():
+    def check(dataset: str, rows: pl.LazyFrame) -> tuple[int, list[tuple[int, str, str]]]:
+        if dataset not in LONG_FORM:
             return 0, []
         outside = (
             rows.select("_row", "indicator", "value")
-            .join(limits, on="indicator")
+            .join(limits.lazy(), on="indicator")
             .filter((pl.col("value") < pl.col("__low")) | (pl.col("value") > pl.col("__high")))
-            .sort("_row")
         )
-        shown = outside.head(MAX_ISSUES).select("_row", "indicator", "value").iter_rows()
-        return outside.height, [
+        count = outside.select(pl.len()).collect(engine="streaming").item()
+        first = outside.sort("_row").head(MAX_ISSUES).select("_row", "indicator", "value")
+        shown = first.collect(engine="streaming").iter_rows() if count else []
+        return count, [
             (row, "value", f"「{value:g}」超出指标「{bounds[code].name_zh}」（{code}）的取值范围 "
              f"{bounds[code].words()}")
             for row, code, value in shown

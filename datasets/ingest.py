@@ -36,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from polars.io.plugins import register_io_source
 
 from datasets import config
 from datasets.regions import region_codes
@@ -489,20 +492,45 @@ def _open_xlsx(path: Path, name: str) -> pl.LazyFrame:
     return frame.select(pl.all().cast(pl.String)).lazy()
 
 
-def _open_parquet(path: Path, name: str) -> pl.LazyFrame:
-    try:
-        source = pl.scan_parquet(path)
-        schema = source.collect_schema()
-    except Exception as exc:
-        raise IngestError([Issue(name, 0, None, f"无法读取 Parquet 文件：{exc}")]) from None
-    return source.select(
+#: rows of a Parquet file decoded at a time
+PARQUET_BATCH_ROWS = 100_000
+
+
+def _parquet_text(batch: pl.DataFrame) -> pl.DataFrame:
+    return batch.select(
         [
             pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
             if isinstance(dtype, pl.Datetime)
             else pl.col(c).cast(pl.String)
-            for c, dtype in schema.items()
+            for c, dtype in batch.schema.items()
         ]
     )
+
+
+def _open_parquet(path: Path, name: str) -> pl.LazyFrame:
+    """The file as text, decoded :data:`PARQUET_BATCH_ROWS` rows at a time by pyarrow (polars'
+    own Parquet scan holds several whole row groups at once, and a file's row groups can be
+    millions of rows)."""
+    try:
+        columns = pq.ParquetFile(path).schema_arrow.names
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError([Issue(name, 0, None, f"无法读取 Parquet 文件：{exc}")]) from None
+
+    def batches(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        wanted = with_columns or columns
+        with pq.ParquetFile(path) as f:
+            for batch in f.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=wanted):
+                frame = _parquet_text(pl.from_arrow(pa.Table.from_batches([batch])))
+                if predicate is not None:
+                    frame = frame.filter(predicate)
+                if n_rows is not None:
+                    frame = frame.head(n_rows)
+                    n_rows -= frame.height
+                yield frame
+                if n_rows is not None and n_rows <= 0:
+                    return
+
+    return register_io_source(batches, schema=dict.fromkeys(columns, pl.String))
 
 
 def _unreadable(name: str, file_format: str, path: Path, exc: Exception) -> IngestError:
@@ -513,7 +541,7 @@ def _unreadable(name: str, file_format: str, path: Path, exc: Exception) -> Inge
     return IngestError([Issue(name, 0, None, f"无法读取 {kind} 文件：{exc}")])
 
 
-_READ_ERRORS = (pl.exceptions.PolarsError, OSError)
+_READ_ERRORS = (pl.exceptions.PolarsError, pa.ArrowException, OSError)
 
 
 def open_file(
@@ -856,9 +884,9 @@ def _spill(parsed: ParsedFile, schema: DatasetSchema, rules: list[_Rule], path: 
     the lot to ``path`` chunk by chunk."""
     text = parsed.source
     present = set(text.collect_schema().names())
-    text = text.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None) for c in present - {ROW}]
-    )
+    # (a when, not ``replace``: polars streams the one and not the other)
+    stripped = {c: pl.col(c).str.strip_chars() for c in present - {ROW}}
+    text = text.with_columns([pl.when(e != "").then(e).alias(c) for c, e in stripped.items()])
     fill = {SYNTHETIC_COLUMN: pl.lit("false"), RECORDED_COLUMN: pl.lit(None, dtype=pl.String)}
     fill |= {c.name: pl.lit(None, dtype=pl.String) for c in schema.columns}
     text = text.with_columns([e.alias(n) for n, e in fill.items() if n not in present])
@@ -877,25 +905,26 @@ def _spill(parsed: ParsedFile, schema: DatasetSchema, rules: list[_Rule], path: 
         raise _unreadable(parsed.name, parsed.file_format, parsed.text_path, exc) from None
 
 
-def _duplicate_keys(spill: pl.LazyFrame, key: Sequence[str]) -> tuple[pl.DataFrame, int]:
+#: rows whose keys are compared at a time: the key check holds one such share of the file
+KEY_PART_ROWS = 2_000_000
+
+
+def _duplicate_keys(spill: pl.LazyFrame, key: Sequence[str], rows: int) -> tuple[pl.DataFrame, int]:
     """Rows whose key an earlier row already has (their first MAX_ISSUES, with that row as
-    ``__first``) and how many. Keys are compared by a 64-bit hash first, so memory holds 8
-    bytes a row, then exactly among the rows whose hash repeats."""
-    hashed = spill.select(pl.struct(key).hash().alias("__h")).collect(engine="streaming")
-    repeated = hashed.filter(pl.col("__h").is_duplicated()).unique()
-    del hashed
-    if repeated.is_empty():
-        return pl.DataFrame(), 0
-    candidates = (
-        spill.select(ROW, *key, pl.struct(key).hash().alias("__h"))
-        .join(repeated.lazy(), on="__h", how="semi")
-        .drop("__h")
-        .collect(engine="streaming")
-    )
-    dup = candidates.with_columns(pl.col(ROW).min().over(list(key)).alias("__first")).filter(
-        pl.col(ROW) != pl.col("__first")
-    )
-    return dup.sort(ROW).head(MAX_ISSUES), dup.height
+    ``__first``) and how many. Rows are split into shares by a hash of their key, so equal
+    keys meet in one share, and the shares are compared one at a time: memory holds one
+    share's keys, however long the file."""
+    parts = max(1, -(-rows // KEY_PART_ROWS))
+    share = pl.struct(key).hash() % parts
+    found, count = [], 0
+    for k in range(parts):
+        keyed = spill.select(ROW, *key).filter(share == k).collect(engine="streaming")
+        first = pl.col(ROW).min().over(list(key)).alias("__first")
+        dup = keyed.with_columns(first).filter(pl.col(ROW) != pl.col("__first"))
+        del keyed
+        count += dup.height
+        found.append(dup.sort(ROW).head(MAX_ISSUES))
+    return pl.concat(found).sort(ROW).head(MAX_ISSUES), count
 
 
 def validate(
@@ -911,7 +940,7 @@ def validate(
     values), region codes, dates not after ``today``, date order, parts not above totals,
     duplicate keys, and the caller's ``checks``. The file is streamed once into a typed spill
     in ``parsed.workdir``; the problems are then read back from the spill, so memory follows a
-    chunk of rows (and 8 bytes a row for the key check), not the file.
+    chunk of rows (and, for the key check, a share of the keys), not the file.
     """
     today = today or config.today()
     file = parsed.name
@@ -951,7 +980,7 @@ def validate(
         where = named(schema.column(column)) if column in schema.column_names else column
         issues.append(Issue(file, row, where, message))
     total += count
-    dup, dups = _duplicate_keys(spill, schema.key)
+    dup, dups = _duplicate_keys(spill, schema.key, typed.rows)
     if dups:
         # the key's columns as the file names them
         heads = {

@@ -78,6 +78,12 @@ CANCEL_FILE = "cancel"  # in the job directory: a request to end the job
 QUEUE_FILE = "queue.json"  # in the job directory: the job as it was pushed onto the queue
 ACTIVE = ("queued", "running")
 LOST = "任务进程意外退出，请重试"
+#: how many times a job runs before its failure stands: a process that died (killed, out of
+#: memory, its machine restarted) or work that could not run yet (:class:`Retry`) is run again,
+#: which is safe because every job is idempotent (a load of the same file loads nothing twice,
+#: a render writes the same bytes)
+MAX_ATTEMPTS = 3
+RETRY_DELAYS = (2.0, 10.0)  # seconds before the second and the third attempt
 QUEUE_DOWN = "无法连接任务队列（DATABRAIN_JOB_QUEUE），任务未能执行；请联系管理员检查 Redis 后重试"
 
 Progress = Callable[[int, int, str], None]
@@ -221,9 +227,49 @@ def status(kind: str, key: str, warehouse_path: Path | None = None) -> dict:
         return {"state": "running", "done": 0, "total": 1, "message": "进行中"}
     if s.get("state") in ACTIVE:
         dead = _dead(kind, key, path.parent, s)
+        if dead == LOST and s.get("queue"):
+            # the worker that ran it re-queues it as it reaps it
+            with contextlib.suppress(job_queue.QueueUnavailable):
+                if job_queue.worker() is not None and _attempt(s) < MAX_ATTEMPTS:
+                    return s
+        elif dead == LOST:
+            return _revive(kind, key, path.parent, s, warehouse_path)
         if dead:
             return {**s, "state": "error", "error": dead}
     return s
+
+
+def _attempt(s: dict) -> int:
+    return int(s.get("attempt") or 1)
+
+
+def _revive(kind: str, key: str, job: Path, s: dict, warehouse_path: Path | None) -> dict:
+    """A job on this machine whose process is gone: started again while attempts remain (the
+    first reader to see it does so; the others find it alive), else failed for good."""
+    attempt = _attempt(s)
+    if attempt >= MAX_ATTEMPTS or not s.get("module"):
+        error = LOST if attempt == 1 else f"任务进程意外退出（已自动重试 {attempt - 1} 次），请重试"
+        return {**s, "state": "error", "error": error}
+    with _start_lock(job.parent):
+        now = _read(job) or {}
+        if now.get("pid") != s.get("pid") or now.get("state") not in ACTIVE:
+            return status(kind, key, warehouse_path)  # revived, or ended, meanwhile
+        wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+        write_status(
+            job,
+            state="queued",
+            done=0,
+            total=1,
+            attempt=attempt + 1,
+            retry_at=time.time() + wait,
+            started=time.time(),
+            pid=None,
+            message=f"任务进程意外退出，已自动重新开始（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
+        )
+        proc = _spawn(job, s["module"], Path(s.get("warehouse") or db_path()))
+        write_status(job, pid=proc.pid, host=node())
+    threading.Thread(target=proc.wait, name=f"job-{kind}-{key}", daemon=True).start()
+    return _read(job) or {}
 
 
 def job_path(kind: str, key: str, warehouse_path: Path | None = None) -> Path:
@@ -271,7 +317,15 @@ def start(
             (job / name).write_bytes(data)
         (job / "params.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
         run = uuid.uuid4().hex  # this run of the key: what a worker claims
-        queued = dict(state="queued", done=0, total=1, message="排队中", started=time.time())
+        queued = dict(
+            state="queued",
+            done=0,
+            total=1,
+            message="排队中",
+            started=time.time(),
+            module=module,
+            warehouse=str(warehouse_path),
+        )
         if job_queue.enabled():
             message = {
                 "kind": kind,
@@ -370,6 +424,16 @@ def _take_slot(job: Path):
         time.sleep(POLL_SLOT_SECONDS)
 
 
+class Retry(Exception):
+    """Raised by a job's work that cannot run now but may in a moment (what it needs is being
+    rewritten, say): the job says why and runs again, up to :data:`MAX_ATTEMPTS` times.
+    ``params`` replaces some of the job's parameters for the next attempt."""
+
+    def __init__(self, reason: str, *, params: dict | None = None):
+        super().__init__(reason)
+        self.params = params or {}
+
+
 class JobFailed(Exception):
     """Raised by a job's work to end it with a message for the user and extra status fields
     (e.g. the list of problems in a rejected file), without a traceback in the log."""
@@ -404,8 +468,9 @@ def _watch(job: Path, s: dict, finished: threading.Event) -> None:
 
 def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
     """The job process: take a CPU slot, call ``work(params, progress, job dir)`` and record its
-    result fields as ``done``, or its failure as ``error``. Returns the exit code."""
-    params = json.loads((job / "params.json").read_text(encoding="utf-8"))
+    result fields as ``done``, or its failure as ``error``. Work that raises :class:`Retry` is
+    run again after a pause (its CPU slot given back meanwhile) while attempts remain. Returns
+    the exit code."""
     write_status(job, pid=os.getpid(), host=node())
 
     def on_term(_signum, _frame):
@@ -418,6 +483,41 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
         _end_cancelled(job)
     finished = threading.Event()
     threading.Thread(target=_watch, args=(job, s, finished), name="job-watch", daemon=True).start()
+    try:
+        _pause_until(job, s.get("retry_at"))
+        while True:
+            params = json.loads((job / "params.json").read_text(encoding="utf-8"))
+            outcome = _attempt_once(job, work, params)
+            if not isinstance(outcome, Retry):
+                return outcome
+            attempt = _attempt(_read(job) or {})
+            if attempt >= MAX_ATTEMPTS:
+                write_status(job, state="error", error=f"{outcome}（已自动重试 {attempt - 1} 次）")
+                return 1
+            wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+            if outcome.params:
+                params.update(outcome.params)
+                text = json.dumps(params, ensure_ascii=False)
+                (job / "params.json").write_text(text, encoding="utf-8")
+            write_status(
+                job,
+                state="queued",
+                attempt=attempt + 1,
+                message=f"{outcome}；{wait:g} 秒后自动重试（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
+            )
+            _pause_until(job, time.time() + wait)
+    finally:
+        finished.set()
+
+
+def _pause_until(job: Path, moment: float | None) -> None:
+    """Wait before a retry (a cancel still ends the job at once: the watcher sees it)."""
+    if moment:
+        time.sleep(max(0.0, moment - time.time()))
+
+
+def _attempt_once(job: Path, work: Callable[[dict, Progress, Path], dict], params: dict):
+    """One run of the work in a CPU slot: the exit code, or the :class:`Retry` it raised."""
     slot = _take_slot(job)
     write_status(job, state="running", message="开始")
 
@@ -426,6 +526,8 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
 
     try:
         result = work(params, progress, job)
+    except Retry as again:
+        return again
     except JobFailed as failed:
         write_status(job, state="error", error=str(failed), **failed.fields)
         return 1
@@ -434,7 +536,6 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
         write_status(job, state="error", error=f"{type(exc).__name__}: {exc}")
         return 1
     finally:
-        finished.set()
         slot.close()
     write_status(job, state="done", done=1, total=1, message="完成", **result)
     return 0
@@ -555,9 +656,43 @@ def _reap(running: dict[int, tuple[subprocess.Popen, Path]], echo: Callable[[str
         del running[pid]
         s = _read(job) or {}
         if s.get("state") in ACTIVE and s.get("pid") == pid:
-            write_status(job, state="error", error=f"任务进程意外退出（退出码 {code}），请重试")
+            if _requeue_dead(job, s, code):
+                echo(
+                    f"重新排队 {job.parent.name}/{job.name}：进程意外退出（退出码 {code}）/ retried"
+                )
+                continue
+            tried = _attempt(s) - 1
+            again = f"，已自动重试 {tried} 次" if tried else ""
+            write_status(
+                job, state="error", error=f"任务进程意外退出（退出码 {code}{again}），请重试"
+            )
             s = _read(job) or {}
         echo(f"结束 {job.parent.name}/{job.name}：{s.get('state')} / ended")
+
+
+def _requeue_dead(job: Path, s: dict, code: int) -> bool:
+    """Put a job whose process died back on the queue as a new run, while attempts remain."""
+    attempt = _attempt(s)
+    entry = job / QUEUE_FILE
+    if attempt >= MAX_ATTEMPTS or not entry.exists():
+        return False
+    message = json.loads(entry.read_text(encoding="utf-8"))
+    message["run"] = uuid.uuid4().hex
+    entry.write_text(json.dumps(message, ensure_ascii=False), "utf-8")
+    wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+    write_status(
+        job,
+        state="queued",
+        run=message["run"],
+        attempt=attempt + 1,
+        pid=None,
+        claimed=None,
+        started=time.time(),
+        retry_at=time.time() + wait,
+        message=f"任务进程意外退出（退出码 {code}），已自动重新排队（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
+    )
+    job_queue.push(message)
+    return True
 
 
 def _requeue_lost(echo: Callable[[str], None]) -> None:

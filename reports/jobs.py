@@ -155,8 +155,13 @@ def render(params: dict, progress: jobs.Progress, job: Path) -> dict:
     bundle = params["region"] == ALL_REGIONS
     scope = Scope.from_dict(params["scope"]) if params.get("scope") else None
     if not Path(params["warehouse"]).exists():
-        raise jobs.JobFailed(
-            "报告所依据的数据仓库版本已被清理（其租约已过期），请重新生成报告",
+        # its lease expired and a load collected it: render the version current now instead
+        Warehouse.release(params.get("lease"))
+        version, lease = Warehouse().pin(job.name)
+        raise jobs.Retry(
+            f"报告所依据的数据仓库版本 {Path(params['warehouse']).stem} 已被清理（租约已过期），"
+            f"改用当前版本 {version.stem}",
+            params={"warehouse": str(version), "lease": str(lease)},
         )
     try:
         with access.activated(scope):  # the rows the requester may see, and no others
@@ -172,7 +177,10 @@ def render(params: dict, progress: jobs.Progress, job: Path) -> dict:
     finally:
         Warehouse.release(params.get("lease"))
     entry = _zip(job, entries) if bundle else entries[0]
-    return {k: entry[k] for k in ("file", "title", "bytes", "sha256")}
+    return {
+        **{k: entry[k] for k in ("file", "title", "bytes", "sha256")},
+        "version": Path(params["warehouse"]).stem,
+    }
 
 
 def _zip(job: Path, entries: list[dict]) -> dict:

@@ -60,14 +60,34 @@ def test_pipeline002_a_refused_file_names_file_row_and_column_and_changes_nothin
 
 
 def test_pipeline003_a_load_killed_midway_leaves_the_warehouse_as_it_was(job_env):
+    """kill -9 during the load, on every attempt: each kill leaves the warehouse as it was, and
+    after MAX_ATTEMPTS the upload fails saying it was retried."""
+    from datasets.jobs import MAX_ATTEMPTS
+
     wh = job_env
     before = snapshot(wh)
     key = pipeline.start_load(wh, SERVICE_ITEMS_CSV.encode(), "清单.csv", None)
+    for _ in range(MAX_ATTEMPTS):
+        s = wait(key, wh, states=("running",))
+        os.killpg(s["pid"], signal.SIGKILL)
+        time.sleep(0.5)
+        assert snapshot(wh) == before
+    s = wait(key, wh, states=("error",))
+    assert s["error"] == f"任务进程意外退出（已自动重试 {MAX_ATTEMPTS - 1} 次），请重试"
+    assert snapshot(wh) == before
+
+
+def test_pipeline009_a_load_killed_once_is_started_again_and_lands_once(job_env):
+    wh = job_env
+    key = pipeline.start_load(wh, SERVICE_ITEMS_CSV.encode(), "清单.csv", None)
     s = wait(key, wh, states=("running",))
     os.killpg(s["pid"], signal.SIGKILL)
-    s = wait(key, wh, states=("error",))
-    assert "意外退出" in s["error"]
-    assert snapshot(wh) == before
+    s = wait(key, wh)
+    assert s["state"] == "done" and s["attempt"] == 2, s
+    assert s["summaries"] == ["清单.csv → service_items：4 行（新增 4，替换 0）"]
+    loads = wh.query("SELECT count(*) AS n FROM _loads WHERE file_name = '清单.csv'")
+    assert loads["n"][0] == 1
+    assert wh.query("SELECT count(*) AS n FROM service_items")["n"][0] == 4
 
 
 # --- forecasts after loads: their own job, one at a time, never lost --------------------------

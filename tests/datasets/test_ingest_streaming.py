@@ -107,5 +107,7 @@ def test_stream003_good_files_load_the_same_rows_in_tiny_blocks(
     [result] = ingest([path], warehouse=warehouse, today=TODAY)
     expected = list(csv.DictReader(io.StringIO(SERVICE_ITEMS_CSV)))
     assert result.rows == len(expected)
-    got = warehouse.query("SELECT item_id, item_name, department FROM service_items ORDER BY item_id")
+    got = warehouse.query(
+        "SELECT item_id, item_name, department FROM service_items ORDER BY item_id"
+    )
     assert got.rows() == sorted((r["item_id"], r["item_name"], r["department"]) for r in expected)

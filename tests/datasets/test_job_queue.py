@@ -306,3 +306,17 @@ def test_queue008_without_the_setting_nothing_touches_redis(queue, monkeypatch):
     s = wait(key, queue)
     assert s["state"] == "done" and s["host"] == "web" and "queue" not in s
     assert queue["redis"].keys("*") == []
+
+
+def test_queue009_a_job_killed_under_a_live_worker_is_queued_again_and_runs(queue):
+    worker = Worker(queue)
+    key = jobs.start(
+        "demo", KEY_A, {"mode": "slow", "steps": 40}, module=MODULE, warehouse_path=queue["path"]
+    )
+    first = wait(key, queue, states=("running",))
+    os.killpg(first["pid"], signal.SIGKILL)
+    worker.wait_for(f"重新排队 demo/{key}：进程意外退出（退出码 -9）")
+    s = wait(key, queue, timeout=120)
+    assert s["state"] == "done" and s["attempt"] == 2 and s["pid"] != first["pid"]
+    assert s["run"] != first["run"]  # a new run of the key, claimed afresh
+    assert len(worker.lines(f"开始 demo/{key}")) == 2

@@ -62,12 +62,59 @@ def test_jobs002_the_same_key_joins_a_running_job_and_a_done_one_is_reused(wh_pa
     assert jobs.status("demo", KEY_B, wh_path)["started"] == first
 
 
-def test_jobs003_a_killed_job_is_reported_failed_not_polled_forever(wh_path):
-    key = jobs.start("demo", KEY_A, {"mode": "slow"}, module=MODULE, warehouse_path=wh_path)
+def test_jobs003_a_killed_job_is_started_again_then_failed_when_it_keeps_dying(wh_path):
+    """kill -9 of a job's process: the next reader starts it again, saying so, and it finishes;
+    a job killed on every attempt fails after MAX_ATTEMPTS, not polled forever."""
+    params = {"mode": "slow", "steps": 50}
+    key = jobs.start("demo", KEY_A, params, module=MODULE, warehouse_path=wh_path)
     s = wait("demo", key, wh_path, states=("running",))
     os.kill(s["pid"], signal.SIGKILL)
-    s = wait("demo", key, wh_path, states=("error",))
-    assert "意外退出" in s["error"]
+    time.sleep(0.5)
+    again = jobs.status("demo", key, wh_path)
+    assert again["state"] in ("queued", "running") and again["attempt"] == 2
+    assert again["pid"] != s["pid"]
+    assert f"已自动重新开始（第 2/{jobs.MAX_ATTEMPTS} 次）" in again["message"]
+    done = wait("demo", key, wh_path, timeout=240)
+    assert done["state"] == "done" and done["steps"] == 50 and done["attempt"] == 2
+
+    key = jobs.start("demo", KEY_B, {"mode": "slow"}, module=MODULE, warehouse_path=wh_path)
+    killed = set()
+    for _ in range(jobs.MAX_ATTEMPTS):
+        s = wait("demo", key, wh_path, states=("running",), timeout=60)
+        killed.add(s["pid"])
+        os.kill(s["pid"], signal.SIGKILL)
+        time.sleep(0.5)
+    s = wait("demo", key, wh_path, states=("error",), timeout=30)
+    assert len(killed) == jobs.MAX_ATTEMPTS
+    assert s["error"] == f"任务进程意外退出（已自动重试 {jobs.MAX_ATTEMPTS - 1} 次），请重试"
+    time.sleep(1)
+    assert jobs.status("demo", key, wh_path)["pid"] in killed  # nothing started a fourth time
+
+
+def test_jobs015_work_that_cannot_run_yet_is_retried_with_its_reason(wh_path):
+    """Work raising Retry waits and runs again, with the parameters it handed on; when it still
+    cannot run after MAX_ATTEMPTS, the job fails with the reason and the retries counted."""
+    key = jobs.start(
+        "demo", KEY_A, {"mode": "busy", "busy": 1}, module=MODULE, warehouse_path=wh_path
+    )
+    seen = wait("demo", key, wh_path, states=("queued",), timeout=60)
+    while "自动重试" not in seen.get("message", ""):
+        seen = jobs.status("demo", key, wh_path)
+    assert seen["message"] == f"数据仓库正在更新；2 秒后自动重试（第 2/{jobs.MAX_ATTEMPTS} 次）"
+    s = wait("demo", key, wh_path, timeout=60)
+    assert s["state"] == "done" and s["attempt"] == 2 and s["steps"] == 2
+    job = jobs.job_path("demo", key, wh_path)
+    assert (job / "attempts.txt").read_text().split() == ["0", "1"]
+
+    busy = jobs.MAX_ATTEMPTS + 5
+    key = jobs.start(
+        "demo", KEY_B, {"mode": "busy", "busy": busy}, module=MODULE, warehouse_path=wh_path
+    )
+    s = wait("demo", key, wh_path, timeout=120)
+    assert s["state"] == "error"
+    assert s["error"] == f"数据仓库正在更新（已自动重试 {jobs.MAX_ATTEMPTS - 1} 次）"
+    tried = (jobs.job_path("demo", key, wh_path) / "attempts.txt").read_text().split()
+    assert len(tried) == jobs.MAX_ATTEMPTS
 
 
 def test_jobs004_a_failure_carries_its_message_and_fields_to_the_page(wh_path):

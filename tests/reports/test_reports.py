@@ -488,28 +488,49 @@ def test_report012_bad_job_parameters_are_refused_before_any_process_starts(demo
     assert jobs.status("../../etc", demo_computed) == {"state": "missing"}
 
 
-def test_report013_a_job_whose_process_dies_is_reported_not_polled_forever(demo_computed):
+def test_report013_a_render_whose_process_dies_is_started_again(demo_computed):
     import os
     import signal
 
+    from datasets.jobs import MAX_ATTEMPTS
     from reports import jobs
 
     key = jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="pdf")
     pid = jobs.status(key, demo_computed)["pid"]
     os.kill(pid, signal.SIGKILL)
-    s = wait_done(key, demo_computed, timeout=30)
-    assert s["state"] == "error" and "意外退出" in s["error"]
-    assert jobs.result(key, demo_computed) is None
-    # asking again starts a new render, which finishes
-    again = jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="pdf")
-    assert again == key
-    assert wait_done(key, demo_computed)["state"] == "done"
+    s = wait_done(key, demo_computed, timeout=240)
+    assert s["state"] == "done" and s["attempt"] == 2 and s["pid"] != pid
+    assert f"已自动重新开始（第 2/{MAX_ATTEMPTS} 次）" in s["message"] or s["message"] == "完成"
+    path, _name = jobs.result(key, demo_computed)
+    assert path.read_bytes().startswith(b"%PDF")
 
 
-def test_report014_an_as_of_before_the_first_vintage_is_refused(demo_computed):
-    first = demo_computed.query("SELECT min(as_of) AS d FROM target_progress")["d"][0]
-    with pytest.raises(ValueError, match="早于最早可评估的月份"):
-        build_report(demo_computed, SET, WUXI, f"{first.year - 1}-06")
+def test_report019_a_render_whose_version_was_collected_renders_the_current_one(demo_computed):
+    """A render whose pinned version is gone (its lease expired, a load collected it) says so
+    and renders the version current now, instead of failing."""
+    from datasets import jobs as runner
+    from reports import jobs
+
+    current = demo_computed.current_file()
+    params = {
+        "target_set": SET,
+        "region": "320000",
+        "as_of": "2024-03-31",
+        "format": "xlsx",
+        "warehouse": str(current.with_name("v999998.duckdb")),  # as if collected
+        "lease": None,
+        "scope": None,
+    }
+    key = "c" * 20
+    runner.start(jobs.KIND, key, params, module="reports.jobs", warehouse_path=demo_computed.path)
+    s = wait_done(key, demo_computed, timeout=240)
+    assert s["state"] == "done" and s["attempt"] == 2
+    assert s["version"] == current.stem
+    job = runner.job_path(jobs.KIND, key, demo_computed.path)
+    assert json.loads((job / "params.json").read_text())["warehouse"] == str(current)
+    assert (job / s["file"]).is_file()
+    leases = demo_computed.versions_dir / "leases"
+    assert not list(leases.glob(f"*.{key}.lease"))  # the lease it took was given back
 
 
 def test_report015_batches_into_one_directory_keep_one_manifest(

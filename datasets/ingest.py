@@ -26,6 +26,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -161,6 +162,8 @@ class ParsedFile:
 # --------------------------------------------------------------------------- reading
 #: bytes read at a time when a file is hashed, checked and transcoded
 BLOCK = 8 * 1024 * 1024
+#: the temporary directories of ingests: ``<prefix><pid>-<random>`` (a file's spills inside)
+SPILL_PREFIX = "databrain-ingest-"
 #: the characters of a decoded CSV looked at to tell GB18030 Chinese from another encoding
 SAMPLE_CHARS = 200_000
 
@@ -1037,7 +1040,7 @@ def parse(
     """
     if workdir is not None:
         return _parse(path, dataset, display_name, Path(workdir))
-    own = Path(tempfile.mkdtemp(prefix="databrain-ingest-"))
+    own = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
     try:
         parsed, schema = _parse(path, dataset, display_name, own)
     except BaseException:
@@ -1235,7 +1238,8 @@ def ingest(
     only these files (used to rebuild the demo). Raises :class:`IngestError` with every file's
     issues if any file is rejected; then the warehouse is exactly as it was.
     """
-    with tempfile.TemporaryDirectory(prefix="databrain-ingest-") as spills:
+    _sweep_spills()
+    with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-") as spills:
         return _ingest(
             paths,
             dataset,
@@ -1247,6 +1251,26 @@ def ingest(
             checks=checks,
             spills=Path(spills),
         )
+
+
+def _sweep_spills() -> None:
+    """Remove the spill directories of ingests whose process is gone (killed: a kill -9 runs no
+    cleanup, and a spill can hold gigabytes)."""
+    for spill in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid = spill.name[len(SPILL_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ingest(

@@ -9,7 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +117,24 @@ def test_stream003_good_files_load_the_same_rows_in_tiny_blocks(
         "SELECT item_id, item_name, department FROM service_items ORDER BY item_id"
     )
     assert got.rows() == sorted((r["item_id"], r["item_name"], r["department"]) for r in expected)
+
+
+def test_stream004_spills_of_a_killed_ingest_are_swept_by_the_next(warehouse, tmp_path):
+    """kill -9 runs no cleanup: the next ingest removes the spills of ingests whose process is
+    gone, and leaves those of live ones."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)  # fmt: skip
+    temp = Path(tempfile.gettempdir())
+    dead = temp / f"{ingest_module.SPILL_PREFIX}{int(ended.stdout)}-killed"
+    live = temp / f"{ingest_module.SPILL_PREFIX}{os.getpid()}-running"
+    for spill in (dead, live):
+        (spill / "0").mkdir(parents=True)
+        (spill / "0" / "service_items.typed.parquet").write_bytes(b"x" * 1000)
+    try:
+        path = tmp_path / "items.csv"
+        path.write_text(SERVICE_ITEMS_CSV, encoding="utf-8")
+        ingest([path], warehouse=warehouse, today=TODAY)
+        assert not dead.exists()
+        assert (live / "0" / "service_items.typed.parquet").exists()
+    finally:
+        shutil.rmtree(dead, ignore_errors=True)
+        shutil.rmtree(live, ignore_errors=True)

@@ -141,15 +141,16 @@ def start_load(
         "actor": actor,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
+    jobs.start(
+        LOAD, key, params, module="pipeline", warehouse_path=warehouse.path, files={stored: data}
+    )
     accounts.record(
         actor,
         "upload",
         target=filename,
         detail={"sha256": params["sha256"], "bytes": len(data), "dataset": dataset, "job": key},
     )
-    return jobs.start(
-        LOAD, key, params, module="pipeline", warehouse_path=warehouse.path, files={stored: data}
-    )
+    return key
 
 
 def load_status(key: str, warehouse: Warehouse) -> dict:
@@ -238,7 +239,9 @@ def request_forecast(warehouse: Warehouse) -> str:
         note.write_text(f"{time.time_ns()}", encoding="utf-8")
     key = hashlib.sha256(f"{FORECAST}:{warehouse.path}:{time.time_ns()}".encode()).hexdigest()[:20]
     params = {"kind": FORECAST, "warehouse": str(warehouse.path)}
-    return jobs.start(FORECAST, key, params, module="pipeline", warehouse_path=warehouse.path)
+    return jobs.start(
+        FORECAST, key, params, module="pipeline", warehouse_path=warehouse.path, capped=False
+    )
 
 
 def resume_forecast(warehouse: Warehouse) -> str | None:
@@ -306,7 +309,10 @@ def save_plan(warehouse: Warehouse, text: str, *, actor: str = "") -> tuple[str 
         return None, problems
     key = hashlib.sha256(f"{plan}:{time.time_ns()}".encode()).hexdigest()[:20]
     params = {"kind": PLAN, "plan": plan, "warehouse": str(warehouse.path), "actor": actor}
-    return jobs.start(PLAN, key, params, module="pipeline", warehouse_path=warehouse.path), []
+    started = jobs.start(
+        PLAN, key, params, module="pipeline", warehouse_path=warehouse.path, capped=False
+    )
+    return started, []
 
 
 def plan_status(key: str, warehouse: Warehouse) -> dict:

@@ -7,6 +7,13 @@ Validation is *lazy*: every problem is collected (up to :data:`MAX_ISSUES` are l
 person fixing a rejected file sees them all at once. Each message names the file, the row (as a
 spreadsheet shows it: the header is row 1) and the column, in Chinese.
 
+Validation *streams*, so memory follows a chunk of rows, not the file: a CSV's bytes are hashed,
+checked and (when not UTF-8) transcoded a block at a time; the rows are typed and every rule is
+evaluated in one lazy polars pass that writes a Parquet spill; the problems are read back from
+the spill, keys are compared one hash share at a time, and the load reads the spill in DuckDB.
+Spills live in a temporary directory per call (``databrain-ingest-<pid>-…``); the next ingest
+sweeps those of processes that were killed.
+
 Loading is atomic: all files of one call are validated first and loaded in one warehouse write
 (see :mod:`datasets.warehouse`); if any file fails, nothing is loaded. Re-loading a file that is
 already loaded (same dataset, same sha256) changes nothing. Rows whose key already exists are

@@ -282,6 +282,34 @@ def _start_lock(root: Path) -> Iterator[None]:
         yield
 
 
+class Busy(ValueError):
+    """Too many jobs queued or running to start another: the page says to try again later."""
+
+
+def max_active() -> int:
+    """How many jobs may be queued or running at once, of every kind (``DATABRAIN_MAX_JOBS``,
+    default four per core): each waiting job is a process, so requests beyond this are refused
+    rather than queued without end."""
+    configured = os.environ.get("DATABRAIN_MAX_JOBS", "")
+    return (
+        int(configured)
+        if configured.isdigit() and int(configured) > 0
+        else 4 * max(1, os.cpu_count() or 1)
+    )
+
+
+def active_jobs(warehouse_path: Path) -> int:
+    """Jobs of every kind queued or running now (dead ones are found dead, or revived)."""
+    root = jobs_dir("report", warehouse_path).parent
+    count = 0
+    for path in root.glob("*/*/status.json"):
+        s = _read(path.parent) or {}
+        kind, key = path.parent.parent.name, path.parent.name
+        if s.get("state") in ACTIVE and status(kind, key, warehouse_path)["state"] in ACTIVE:
+            count += 1
+    return count
+
+
 def start(
     kind: str,
     key: str,
@@ -291,12 +319,17 @@ def start(
     warehouse_path: Path,
     files: dict[str, bytes] | None = None,
     reuse: Callable[[Path, dict], bool] | None = None,
+    capped: bool = True,
 ) -> str:
     """Start the job ``key`` of ``kind`` (``python -m module <job dir>``), or join it when it
     is queued or running, or return it as it is when it is done and ``reuse(job dir, status)``
     says its result is still there. ``files`` are written into the job directory first (an
     upload's bytes). With ``DATABRAIN_JOB_QUEUE`` set the job is pushed onto the queue for the
-    writer's ``databrain worker`` instead of run here. Returns ``key``."""
+    writer's ``databrain worker`` instead of run here. Returns ``key``.
+
+    A ``capped`` job that is not already queued or running is refused with :class:`Busy` when
+    :func:`max_active` jobs are (the forecast after a load is not capped: it is one at a time
+    and the load that asked for it was)."""
     if not KEY_RE.match(key):
         raise ValueError(f"bad job key {key!r}")
     if not MODULE_RE.match(module):
@@ -304,6 +337,11 @@ def start(
     root = jobs_dir(kind, warehouse_path)
     job = root / key
     proc = None
+    if capped and status(kind, key, warehouse_path)["state"] not in ACTIVE:
+        limit = max_active()
+        active = active_jobs(warehouse_path)
+        if active >= limit:
+            raise Busy(f"当前已有 {active} 个任务在排队或运行（上限 {limit} 个），请稍后再试")
     with _start_lock(root):
         current = status(kind, key, warehouse_path)
         if current["state"] in ACTIVE:
@@ -352,10 +390,11 @@ def start(
 
 
 def _spawn(job: Path, module: str, warehouse_path: Path) -> subprocess.Popen:
-    """``python -m module <job dir>``, its output in ``log.txt``."""
+    """``python -m module <job dir>``, through :mod:`datasets.job_launcher` (which waits for a
+    CPU slot before importing the module), its output in ``log.txt``."""
     with open(job / "log.txt", "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", module, str(job)],
+            [sys.executable, "-m", "datasets.job_launcher", module, str(job)],
             env={**os.environ, "DATABRAIN_DB": str(warehouse_path)},
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -405,6 +444,14 @@ def _prune(root: Path) -> None:
                 jobs.append((p.stat().st_mtime, p))
     for _, old in sorted(jobs)[:-KEEP_JOBS]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+_HELD: list = []  # a slot the launcher took before the job's module was imported
+
+
+def hold_slot(job: Path) -> None:
+    """Take a CPU slot now, for the job's first attempt (:mod:`datasets.job_launcher`)."""
+    _HELD.append(_take_slot(job))
 
 
 def _take_slot(job: Path):
@@ -518,7 +565,7 @@ def _pause_until(job: Path, moment: float | None) -> None:
 
 def _attempt_once(job: Path, work: Callable[[dict, Progress, Path], dict], params: dict):
     """One run of the work in a CPU slot: the exit code, or the :class:`Retry` it raised."""
-    slot = _take_slot(job)
+    slot = _HELD.pop() if _HELD else _take_slot(job)
     write_status(job, state="running", message="开始")
 
     def progress(done: int, total: int, message: str) -> None:

@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, dcc, html
 import pipeline
 from datasets import config
 from datasets.ingest import for_web
+from datasets.jobs import Busy
 from datasets.quality import cached_quality, compute_record, overall_score
 from datasets.schema import load_schemas
 from datasets.summary import cached_status
@@ -553,13 +554,20 @@ def upload_file(contents, filename, dataset):
                 color="danger",
             ),
         )
-    key = pipeline.start_load(
-        shared_warehouse(),
-        data,
-        filename,
-        None if dataset in (None, "", "auto") else dataset,
-        actor=_auth.current_username(),
-    )
+    try:
+        key = pipeline.start_load(
+            shared_warehouse(),
+            data,
+            filename,
+            None if dataset in (None, "", "auto") else dataset,
+            actor=_auth.current_username(),
+        )
+    except Busy as busy:
+        return (
+            dash.no_update,
+            True,
+            dbc.Alert(f"「{filename}」未能开始加载：{busy}", color="warning"),
+        )
     job = {"key": key, "filename": filename}
     return job, False, upload_progress(filename, {"state": "queued", "message": "排队中"})
 

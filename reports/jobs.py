@@ -118,14 +118,18 @@ def start(
         "lease": str(lease),
         "scope": scope.to_dict() if limited else None,
     }
-    jobs.start(
-        KIND,
-        key,
-        params,
-        module="reports.jobs",
-        warehouse_path=warehouse.path,
-        reuse=lambda job, s: (job / s.get("file", "")).is_file(),
-    )
+    try:
+        jobs.start(
+            KIND,
+            key,
+            params,
+            module="reports.jobs",
+            warehouse_path=warehouse.path,
+            reuse=lambda job, s: (job / s.get("file", "")).is_file(),
+        )
+    except BaseException:  # refused (too many jobs): nothing will read the version
+        Warehouse.release(lease)
+        raise
     if jobs.status(KIND, key, warehouse.path)["state"] == "done":
         Warehouse.release(lease)  # a finished render was reused: nothing will read the version
     return key

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -239,3 +240,46 @@ def test_jobs009_a_cancel_that_lands_inside_a_status_write_still_ends_the_job(wh
     )
     assert done.returncode == 143, done.stderr
     assert jobs.status("demo", KEY_A, wh_path)["state"] == "cancelled"
+
+
+def _mapped(pid: int, name: str) -> bool:
+    """True when the process has a file whose path contains ``name`` mapped (an imported
+    extension module)."""
+    return name in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_jobs016_a_waiting_job_has_not_imported_its_module_and_too_many_are_refused(
+    wh_path, monkeypatch
+):
+    """Every slot busy: the next job waits in a process that has not imported its (heavy)
+    module; once the slots free, it imports and runs it. Beyond DATABRAIN_MAX_JOBS queued or
+    running, a new job is refused in Chinese, while joining a running one still works."""
+    slots = max(1, os.cpu_count() or 1)
+    keys = [f"{i:020x}" for i in range(slots)]
+    params = {"mode": "slow", "steps": 600}
+    for key in keys:
+        jobs.start("demo", key, params, module=MODULE, warehouse_path=wh_path)
+    for key in keys:
+        wait("demo", key, wh_path, states=("running",))
+    heavy = "e" * 20
+    jobs.start("demo", heavy, {}, module="tests.datasets.job_heavy", warehouse_path=wh_path)
+    s = wait("demo", heavy, wh_path, states=("queued",))
+    deadline = time.time() + 60
+    while "其他任务正在进行" not in s.get("message", "") and time.time() < deadline:
+        s = jobs.status("demo", heavy, wh_path)
+        time.sleep(0.1)
+    assert "其他任务正在进行" in s["message"]
+    assert not _mapped(s["pid"], "polars") and not _mapped(s["pid"], "duckdb")
+
+    monkeypatch.setenv("DATABRAIN_MAX_JOBS", str(slots + 1))
+    with pytest.raises(jobs.Busy) as refused:
+        jobs.start("demo", "f" * 20, {"mode": "quick"}, module=MODULE, warehouse_path=wh_path)
+    assert str(refused.value) == (
+        f"当前已有 {slots + 1} 个任务在排队或运行（上限 {slots + 1} 个），请稍后再试"
+    )
+    assert jobs.start("demo", keys[0], params, module=MODULE, warehouse_path=wh_path) == keys[0]
+
+    for key in keys:
+        jobs.cancel("demo", key, wh_path)
+    done = wait("demo", heavy, wh_path, timeout=120)
+    assert done["state"] == "done" and done["steps"] == 42

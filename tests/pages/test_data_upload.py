@@ -141,3 +141,28 @@ def _labels(node) -> list:
         if child is not None and not isinstance(child, str | int | float):
             found += _labels(child)
     return found
+
+
+def test_data106_an_upload_beyond_the_job_limit_is_refused_on_the_page(demo_computed, monkeypatch):
+    """Too many jobs queued or running: the upload is refused with the reason, nothing is
+    started, and the upload is not recorded as made."""
+    import base64
+
+    from datasets import accounts, jobs
+
+    monkeypatch.setattr(data, "shared_warehouse", lambda: demo_computed)
+    monkeypatch.setenv("DATABRAIN_MAX_JOBS", "3")
+    monkeypatch.setattr(jobs, "active_jobs", lambda warehouse_path: 3)
+    recorded = []
+    monkeypatch.setattr(accounts, "record", lambda *a, **k: recorded.append(a))
+    monkeypatch.setattr(data._auth, "current_username", lambda: "sjgly")
+    before = sorted(jobs.jobs_dir("load", demo_computed.path).iterdir())
+    contents = "data:text/csv;base64," + base64.b64encode(b"a,b\n1,2\n").decode()
+    job, _open, alert = data.upload_file(contents, "清单.csv", "auto")
+    assert job is data.dash.no_update
+    assert (
+        _text(alert)
+        == "「清单.csv」未能开始加载：当前已有 3 个任务在排队或运行（上限 3 个），请稍后再试"
+    )
+    assert sorted(jobs.jobs_dir("load", demo_computed.path).iterdir()) == before
+    assert recorded == []

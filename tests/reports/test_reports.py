@@ -743,3 +743,18 @@ def test_report018_a_render_keeps_its_version_through_loads_that_follow(demo_com
     with wh.writer():
         pass
     assert not pinned.exists()  # collected once nobody holds it
+
+
+def test_report020_a_render_beyond_the_job_limit_is_refused_and_gives_its_lease_back(
+    demo_computed, monkeypatch
+):
+    from datasets import jobs as runner
+    from reports import jobs
+
+    monkeypatch.setenv("DATABRAIN_MAX_JOBS", "2")
+    monkeypatch.setattr(runner, "active_jobs", lambda warehouse_path: 2)
+    leases = demo_computed.versions_dir / "leases"
+    before = sorted(leases.iterdir()) if leases.exists() else []
+    with pytest.raises(runner.Busy, match="当前已有 2 个任务在排队或运行（上限 2 个），请稍后再试"):
+        jobs.start(demo_computed, target_set=SET, region="320000", as_of="2024-03", fmt="xlsx")
+    assert (sorted(leases.iterdir()) if leases.exists() else []) == before

@@ -26,5 +26,6 @@ lint: setup-test
 
 bench: setup
 	.venv/bin/python benchmarks/ingest_scale.py
+	.venv/bin/python benchmarks/ingest_memory.py 10
 	.venv/bin/python benchmarks/indicators_recompute.py 1
 	.venv/bin/python benchmarks/reports_batch.py

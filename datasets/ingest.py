@@ -175,9 +175,11 @@ SPILL_PREFIX = "databrain-ingest-"
 SAMPLE_CHARS = 200_000
 
 
-def _blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
+def _blocks(path: Path, *, skip: int = 0) -> Iterator[bytes]:
+    """The file's bytes from ``skip`` on, :data:`BLOCK` at a time."""
     with open(path, "rb") as f:
-        while block := f.read(size):
+        f.seek(skip)
+        while block := f.read(BLOCK):
             yield block
 
 
@@ -214,11 +216,12 @@ def _unusual_chars(sample: str) -> list[int]:
     return sorted(found)
 
 
-def _decodes_as(path: Path, encoding: str) -> bool:
-    """True when the whole file decodes in ``encoding`` (read block by block)."""
+def _decodes_as(path: Path, encoding: str, skip: int = 0) -> bool:
+    """True when the whole file after ``skip`` bytes decodes in ``encoding`` (read block by
+    block)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        for block in _blocks(path):
+        for block in _blocks(path, skip=skip):
             decoder.decode(block)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -228,49 +231,54 @@ def _decodes_as(path: Path, encoding: str) -> bool:
 
 @dataclass
 class _Scan:
-    """What one pass over a CSV's bytes found."""
+    """What one pass over a CSV's bytes found (offsets count from the file's first byte)."""
 
     sha256: str
     size: int
     bom: bool = False
     nul: int = -1  # offset of the first NUL byte
     bad_utf8: int = -1  # offset of the first byte that is not UTF-8
-    utf8_so_far: bool = False  # non-ASCII bytes (already-read Chinese) before that byte
+    first_high: int = -1  # offset of the first byte ≥ 0x80 after the BOM
     has_lf: bool = False
     has_cr: bool = False
     blank: bool = True  # nothing but whitespace
+
+    @property
+    def utf8_so_far(self) -> bool:
+        """Non-ASCII bytes (Chinese read as UTF-8) before the first bad byte."""
+        return 0 <= self.first_high < self.bad_utf8
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
 
 
 def _scan(path: Path) -> _Scan:
     """Hash the file and look for NUL bytes, line ends and the first byte UTF-8 cannot read,
     one block at a time."""
+    with open(path, "rb") as f:
+        bom = f.read(3) == b"\xef\xbb\xbf"
+    start = 3 if bom else 0
     digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
-    found = _Scan(sha256="", size=0)
-    offset = 0
-    for block in _blocks(path):
+    found = _Scan(sha256="", size=0, bom=bom)
+    if bom:
+        digest.update(b"\xef\xbb\xbf")
+    offset = start
+    for block in _blocks(path, skip=start):
         digest.update(block)
-        if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
-            found.bom, block_text = True, block[3:]
-            offset_in = 3
-        else:
-            block_text, offset_in = block, 0
         if found.nul < 0 and (at := block.find(b"\x00")) >= 0:
             found.nul = offset + at
+        if found.first_high < 0 and (high := _HIGH.search(block)):
+            found.first_high = offset + high.start()
         found.has_lf = found.has_lf or b"\n" in block
         found.has_cr = found.has_cr or b"\r" in block
-        if found.blank and block_text.strip():
+        if found.blank and block.decode("utf-8", "replace").strip():
             found.blank = False
         if found.bad_utf8 < 0:
             try:
-                decoder.decode(block_text)
+                decoder.decode(block)
             except UnicodeDecodeError as err:
-                # the decoder holds back an incomplete sequence from earlier blocks
-                held = len(decoder.getstate()[0])
-                found.bad_utf8 = offset + offset_in + err.start - held
-                before = block[: found.bad_utf8 - offset]
-                found.utf8_so_far = found.utf8_so_far or not before.isascii()
-            else:
-                found.utf8_so_far = found.utf8_so_far or not block.isascii()
+                # err.start counts from the bytes the decoder held back from earlier blocks
+                found.bad_utf8 = offset + err.start - len(decoder.getstate()[0])
         offset += len(block)
     if found.bad_utf8 < 0:
         try:
@@ -285,17 +293,17 @@ def _transcode(path: Path, out: Path, encoding: str, *, skip: int, cr_only: bool
     """Write the file as UTF-8 with LF line ends, block by block; return its first
     :data:`SAMPLE_CHARS` characters. Raises UnicodeDecodeError (offset into the file)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    sample, offset = [], 0
+    sample, offset = [], skip
     kept = 0
     with open(out, "w", encoding="utf-8", newline="") as sink:
-        for block in _blocks(path):
-            start = skip if offset == 0 else 0
+        for block in _blocks(path, skip=skip):
             try:
-                text = decoder.decode(block[start:])
+                text = decoder.decode(block)
             except UnicodeDecodeError as err:
-                held = len(decoder.getstate()[0])
+                # err.object is what the decoder looked at: held-back bytes, then this block
+                held = len(err.object) - len(block)
                 raise UnicodeDecodeError(
-                    encoding, b"", offset + start + err.start - held, 0, err.reason
+                    encoding, b"", offset + err.start - held, 0, err.reason
                 ) from None
             offset += len(block)
             if cr_only:
@@ -346,7 +354,7 @@ def _utf8_csv(path: Path, name: str, workdir: Path) -> tuple[Path, _Scan]:
         _transcode(path, out, "utf-8", skip=3 if scan.bom else 0, cr_only=cr_only)
         return out, scan
     try:
-        sample = _transcode(path, out, "gb18030", skip=0, cr_only=cr_only)
+        sample = _transcode(path, out, "gb18030", skip=3 if scan.bom else 0, cr_only=cr_only)
     except UnicodeDecodeError as gb_error:
         # a file that was UTF-8 up to the bad byte (Chinese already read) is a UTF-8 file with
         # a bad byte; otherwise it was meant as GB18030 and its bad byte is GB18030's
@@ -367,7 +375,7 @@ def _utf8_csv(path: Path, name: str, workdir: Path) -> tuple[Path, _Scan]:
     # a few rare characters are names (王喆); many, in a file that is valid Big5 or Shift-JIS,
     # are another encoding read as GB18030
     if len(odd) > max(5, 0.15 * chinese) and any(
-        _decodes_as(path, e) for e in ("big5", "shift_jis")
+        _decodes_as(path, e, 3 if scan.bom else 0) for e in ("big5", "shift_jis")
     ):
         first = odd[0]
         line = sample[:first].count("\n") + 1
@@ -885,7 +893,9 @@ def _rules(schema: DatasetSchema, named: Callable[[Column], str], today: dt.date
 
 
 def _number(x: float) -> str:
-    """A bound as people write it: 1,000,000,000,000 rather than 1e+12."""
+    """A bound as people write it: 1,000,000,000,000 rather than 1e+12; a year as 1949."""
+    if abs(x) < 10_000:
+        return f"{x:g}"
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,}"
 
 
@@ -1064,7 +1074,10 @@ def _parse(
     name = facts["name"]
     schemas = load_schemas()
     if dataset is None:
-        dataset = recognise(frame, name)
+        try:
+            dataset = recognise(frame, name)
+        except _READ_ERRORS as exc:  # a long table's codes are read from the whole file
+            raise _unreadable(name, facts["file_format"], facts["text_path"], exc) from None
     elif dataset not in schemas:
         raise IngestError(
             [Issue(name, 0, None, f"未知数据集「{dataset}」。可用：{', '.join(schemas)}")]

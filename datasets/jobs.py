@@ -213,9 +213,11 @@ def _dead_in_queue(kind: str, key: str, job: Path, s: dict, now: float) -> str |
     return message
 
 
-def status(kind: str, key: str, warehouse_path: Path | None = None) -> dict:
+def status(kind: str, key: str, warehouse_path: Path | None = None, *, revive: bool = True) -> dict:
     """The job's state: ``queued`` | ``running`` | ``done`` | ``error`` | ``cancelled`` |
-    ``missing``, with its progress (done, total, message) and result fields."""
+    ``missing``, with its progress (done, total, message) and result fields. A job on this
+    machine found dead is started again (:func:`_revive`) unless ``revive`` is False (for a
+    caller that holds the start lock)."""
     if not KEY_RE.match(key or ""):
         return {"state": "missing"}
     path = jobs_dir(kind, warehouse_path) / key / "status.json"
@@ -228,13 +230,17 @@ def status(kind: str, key: str, warehouse_path: Path | None = None) -> dict:
     if s.get("state") in ACTIVE:
         dead = _dead(kind, key, path.parent, s)
         if dead == LOST and s.get("queue"):
-            # the worker that ran it re-queues it as it reaps it
-            with contextlib.suppress(job_queue.QueueUnavailable):
-                if job_queue.worker() is not None and _attempt(s) < MAX_ATTEMPTS:
-                    return s
-        elif dead == LOST:
+            # the worker that ran it re-queues it as it reaps it (or, restarted, as it starts);
+            # a job no worker took back within a heartbeat's grace has failed
+            if time.time() - s.get("updated", 0) < REMOTE_SILENT_SECONDS:
+                return s
+        elif dead == LOST and revive:
             return _revive(kind, key, path.parent, s, warehouse_path)
+        if dead == LOST:
+            return {**s, "state": "error", "error": _lost(s)}
         if dead:
+            # recorded as the user is told it: no worker that comes later runs it after all
+            write_status(path.parent, state="error", error=dead)
             return {**s, "state": "error", "error": dead}
     return s
 
@@ -243,33 +249,51 @@ def _attempt(s: dict) -> int:
     return int(s.get("attempt") or 1)
 
 
+def _lost(s: dict) -> str:
+    tried = _attempt(s) - 1
+    return f"任务进程意外退出（已自动重试 {tried} 次），请重试" if tried else LOST
+
+
 def _revive(kind: str, key: str, job: Path, s: dict, warehouse_path: Path | None) -> dict:
-    """A job on this machine whose process is gone: started again while attempts remain (the
-    first reader to see it does so; the others find it alive), else failed for good."""
-    attempt = _attempt(s)
-    if attempt >= MAX_ATTEMPTS or not s.get("module"):
-        error = LOST if attempt == 1 else f"任务进程意外退出（已自动重试 {attempt - 1} 次），请重试"
-        return {**s, "state": "error", "error": error}
+    """A job on this machine whose process is gone, or hung (silent for SILENT_SECONDS): its
+    process group ended for sure, then started again while attempts remain (the first reader
+    to see it does so; the others find it alive), else failed for good."""
+    if _attempt(s) >= MAX_ATTEMPTS or not s.get("module"):
+        return {**s, "state": "error", "error": _lost(s)}
+    proc = None
     with _start_lock(job.parent):
         now = _read(job) or {}
-        if now.get("pid") != s.get("pid") or now.get("state") not in ACTIVE:
-            return status(kind, key, warehouse_path)  # revived, or ended, meanwhile
-        wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
-        write_status(
-            job,
-            state="queued",
-            done=0,
-            total=1,
-            attempt=attempt + 1,
-            retry_at=time.time() + wait,
-            started=time.time(),
-            pid=None,
-            message=f"任务进程意外退出，已自动重新开始（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
-        )
-        proc = _spawn(job, s["module"], Path(s.get("warehouse") or db_path()))
-        write_status(job, pid=proc.pid, host=node())
-    threading.Thread(target=proc.wait, name=f"job-{kind}-{key}", daemon=True).start()
-    return _read(job) or {}
+        if now.get("pid") == s.get("pid") and now.get("state") in ACTIVE:
+            _end_group(s.get("pid"))
+            attempt = _attempt(now)
+            wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+            write_status(
+                job,
+                state="queued",
+                done=0,
+                total=1,
+                attempt=attempt + 1,
+                retry_at=time.time() + wait,
+                started=time.time(),
+                pid=None,
+                message=f"任务进程意外退出，已自动重新开始（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
+            )
+            proc = _spawn(job, s["module"], Path(s.get("warehouse") or db_path()))
+            write_status(job, pid=proc.pid, host=node())
+    if proc is not None:
+        threading.Thread(target=proc.wait, name=f"job-{kind}-{key}", daemon=True).start()
+    return status(kind, key, warehouse_path, revive=False)
+
+
+def _end_group(pid: int | None) -> None:
+    """End a job's process group (a hung job is still running) and wait until it is gone."""
+    if not pid:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def job_path(kind: str, key: str, warehouse_path: Path | None = None) -> Path:
@@ -343,7 +367,7 @@ def start(
         if active >= limit:
             raise Busy(f"当前已有 {active} 个任务在排队或运行（上限 {limit} 个），请稍后再试")
     with _start_lock(root):
-        current = status(kind, key, warehouse_path)
+        current = status(kind, key, warehouse_path, revive=False)
         if current["state"] in ACTIVE:
             return key  # alive: status() reports dead jobs as errors
         if current["state"] == "done" and reuse is not None and reuse(job, current):
@@ -407,21 +431,24 @@ def cancel(kind: str, key: str, warehouse_path: Path | None = None) -> bool:
     """End a queued or running job (its whole process group); True if there was one. A job on
     another machine, or one not started yet, is asked to end: its own watcher ends it within a
     second, and a worker does not start it."""
-    s = status(kind, key, warehouse_path)
-    if s["state"] not in ACTIVE:
+    if not KEY_RE.match(key or ""):
         return False
     job = job_path(kind, key, warehouse_path)
+    s = _read(job) or {}
+    if s.get("state") not in ACTIVE:  # a job that died unseen is cancelled too, not revived
+        return False
+    # recorded first, so no reader revives the job between the signal and the record, and a
+    # process that starts anyway ends itself at once
+    (job / CANCEL_FILE).write_text(node(), encoding="utf-8")
+    write_status(job, state="cancelled", message="已取消")
     pid, host = s.get("pid"), s.get("host")
     if pid and (not host or host == node()):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)
-    else:
-        (job / CANCEL_FILE).write_text(node(), encoding="utf-8")
-        if s.get("queue") and s.get("run"):
-            # Redis as well: shared storage may show a new file to another machine late
-            with contextlib.suppress(job_queue.QueueUnavailable):
-                job_queue.request_cancel(kind, key, s["run"])
-    write_status(job, state="cancelled", message="已取消")
+    elif s.get("queue") and s.get("run"):
+        # Redis as well: shared storage may show a new file to another machine late
+        with contextlib.suppress(job_queue.QueueUnavailable):
+            job_queue.request_cancel(kind, key, s["run"])
     return True
 
 
@@ -544,17 +571,26 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
             wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
             if outcome.params:
                 params.update(outcome.params)
-                text = json.dumps(params, ensure_ascii=False)
-                (job / "params.json").write_text(text, encoding="utf-8")
+                _write_params(job, params)
             write_status(
                 job,
                 state="queued",
+                done=0,
+                total=1,
                 attempt=attempt + 1,
                 message=f"{outcome}；{wait:g} 秒后自动重试（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
             )
             _pause_until(job, time.time() + wait)
     finally:
         finished.set()
+
+
+def _write_params(job: Path, params: dict) -> None:
+    """Replace the job's parameters atomically (a kill mid-write leaves the old ones)."""
+    fd, tmp = tempfile.mkstemp(dir=job, prefix=".params.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(params, fh, ensure_ascii=False)
+    os.replace(tmp, job / "params.json")
 
 
 def _pause_until(job: Path, moment: float | None) -> None:
@@ -717,13 +753,16 @@ def _reap(running: dict[int, tuple[subprocess.Popen, Path]], echo: Callable[[str
         echo(f"结束 {job.parent.name}/{job.name}：{s.get('state')} / ended")
 
 
-def _requeue_dead(job: Path, s: dict, code: int) -> bool:
+def _requeue_dead(job: Path, s: dict, code: int | None) -> bool:
     """Put a job whose process died back on the queue as a new run, while attempts remain."""
     attempt = _attempt(s)
     entry = job / QUEUE_FILE
     if attempt >= MAX_ATTEMPTS or not entry.exists():
         return False
-    message = json.loads(entry.read_text(encoding="utf-8"))
+    try:
+        message = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
     message["run"] = uuid.uuid4().hex
     entry.write_text(json.dumps(message, ensure_ascii=False), "utf-8")
     wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
@@ -736,9 +775,13 @@ def _requeue_dead(job: Path, s: dict, code: int) -> bool:
         claimed=None,
         started=time.time(),
         retry_at=time.time() + wait,
-        message=f"任务进程意外退出（退出码 {code}），已自动重新排队（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
+        message=f"任务进程意外退出{'' if code is None else f'（退出码 {code}）'}，"
+        f"已自动重新排队（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
     )
-    job_queue.push(message)
+    # with Redis down, the job waits queued in its directory: the worker puts it back on the
+    # queue when Redis answers again (_requeue_lost)
+    with contextlib.suppress(job_queue.QueueUnavailable):
+        job_queue.push(message)
     return True
 
 
@@ -753,6 +796,11 @@ def _requeue_lost(echo: Callable[[str], None]) -> None:
     for entry in sorted(root.glob(f"*/*/{QUEUE_FILE}")):
         job = entry.parent
         s = _read(job)
+        if s and s.get("state") in ACTIVE and s.get("pid") and s.get("host") == node():
+            # run on this machine by a worker since stopped, and dead since
+            if not _process_alive(s["pid"]) and _requeue_dead(job, s, None):
+                echo(f"重新排队 {job.parent.name}/{job.name}：进程已不在 / retried")
+            continue
         if not s or s.get("state") != "queued" or s.get("pid") or s.get("claimed"):
             continue
         try:

@@ -158,14 +158,17 @@ def render(params: dict, progress: jobs.Progress, job: Path) -> dict:
     """The work of a render job: the report(s), zipped for all regions; the status fields."""
     bundle = params["region"] == ALL_REGIONS
     scope = Scope.from_dict(params["scope"]) if params.get("scope") else None
-    if not Path(params["warehouse"]).exists():
-        # its lease expired and a load collected it: render the version current now instead
-        Warehouse.release(params.get("lease"))
+    if not params["warehouse"]:  # the next attempt after its version was collected
         version, lease = Warehouse().pin(job.name)
+        params = {**params, "warehouse": str(version), "lease": str(lease)}
+    elif not Path(params["warehouse"]).exists():
+        # its lease expired and a load collected it: the next attempt renders the version
+        # current then (pinned when it starts, so an attempt that never comes holds no lease)
+        Warehouse.release(params.get("lease"))
         raise jobs.Retry(
             f"报告所依据的数据仓库版本 {Path(params['warehouse']).stem} 已被清理（租约已过期），"
-            f"改用当前版本 {version.stem}",
-            params={"warehouse": str(version), "lease": str(lease)},
+            "将改用当前版本",
+            params={"warehouse": "", "lease": None},
         )
     try:
         with access.activated(scope):  # the rows the requester may see, and no others

@@ -29,11 +29,12 @@ TODAY = dt.date(2026, 11, 22)
 HEADER = SERVICE_ITEMS_CSV.splitlines()[0]
 
 
-@pytest.fixture
-def tiny(monkeypatch):
-    """Blocks of 5 bytes (multi-byte characters straddle them) and key shares of 2 rows."""
-    monkeypatch.setattr(ingest_module, "BLOCK", 5)
+@pytest.fixture(params=[1, 5], ids=["1-byte-blocks", "5-byte-blocks"])
+def tiny(request, monkeypatch):
+    """Blocks of 1 or 5 bytes (multi-byte characters straddle them) and key shares of 2 rows."""
+    monkeypatch.setattr(ingest_module, "BLOCK", request.param)
     monkeypatch.setattr(ingest_module, "KEY_PART_ROWS", 2)
+    return request.param
 
 
 CORPUS = [(f"rejects-{c[0]}", *c[1:]) for c in rejects.CASES] + [
@@ -100,8 +101,16 @@ def test_stream002_duplicate_keys_are_found_across_shares(tiny, loaded, tmp_path
         ("gb18030", "\r\n", False),
         ("gb18030", "\r", False),
         ("utf-8", "\r", True),
+        ("gb18030", "\n", True),
     ],
-    ids=["utf8", "utf8-bom-crlf", "gb18030-crlf", "gb18030-cr-only", "utf8-bom-cr-only"],
+    ids=[
+        "utf8",
+        "utf8-bom-crlf",
+        "gb18030-crlf",
+        "gb18030-cr-only",
+        "utf8-bom-cr-only",
+        "gb18030-after-a-utf8-bom",
+    ],
 )
 def test_stream003_good_files_load_the_same_rows_in_tiny_blocks(
     tiny, warehouse, tmp_path, encoding, newline, bom
@@ -138,3 +147,29 @@ def test_stream004_spills_of_a_killed_ingest_are_swept_by_the_next(warehouse, tm
     finally:
         shutil.rmtree(dead, ignore_errors=True)
         shutil.rmtree(live, ignore_errors=True)
+
+
+def test_stream005_blocks_are_as_small_as_set(tiny, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes("表头,b\n一,2\n".encode())
+    blocks = list(ingest_module._blocks(path))
+    assert b"".join(blocks) == path.read_bytes()
+    assert max(len(b) for b in blocks) == tiny
+
+
+def test_stream006_a_long_table_unreadable_late_is_named_by_its_row(loaded, tmp_path):
+    """A statistics file recognised by the codes of all its rows, with a broken row far down:
+    the row is named, as for any CSV."""
+    rows = [f"320100,2024,{m % 12 + 1},,gdp_{m},1.5,亿元,江苏统计年鉴" for m in range(3000)]
+    path = tmp_path / "stats.csv"
+    path.write_text(
+        "\n".join([hardening.STATS_HEADER, *rows, '320100,2024,1,,gdp_x,"1.5,亿元']) + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError) as caught:
+        ingest([path], warehouse=loaded, today=TODAY)
+    # the open quote swallows the rest of the line: six fields where the header has eight
+    header = hardening.STATS_HEADER.split(",")
+    assert [str(i) for i in caught.value.issues] == [
+        f"文件「stats.csv」 第 3002 行：字段数为 6，与表头的 {len(header)} 列不一致"
+    ]

@@ -320,3 +320,17 @@ def test_queue009_a_job_killed_under_a_live_worker_is_queued_again_and_runs(queu
     assert s["state"] == "done" and s["attempt"] == 2 and s["pid"] != first["pid"]
     assert s["run"] != first["run"]  # a new run of the key, claimed afresh
     assert len(worker.lines(f"开始 demo/{key}")) == 2
+
+
+def test_queue010_a_job_that_died_after_its_worker_stopped_is_queued_again_by_the_next(queue):
+    first = Worker(queue)
+    key = jobs.start(
+        "demo", KEY_A, {"mode": "slow", "steps": 40}, module=MODULE, warehouse_path=queue["path"]
+    )
+    running = wait(key, queue, states=("running",))
+    assert first.stop() == 0  # its job runs on, as a stopped worker's jobs do
+    os.killpg(running["pid"], signal.SIGKILL)  # and then dies, with no worker to reap it
+    second = Worker(queue)
+    second.wait_for(f"重新排队 demo/{key}：进程已不在")
+    s = wait(key, queue, timeout=120)
+    assert s["state"] == "done" and s["attempt"] == 2 and s["pid"] != running["pid"]

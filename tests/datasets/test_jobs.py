@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +72,16 @@ def test_jobs003_a_killed_job_is_started_again_then_failed_when_it_keeps_dying(w
     s = wait("demo", key, wh_path, states=("running",))
     os.kill(s["pid"], signal.SIGKILL)
     time.sleep(0.5)
+    # asking for the job again (another page, another worker) revives it once, and never hangs
+    asked = []
+    thread = threading.Thread(
+        target=lambda: asked.append(
+            jobs.start("demo", KEY_A, params, module=MODULE, warehouse_path=wh_path)
+        )
+    )
+    thread.start()
+    thread.join(timeout=60)
+    assert asked == [KEY_A]
     again = jobs.status("demo", key, wh_path)
     assert again["state"] in ("queued", "running") and again["attempt"] == 2
     assert again["pid"] != s["pid"]
@@ -283,3 +294,31 @@ def test_jobs016_a_waiting_job_has_not_imported_its_module_and_too_many_are_refu
         jobs.cancel("demo", key, wh_path)
     done = wait("demo", heavy, wh_path, timeout=120)
     assert done["state"] == "done" and done["steps"] == 42
+
+
+def test_jobs017_a_hung_job_is_ended_before_it_is_started_again(wh_path, monkeypatch):
+    """Alive but silent past SILENT_SECONDS (stopped, stuck): its process group is ended first,
+    so two copies never run at once."""
+    key = jobs.start(
+        "demo", KEY_A, {"mode": "slow", "steps": 30}, module=MODULE, warehouse_path=wh_path
+    )
+    s = wait("demo", key, wh_path, states=("running",))
+    os.kill(s["pid"], signal.SIGSTOP)
+    monkeypatch.setattr(jobs, "SILENT_SECONDS", 1)
+    time.sleep(1.5)
+    again = jobs.status("demo", key, wh_path)
+    assert again["attempt"] == 2 and again["pid"] != s["pid"]
+    assert not jobs._process_alive(s["pid"])
+    monkeypatch.setattr(jobs, "SILENT_SECONDS", 300)
+    assert wait("demo", key, wh_path, timeout=120)["state"] == "done"
+
+
+def test_jobs018_a_job_that_died_unseen_and_is_cancelled_stays_cancelled(wh_path):
+    key = jobs.start("demo", KEY_A, {"mode": "slow"}, module=MODULE, warehouse_path=wh_path)
+    s = wait("demo", key, wh_path, states=("running",))
+    os.kill(s["pid"], signal.SIGKILL)
+    time.sleep(0.5)
+    assert jobs.cancel("demo", key, wh_path)  # read from disk: no reader revived it first
+    time.sleep(3)
+    after = jobs.status("demo", key, wh_path)
+    assert after["state"] == "cancelled" and after["pid"] == s["pid"]

@@ -512,25 +512,31 @@ def test_report019_a_render_whose_version_was_collected_renders_the_current_one(
     from reports import jobs
 
     current = demo_computed.current_file()
+    key = "c" * 20
+    gone = current.with_name("v999998.duckdb")  # as if collected
     params = {
         "target_set": SET,
         "region": "320000",
         "as_of": "2024-03-31",
         "format": "xlsx",
-        "warehouse": str(current.with_name("v999998.duckdb")),  # as if collected
-        "lease": None,
+        "warehouse": str(gone),
+        "lease": str(demo_computed.lease(gone, key)),  # expired, but its file still there
         "scope": None,
     }
-    key = "c" * 20
     runner.start(jobs.KIND, key, params, module="reports.jobs", warehouse_path=demo_computed.path)
     s = wait_done(key, demo_computed, timeout=240)
     assert s["state"] == "done" and s["attempt"] == 2
     assert s["version"] == current.stem
     job = runner.job_path(jobs.KIND, key, demo_computed.path)
-    assert json.loads((job / "params.json").read_text())["warehouse"] == str(current)
     assert (job / s["file"]).is_file()
     leases = demo_computed.versions_dir / "leases"
-    assert not list(leases.glob(f"*.{key}.lease"))  # the lease it took was given back
+    assert not list(leases.glob(f"*.{key}.lease"))  # the old lease and the new one given back
+
+
+def test_report014_an_as_of_before_the_first_vintage_is_refused(demo_computed):
+    first = demo_computed.query("SELECT min(as_of) AS d FROM target_progress")["d"][0]
+    with pytest.raises(ValueError, match="早于最早可评估的月份"):
+        build_report(demo_computed, SET, WUXI, f"{first.year - 1}-06")
 
 
 def test_report015_batches_into_one_directory_keep_one_manifest(

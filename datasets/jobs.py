@@ -254,6 +254,25 @@ def _lost(s: dict) -> str:
     return f"任务进程意外退出（已自动重试 {tried} 次），请重试" if tried else LOST
 
 
+def _queue_again(job: Path, attempt: int, message: str, **more) -> float:
+    """Record the job as queued for its next attempt, which starts after a pause (returned);
+    ``message`` may name the pause ``{wait}`` and the attempt ``{n}``."""
+    wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+    write_status(
+        job,
+        state="queued",
+        done=0,
+        total=1,
+        attempt=attempt + 1,
+        retry_at=time.time() + wait,
+        message=message.replace("{wait}", f"{wait:g}").replace(
+            "{n}", f"{attempt + 1}/{MAX_ATTEMPTS}"
+        ),
+        **more,
+    )
+    return wait
+
+
 def _revive(kind: str, key: str, job: Path, s: dict, warehouse_path: Path | None) -> dict:
     """A job on this machine whose process is gone, or hung (silent for SILENT_SECONDS): its
     process group ended for sure, then started again while attempts remain (the first reader
@@ -265,18 +284,12 @@ def _revive(kind: str, key: str, job: Path, s: dict, warehouse_path: Path | None
         now = _read(job) or {}
         if now.get("pid") == s.get("pid") and now.get("state") in ACTIVE:
             _end_group(s.get("pid"))
-            attempt = _attempt(now)
-            wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
-            write_status(
+            _queue_again(
                 job,
-                state="queued",
-                done=0,
-                total=1,
-                attempt=attempt + 1,
-                retry_at=time.time() + wait,
+                _attempt(now),
+                "任务进程意外退出，已自动重新开始（第 {n} 次）",
                 started=time.time(),
                 pid=None,
-                message=f"任务进程意外退出，已自动重新开始（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
             )
             proc = _spawn(job, s["module"], Path(s.get("warehouse") or db_path()))
             write_status(job, pid=proc.pid, host=node())
@@ -477,7 +490,9 @@ _HELD: list = []  # a slot the launcher took before the job's module was importe
 
 
 def hold_slot(job: Path) -> None:
-    """Take a CPU slot now, for the job's first attempt (:mod:`datasets.job_launcher`)."""
+    """Take a CPU slot now, for the job's first attempt (:mod:`datasets.job_launcher`); a job
+    started again after a failure first waits out its pause, holding no slot."""
+    _pause_until(job, (_read(job) or {}).get("retry_at"))
     _HELD.append(_take_slot(job))
 
 
@@ -568,18 +583,10 @@ def run(job: Path, work: Callable[[dict, Progress, Path], dict]) -> int:
             if attempt >= MAX_ATTEMPTS:
                 write_status(job, state="error", error=f"{outcome}（已自动重试 {attempt - 1} 次）")
                 return 1
-            wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
             if outcome.params:
                 params.update(outcome.params)
                 _write_params(job, params)
-            write_status(
-                job,
-                state="queued",
-                done=0,
-                total=1,
-                attempt=attempt + 1,
-                message=f"{outcome}；{wait:g} 秒后自动重试（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
-            )
+            wait = _queue_again(job, attempt, f"{outcome}；{{wait}} 秒后自动重试（第 {{n}} 次）")
             _pause_until(job, time.time() + wait)
     finally:
         finished.set()
@@ -765,18 +772,15 @@ def _requeue_dead(job: Path, s: dict, code: int | None) -> bool:
         return False
     message["run"] = uuid.uuid4().hex
     entry.write_text(json.dumps(message, ensure_ascii=False), "utf-8")
-    wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
-    write_status(
+    exit_code = "" if code is None else f"（退出码 {code}）"
+    _queue_again(
         job,
-        state="queued",
+        attempt,
+        f"任务进程意外退出{exit_code}，已自动重新排队（第 {{n}} 次）",
         run=message["run"],
-        attempt=attempt + 1,
         pid=None,
         claimed=None,
         started=time.time(),
-        retry_at=time.time() + wait,
-        message=f"任务进程意外退出{'' if code is None else f'（退出码 {code}）'}，"
-        f"已自动重新排队（第 {attempt + 1}/{MAX_ATTEMPTS} 次）",
     )
     # with Redis down, the job waits queued in its directory: the worker puts it back on the
     # queue when Redis answers again (_requeue_lost)

@@ -322,3 +322,26 @@ def test_jobs018_a_job_that_died_unseen_and_is_cancelled_stays_cancelled(wh_path
     time.sleep(3)
     after = jobs.status("demo", key, wh_path)
     assert after["state"] == "cancelled" and after["pid"] == s["pid"]
+
+
+def test_jobs019_a_job_started_again_waits_out_its_pause_without_a_cpu_slot(wh_path, monkeypatch):
+    import fcntl
+
+    monkeypatch.setattr(jobs, "RETRY_DELAYS", (8.0, 8.0))  # read here: this process revives it
+    key = jobs.start(
+        "demo", KEY_A, {"mode": "slow", "steps": 20}, module=MODULE, warehouse_path=wh_path
+    )
+    s = wait("demo", key, wh_path, states=("running",))
+    os.kill(s["pid"], signal.SIGKILL)
+    time.sleep(0.5)
+    again = jobs.status("demo", key, wh_path)
+    time.sleep(3)  # the new process has started and is in its pause
+    assert again["attempt"] == 2 and again["retry_at"] - time.time() > 1
+    assert jobs._process_alive(again["pid"])
+    root = jobs.job_path("demo", key, wh_path).parent.parent
+    slots = max(1, os.cpu_count() or 1)
+    for i in range(slots):  # every slot is free: the waiting process holds none
+        with open(root / f".slot-{i}.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    assert wait("demo", key, wh_path, timeout=120)["state"] == "done"

@@ -350,11 +350,12 @@ def _utf8_csv(path: Path, name: str, workdir: Path) -> tuple[Path, _Scan]:
     if scan.bad_utf8 < 0 and not scan.bom and not cr_only:
         return path, scan
     out = workdir / "utf8.csv"
+    skip = 3 if scan.bom else 0
     if scan.bad_utf8 < 0:  # UTF-8 with a BOM, or classic Mac line ends (one CR per line)
-        _transcode(path, out, "utf-8", skip=3 if scan.bom else 0, cr_only=cr_only)
+        _transcode(path, out, "utf-8", skip=skip, cr_only=cr_only)
         return out, scan
     try:
-        sample = _transcode(path, out, "gb18030", skip=3 if scan.bom else 0, cr_only=cr_only)
+        sample = _transcode(path, out, "gb18030", skip=skip, cr_only=cr_only)
     except UnicodeDecodeError as gb_error:
         # a file that was UTF-8 up to the bad byte (Chinese already read) is a UTF-8 file with
         # a bad byte; otherwise it was meant as GB18030 and its bad byte is GB18030's
@@ -375,7 +376,7 @@ def _utf8_csv(path: Path, name: str, workdir: Path) -> tuple[Path, _Scan]:
     # a few rare characters are names (王喆); many, in a file that is valid Big5 or Shift-JIS,
     # are another encoding read as GB18030
     if len(odd) > max(5, 0.15 * chinese) and any(
-        _decodes_as(path, e, 3 if scan.bom else 0) for e in ("big5", "shift_jis")
+        _decodes_as(path, e, skip) for e in ("big5", "shift_jis")
     ):
         first = odd[0]
         line = sample[:first].count("\n") + 1

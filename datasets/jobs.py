@@ -94,11 +94,16 @@ def node() -> str:
     return os.environ.get("DATABRAIN_NODE") or socket.gethostname()
 
 
+def jobs_root(warehouse_path: Path | str | None = None) -> Path:
+    """``<warehouse dir>/jobs/``: every kind's jobs, and the CPU slots they share."""
+    return Path(warehouse_path or db_path()).parent / "jobs"
+
+
 def jobs_dir(kind: str, warehouse_path: Path | None = None) -> Path:
     """``<warehouse dir>/jobs/<kind>/`` (created on first use)."""
     if not KIND_RE.match(kind):
         raise ValueError(f"bad job kind {kind!r}")
-    path = Path(warehouse_path or db_path()).parent / "jobs" / kind
+    path = jobs_root(warehouse_path) / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -337,9 +342,8 @@ def max_active() -> int:
 
 def active_jobs(warehouse_path: Path) -> int:
     """Jobs of every kind queued or running now (dead ones are found dead, or revived)."""
-    root = jobs_dir("report", warehouse_path).parent
     count = 0
-    for path in root.glob("*/*/status.json"):
+    for path in jobs_root(warehouse_path).glob("*/*/status.json"):
         s = _read(path.parent) or {}
         kind, key = path.parent.parent.name, path.parent.name
         if s.get("state") in ACTIVE and status(kind, key, warehouse_path)["state"] in ACTIVE:
@@ -705,7 +709,7 @@ def _take(
         echo(f"忽略无效的队列项 / invalid entry: {message!r}")
         return
     label = f"{kind}/{key}"
-    job = Path(warehouse).parent / "jobs" / kind / key
+    job = jobs_root(warehouse) / kind / key
     s = _read(job)
     if s is None:
         echo(f"跳过 {label}：找不到任务目录 {job}（各节点须以同一路径挂载共享存储）")
@@ -793,7 +797,7 @@ def _requeue_lost(echo: Callable[[str], None]) -> None:
     """Put back on the queue the jobs of this writer's warehouse that wait in their directories
     but whose entry the queue no longer holds (a Redis restarted without its data). Each goes
     back once: a run a worker or a reader has claimed, or one still in the list, is left."""
-    root = db_path().parent / "jobs"
+    root = jobs_root()
     if not root.is_dir():
         return
     listed = {m.get("run") for m in job_queue.waiting()}

@@ -537,22 +537,11 @@ def upload_file(contents, filename, dataset):
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        return (
-            dash.no_update,
-            True,
-            dbc.Alert(
-                f"「{filename}」的内容无法读取（上传数据不完整），请重新上传。", color="danger"
-            ),
-        )
+        return _refused(f"「{filename}」的内容无法读取（上传数据不完整），请重新上传。")
     if len(data) > MAX_UPLOAD_BYTES:
-        return (
-            dash.no_update,
-            True,
-            dbc.Alert(
-                f"「{filename}」有 {len(data) / 1024 / 1024:,.0f} MB，超过上传上限 "
-                f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB；请拆分文件，或由管理员用命令行加载。",
-                color="danger",
-            ),
+        return _refused(
+            f"「{filename}」有 {len(data) / 1024 / 1024:,.0f} MB，超过上传上限 "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB；请拆分文件，或由管理员用命令行加载。"
         )
     try:
         key = pipeline.start_load(
@@ -563,13 +552,14 @@ def upload_file(contents, filename, dataset):
             actor=_auth.current_username(),
         )
     except Busy as busy:
-        return (
-            dash.no_update,
-            True,
-            dbc.Alert(f"「{filename}」未能开始加载：{busy}", color="warning"),
-        )
+        return _refused(f"「{filename}」未能开始加载：{busy}", color="warning")
     job = {"key": key, "filename": filename}
     return job, False, upload_progress(filename, {"state": "queued", "message": "排队中"})
+
+
+def _refused(text: str, *, color: str = "danger") -> tuple:
+    """An upload not started: no job, polling off, the reason."""
+    return dash.no_update, True, dbc.Alert(text, color=color)
 
 
 def upload_progress(filename: str, s: dict) -> dbc.Alert:
